@@ -26,3 +26,11 @@ export function formatFindings(findings: readonly PolicyFinding[]): string {
 }
 
 export const allowEverything: CodePolicy = () => ({ allowed: true, findings: [] });
+
+/** The verdict for a set of findings: sorted by line then column, each reported once; allowed only when empty. */
+export function verdictFrom(findings: readonly PolicyFinding[]): PolicyVerdict {
+  const unique = new Map<string, PolicyFinding>();
+  for (const finding of findings) unique.set(`${finding.line}:${finding.column}:${finding.message}`, finding);
+  const sorted = [...unique.values()].sort((a, b) => a.line - b.line || a.column - b.column);
+  return { allowed: sorted.length === 0, findings: sorted };
+}

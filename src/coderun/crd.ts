@@ -1,0 +1,99 @@
+// Builds the CustomResourceDefinition from the zod schemas, so the CRD can never drift from the code.
+import { z } from 'zod';
+import { CodeRunSpec, CodeRunStatus, GROUP, KIND, PLURAL, VERSION } from './schema.ts';
+
+type JsonSchema = { [key: string]: unknown };
+
+const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
+// Keys whose values are data, not sub-schemas.
+const VERBATIM_KEYS = new Set(['default', 'enum', 'examples', 'required']);
+
+/** Rewrites zod's OpenAPI 3.0 output into a Kubernetes structural schema. */
+export function toStructuralSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toStructuralSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const input = node as JsonSchema;
+  // An unconstrained node ({}) is "any JSON": Kubernetes spells that preserve-unknown-fields.
+  if (Object.keys(input).length === 0) return { 'x-kubernetes-preserve-unknown-fields': true };
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (key === '$schema' || key === 'propertyNames') continue;
+    // zod's implicit safe-integer bounds are noise; int64 already bounds them.
+    if ((key === 'minimum' && value === -SAFE_INTEGER) || (key === 'maximum' && value === SAFE_INTEGER))
+      continue;
+    // Structural schemas forbid additionalProperties beside properties; pruning drops unknown fields anyway.
+    if (key === 'additionalProperties') {
+      if (value === false) continue;
+      if (value && typeof value === 'object' && Object.keys(value).length === 0) {
+        out['x-kubernetes-preserve-unknown-fields'] = true;
+        continue;
+      }
+    }
+    // The API server validates date-time itself; zod's long regex would only cost CEL budget.
+    if (key === 'pattern' && input.format === 'date-time') continue;
+    if (VERBATIM_KEYS.has(key) || key.startsWith('x-kubernetes-')) {
+      out[key] = value;
+      continue;
+    }
+    out[key] =
+      key === 'properties' ? mapValues(value as JsonSchema, toStructuralSchema) : toStructuralSchema(value);
+  }
+  return out;
+}
+
+function mapValues(obj: JsonSchema, fn: (v: unknown) => unknown): JsonSchema {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, fn(v)]));
+}
+
+function openApi(schema: z.ZodType): unknown {
+  return toStructuralSchema(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }));
+}
+
+export function buildCodeRunCrd(): object {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: 'coderun',
+        shortNames: ['cr', 'crun'],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Language', type: 'string', jsonPath: '.spec.language' },
+            { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+            { name: 'Reason', type: 'string', jsonPath: '.status.reason' },
+            { name: 'Exit', type: 'integer', jsonPath: '.status.exitCode' },
+            { name: 'Duration-ms', type: 'integer', jsonPath: '.status.durationMs' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'One execution of an untrusted program in a gVisor sandbox Pod.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: openApi(CodeRunSpec),
+                status: openApi(CodeRunStatus),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,188 @@
+// The CodeRun resource, defined once. The CRD YAML (hack/generate-crd.ts), the TypeScript types and the
+// API's validation all come from these zod schemas; a unit test proves crds/ is up to date.
+import { z } from 'zod';
+
+export const GROUP = 'coderun.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'CodeRun';
+export const PLURAL = 'coderuns';
+
+/** Size limits that keep every CodeRun far below etcd's 1.5 MiB object limit. */
+export const LIMITS = {
+  sourceMaxChars: 262_144,
+  argumentsMaxBytes: 262_144,
+  streamMaxBytes: 262_144,
+  timeoutMaxSeconds: 3_600,
+  ttlMaxSeconds: 604_800,
+} as const;
+
+export const LANGUAGES = ['python', 'nodejs'] as const;
+export const Language = z.enum(LANGUAGES);
+export type Language = z.infer<typeof Language>;
+
+export const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Why a run ended (or where it is). Every terminal status carries one. */
+export const REASONS = [
+  'Accepted',
+  'PodCreated',
+  'Started',
+  'Completed',
+  'NonZeroExit',
+  'Signalled',
+  'TimedOut',
+  'OOMKilled',
+  'OutputLimit',
+  'PolicyRejected',
+  'Rejected',
+  'ImagePullFailed',
+  'Unschedulable',
+  'StartTimeout',
+  'PodDeleted',
+  'NodeLost',
+  'SystemError',
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+// A Kubernetes resource.Quantity, restricted to the plain forms (no exponents).
+const quantity = z
+  .string()
+  .max(32)
+  .regex(
+    /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/,
+    'must be a Kubernetes quantity such as 500m, 1, 256Mi',
+  );
+
+export const CodeRunSpec = z
+  .object({
+    language: Language.meta({ description: 'Language of the program: python or nodejs.' }),
+    source: z
+      .string()
+      .max(LIMITS.sourceMaxChars)
+      .meta({ description: 'The program text. Python or JavaScript defining `main`, or a plain script.' }),
+    arguments: z.record(z.string(), z.unknown()).default({}).meta({
+      description:
+        'JSON object passed to main: main(**arguments) in Python, main(arguments) in Node.js. At most 256 KiB serialised.',
+    }),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.timeoutMaxSeconds)
+      .optional()
+      .meta({
+        description: "Wall-clock limit for the program. Defaults to the operator's configured timeout.",
+      }),
+    resources: z
+      .object({
+        cpu: quantity
+          .optional()
+          .meta({ description: 'CPU limit, e.g. 500m. Clamped to the operator maximum.' }),
+        memory: quantity
+          .optional()
+          .meta({ description: 'Memory limit, e.g. 256Mi. Clamped to the operator maximum.' }),
+      })
+      .optional()
+      .meta({ description: "Per-run limits; omitted fields take the operator's defaults." }),
+    ttlSecondsAfterFinished: z
+      .number()
+      .int()
+      .min(0)
+      .max(LIMITS.ttlMaxSeconds)
+      .optional()
+      .meta({
+        description: "Delete the CodeRun this long after it finished. Defaults to the operator's TTL.",
+      }),
+  })
+  .meta({
+    description: 'What to run. Immutable after creation.',
+    'x-kubernetes-validations': [
+      { rule: 'self == oldSelf', message: 'spec is immutable: delete the CodeRun and create a new one' },
+    ],
+  });
+export type CodeRunSpec = z.infer<typeof CodeRunSpec>;
+
+export const Condition = z.object({
+  type: z.string().max(316),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().max(1024),
+  message: z.string().max(32_768),
+  lastTransitionTime: z.iso.datetime(),
+  observedGeneration: z.number().int().min(0).optional(),
+});
+export type Condition = z.infer<typeof Condition>;
+
+export const PolicyFindingSchema = z.object({
+  line: z.number().int(),
+  column: z.number().int(),
+  rule: z.string().max(128),
+  message: z.string().max(1024),
+});
+
+export const RunResult = z.object({
+  present: z.boolean().meta({ description: 'Whether main returned (a program without main has no result).' }),
+  value: z.unknown().optional().meta({ description: 'The JSON value main returned.' }),
+});
+export type RunResult = z.infer<typeof RunResult>;
+
+export const CodeRunStatus = z.object({
+  phase: z.enum(PHASES).optional(),
+  reason: z.enum(REASONS).optional(),
+  message: z.string().max(32_768).optional(),
+  conditions: z
+    .array(Condition)
+    .max(16)
+    .optional()
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+  podName: z.string().max(253).optional(),
+  startTime: z.iso.datetime().optional(),
+  completionTime: z.iso.datetime().optional(),
+  durationMs: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: 'Wall-clock time of the program itself.' }),
+  exitCode: z.number().int().optional(),
+  stdout: z.string().optional(),
+  stderr: z.string().optional(),
+  stdoutTruncated: z.boolean().optional(),
+  stderrTruncated: z.boolean().optional(),
+  result: RunResult.optional(),
+  policyFindings: z.array(PolicyFindingSchema).max(256).optional(),
+  observedGeneration: z.number().int().min(0).optional(),
+});
+export type CodeRunStatus = z.infer<typeof CodeRunStatus>;
+
+export interface CodeRunMetadata {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation?: number;
+  resourceVersion?: string;
+  creationTimestamp?: string | Date;
+  deletionTimestamp?: string | Date;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface CodeRun {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: CodeRunMetadata;
+  spec: CodeRunSpec;
+  status?: CodeRunStatus;
+}
+
+export const TERMINAL_PHASES: ReadonlySet<Phase> = new Set(['Succeeded', 'Failed']);
+
+export function isTerminal(status: CodeRunStatus | undefined): boolean {
+  return status?.phase !== undefined && TERMINAL_PHASES.has(status.phase);
+}
+
+/** Byte length of the arguments as the runner receives them; the CRD cannot measure an open object. */
+export function argumentsBytes(args: Record<string, unknown> | undefined): number {
+  return Buffer.byteLength(JSON.stringify(args ?? {}));
+}

@@ -1,0 +1,138 @@
+// The controller's configuration: every variable, its default and its accepted form, read once at start-up.
+import type { Language } from '../coderun/schema.ts';
+import { LIMITS } from '../coderun/schema.ts';
+import type { PolicyProfile } from '../policy/types.ts';
+import { boolean, ConfigError, cpu, integer, list, memory, parseEnv, seconds, text } from './env.ts';
+
+export interface ControllerConfig {
+  /** Namespaces whose CodeRuns this controller serves; empty means all. */
+  namespaces: string[];
+  images: Record<Language, string>;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  /** Empty disables runtimeClassName (only for clusters without gVisor, e.g. development). */
+  runtimeClassName: string;
+  /** Path below the kubelet's seccomp root, e.g. coderun/sandbox.json; empty uses RuntimeDefault. */
+  seccompProfile: string;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  defaultCpuMillis: number;
+  maxCpuMillis: number;
+  defaultMemoryBytes: number;
+  maxMemoryBytes: number;
+  workDirBytes: number;
+  tmpDirBytes: number;
+  ephemeralStorageBytes: number;
+  maxOutputBytes: number;
+  /** activeDeadlineSeconds = timeout + this, so the Pod is killed even if the runner hangs. */
+  deadlineGraceSeconds: number;
+  /** A Pod that is not running this long after creation fails the run (Unschedulable or StartTimeout). */
+  startTimeoutSeconds: number;
+  ttlSecondsAfterFinished: number;
+  policy: PolicyProfile;
+  resyncSeconds: number;
+  leaderElection: {
+    enabled: boolean;
+    leaseName: string;
+    leaseNamespace: string;
+    identity: string;
+    leaseDurationSeconds: number;
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
+  };
+  logLevel: string;
+}
+
+const shape = {
+  CODERUN_NAMESPACES: list(),
+  SANDBOX_BASE_PYTHON_IMAGE: text('coderun-sandbox-python:0.1.0'),
+  SANDBOX_BASE_NODEJS_IMAGE: text('coderun-sandbox-nodejs:0.1.0'),
+  CODERUN_IMAGE_PULL_POLICY: text('IfNotPresent'),
+  CODERUN_RUNTIME_CLASS: text('gvisor'),
+  CODERUN_SECCOMP_PROFILE: text('coderun/sandbox.json'),
+  SANDBOX_TIMEOUT: seconds(30, 1, LIMITS.timeoutMaxSeconds),
+  CODERUN_MAX_TIMEOUT: seconds(300, 1, LIMITS.timeoutMaxSeconds),
+  CODERUN_DEFAULT_CPU: cpu('1'),
+  CODERUN_MAX_CPU: cpu('2'),
+  SANDBOX_MAX_MEMORY: memory('256Mi'),
+  CODERUN_MAX_MEMORY: memory('2Gi'),
+  CODERUN_WORKDIR_SIZE: memory('64Mi'),
+  CODERUN_TMPDIR_SIZE: memory('16Mi'),
+  CODERUN_EPHEMERAL_STORAGE: memory('128Mi'),
+  CODERUN_MAX_OUTPUT_BYTES: integer(LIMITS.streamMaxBytes, 1024, LIMITS.streamMaxBytes),
+  CODERUN_DEADLINE_GRACE: seconds(15, 1, 600),
+  CODERUN_START_TIMEOUT: seconds(120, 5, 3600),
+  CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
+  CODERUN_POLICY: text('strict'),
+  CODERUN_RESYNC: seconds(30, 1, 3600),
+  CODERUN_LEADER_ELECTION: boolean(true),
+  CODERUN_LEASE_NAME: text('coderun-controller'),
+  CODERUN_LEASE_NAMESPACE: text(''),
+  POD_NAMESPACE: text('default'),
+  POD_NAME: text(''),
+  HOSTNAME: text('coderun-controller'),
+  CODERUN_LEASE_DURATION: seconds(15, 2, 600),
+  CODERUN_LEASE_RENEW_DEADLINE: seconds(10, 1, 600),
+  CODERUN_LEASE_RETRY_PERIOD: seconds(2, 1, 60),
+  LOG_LEVEL: text('info'),
+};
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(
+    `invalid configuration:\n  ${name}=${JSON.stringify(value)}: expected one of ${allowed.join('|')}`,
+  );
+}
+
+function atMost(name: string, value: number, maxName: string, max: number): void {
+  if (value > max)
+    throw new ConfigError(`invalid configuration:\n  ${name} (${value}) exceeds ${maxName} (${max})`);
+}
+
+export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
+  const e = parseEnv(shape, env);
+  atMost('SANDBOX_TIMEOUT', e.SANDBOX_TIMEOUT, 'CODERUN_MAX_TIMEOUT', e.CODERUN_MAX_TIMEOUT);
+  atMost('CODERUN_DEFAULT_CPU', e.CODERUN_DEFAULT_CPU, 'CODERUN_MAX_CPU', e.CODERUN_MAX_CPU);
+  atMost('SANDBOX_MAX_MEMORY', e.SANDBOX_MAX_MEMORY, 'CODERUN_MAX_MEMORY', e.CODERUN_MAX_MEMORY);
+  atMost(
+    'CODERUN_LEASE_RENEW_DEADLINE',
+    e.CODERUN_LEASE_RENEW_DEADLINE,
+    'CODERUN_LEASE_DURATION',
+    e.CODERUN_LEASE_DURATION,
+  );
+  return {
+    namespaces: e.CODERUN_NAMESPACES,
+    images: { python: e.SANDBOX_BASE_PYTHON_IMAGE, nodejs: e.SANDBOX_BASE_NODEJS_IMAGE },
+    imagePullPolicy: oneOf('CODERUN_IMAGE_PULL_POLICY', e.CODERUN_IMAGE_PULL_POLICY, [
+      'Always',
+      'IfNotPresent',
+      'Never',
+    ]),
+    runtimeClassName: e.CODERUN_RUNTIME_CLASS,
+    seccompProfile: e.CODERUN_SECCOMP_PROFILE,
+    defaultTimeoutSeconds: e.SANDBOX_TIMEOUT,
+    maxTimeoutSeconds: e.CODERUN_MAX_TIMEOUT,
+    defaultCpuMillis: e.CODERUN_DEFAULT_CPU,
+    maxCpuMillis: e.CODERUN_MAX_CPU,
+    defaultMemoryBytes: e.SANDBOX_MAX_MEMORY,
+    maxMemoryBytes: e.CODERUN_MAX_MEMORY,
+    workDirBytes: e.CODERUN_WORKDIR_SIZE,
+    tmpDirBytes: e.CODERUN_TMPDIR_SIZE,
+    ephemeralStorageBytes: e.CODERUN_EPHEMERAL_STORAGE,
+    maxOutputBytes: e.CODERUN_MAX_OUTPUT_BYTES,
+    deadlineGraceSeconds: e.CODERUN_DEADLINE_GRACE,
+    startTimeoutSeconds: e.CODERUN_START_TIMEOUT,
+    ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
+    policy: oneOf('CODERUN_POLICY', e.CODERUN_POLICY, ['strict', 'off']),
+    resyncSeconds: e.CODERUN_RESYNC,
+    leaderElection: {
+      enabled: e.CODERUN_LEADER_ELECTION,
+      leaseName: e.CODERUN_LEASE_NAME,
+      leaseNamespace: e.CODERUN_LEASE_NAMESPACE || e.POD_NAMESPACE,
+      identity: e.POD_NAME || `${e.HOSTNAME}-${process.pid}`,
+      leaseDurationSeconds: e.CODERUN_LEASE_DURATION,
+      renewDeadlineSeconds: e.CODERUN_LEASE_RENEW_DEADLINE,
+      retryPeriodSeconds: e.CODERUN_LEASE_RETRY_PERIOD,
+    },
+    logLevel: oneOf('LOG_LEVEL', e.LOG_LEVEL, ['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+  };
+}

@@ -1,0 +1,115 @@
+// Reusable zod parsers for environment variables. Each error names the accepted form.
+import { z } from 'zod';
+import { millicores, parseMemory } from '../kube/quantity.ts';
+
+const TRUTHY = new Set(['1', 'true', 'yes', 'on']);
+const FALSY = new Set(['0', 'false', 'no', 'off', '']);
+
+export const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return fallback;
+      const t = v.trim().toLowerCase();
+      if (TRUTHY.has(t)) return true;
+      if (FALSY.has(t)) return false;
+      ctx.addIssue({ code: 'custom', message: 'expected one of 1|true|yes|on or 0|false|no|off' });
+      return z.NEVER;
+    });
+
+/** Seconds as a bare number ("30") or with a unit ("30s", "2m", "1h"), as RAGFlow's SANDBOX_TIMEOUT allows. */
+export const seconds = (fallback: number, min = 0, max = 86_400) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const m = /^([0-9]+(?:\.[0-9]+)?)\s*(s|m|h)?$/i.exec(v.trim());
+      const value = m
+        ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h']
+        : NaN;
+      if (!Number.isFinite(value) || value < min || value > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected seconds between ${min} and ${max}, e.g. 30 or 30s or 2m`,
+        });
+        return z.NEVER;
+      }
+      return Math.ceil(value);
+    });
+
+export const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v.trim());
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** Memory in bytes: a Kubernetes quantity (256Mi) or Docker style (256m). */
+export const memory = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const bytes = parseMemory(v === undefined || v.trim() === '' ? fallback : v);
+      if (bytes === null || bytes <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a memory size such as 256Mi, 1Gi or 512m' });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+
+/** CPU in millicores: 500m, 1, 1.5. */
+export const cpu = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const mc = millicores(v === undefined || v.trim() === '' ? fallback : v);
+      if (mc === null || mc <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a CPU quantity such as 500m, 1 or 1.5' });
+        return z.NEVER;
+      }
+      return mc;
+    });
+
+export const text = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v.trim()));
+
+/** A comma-separated list; empty means none. */
+export const list = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment with one schema; every bad variable is named in the error. */
+export function parseEnv<T extends z.ZodRawShape>(shape: T, env: NodeJS.ProcessEnv): z.infer<z.ZodObject<T>> {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}

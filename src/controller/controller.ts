@@ -1,0 +1,316 @@
+// The CodeRun controller: informers feed a work queue; each key is reconciled by `decide` (pure) and the
+// steps it returns are carried out here. All state that matters lives in the cluster; the only memory is
+// the runner reports of live attach sessions, which the Pod log replaces after a restart.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { CodeRunClient } from '../coderun/client.ts';
+import { API_VERSION, type CodeRun, GROUP, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
+import type { ControllerConfig } from '../config/controller.ts';
+import { apiErrorMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
+import { EventRecorder } from '../kube/events.ts';
+import { type ResilientInformer, resilientInformer } from '../kube/informer.ts';
+import type { CodePolicy } from '../policy/types.ts';
+import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
+import type { ReportState } from './outcome.ts';
+import { decide, type Step } from './reconcile.ts';
+import type { SandboxChannel } from './sandbox-channel.ts';
+import { effectiveLimits, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
+import { statusChanged } from './status.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface ControllerDeps {
+  kube: KubeClients;
+  config: ControllerConfig;
+  policy: CodePolicy;
+  channel: SandboxChannel;
+  log: Logger;
+  /** Parallel reconciles; one key is never reconciled twice at once. */
+  concurrency?: number;
+}
+
+const ATTACH_ATTEMPTS = 3;
+
+function reportFrom(source: 'session' | 'log', parsed: ParsedReport | null): ReportState {
+  if (!parsed) return { source, report: null };
+  return parsed.ok ? { source, report: parsed.report } : { source, report: null, error: parsed.error };
+}
+
+export class CodeRunController {
+  private readonly deps: ControllerDeps;
+  private readonly runs: CodeRunClient;
+  private readonly events: EventRecorder;
+  private readonly queue: WorkQueue;
+  private readonly log: Logger;
+  private informers: ResilientInformer<CodeRun | V1Pod>[] = [];
+  private runInformers: ResilientInformer<CodeRun>[] = [];
+  private podInformers: ResilientInformer<V1Pod>[] = [];
+  private resync: NodeJS.Timeout | undefined;
+  /** Keyed by run uid. */
+  private readonly reports = new Map<string, ReportState>();
+  private readonly sessions = new Map<string, AbortController>();
+  private readonly attachFailures = new Map<string, number>();
+  private readonly failures = new Map<string, number>();
+
+  constructor(deps: ControllerDeps) {
+    this.deps = deps;
+    this.log = deps.log.child({ component: 'controller' });
+    this.runs = new CodeRunClient(deps.kube);
+    this.events = new EventRecorder(deps.kube, 'coderun-controller', this.log);
+    this.queue = new WorkQueue((key) => this.reconcile(key), deps.concurrency ?? 8);
+  }
+
+  async start(): Promise<void> {
+    const { kube, config } = this.deps;
+    const namespaces = config.namespaces.length ? config.namespaces : [undefined];
+    for (const ns of namespaces) {
+      const runPath = `/apis/${GROUP}/${VERSION}${ns ? `/namespaces/${ns}` : ''}/${PLURAL}`;
+      this.runInformers.push(
+        resilientInformer<CodeRun>({
+          kubeConfig: kube.kubeConfig,
+          path: runPath,
+          list: () => this.runs.list(ns),
+          onChange: (run) => this.queue.add(`${run.metadata.namespace}/${run.metadata.name}`),
+          log: this.log,
+          what: `coderuns${ns ? ` in ${ns}` : ''}`,
+        }),
+      );
+      this.podInformers.push(
+        resilientInformer<V1Pod>({
+          kubeConfig: kube.kubeConfig,
+          path: ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
+          labelSelector: SANDBOX_SELECTOR,
+          list: () =>
+            ns
+              ? kube.core.listNamespacedPod({ namespace: ns, labelSelector: SANDBOX_SELECTOR })
+              : kube.core.listPodForAllNamespaces({ labelSelector: SANDBOX_SELECTOR }),
+          onChange: (pod) => {
+            const owner = pod.metadata?.ownerReferences?.find((o) => o.controller && o.kind === KIND);
+            if (owner) this.queue.add(`${pod.metadata?.namespace}/${owner.name}`);
+          },
+          log: this.log,
+          what: `sandbox pods${ns ? ` in ${ns}` : ''}`,
+        }),
+      );
+    }
+    this.informers = [...this.runInformers, ...this.podInformers];
+    await Promise.all(this.informers.map((i) => i.start()));
+    // Level-triggered safety net: every known run is looked at again periodically.
+    this.resync = setInterval(() => this.enqueueAll(), config.resyncSeconds * 1000);
+    this.resync.unref();
+    this.log.info({ namespaces: config.namespaces.length ? config.namespaces : 'all' }, 'controller started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.resync) clearInterval(this.resync);
+    this.queue.stop();
+    for (const session of this.sessions.values()) session.abort();
+    await Promise.all(this.informers.map((i) => i.stop()));
+    await this.queue.idle();
+  }
+
+  /** Resolves once no reconcile is queued or running. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private enqueueAll(): void {
+    for (const informer of this.runInformers) {
+      for (const run of informer.list()) this.queue.add(`${run.metadata.namespace}/${run.metadata.name}`);
+    }
+  }
+
+  private findRun(namespace: string, name: string): CodeRun | undefined {
+    for (const informer of this.runInformers) {
+      const run = informer.get(name, namespace);
+      if (run) return run;
+    }
+    return undefined;
+  }
+
+  private async findPod(namespace: string, name: string): Promise<V1Pod | null> {
+    for (const informer of this.podInformers) {
+      const pod = informer.get(name, namespace);
+      if (pod) return pod;
+    }
+    // The Pod cache may lag behind our own create; ask the API server before concluding it is gone.
+    try {
+      return await this.deps.kube.core.readNamespacedPod({ namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const log = this.log.child({ run: key });
+    try {
+      const run = this.findRun(namespace, name);
+      if (!run) return;
+      const podName = run.status?.podName ?? sandboxPodName(name);
+      const found = await this.findPod(namespace, podName);
+      const owned =
+        found?.metadata?.ownerReferences?.some((o) => o.controller && o.uid === run.metadata.uid) ?? false;
+      const uid = run.metadata.uid;
+      const steps = decide(
+        {
+          run,
+          pod: owned ? found : null,
+          stalePod: found !== null && !owned,
+          report: this.reports.get(uid) ?? { source: 'none' },
+          sessionActive: this.sessions.has(uid),
+          now: new Date(),
+        },
+        { config: this.deps.config, policy: this.deps.policy },
+      );
+      await this.execute(run, steps, key, log);
+      this.failures.delete(key);
+    } catch (err) {
+      const attempt = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, attempt);
+      const delay = Math.min(30_000, 250 * 2 ** attempt);
+      log.warn({ err: apiErrorMessage(err), retryInMs: delay }, 'reconcile failed');
+      this.queue.addAfter(key, delay);
+    }
+  }
+
+  private async execute(run: CodeRun, steps: Step[], key: string, log: Logger): Promise<void> {
+    const { kube } = this.deps;
+    const namespace = run.metadata.namespace;
+    let current = run;
+    for (const step of steps) {
+      switch (step.do) {
+        case 'createPod':
+          try {
+            await kube.core.createNamespacedPod({ namespace, body: step.pod });
+            log.info({ pod: step.pod.metadata?.name }, 'created sandbox pod');
+          } catch (err) {
+            // Already there (an earlier attempt, or a restart): the next reconcile adopts it.
+            if (!isConflict(err)) throw err;
+          }
+          break;
+        case 'writeStatus':
+          if (!statusChanged(current.status, step.status)) break;
+          try {
+            current = await this.runs.replaceStatus(current, step.status);
+          } catch (err) {
+            // Our view was stale; the watch brings the newer object and a fresh decision.
+            if (isConflict(err)) {
+              this.queue.addAfter(key, 200);
+              return;
+            }
+            if (isNotFound(err)) return;
+            throw err;
+          }
+          log.info(
+            { phase: step.status.phase, reason: step.status.reason },
+            step.status.message ?? 'status updated',
+          );
+          if (step.event)
+            await this.events.record(
+              this.eventTarget(current),
+              step.event.type,
+              step.event.reason,
+              step.event.message,
+            );
+          break;
+        case 'deliverJob':
+          this.deliverJob(current, step.podName, key, log);
+          break;
+        case 'readReport':
+          await this.readReport(current, step.podName, log);
+          this.queue.add(key);
+          break;
+        case 'deletePod':
+          try {
+            await kube.core.deleteNamespacedPod({ namespace, name: step.podName, gracePeriodSeconds: 0 });
+          } catch (err) {
+            if (!isNotFound(err)) throw err;
+          }
+          this.forget(run.metadata.uid);
+          break;
+        case 'deleteRun':
+          try {
+            await this.runs.delete(namespace, run.metadata.name);
+            log.info('deleted finished run after its TTL');
+          } catch (err) {
+            if (!isNotFound(err)) throw err;
+          }
+          this.forget(run.metadata.uid);
+          break;
+        case 'requeue':
+          this.queue.addAfter(key, step.afterMs);
+          break;
+      }
+    }
+  }
+
+  private eventTarget(run: CodeRun) {
+    return {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      name: run.metadata.name,
+      namespace: run.metadata.namespace,
+      uid: run.metadata.uid,
+      resourceVersion: run.metadata.resourceVersion,
+    };
+  }
+
+  private forget(uid: string): void {
+    this.sessions.get(uid)?.abort();
+    this.sessions.delete(uid);
+    this.reports.delete(uid);
+    this.attachFailures.delete(uid);
+  }
+
+  /** Attaches in the background; the session's end re-enqueues the run. */
+  private deliverJob(run: CodeRun, podName: string, key: string, log: Logger): void {
+    const uid = run.metadata.uid;
+    const { config, channel } = this.deps;
+    const limits = effectiveLimits(run, config);
+    const abort = new AbortController();
+    // Never wait on a session longer than the Pod itself may live.
+    const budgetMs =
+      (limits.timeoutSeconds + config.deadlineGraceSeconds + config.startTimeoutSeconds) * 1000;
+    const timer = setTimeout(() => abort.abort(), budgetMs);
+    this.sessions.set(uid, abort);
+    const job = encodeJobLine(buildJob(run.spec, limits.timeoutSeconds, config.maxOutputBytes));
+    channel
+      .deliver(run.metadata.namespace, podName, job, abort.signal)
+      .then((parsed) => {
+        if (this.sessions.get(uid) === abort) this.reports.set(uid, reportFrom('session', parsed));
+      })
+      .catch((err: unknown) => {
+        const attempts = (this.attachFailures.get(uid) ?? 0) + 1;
+        this.attachFailures.set(uid, attempts);
+        log.warn({ err: apiErrorMessage(err), attempts }, 'attach to the sandbox failed');
+        // Retry a few times while the Pod runs; after that the Pod log is the only source left.
+        if (attempts >= ATTACH_ATTEMPTS && this.sessions.get(uid) === abort) {
+          this.reports.set(uid, {
+            source: 'session',
+            report: null,
+            error: `could not attach to the sandbox: ${apiErrorMessage(err)}`,
+          });
+        }
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        if (this.sessions.get(uid) === abort) this.sessions.delete(uid);
+        this.queue.addAfter(key, this.attachFailures.has(uid) && !this.reports.has(uid) ? 1000 : 0);
+      });
+  }
+
+  private async readReport(run: CodeRun, podName: string, log: Logger): Promise<void> {
+    try {
+      const parsed = await this.deps.channel.readLog(run.metadata.namespace, podName);
+      this.reports.set(run.metadata.uid, reportFrom('log', parsed));
+    } catch (err) {
+      log.warn({ err: apiErrorMessage(err) }, 'could not read the sandbox log');
+      this.reports.set(run.metadata.uid, {
+        source: 'log',
+        report: null,
+        error: `could not read the sandbox log: ${apiErrorMessage(err)}`,
+      });
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// The reconcile decision: what one CodeRun needs next, from what the controller observes. Pure.
+import type { V1Pod } from '@kubernetes/client-node';
+import { argumentsBytes, type CodeRun, type CodeRunStatus, isTerminal, LIMITS } from '../coderun/schema.ts';
+import type { ControllerConfig } from '../config/controller.ts';
+import { formatBytes } from '../kube/quantity.ts';
+import type { CodePolicy, PolicyFinding } from '../policy/types.ts';
+import { podView, type ReportState } from './outcome.ts';
+import { buildSandboxPod, effectiveLimits, sandboxPodName } from './sandbox-pod.ts';
+import { finishedStatus, podCreatedStatus, rejectedStatus, startedStatus, statusChanged } from './status.ts';
+
+export interface Observation {
+  run: CodeRun;
+  /** The run's own sandbox Pod (controller ownerReference with the run's uid), if it exists. */
+  pod: V1Pod | null;
+  /** A Pod with the run's Pod name exists but belongs to an earlier run of the same name. */
+  stalePod: boolean;
+  report: ReportState;
+  /** An attach session for this Pod is in flight in this process. */
+  sessionActive: boolean;
+  now: Date;
+}
+
+export interface EventNote {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export type Step =
+  | { do: 'createPod'; pod: V1Pod }
+  | { do: 'writeStatus'; status: CodeRunStatus; event?: EventNote }
+  | { do: 'deliverJob'; podName: string }
+  | { do: 'readReport'; podName: string }
+  | { do: 'deletePod'; podName: string }
+  | { do: 'deleteRun' }
+  | { do: 'requeue'; afterMs: number };
+
+export interface Decider {
+  config: ControllerConfig;
+  policy: CodePolicy;
+}
+
+/** Why the operator refuses a run before any policy check, or null. */
+function validationError(run: CodeRun, config: ControllerConfig): string | null {
+  const bytes = argumentsBytes(run.spec.arguments);
+  if (bytes > LIMITS.argumentsMaxBytes) {
+    return `spec.arguments is ${bytes} bytes serialised; the limit is ${LIMITS.argumentsMaxBytes} bytes (256 KiB)`;
+  }
+  if (!config.images[run.spec.language]) {
+    return `spec.language ${run.spec.language} has no sandbox image configured on this operator`;
+  }
+  return null;
+}
+
+function policyMessage(findings: PolicyFinding[]): string {
+  const first = findings[0];
+  const more = findings.length > 1 ? ` (and ${findings.length - 1} more)` : '';
+  return `the static code policy rejected the program: line ${first?.line}: ${first?.message}${more}`;
+}
+
+export function decide(obs: Observation, { config, policy }: Decider): Step[] {
+  const { run, pod, now } = obs;
+  if (run.metadata.deletionTimestamp) return [];
+  if (isTerminal(run.status)) return finishedSteps(obs, config);
+
+  const podName = run.status?.podName ?? sandboxPodName(run.metadata.name);
+  if (!pod) {
+    if (run.status?.podName) {
+      const outcome = {
+        phase: 'Failed',
+        reason: 'PodDeleted',
+        message: `the sandbox Pod ${podName} was deleted before the program finished`,
+      } as const;
+      return [
+        {
+          do: 'writeStatus',
+          status: finishedStatus(run, outcome, now),
+          event: { type: 'Warning', reason: 'PodDeleted', message: outcome.message },
+        },
+      ];
+    }
+    // An earlier run of the same name still owns the Pod name; garbage collection will remove it.
+    if (obs.stalePod) return [{ do: 'requeue', afterMs: 1000 }];
+    const invalid = validationError(run, config);
+    if (invalid) {
+      return [
+        {
+          do: 'writeStatus',
+          status: rejectedStatus(run, 'Rejected', invalid, [], now),
+          event: { type: 'Warning', reason: 'Rejected', message: invalid },
+        },
+      ];
+    }
+    const verdict = policy(run.spec.language, run.spec.source);
+    if (!verdict.allowed) {
+      const message = policyMessage(verdict.findings);
+      return [
+        {
+          do: 'writeStatus',
+          status: rejectedStatus(run, 'PolicyRejected', message, verdict.findings, now),
+          event: { type: 'Warning', reason: 'PolicyRejected', message },
+        },
+      ];
+    }
+    const created = buildSandboxPod(run, config);
+    const name = created.metadata?.name ?? podName;
+    return [
+      { do: 'createPod', pod: created },
+      {
+        do: 'writeStatus',
+        status: podCreatedStatus(run, name, now),
+        event: { type: 'Normal', reason: 'PodCreated', message: `created sandbox Pod ${name}` },
+      },
+    ];
+  }
+
+  const ownName = pod.metadata?.name ?? podName;
+  const steps: Step[] = [];
+  // Adopt a Pod created before a restart whose status write was lost.
+  let status = run.status?.podName ? run.status : podCreatedStatus(run, ownName, now);
+  const limits = effectiveLimits(run, config);
+  const view = podView({
+    pod,
+    report: obs.report,
+    now,
+    timeoutSeconds: limits.timeoutSeconds,
+    memoryLimit: formatBytes(limits.memoryBytes),
+    maxOutputBytes: config.maxOutputBytes,
+    startTimeoutSeconds: config.startTimeoutSeconds,
+    deadlineGraceSeconds: config.deadlineGraceSeconds,
+  });
+  const current = { ...run, status };
+  switch (view.state) {
+    case 'done': {
+      const finished = finishedStatus(current, view.outcome, now);
+      const ok = view.outcome.phase === 'Succeeded';
+      return [
+        {
+          do: 'writeStatus',
+          status: finished,
+          event: {
+            type: ok ? 'Normal' : 'Warning',
+            reason: ok ? 'Succeeded' : view.outcome.reason,
+            message: view.outcome.message,
+          },
+        },
+        { do: 'deletePod', podName: ownName },
+      ];
+    }
+    case 'running': {
+      if (status.phase !== 'Running') {
+        status = startedStatus(current, view.startedAt, now);
+        steps.push({
+          do: 'writeStatus',
+          status,
+          event: {
+            type: 'Normal',
+            reason: 'Started',
+            message: `sandbox Pod ${ownName} is running the program`,
+          },
+        });
+      }
+      if (obs.report.source === 'none' && !obs.sessionActive)
+        steps.push({ do: 'deliverJob', podName: ownName });
+      return steps;
+    }
+    case 'needs-report':
+      if (statusChanged(run.status, status)) steps.push({ do: 'writeStatus', status });
+      // A live session will deliver the line (or its absence) itself; otherwise the Pod log holds it.
+      if (!obs.sessionActive) steps.push({ do: 'readReport', podName: ownName });
+      return steps;
+    case 'pending':
+      if (statusChanged(run.status, status)) steps.push({ do: 'writeStatus', status });
+      steps.push({ do: 'requeue', afterMs: view.recheckAfterMs });
+      return steps;
+  }
+}
+
+function finishedSteps(obs: Observation, config: ControllerConfig): Step[] {
+  const steps: Step[] = [];
+  if (obs.pod?.metadata?.name && !obs.pod.metadata.deletionTimestamp) {
+    steps.push({ do: 'deletePod', podName: obs.pod.metadata.name });
+  }
+  const completed = obs.run.status?.completionTime ? new Date(obs.run.status.completionTime) : obs.now;
+  const ttl = obs.run.spec.ttlSecondsAfterFinished ?? config.ttlSecondsAfterFinished;
+  const remainingMs = completed.getTime() + ttl * 1000 - obs.now.getTime();
+  steps.push(remainingMs <= 0 ? { do: 'deleteRun' } : { do: 'requeue', afterMs: remainingMs });
+  return steps;
+}

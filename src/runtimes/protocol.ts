@@ -1,0 +1,69 @@
+// The controller's side of the runner protocol (docs/runner-protocol.md).
+import { z } from 'zod';
+import type { CodeRunSpec } from '../coderun/schema.ts';
+
+export const PROTOCOL_VERSION = 1;
+export const RESULT_MARKER = '__CODERUN_RESULT__ ';
+
+export interface Job {
+  v: typeof PROTOCOL_VERSION;
+  language: CodeRunSpec['language'];
+  source: string;
+  arguments: Record<string, unknown>;
+  timeoutMs: number;
+  maxOutputBytes: number;
+}
+
+export const RunnerReport = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number().min(0),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdoutTruncated: z.boolean(),
+  stderrTruncated: z.boolean(),
+  result: z.object({ present: z.boolean(), value: z.unknown().optional() }),
+});
+export type RunnerReport = z.infer<typeof RunnerReport>;
+
+export function buildJob(spec: CodeRunSpec, timeoutSeconds: number, maxOutputBytes: number): Job {
+  return {
+    v: PROTOCOL_VERSION,
+    language: spec.language,
+    source: spec.source,
+    arguments: spec.arguments ?? {},
+    timeoutMs: timeoutSeconds * 1000,
+    maxOutputBytes,
+  };
+}
+
+export function encodeJobLine(job: Job): string {
+  return `${JSON.stringify(job)}\n`;
+}
+
+export type ParsedReport = { ok: true; report: RunnerReport } | { ok: false; error: string };
+
+/** Finds the last result line in the runner's output and validates it. */
+export function parseRunnerOutput(output: string): ParsedReport | null {
+  const start = output.lastIndexOf(RESULT_MARKER);
+  if (start === -1) return null;
+  const end = output.indexOf('\n', start);
+  const body = output.slice(start + RESULT_MARKER.length, end === -1 ? undefined : end);
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, error: 'the runner printed a result line that is not valid JSON' };
+  }
+  const parsed = RunnerReport.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      error: `the runner's result line is malformed at '${issue?.path.join('.')}': ${issue?.message}`,
+    };
+  }
+  return { ok: true, report: parsed.data };
+}

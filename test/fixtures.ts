@@ -1,0 +1,82 @@
+// Builders for test objects: a valid default with the fields each test overrides.
+import type { V1ContainerState, V1Pod } from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  type CodeRun,
+  type CodeRunSpec,
+  type CodeRunStatus,
+  KIND,
+} from '../src/coderun/schema.ts';
+import { type ControllerConfig, loadControllerConfig } from '../src/config/controller.ts';
+import { buildSandboxPod } from '../src/controller/sandbox-pod.ts';
+import type { RunnerReport } from '../src/runtimes/protocol.ts';
+
+export const NOW = new Date('2026-11-21T12:00:00Z');
+
+export function testConfig(env: Record<string, string> = {}): ControllerConfig {
+  return loadControllerConfig({ HOSTNAME: 'test', ...env });
+}
+
+export function makeRun(spec: Partial<CodeRunSpec> = {}, status?: CodeRunStatus, name = 'hello'): CodeRun {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: {
+      name,
+      namespace: 'sandbox',
+      uid: `uid-${name}`,
+      generation: 1,
+      resourceVersion: '1',
+      creationTimestamp: NOW.toISOString(),
+    },
+    spec: { language: 'python', source: 'def main():\n  return 1\n', arguments: {}, ...spec },
+    ...(status ? { status } : {}),
+  };
+}
+
+/** The run's sandbox Pod, as the controller builds it, with the given container state and Pod status fields. */
+export function makePod(
+  run: CodeRun,
+  opts: { state?: V1ContainerState; createdSecondsAgo?: number; status?: V1Pod['status'] } = {},
+): V1Pod {
+  const pod = buildSandboxPod(run, testConfig());
+  pod.metadata = {
+    ...pod.metadata,
+    uid: `pod-${run.metadata.uid}`,
+    creationTimestamp: new Date(NOW.getTime() - (opts.createdSecondsAgo ?? 1) * 1000),
+  };
+  pod.status = {
+    phase: opts.state?.running
+      ? 'Running'
+      : opts.state?.terminated
+        ? opts.state.terminated.exitCode === 0
+          ? 'Succeeded'
+          : 'Failed'
+        : 'Pending',
+    ...(opts.state
+      ? {
+          containerStatuses: [
+            { name: 'runner', image: 'img', imageID: '', ready: false, restartCount: 0, state: opts.state },
+          ],
+        }
+      : {}),
+    ...opts.status,
+  };
+  return pod;
+}
+
+export function makeReport(fields: Partial<RunnerReport> = {}): RunnerReport {
+  return {
+    v: 1,
+    exitCode: 0,
+    signal: null,
+    timedOut: false,
+    durationMs: 12,
+    stdout: 'hi\n',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    result: { present: true, value: { answer: 42 } },
+    ...fields,
+  };
+}

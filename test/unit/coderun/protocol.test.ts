@@ -1,0 +1,40 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildJob, encodeJobLine, parseRunnerOutput, RESULT_MARKER } from '../../../src/runtimes/protocol.ts';
+import { makeReport, makeRun } from '../../fixtures.ts';
+
+test('the job is one JSON line carrying source, arguments and limits', () => {
+  const line = encodeJobLine(buildJob(makeRun({ arguments: { a: 1 } }).spec, 10, 1024));
+  assert.ok(line.endsWith('\n'));
+  assert.is(line.indexOf('\n'), line.length - 1);
+  assert.equal(JSON.parse(line), {
+    v: 1,
+    language: 'python',
+    source: 'def main():\n  return 1\n',
+    arguments: { a: 1 },
+    timeoutMs: 10_000,
+    maxOutputBytes: 1024,
+  });
+});
+
+test('the last result line in the output is the report', () => {
+  const output = `noise\n${RESULT_MARKER}${JSON.stringify(makeReport({ exitCode: 1 }))}\n${RESULT_MARKER}${JSON.stringify(makeReport())}\n`;
+  const parsed = parseRunnerOutput(output);
+  assert.ok(parsed?.ok);
+  if (parsed?.ok) assert.is(parsed.report.exitCode, 0);
+});
+
+test('output without a result line has no report', () => {
+  assert.is(parseRunnerOutput('Traceback...\n'), null);
+});
+
+test('a malformed result line is an error naming the bad field', () => {
+  const bad = parseRunnerOutput(`${RESULT_MARKER}${JSON.stringify({ ...makeReport(), exitCode: 'zero' })}\n`);
+  assert.equal(bad?.ok, false);
+  if (bad && !bad.ok) assert.match(bad.error, "'exitCode'");
+  const notJson = parseRunnerOutput(`${RESULT_MARKER}{oops\n`);
+  if (notJson && !notJson.ok) assert.match(notJson.error, 'not valid JSON');
+  else assert.unreachable('expected a parse error');
+});
+
+test.run();

@@ -1,0 +1,66 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadControllerConfig } from '../../../src/config/controller.ts';
+import { ConfigError } from '../../../src/config/env.ts';
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadControllerConfig(env);
+  } catch (err) {
+    assert.instance(err, ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('defaults give a gVisor, strict-policy controller watching all namespaces', () => {
+  const c = loadControllerConfig({});
+  assert.is(c.runtimeClassName, 'gvisor');
+  assert.is(c.policy, 'strict');
+  assert.equal(c.namespaces, []);
+  assert.is(c.defaultTimeoutSeconds, 30);
+  assert.is(c.defaultMemoryBytes, 256 * 2 ** 20);
+  assert.is(c.leaderElection.enabled, true);
+});
+
+test("RAGFlow's SANDBOX_TIMEOUT accepts a bare number or a unit", () => {
+  assert.is(loadControllerConfig({ SANDBOX_TIMEOUT: '10' }).defaultTimeoutSeconds, 10);
+  assert.is(loadControllerConfig({ SANDBOX_TIMEOUT: '10s' }).defaultTimeoutSeconds, 10);
+  assert.is(loadControllerConfig({ SANDBOX_TIMEOUT: '2m' }).defaultTimeoutSeconds, 120);
+});
+
+test("RAGFlow's Docker-style SANDBOX_MAX_MEMORY (256m) means MiB, as does 256Mi", () => {
+  assert.is(loadControllerConfig({ SANDBOX_MAX_MEMORY: '256m' }).defaultMemoryBytes, 256 * 2 ** 20);
+  assert.is(loadControllerConfig({ SANDBOX_MAX_MEMORY: '1g' }).defaultMemoryBytes, 2 ** 30);
+  assert.is(loadControllerConfig({ SANDBOX_MAX_MEMORY: '300Mi' }).defaultMemoryBytes, 300 * 2 ** 20);
+});
+
+test('a bad value names the variable, the value and the accepted form', () => {
+  const message = errorOf({ SANDBOX_TIMEOUT: 'soon' });
+  assert.match(message, 'SANDBOX_TIMEOUT="soon"');
+  assert.match(message, 'e.g. 30 or 30s');
+});
+
+test('every bad variable is reported at once', () => {
+  const message = errorOf({ SANDBOX_MAX_MEMORY: 'lots', CODERUN_LEADER_ELECTION: 'maybe' });
+  assert.match(message, 'SANDBOX_MAX_MEMORY');
+  assert.match(message, 'CODERUN_LEADER_ELECTION');
+});
+
+test('an enumerated variable lists the accepted values', () => {
+  assert.match(errorOf({ CODERUN_POLICY: 'lax' }), 'expected one of strict|off');
+  assert.match(errorOf({ CODERUN_IMAGE_PULL_POLICY: 'Sometimes' }), 'Always|IfNotPresent|Never');
+});
+
+test('a default above its maximum is refused', () => {
+  assert.match(
+    errorOf({ SANDBOX_TIMEOUT: '600', CODERUN_MAX_TIMEOUT: '300' }),
+    'exceeds CODERUN_MAX_TIMEOUT',
+  );
+});
+
+test('namespaces are a comma-separated list', () => {
+  assert.equal(loadControllerConfig({ CODERUN_NAMESPACES: 'a, b,,c' }).namespaces, ['a', 'b', 'c']);
+});
+
+test.run();

@@ -1,0 +1,162 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decide, type Observation, type Step } from '../../../src/controller/reconcile.ts';
+import type { CodePolicy } from '../../../src/policy/types.ts';
+import { allowEverything } from '../../../src/policy/types.ts';
+import { makePod, makeReport, makeRun, NOW, testConfig } from '../../fixtures.ts';
+
+const config = testConfig();
+const rejectOs: CodePolicy = (_lang, source) =>
+  source.includes('import os')
+    ? {
+        allowed: false,
+        findings: [
+          { line: 1, column: 1, rule: 'import-blocked-module', message: "Import of blocked module 'os'" },
+        ],
+      }
+    : { allowed: true, findings: [] };
+
+function observe(partial: Partial<Observation>): Observation {
+  return {
+    run: makeRun(),
+    pod: null,
+    stalePod: false,
+    report: { source: 'none' },
+    sessionActive: false,
+    now: NOW,
+    ...partial,
+  };
+}
+
+function kinds(steps: Step[]): string[] {
+  return steps.map((s) => s.do);
+}
+
+function statusOf(steps: Step[]) {
+  const write = steps.find((s) => s.do === 'writeStatus');
+  if (!write || write.do !== 'writeStatus') throw new Error('no status written');
+  return write.status;
+}
+
+test('a new run gets its sandbox pod created and its status set to Pending/PodCreated', () => {
+  const steps = decide(observe({}), { config, policy: allowEverything });
+  assert.equal(kinds(steps), ['createPod', 'writeStatus']);
+  const status = statusOf(steps);
+  assert.is(status.phase, 'Pending');
+  assert.is(status.podName, 'hello-sandbox');
+  assert.is(status.observedGeneration, 1);
+  assert.is(status.conditions?.find((c) => c.type === 'Accepted')?.status, 'True');
+});
+
+test('a run the policy rejects fails as PolicyRejected with its findings and creates nothing', () => {
+  const steps = decide(observe({ run: makeRun({ source: 'import os\n' }) }), { config, policy: rejectOs });
+  assert.equal(kinds(steps), ['writeStatus']);
+  const status = statusOf(steps);
+  assert.is(status.phase, 'Failed');
+  assert.is(status.reason, 'PolicyRejected');
+  assert.equal(status.policyFindings?.[0]?.message, "Import of blocked module 'os'");
+  assert.match(status.message ?? '', "line 1: Import of blocked module 'os'");
+  assert.ok(status.completionTime);
+});
+
+test('arguments over 256 KiB are rejected with the size and the limit', () => {
+  const run = makeRun({ arguments: { blob: 'x'.repeat(262_144) } });
+  const status = statusOf(decide(observe({ run }), { config, policy: allowEverything }));
+  assert.is(status.reason, 'Rejected');
+  assert.match(status.message ?? '', '262144 bytes');
+});
+
+test('a pod of an earlier run with the same name is waited out, not adopted', () => {
+  const steps = decide(observe({ stalePod: true }), { config, policy: allowEverything });
+  assert.equal(steps, [{ do: 'requeue', afterMs: 1000 }]);
+});
+
+test('a pod that exists before the status says so is adopted, not created again', () => {
+  const run = makeRun();
+  const steps = decide(observe({ run, pod: makePod(run, { createdSecondsAgo: 2 }) }), {
+    config,
+    policy: allowEverything,
+  });
+  assert.not.ok(kinds(steps).includes('createPod'));
+  assert.is(statusOf(steps).podName, 'hello-sandbox');
+});
+
+test('a running pod gets the job delivered once and the run marked Running', () => {
+  const run = makeRun({}, { phase: 'Pending', podName: 'hello-sandbox' });
+  const pod = makePod(run, { state: { running: { startedAt: NOW } } });
+  const steps = decide(observe({ run, pod }), { config, policy: allowEverything });
+  assert.equal(kinds(steps), ['writeStatus', 'deliverJob']);
+  assert.is(statusOf(steps).phase, 'Running');
+  assert.is(statusOf(steps).startTime, '2026-11-21T12:00:00Z');
+  const again = decide(observe({ run, pod, sessionActive: true }), { config, policy: allowEverything });
+  assert.not.ok(kinds(again).includes('deliverJob'));
+});
+
+test('a report finishes the run and deletes its pod', () => {
+  const run = makeRun({}, { phase: 'Running', podName: 'hello-sandbox' });
+  const pod = makePod(run, { state: { running: { startedAt: NOW } } });
+  const steps = decide(observe({ run, pod, report: { source: 'session', report: makeReport() } }), {
+    config,
+    policy: allowEverything,
+  });
+  assert.equal(kinds(steps), ['writeStatus', 'deletePod']);
+  const status = statusOf(steps);
+  assert.is(status.phase, 'Succeeded');
+  assert.is(status.durationMs, 12);
+  assert.is(status.conditions?.find((c) => c.type === 'Complete')?.status, 'True');
+});
+
+test('a terminated container without a live session has its log read', () => {
+  const run = makeRun({}, { phase: 'Running', podName: 'hello-sandbox' });
+  const pod = makePod(run, { state: { terminated: { exitCode: 0 } } });
+  assert.equal(kinds(decide(observe({ run, pod }), { config, policy: allowEverything })), ['readReport']);
+  assert.equal(
+    kinds(decide(observe({ run, pod, sessionActive: true }), { config, policy: allowEverything })),
+    [],
+  );
+});
+
+test('a run whose recorded pod has vanished fails as PodDeleted', () => {
+  const run = makeRun({}, { phase: 'Running', podName: 'hello-sandbox' });
+  const status = statusOf(decide(observe({ run }), { config, policy: allowEverything }));
+  assert.is(status.reason, 'PodDeleted');
+  assert.is(status.phase, 'Failed');
+});
+
+test('a finished run deletes a leftover pod and waits for its TTL', () => {
+  const run = makeRun(
+    { ttlSecondsAfterFinished: 60 },
+    { phase: 'Succeeded', completionTime: new Date(NOW.getTime() - 20_000).toISOString() },
+  );
+  const steps = decide(observe({ run, pod: makePod(run) }), { config, policy: allowEverything });
+  assert.equal(steps, [
+    { do: 'deletePod', podName: 'hello-sandbox' },
+    { do: 'requeue', afterMs: 40_000 },
+  ]);
+});
+
+test('a finished run past its TTL is deleted', () => {
+  const run = makeRun({ ttlSecondsAfterFinished: 0 }, { phase: 'Failed', completionTime: NOW.toISOString() });
+  assert.equal(decide(observe({ run }), { config, policy: allowEverything }), [{ do: 'deleteRun' }]);
+});
+
+test('the operator TTL applies when the run sets none', () => {
+  const run = makeRun({}, { phase: 'Succeeded', completionTime: NOW.toISOString() });
+  assert.equal(decide(observe({ run }), { config, policy: allowEverything }), [
+    { do: 'requeue', afterMs: 600_000 },
+  ]);
+});
+
+test('a run being deleted is left to garbage collection', () => {
+  const run = makeRun();
+  run.metadata.deletionTimestamp = NOW.toISOString();
+  assert.equal(decide(observe({ run }), { config, policy: allowEverything }), []);
+});
+
+test('the policy is not consulted again once the pod exists', () => {
+  const run = makeRun({ source: 'import os\n' }, { phase: 'Pending', podName: 'hello-sandbox' });
+  const steps = decide(observe({ run, pod: makePod(run) }), { config, policy: rejectOs });
+  assert.equal(kinds(steps), ['requeue']);
+});
+
+test.run();
