@@ -66,15 +66,9 @@ export const CodeRunSpec = z
       description:
         'JSON object passed to main: main(**arguments) in Python, main(arguments) in Node.js. At most 256 KiB serialised.',
     }),
-    timeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(LIMITS.timeoutMaxSeconds)
-      .optional()
-      .meta({
-        description: "Wall-clock limit for the program. Defaults to the operator's configured timeout.",
-      }),
+    timeoutSeconds: z.number().int().min(1).max(LIMITS.timeoutMaxSeconds).optional().meta({
+      description: "Wall-clock limit for the program. Defaults to the operator's configured timeout.",
+    }),
     resources: z
       .object({
         cpu: quantity
@@ -86,15 +80,9 @@ export const CodeRunSpec = z
       })
       .optional()
       .meta({ description: "Per-run limits; omitted fields take the operator's defaults." }),
-    ttlSecondsAfterFinished: z
-      .number()
-      .int()
-      .min(0)
-      .max(LIMITS.ttlMaxSeconds)
-      .optional()
-      .meta({
-        description: "Delete the CodeRun this long after it finished. Defaults to the operator's TTL.",
-      }),
+    ttlSecondsAfterFinished: z.number().int().min(0).max(LIMITS.ttlMaxSeconds).optional().meta({
+      description: "Delete the CodeRun this long after it finished. Defaults to the operator's TTL.",
+    }),
   })
   .meta({
     description: 'What to run. Immutable after creation.',

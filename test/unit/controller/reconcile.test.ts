@@ -34,7 +34,7 @@ function kinds(steps: Step[]): string[] {
 
 function statusOf(steps: Step[]) {
   const write = steps.find((s) => s.do === 'writeStatus');
-  if (!write || write.do !== 'writeStatus') throw new Error('no status written');
+  if (write?.do !== 'writeStatus') throw new Error('no status written');
   return write.status;
 }
 
