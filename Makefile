@@ -11,6 +11,9 @@ export NO_COLOR := 1
 NODE := $(NODE_BIN)/node
 STAMP := node_modules/.coderun-installed
 
+# Targets owned by one area each (cluster, images, ...).
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: help
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -55,3 +58,15 @@ test-integration: setup binaries ## Integration tests against a real etcd + kube
 
 .PHONY: test
 test: lint test-unit test-integration ## Every test tier.
+
+.PHONY: up
+up: build binaries ## Start a local control plane with the CRD and the controller (see README).
+	hack/dev-up.sh
+
+.PHONY: down
+down: ## Stop what `make up` started.
+	hack/dev-down.sh
+
+.PHONY: clean
+clean: down ## Remove build output and local state (the tool cache in ~/.cache/coderun stays).
+	rm -rf dist .dev

@@ -44,8 +44,8 @@ export interface ControllerConfig {
 
 const shape = {
   CODERUN_NAMESPACES: list(),
-  SANDBOX_BASE_PYTHON_IMAGE: text('coderun-sandbox-python:0.1.0'),
-  SANDBOX_BASE_NODEJS_IMAGE: text('coderun-sandbox-nodejs:0.1.0'),
+  SANDBOX_BASE_PYTHON_IMAGE: text('coderun/sandbox-python:0.1.0'),
+  SANDBOX_BASE_NODEJS_IMAGE: text('coderun/sandbox-nodejs:0.1.0'),
   CODERUN_IMAGE_PULL_POLICY: text('IfNotPresent'),
   CODERUN_RUNTIME_CLASS: text('gvisor'),
   CODERUN_SECCOMP_PROFILE: text('coderun/sandbox.json'),

@@ -79,7 +79,7 @@ test('the job arrives on stdin, once, without a tty', () => {
 });
 
 test('the image comes from the configuration for the language', () => {
-  assert.is(container.image, 'coderun-sandbox-python:0.1.0');
+  assert.is(container.image, 'coderun/sandbox-python:0.1.0');
   const node = buildSandboxPod(
     makeRun({ language: 'nodejs' }),
     testConfig({ SANDBOX_BASE_NODEJS_IMAGE: 'my/node:1' }),

@@ -1,0 +1,118 @@
+// Stand-ins for what an integration cluster lacks: the kubelet (writes Pod status) and the runner (answers
+// the job the controller delivers). Everything else is the real API server.
+import type { V1ContainerState, V1Pod } from '@kubernetes/client-node';
+import type { SandboxChannel } from '../../src/controller/sandbox-channel.ts';
+import type { KubeClients } from '../../src/kube/client.ts';
+import { type ParsedReport, RESULT_MARKER, type RunnerReport } from '../../src/runtimes/protocol.ts';
+
+interface PendingDelivery {
+  job: string;
+  resolve: (parsed: ParsedReport | null) => void;
+}
+
+/** Plays the runner: records each delivered job and answers when the test says so. */
+export class ScriptedRunner implements SandboxChannel {
+  readonly jobs = new Map<string, string[]>();
+  private readonly pending = new Map<string, PendingDelivery>();
+  private readonly logs = new Map<string, string>();
+  private readonly waiters = new Map<string, (() => void)[]>();
+
+  async deliver(namespace: string, podName: string, jobLine: string, signal: AbortSignal): Promise<ParsedReport | null> {
+    const key = `${namespace}/${podName}`;
+    this.jobs.set(key, [...(this.jobs.get(key) ?? []), jobLine]);
+    for (const wake of this.waiters.get(key)?.splice(0) ?? []) wake();
+    return new Promise((resolve) => {
+      this.pending.set(key, { job: jobLine, resolve });
+      signal.addEventListener('abort', () => resolve(null), { once: true });
+    });
+  }
+
+  async readLog(namespace: string, podName: string): Promise<ParsedReport | null> {
+    const log = this.logs.get(`${namespace}/${podName}`) ?? '';
+    const { parseRunnerOutput } = await import('../../src/runtimes/protocol.ts');
+    return parseRunnerOutput(log);
+  }
+
+  /** Resolves with the job line once the controller has delivered one to this Pod. */
+  async jobFor(namespace: string, podName: string, timeoutMs = 20_000): Promise<string> {
+    const key = `${namespace}/${podName}`;
+    const deadline = Date.now() + timeoutMs;
+    while (!this.jobs.get(key)?.length) {
+      if (Date.now() > deadline) throw new Error(`no job was delivered to ${key} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]);
+        setTimeout(resolve, 200);
+      });
+    }
+    return this.jobs.get(key)?.[0] as string;
+  }
+
+  /** Answers the live attach session with a result line, as the runner would before exiting. */
+  answer(namespace: string, podName: string, report: RunnerReport): void {
+    const delivery = this.pending.get(`${namespace}/${podName}`);
+    if (!delivery) throw new Error(`no live session for ${namespace}/${podName}`);
+    delivery.resolve({ ok: true, report });
+  }
+
+  /** Ends the live session without a result line (the sandbox died). */
+  hangUp(namespace: string, podName: string): void {
+    this.pending.get(`${namespace}/${podName}`)?.resolve(null);
+  }
+
+  /** What the Pod log holds, for a controller that reads it after a restart. */
+  setLog(namespace: string, podName: string, report: RunnerReport): void {
+    this.logs.set(`${namespace}/${podName}`, `${RESULT_MARKER}${JSON.stringify(report)}\n`);
+  }
+}
+
+/** Plays the kubelet: writes the runner container's state into the Pod's status. */
+export async function setContainerState(
+  kube: KubeClients,
+  namespace: string,
+  podName: string,
+  state: V1ContainerState,
+  podStatus: Partial<NonNullable<V1Pod['status']>> = {},
+): Promise<void> {
+  const pod = await kube.core.readNamespacedPod({ namespace, name: podName });
+  const phase = state.running ? 'Running' : state.terminated ? (state.terminated.exitCode === 0 ? 'Succeeded' : 'Failed') : 'Pending';
+  pod.status = {
+    phase,
+    startTime: new Date(),
+    containerStatuses: [
+      { name: 'runner', image: pod.spec?.containers[0]?.image ?? '', imageID: '', ready: Boolean(state.running), restartCount: 0, state },
+    ],
+    ...podStatus,
+  };
+  await kube.core.replaceNamespacedPodStatus({ namespace, name: podName, body: pod });
+}
+
+export function report(fields: Partial<RunnerReport> = {}): RunnerReport {
+  return {
+    v: 1,
+    exitCode: 0,
+    signal: null,
+    timedOut: false,
+    durationMs: 25,
+    stdout: 'hello\n',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    result: { present: true, value: { sum: 3 } },
+    ...fields,
+  };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
