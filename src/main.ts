@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+// The one entry point: `coderun controller` or `coderun api`.
+import { startApi } from './api/start.ts';
+import { loadApiConfig } from './config/api.ts';
 import { loadControllerConfig } from './config/controller.ts';
-// The one entry point: `coderun controller` (and, later, `coderun api`).
 import { ConfigError } from './config/env.ts';
 import { startController } from './controller/run.ts';
 import { KubeSandboxChannel } from './controller/sandbox-channel.ts';
@@ -8,7 +10,8 @@ import { loadKubeConfig, makeClients } from './kube/client.ts';
 import { createLogger } from './log.ts';
 import { createPolicy } from './policy/index.ts';
 
-const USAGE = 'usage: coderun controller\n\nConfiguration comes from environment variables; see README.md.';
+const USAGE =
+  'usage: coderun controller|api\n\nConfiguration comes from environment variables; see README.md.';
 
 async function runControllerCommand(): Promise<void> {
   const config = loadControllerConfig(process.env);
@@ -22,9 +25,34 @@ async function runControllerCommand(): Promise<void> {
     log,
     onLostLeadership: () => process.exit(1),
   });
+  onTermination(log, () => running.stop());
+}
+
+async function runApiCommand(): Promise<void> {
+  const config = loadApiConfig(process.env);
+  const log = createLogger(config.logLevel, 'coderun-api');
+  const kube = makeClients(loadKubeConfig());
+  const api = await startApi({ config, kube, policy: createPolicy(config.policy), log });
+  log.info(
+    {
+      port: config.port,
+      namespace: config.namespace,
+      auth: config.token
+        ? 'token'
+        : config.allowUnauthenticated
+          ? 'none (explicitly allowed)'
+          : 'refusing: no token configured',
+    },
+    'api listening',
+  );
+  onTermination(log, () => api.stop());
+}
+
+/** SIGTERM/SIGINT: stop gracefully once, then exit. */
+function onTermination(log: ReturnType<typeof createLogger>, stop: () => Promise<void>): void {
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
-    await running.stop();
+    await stop();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -34,6 +62,7 @@ async function runControllerCommand(): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const command = argv[0];
   if (command === 'controller') return runControllerCommand();
+  if (command === 'api') return runApiCommand();
   console.error(command ? `coderun: unknown command '${command}'\n${USAGE}` : USAGE);
   process.exit(2);
 }

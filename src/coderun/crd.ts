@@ -7,15 +7,17 @@ type JsonSchema = { [key: string]: unknown };
 const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
 // Keys whose values are data, not sub-schemas.
 const VERBATIM_KEYS = new Set(['default', 'enum', 'examples', 'required']);
+const COMBINATORS = ['anyOf', 'oneOf', 'allOf'];
 
 /** Rewrites zod's OpenAPI 3.0 output into a Kubernetes structural schema. */
 export function toStructuralSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toStructuralSchema);
   if (node === null || typeof node !== 'object') return node;
   const input = node as JsonSchema;
-  // An unconstrained node ({}) is "any JSON": Kubernetes spells that preserve-unknown-fields.
-  if (Object.keys(input).length === 0) return { 'x-kubernetes-preserve-unknown-fields': true };
   const out: JsonSchema = {};
+  // A node without a type ({}, or only a description) is "any JSON": Kubernetes spells that preserve-unknown-fields.
+  if (!('type' in input) && !COMBINATORS.some((k) => k in input))
+    out['x-kubernetes-preserve-unknown-fields'] = true;
   for (const [key, value] of Object.entries(input)) {
     if (key === '$schema' || key === 'propertyNames') continue;
     // zod's implicit safe-integer bounds are noise; int64 already bounds them.

@@ -2,7 +2,19 @@
 import type { Language } from '../coderun/schema.ts';
 import { LIMITS } from '../coderun/schema.ts';
 import type { PolicyProfile } from '../policy/types.ts';
-import { boolean, ConfigError, cpu, integer, list, memory, parseEnv, seconds, text } from './env.ts';
+import {
+  atMost,
+  boolean,
+  cpu,
+  integer,
+  LOG_LEVELS,
+  list,
+  memory,
+  oneOf,
+  parseEnv,
+  seconds,
+  text,
+} from './env.ts';
 
 export interface ControllerConfig {
   /** Namespaces whose CodeRuns this controller serves; empty means all. */
@@ -76,18 +88,6 @@ const shape = {
   LOG_LEVEL: text('info'),
 };
 
-function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(
-    `invalid configuration:\n  ${name}=${JSON.stringify(value)}: expected one of ${allowed.join('|')}`,
-  );
-}
-
-function atMost(name: string, value: number, maxName: string, max: number): void {
-  if (value > max)
-    throw new ConfigError(`invalid configuration:\n  ${name} (${value}) exceeds ${maxName} (${max})`);
-}
-
 export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
   const e = parseEnv(shape, env);
   atMost('SANDBOX_TIMEOUT', e.SANDBOX_TIMEOUT, 'CODERUN_MAX_TIMEOUT', e.CODERUN_MAX_TIMEOUT);
@@ -133,6 +133,6 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
       renewDeadlineSeconds: e.CODERUN_LEASE_RENEW_DEADLINE,
       retryPeriodSeconds: e.CODERUN_LEASE_RETRY_PERIOD,
     },
-    logLevel: oneOf('LOG_LEVEL', e.LOG_LEVEL, ['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+    logLevel: oneOf('LOG_LEVEL', e.LOG_LEVEL, LOG_LEVELS),
   };
 }

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { millicores, parseMemory } from '../kube/quantity.ts';
 
+export const LOG_LEVELS = ['silent', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
 const TRUTHY = new Set(['1', 'true', 'yes', 'on']);
 const FALSY = new Set(['0', 'false', 'no', 'off', '']);
 
@@ -112,4 +114,18 @@ export function parseEnv<T extends z.ZodRawShape>(shape: T, env: NodeJS.ProcessE
     return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
   });
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** The value if it is one of `allowed`; otherwise a ConfigError listing them. */
+export function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(
+    `invalid configuration:\n  ${name}=${JSON.stringify(value)}: expected one of ${allowed.join('|')}`,
+  );
+}
+
+/** Refuses a default that is larger than its configured maximum. */
+export function atMost(name: string, value: number, maxName: string, max: number): void {
+  if (value > max)
+    throw new ConfigError(`invalid configuration:\n  ${name} (${value}) exceeds ${maxName} (${max})`);
 }

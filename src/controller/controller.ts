@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { CodeRunClient } from '../coderun/client.ts';
 import { API_VERSION, type CodeRun, GROUP, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
-import { apiErrorMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
+import { apiErrorMessage, isConflict, isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import type { CodePolicy } from '../policy/types.ts';
@@ -15,7 +15,7 @@ import type { ReportState } from './outcome.ts';
 import { decide, type Step } from './reconcile.ts';
 import type { SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
-import { statusChanged } from './status.ts';
+import { finishedStatus, statusChanged } from './status.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerDeps {
@@ -29,6 +29,12 @@ export interface ControllerDeps {
 }
 
 const ATTACH_ATTEMPTS = 3;
+
+/** API refusals that a retry cannot change: forbidden by admission or quota, or an invalid Pod. */
+function isPermanentRefusal(err: unknown): boolean {
+  const code = statusCode(err);
+  return code === 400 || code === 403 || code === 422;
+}
 
 function reportFrom(source: 'session' | 'log', parsed: ParsedReport | null): ReportState {
   if (!parsed) return { source, report: null };
@@ -186,7 +192,24 @@ export class CodeRunController {
             log.info({ pod: step.pod.metadata?.name }, 'created sandbox pod');
           } catch (err) {
             // Already there (an earlier attempt, or a restart): the next reconcile adopts it.
-            if (!isConflict(err)) throw err;
+            if (isConflict(err)) break;
+            if (!isPermanentRefusal(err)) throw err;
+            // Retrying cannot help (missing RuntimeClass, quota, policy): fail the run and say why.
+            const message = `cannot create the sandbox Pod: ${apiErrorMessage(err)}`;
+            const outcome = { phase: 'Failed', reason: 'SystemError', message } as const;
+            await this.execute(
+              current,
+              [
+                {
+                  do: 'writeStatus',
+                  status: finishedStatus(current, outcome, new Date()),
+                  event: { type: 'Warning', reason: 'PodCreateFailed', message },
+                },
+              ],
+              key,
+              log,
+            );
+            return;
           }
           break;
         case 'writeStatus':

@@ -17,7 +17,12 @@ export class ScriptedRunner implements SandboxChannel {
   private readonly logs = new Map<string, string>();
   private readonly waiters = new Map<string, (() => void)[]>();
 
-  async deliver(namespace: string, podName: string, jobLine: string, signal: AbortSignal): Promise<ParsedReport | null> {
+  async deliver(
+    namespace: string,
+    podName: string,
+    jobLine: string,
+    signal: AbortSignal,
+  ): Promise<ParsedReport | null> {
     const key = `${namespace}/${podName}`;
     this.jobs.set(key, [...(this.jobs.get(key) ?? []), jobLine]);
     for (const wake of this.waiters.get(key)?.splice(0) ?? []) wake();
@@ -74,12 +79,25 @@ export async function setContainerState(
   podStatus: Partial<NonNullable<V1Pod['status']>> = {},
 ): Promise<void> {
   const pod = await kube.core.readNamespacedPod({ namespace, name: podName });
-  const phase = state.running ? 'Running' : state.terminated ? (state.terminated.exitCode === 0 ? 'Succeeded' : 'Failed') : 'Pending';
+  const phase = state.running
+    ? 'Running'
+    : state.terminated
+      ? state.terminated.exitCode === 0
+        ? 'Succeeded'
+        : 'Failed'
+      : 'Pending';
   pod.status = {
     phase,
     startTime: new Date(),
     containerStatuses: [
-      { name: 'runner', image: pod.spec?.containers[0]?.image ?? '', imageID: '', ready: Boolean(state.running), restartCount: 0, state },
+      {
+        name: 'runner',
+        image: pod.spec?.containers[0]?.image ?? '',
+        imageID: '',
+        ready: Boolean(state.running),
+        restartCount: 0,
+        state,
+      },
     ],
     ...podStatus,
   };
@@ -102,7 +120,11 @@ export function report(fields: Partial<RunnerReport> = {}): RunnerReport {
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -114,5 +136,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+  );
 }

@@ -1,6 +1,6 @@
 // The controller against a real etcd + kube-apiserver + kube-controller-manager. The test plays the kubelet
 // (writing Pod status) and the runner (answering the delivered job); everything else is real.
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, NodeV1Api } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
@@ -39,19 +39,40 @@ async function create(spec: Partial<CodeRunSpec> = {}): Promise<CodeRun> {
   return runs.create({
     namespace: NS,
     name: `run-${counter}`,
-    spec: { language: 'python', source: 'def main(a, b):\n    return {"sum": a + b}\n', arguments: { a: 1, b: 2 }, ...spec },
+    spec: {
+      language: 'python',
+      source: 'def main(a, b):\n    return {"sum": a + b}\n',
+      arguments: { a: 1, b: 2 },
+      ...spec,
+    },
   });
 }
 
-async function until(run: CodeRun, what: string, check: (r: CodeRun) => boolean, timeoutMs = 30_000): Promise<CodeRun> {
-  return waitFor(`${run.metadata.name}: ${what}`, async () => {
-    const current = await runs.get(NS, run.metadata.name);
-    return check(current) ? current : null;
-  }, timeoutMs);
+async function until(
+  run: CodeRun,
+  what: string,
+  check: (r: CodeRun) => boolean,
+  timeoutMs = 30_000,
+): Promise<CodeRun> {
+  return waitFor(
+    `${run.metadata.name}: ${what}`,
+    async () => {
+      const current = await runs.get(NS, run.metadata.name);
+      return check(current) ? current : null;
+    },
+    timeoutMs,
+  );
 }
 
-const podOf = (run: CodeRun) => until(run, 'a pod name in status', (r) => Boolean(r.status?.podName)).then((r) => r.status?.podName as string);
-const finished = (run: CodeRun) => until(run, 'a terminal phase', (r) => r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed');
+const podOf = (run: CodeRun) =>
+  until(run, 'a pod name in status', (r) => Boolean(r.status?.podName)).then(
+    (r) => r.status?.podName as string,
+  );
+const finished = (run: CodeRun) =>
+  until(run, 'a terminal phase', (r) => r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed');
+
+/** client-node returns class instances; compare their JSON. */
+const plain = (value: unknown) => JSON.parse(JSON.stringify(value ?? null));
 
 async function sandboxPods(runName?: string) {
   const selector = runName ? `${SANDBOX_SELECTOR},coderun.dev/run=${runName}` : SANDBOX_SELECTOR;
@@ -68,7 +89,12 @@ async function podGone(namespace: string, name: string): Promise<boolean> {
 }
 
 test.before(async () => {
-  plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname });
+  plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname }).catch(
+    (err) => {
+      console.error(err);
+      throw err;
+    },
+  );
   kube = makeClients(plane.kubeConfig);
   runs = new CodeRunClient(kube);
   await kube.core.createNamespace({ body: { metadata: { name: NS } } });
@@ -83,14 +109,25 @@ test.after(async () => {
 
 async function refusal(body: object): Promise<string> {
   try {
-    await kube.custom.createNamespacedCustomObject({ group: 'coderun.dev', version: 'v1alpha1', namespace: NS, plural: 'coderuns', body });
+    await kube.custom.createNamespacedCustomObject({
+      group: 'coderun.dev',
+      version: 'v1alpha1',
+      namespace: NS,
+      plural: 'coderuns',
+      body,
+    });
   } catch (err) {
     return apiErrorMessage(err);
   }
   throw new Error('the API server accepted an invalid CodeRun');
 }
 
-const bad = (spec: object) => ({ apiVersion: 'coderun.dev/v1alpha1', kind: 'CodeRun', metadata: { generateName: 'bad-' }, spec });
+const bad = (spec: object) => ({
+  apiVersion: 'coderun.dev/v1alpha1',
+  kind: 'CodeRun',
+  metadata: { generateName: 'bad-' },
+  spec,
+});
 
 test('the API server refuses an unknown language, naming the supported ones', async () => {
   const message = await refusal(bad({ language: 'ruby', source: 'puts 1' }));
@@ -112,10 +149,17 @@ test('the API server refuses source over 256 KiB', async () => {
 
 test('the API server refuses an edit of the spec', async () => {
   const run = await create({ source: 'import os\n' });
-  const current = await runs.get(NS, run.metadata.name);
+  const current = await finished(run);
   current.spec.source = 'print(2)';
   try {
-    await kube.custom.replaceNamespacedCustomObject({ group: 'coderun.dev', version: 'v1alpha1', namespace: NS, plural: 'coderuns', name: run.metadata.name, body: current });
+    await kube.custom.replaceNamespacedCustomObject({
+      group: 'coderun.dev',
+      version: 'v1alpha1',
+      namespace: NS,
+      plural: 'coderuns',
+      name: run.metadata.name,
+      body: current,
+    });
     assert.unreachable('the spec edit was accepted');
   } catch (err) {
     assert.match(apiErrorMessage(err), 'spec is immutable');
@@ -130,6 +174,17 @@ test('a run the policy rejects fails as PolicyRejected and creates no pod', asyn
   assert.is((await sandboxPods(run.metadata.name)).length, 0);
 });
 
+test("a missing RuntimeClass fails the run with the API server's reason instead of retrying forever", async () => {
+  const run = await create();
+  const done = await finished(run);
+  assert.is(done.status?.reason, 'SystemError');
+  assert.match(done.status?.message ?? '', 'RuntimeClass "gvisor" not found');
+  // From here on the cluster has gVisor's RuntimeClass, as a real one would.
+  await kube.kubeConfig
+    .makeApiClient(NodeV1Api)
+    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
+});
+
 test('a run gets exactly one pod carrying every hardening field, accepted by the API server', async () => {
   const run = await create();
   const podName = await podOf(run);
@@ -138,7 +193,10 @@ test('a run gets exactly one pod carrying every hardening field, accepted by the
   const pod = pods[0]!;
   assert.is(pod.metadata?.name, podName);
   assert.is(pod.spec?.runtimeClassName, 'gvisor');
-  assert.equal(pod.spec?.securityContext?.seccompProfile, { type: 'Localhost', localhostProfile: 'coderun/sandbox.json' });
+  assert.equal(plain(pod.spec?.securityContext?.seccompProfile), {
+    type: 'Localhost',
+    localhostProfile: 'coderun/sandbox.json',
+  });
   assert.is(pod.spec?.securityContext?.runAsUser, 65534);
   assert.is(pod.spec?.automountServiceAccountToken, false);
   assert.is(pod.spec?.enableServiceLinks, false);
@@ -147,8 +205,8 @@ test('a run gets exactly one pod carrying every hardening field, accepted by the
   const c = pod.spec?.containers[0];
   assert.is(c?.securityContext?.readOnlyRootFilesystem, true);
   assert.is(c?.securityContext?.allowPrivilegeEscalation, false);
-  assert.equal(c?.securityContext?.capabilities?.drop, ['ALL']);
-  assert.equal(c?.resources?.limits, { cpu: '1', memory: '256Mi', 'ephemeral-storage': '128Mi' });
+  assert.equal(plain(c?.securityContext?.capabilities?.drop), ['ALL']);
+  assert.equal(plain(c?.resources?.limits), { cpu: '1', memory: '256Mi', 'ephemeral-storage': '128Mi' });
   assert.equal(pod.metadata?.ownerReferences?.[0]?.uid, run.metadata.uid);
   assert.is(pod.metadata?.ownerReferences?.[0]?.controller, true);
   await runs.delete(NS, run.metadata.name);
@@ -183,7 +241,10 @@ test('each transition is recorded as an event on the CodeRun', async () => {
   runner.answer(NS, podName, report());
   await finished(run);
   const reasons = await waitFor('three events', async () => {
-    const events = await kube.core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${run.metadata.name}` });
+    const events = await kube.core.listNamespacedEvent({
+      namespace: NS,
+      fieldSelector: `involvedObject.name=${run.metadata.name}`,
+    });
     const seen = events.items.map((e) => e.reason);
     return ['PodCreated', 'Started', 'Succeeded'].every((r) => seen.includes(r)) ? seen : null;
   });
@@ -195,7 +256,11 @@ test('a non-zero exit is Failed/NonZeroExit with stderr kept', async () => {
   const podName = await podOf(run);
   await setContainerState(kube, NS, podName, { running: { startedAt: new Date() } });
   await runner.jobFor(NS, podName);
-  runner.answer(NS, podName, report({ exitCode: 1, stdout: '', stderr: 'Traceback: ZeroDivisionError', result: { present: false } }));
+  runner.answer(
+    NS,
+    podName,
+    report({ exitCode: 1, stdout: '', stderr: 'Traceback: ZeroDivisionError', result: { present: false } }),
+  );
   const done = await finished(run);
   assert.is(done.status?.reason, 'NonZeroExit');
   assert.is(done.status?.exitCode, 1);
@@ -217,7 +282,17 @@ test('an OOM-killed sandbox is Failed/OOMKilled', async () => {
 test('a pod past its deadline is Failed/TimedOut', async () => {
   const run = await create({ timeoutSeconds: 2 });
   const podName = await podOf(run);
-  await setContainerState(kube, NS, podName, { terminated: { exitCode: 137, reason: 'Error' } }, { phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+  await setContainerState(
+    kube,
+    NS,
+    podName,
+    { terminated: { exitCode: 137, reason: 'Error' } },
+    {
+      phase: 'Failed',
+      reason: 'DeadlineExceeded',
+      message: 'Pod was active on the node longer than the specified deadline',
+    },
+  );
   const done = await finished(run);
   assert.is(done.status?.reason, 'TimedOut');
 });
@@ -227,14 +302,20 @@ test('a runner timeout reported in the result line is Failed/TimedOut', async ()
   const podName = await podOf(run);
   await setContainerState(kube, NS, podName, { running: { startedAt: new Date() } });
   await runner.jobFor(NS, podName);
-  runner.answer(NS, podName, report({ exitCode: null, signal: 'SIGKILL', timedOut: true, result: { present: false } }));
+  runner.answer(
+    NS,
+    podName,
+    report({ exitCode: null, signal: 'SIGKILL', timedOut: true, result: { present: false } }),
+  );
   assert.is((await finished(run)).status?.reason, 'TimedOut');
 });
 
 test('an image that cannot be pulled fails the run as ImagePullFailed', async () => {
   const run = await create();
   const podName = await podOf(run);
-  await setContainerState(kube, NS, podName, { waiting: { reason: 'ErrImageNeverPull', message: 'image not present with pull policy of Never' } });
+  await setContainerState(kube, NS, podName, {
+    waiting: { reason: 'ErrImageNeverPull', message: 'image not present with pull policy of Never' },
+  });
   const done = await finished(run);
   assert.is(done.status?.reason, 'ImagePullFailed');
   assert.match(done.status?.message ?? '', 'image not present');
@@ -249,8 +330,8 @@ test('a pod deleted by someone else fails the run as PodDeleted', async () => {
 });
 
 test('a finished run is deleted after its ttlSecondsAfterFinished', async () => {
-  const run = await create({ source: 'import subprocess\n', ttlSecondsAfterFinished: 1 });
-  await finished(run);
+  const run = await create({ source: 'import subprocess\n', ttlSecondsAfterFinished: 3 });
+  const done = await finished(run);
   await waitFor('the run to be deleted after its TTL', async () => {
     try {
       await runs.get(NS, run.metadata.name);
@@ -259,9 +340,11 @@ test('a finished run is deleted after its ttlSecondsAfterFinished', async () => 
       return true;
     }
   });
+  const waited = Date.now() - new Date(done.status?.completionTime ?? 0).getTime();
+  assert.ok(waited >= 2000, `deleted ${waited} ms after completion, before its 3 s TTL`);
 });
 
-test("deleting a CodeRun garbage-collects its pod", async () => {
+test('deleting a CodeRun garbage-collects its pod', async () => {
   const run = await create();
   const podName = await podOf(run);
   await runs.delete(NS, run.metadata.name);
@@ -298,7 +381,10 @@ test('a controller restarted while the sandbox still runs re-attaches to the sam
   await runner.jobFor(NS, podName);
   runner.answer(NS, podName, report());
   assert.is((await finished(run)).status?.reason, 'Completed');
-  const events = await kube.core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${run.metadata.name},reason=PodCreated` });
+  const events = await kube.core.listNamespacedEvent({
+    namespace: NS,
+    fieldSelector: `involvedObject.name=${run.metadata.name},reason=PodCreated`,
+  });
   assert.is(events.items.length, 1, 'only one pod was ever created');
   const pods = await sandboxPods(run.metadata.name);
   assert.ok(pods.every((p) => p.metadata?.uid === original?.metadata?.uid));
@@ -306,7 +392,13 @@ test('a controller restarted while the sandbox still runs re-attaches to the sam
 
 test('a second controller replica stays passive while the first holds the lease', async () => {
   await controller.stop();
-  const lease = { CODERUN_LEADER_ELECTION: 'true', CODERUN_LEASE_NAMESPACE: NS, CODERUN_LEASE_DURATION: '4', CODERUN_LEASE_RENEW_DEADLINE: '3', CODERUN_LEASE_RETRY_PERIOD: '1' };
+  const lease = {
+    CODERUN_LEADER_ELECTION: 'true',
+    CODERUN_LEASE_NAMESPACE: NS,
+    CODERUN_LEASE_DURATION: '4',
+    CODERUN_LEASE_RENEW_DEADLINE: '3',
+    CODERUN_LEASE_RETRY_PERIOD: '1',
+  };
   const first = start({ ...lease, POD_NAME: 'first' });
   await waitFor('the first replica to lead', async () => first.isLeader);
   const secondRunner = new ScriptedRunner();
@@ -336,7 +428,11 @@ test('a second controller replica stays passive while the first holds the lease'
 
 test('the suite leaves no sandbox pods of finished runs behind', async () => {
   const list = await new CodeRunClient(kube).list(NS);
-  const live = new Set(list.items.filter((r) => r.status?.phase !== 'Succeeded' && r.status?.phase !== 'Failed').map((r) => r.metadata.name));
+  const live = new Set(
+    list.items
+      .filter((r) => r.status?.phase !== 'Succeeded' && r.status?.phase !== 'Failed')
+      .map((r) => r.metadata.name),
+  );
   const core = plane.kubeConfig.makeApiClient(CoreV1Api);
   await waitFor('pods of finished runs to be deleted', async () => {
     const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: SANDBOX_SELECTOR })).items;

@@ -1,0 +1,74 @@
+// Error bodies in FastAPI's shape, which RAGFlow clients already parse: {"detail": [{type, loc, msg, input}]}.
+export interface DetailItem {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input: unknown;
+  ctx?: Record<string, unknown>;
+}
+
+/** One validation issue as fastify-type-provider-zod reports it. */
+export interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  message: string;
+  params: Record<string, unknown>;
+}
+
+function valueAt(body: unknown, path: string[]): unknown {
+  let value = body;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** FastAPI's type and message for a zod issue. */
+function describe(issue: ValidationIssue, input: unknown): { type: string; msg: string } {
+  const custom = issue.params.params as { type?: string } | undefined;
+  if (issue.keyword === 'invalid_type') {
+    if (input === undefined) return { type: 'missing', msg: 'Field required' };
+    const expected = String(issue.params.expected);
+    if (expected === 'record' || expected === 'object')
+      return { type: 'dict_type', msg: 'Input should be a valid dictionary' };
+    if (expected === 'string') return { type: 'string_type', msg: 'Input should be a valid string' };
+    return { type: `${expected}_type`, msg: issue.message };
+  }
+  if (custom?.type === 'enum') return { type: 'enum', msg: issue.message };
+  return { type: 'value_error', msg: `Value error, ${issue.message}` };
+}
+
+export function validationDetail(issues: readonly ValidationIssue[], body: unknown): DetailItem[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return [
+      {
+        type: 'model_attributes_type',
+        loc: ['body'],
+        msg: 'Input should be a valid dictionary or object to extract fields from',
+        input: body ?? null,
+      },
+    ];
+  }
+  return issues.map((issue) => {
+    const path = issue.instancePath.split('/').filter(Boolean);
+    const input = valueAt(body, path);
+    return { ...describe(issue, input), loc: ['body', ...path], input: input === undefined ? body : input };
+  });
+}
+
+export function jsonInvalidDetail(error: string): DetailItem[] {
+  return [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error } }];
+}
+
+export function bodyTooLargeDetail(limitBytes: number): DetailItem[] {
+  return [
+    {
+      type: 'value_error',
+      loc: ['body'],
+      msg: `Request body exceeds the limit of ${limitBytes} bytes`,
+      input: null,
+      ctx: { limit: limitBytes },
+    },
+  ];
+}

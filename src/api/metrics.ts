@@ -1,0 +1,42 @@
+// Prometheus metrics of the API (GET /metrics), in a registry of its own per server.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ApiMetrics {
+  registry: Registry;
+  runs: Counter<'language' | 'outcome'>;
+  latency: Histogram<'language' | 'route'>;
+  rejections: Counter<'reason'>;
+}
+
+export function createMetrics(inflight: () => number): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'coderun_api_' });
+  const runs = new Counter({
+    name: 'coderun_api_runs_total',
+    help: 'Runs answered, by language and outcome (the RAGFlow status, or the native phase/reason).',
+    labelNames: ['language', 'outcome'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'coderun_api_run_duration_seconds',
+    help: 'Time from request to answer for runs that waited for their outcome.',
+    labelNames: ['language', 'route'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  const rejections = new Counter({
+    name: 'coderun_api_rejections_total',
+    help: 'Requests refused before a run was created, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'coderun_api_inflight_runs',
+    help: 'Runs this replica is waiting on right now.',
+    registers: [registry],
+    collect() {
+      this.set(inflight());
+    },
+  });
+  return { registry, runs, latency, rejections };
+}

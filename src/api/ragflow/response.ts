@@ -1,0 +1,195 @@
+// RAGFlow's POST /run response (ragflow-contract.md): one shape for every outcome, every field present. Pure.
+import type { CodeRun } from '../../coderun/schema.ts';
+import { formatFindings, type PolicyFinding } from '../../policy/types.ts';
+
+export type RagflowStatus =
+  | 'success'
+  | 'program_error'
+  | 'resource_limit_exceeded'
+  | 'unauthorized_access'
+  | 'program_runner_error';
+
+export interface RagflowResult {
+  status: RagflowStatus;
+  stdout: string;
+  stderr: string;
+  exit_code: number;
+  detail: string | null;
+  time_used_ms: number | null;
+  memory_used_kb: number | null;
+  resource_limit_type: 'time' | 'memory' | 'output' | null;
+  unauthorized_access_type: 'file_access' | 'disallowed_syscall' | null;
+  runtime_error_type: 'nonzero_exit' | 'signalled' | null;
+  artifacts: { name: string; mime_type: string; size: number; content_b64: string }[];
+  result: { present: true; value: unknown; type: 'json' } | null;
+}
+
+export const RAGFLOW_RESULT_MARKER = '__RAGFLOW_RESULT__:';
+export const TOO_MANY_REQUESTS = 'Too many requests, please try again later';
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGXCPU: 24,
+  SIGXFSZ: 25,
+  SIGSYS: 31,
+};
+
+function base(fields: Partial<RagflowResult> & Pick<RagflowResult, 'status' | 'exit_code'>): RagflowResult {
+  return {
+    stdout: '',
+    stderr: '',
+    detail: null,
+    time_used_ms: null,
+    memory_used_kb: null,
+    resource_limit_type: null,
+    unauthorized_access_type: null,
+    runtime_error_type: null,
+    artifacts: [],
+    result: null,
+    ...fields,
+  };
+}
+
+/** Removes the old-client result line the runner prints; the structured result carries the value. */
+export function stripResultMarker(stdout: string): string {
+  if (!stdout.includes(RAGFLOW_RESULT_MARKER)) return stdout;
+  const kept = stdout.split('\n').filter((line) => !line.startsWith(RAGFLOW_RESULT_MARKER));
+  return kept.join('\n');
+}
+
+export function policyRejected(findings: readonly PolicyFinding[]): RagflowResult {
+  return base({
+    status: 'program_runner_error',
+    exit_code: -999,
+    stderr: formatFindings(findings),
+    detail: 'Code is unsafe',
+  });
+}
+
+export function poolBusy(): RagflowResult {
+  return base({
+    status: 'program_runner_error',
+    exit_code: -10,
+    stderr: 'Sandbox pool is busy',
+    detail: 'no_available_container',
+  });
+}
+
+export function internalError(message: string): RagflowResult {
+  return base({ status: 'program_runner_error', exit_code: -3, stderr: message, detail: 'internal_error' });
+}
+
+export function tooManyRequests(): RagflowResult {
+  return base({
+    status: 'program_runner_error',
+    exit_code: -429,
+    stderr: TOO_MANY_REQUESTS,
+    detail: TOO_MANY_REQUESTS,
+  });
+}
+
+export function executionTimeout(timeUsed: number | null = null): RagflowResult {
+  return base({
+    status: 'resource_limit_exceeded',
+    exit_code: -124,
+    stderr: 'Execution timeout',
+    resource_limit_type: 'time',
+    time_used_ms: timeUsed,
+  });
+}
+
+/** Maps a finished CodeRun to what a RAGFlow client expects. */
+export function ragflowResultFromRun(run: CodeRun): RagflowResult {
+  const s = run.status ?? {};
+  const timeUsed = s.durationMs ?? null;
+  const stderr = s.stderr ?? '';
+  const exitCode = s.exitCode ?? 1;
+  switch (s.reason) {
+    case 'Completed':
+      return base({
+        status: 'success',
+        exit_code: 0,
+        stdout: stripResultMarker(s.stdout ?? ''),
+        stderr,
+        time_used_ms: timeUsed,
+        result: s.result?.present ? { present: true, value: s.result.value ?? null, type: 'json' } : null,
+      });
+    case 'NonZeroExit': {
+      // RAGFlow tells permission problems apart by the interpreter's own words.
+      if (stderr.includes('Permission denied')) {
+        return base({
+          status: 'unauthorized_access',
+          exit_code: exitCode,
+          stderr,
+          unauthorized_access_type: 'file_access',
+          time_used_ms: timeUsed,
+        });
+      }
+      if (stderr.includes('Operation not permitted')) {
+        return base({
+          status: 'unauthorized_access',
+          exit_code: exitCode,
+          stderr,
+          unauthorized_access_type: 'disallowed_syscall',
+          time_used_ms: timeUsed,
+        });
+      }
+      return base({
+        status: 'program_error',
+        exit_code: exitCode,
+        stderr,
+        runtime_error_type: 'nonzero_exit',
+        time_used_ms: timeUsed,
+      });
+    }
+    case 'Signalled': {
+      const signal = /SIG[A-Z0-9]+/.exec(s.message ?? '')?.[0];
+      return base({
+        status: 'program_error',
+        exit_code: -(SIGNALS[signal ?? ''] ?? 9),
+        stderr,
+        runtime_error_type: 'signalled',
+        time_used_ms: timeUsed,
+      });
+    }
+    case 'TimedOut':
+      return executionTimeout(timeUsed);
+    case 'OOMKilled':
+      return base({
+        status: 'resource_limit_exceeded',
+        exit_code: -137,
+        stderr: 'Memory limit exceeded (killed by OOM)',
+        resource_limit_type: 'memory',
+        time_used_ms: timeUsed,
+      });
+    case 'OutputLimit':
+      return base({
+        status: 'resource_limit_exceeded',
+        exit_code: exitCode,
+        stderr: `${stderr}${stderr && !stderr.endsWith('\n') ? '\n' : ''}[coderun] ${s.message ?? 'output limit exceeded'}`,
+        resource_limit_type: 'output',
+        time_used_ms: timeUsed,
+      });
+    case 'PolicyRejected':
+      return policyRejected(s.policyFindings ?? []);
+    case 'Unschedulable':
+    case 'StartTimeout':
+      return poolBusy();
+    default:
+      return internalError(s.message ?? `the run ended as ${s.phase ?? 'unknown'}/${s.reason ?? 'unknown'}`);
+  }
+}

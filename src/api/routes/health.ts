@@ -1,0 +1,20 @@
+// Health, readiness, metrics and the OpenAPI document: open, no auth, no rate limit.
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../server.ts';
+
+export async function healthRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const ok = async () => ({ status: 'ok' });
+  app.get('/', { schema: { hide: true } }, ok);
+  app.get('/healthz', { schema: { hide: true } }, ok);
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    if (await deps.ready()) return { status: 'ok' };
+    return reply
+      .code(503)
+      .send({ status: 'unavailable', detail: 'cannot reach the Kubernetes API or watch CodeRuns' });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

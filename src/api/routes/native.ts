@@ -1,0 +1,125 @@
+// The native API: create a run and return at once (or wait up to ?wait seconds), read it, delete it.
+// Unlike /run, stdout and stderr are kept on failure and the run outlives the request.
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LIMITS } from '../../coderun/schema.ts';
+import { isNotFound } from '../../kube/client.ts';
+import { ACCEPTED_LANGUAGES, RunRequest } from '../ragflow/request.ts';
+import { newRunName } from '../run-service.ts';
+import { RunView, runView } from '../run-view.ts';
+import type { ApiDeps } from '../server.ts';
+import { abortOnDisconnect } from './disconnect.ts';
+
+const CreateRun = z.object({
+  language: RunRequest.shape.language,
+  source: z.string().max(LIMITS.sourceMaxChars).meta({ description: 'The program text (not base64).' }),
+  arguments: RunRequest.shape.arguments,
+  timeoutSeconds: z.number().int().min(1).max(LIMITS.timeoutMaxSeconds).optional(),
+});
+
+const NameParams = z.object({ name: z.string().min(1).max(253) });
+const Problem = z.object({ error: z.string(), message: z.string() });
+const PolicyProblem = Problem.extend({
+  findings: z.array(
+    z.object({ line: z.number(), column: z.number(), rule: z.string(), message: z.string() }),
+  ),
+});
+
+export async function nativeRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps & { guards: onRequestAsyncHookHandler[] },
+): Promise<void> {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const { service, config } = deps;
+  const security: Record<string, string[]>[] = [{ bearer: [] }, { sandboxToken: [] }];
+  const notFound = (name: string) => ({
+    error: 'NotFound',
+    message: `no run named ${name} in namespace ${config.namespace}`,
+  });
+
+  api.post(
+    '/v1/runs',
+    {
+      onRequest: deps.guards,
+      schema: {
+        description: `Creates a run. Returns 201 at once, or with ?wait=N waits up to N seconds: 200 when it finished, 202 when still running. Languages: ${ACCEPTED_LANGUAGES.join(', ')}.`,
+        security,
+        body: CreateRun,
+        querystring: z.object({ wait: z.coerce.number().min(0).max(LIMITS.timeoutMaxSeconds).optional() }),
+        response: { 200: RunView, 201: RunView, 202: RunView, 422: PolicyProblem },
+      },
+    },
+    async (req, reply) => {
+      const findings = service.check(req.body.language, req.body.source);
+      if (findings.length) {
+        deps.metrics.rejections.inc({ reason: 'policy' });
+        return reply
+          .code(422)
+          .send({
+            error: 'PolicyRejected',
+            message: 'the static code policy rejected the program',
+            findings,
+          });
+      }
+      const name = newRunName();
+      const wait = req.query.wait ?? 0;
+      const stop = AbortSignal.any([abortOnDisconnect(req, reply), AbortSignal.timeout(wait * 1000)]);
+      const finished = wait > 0 ? service.waitFinished(name, stop) : null;
+      const created = await service.create(req.body, name);
+      if (!finished) return reply.code(201).send(runView(created));
+      const run = await finished;
+      if (run) {
+        deps.metrics.runs.inc({
+          language: req.body.language,
+          outcome: `${run.status?.phase}/${run.status?.reason}`,
+        });
+        return reply.code(200).send(runView(run));
+      }
+      return reply.code(202).send(runView(await deps.service.get(name)));
+    },
+  );
+
+  api.get(
+    '/v1/runs/:name',
+    {
+      onRequest: deps.guards,
+      schema: {
+        description: 'Reads a run.',
+        security,
+        params: NameParams,
+        response: { 200: RunView, 404: Problem },
+      },
+    },
+    async (req, reply) => {
+      try {
+        return runView(await service.get(req.params.name));
+      } catch (err) {
+        if (isNotFound(err)) return reply.code(404).send(notFound(req.params.name));
+        throw err;
+      }
+    },
+  );
+
+  api.delete(
+    '/v1/runs/:name',
+    {
+      onRequest: deps.guards,
+      schema: {
+        description: 'Deletes a run; a running sandbox is stopped.',
+        security,
+        params: NameParams,
+        response: { 204: z.null(), 404: Problem },
+      },
+    },
+    async (req, reply) => {
+      try {
+        await service.delete(req.params.name);
+        return reply.code(204).send(null);
+      } catch (err) {
+        if (isNotFound(err)) return reply.code(404).send(notFound(req.params.name));
+        throw err;
+      }
+    },
+  );
+}

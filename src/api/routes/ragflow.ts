@@ -1,0 +1,84 @@
+// POST /run: RAGFlow's executor-manager contract. HTTP 200 for every execution outcome.
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { RunRequest } from '../ragflow/request.ts';
+import {
+  executionTimeout,
+  internalError,
+  policyRejected,
+  poolBusy,
+  type RagflowResult,
+  ragflowResultFromRun,
+  tooManyRequests,
+} from '../ragflow/response.ts';
+import type { SubmitOutcome } from '../run-service.ts';
+import type { ApiDeps } from '../server.ts';
+import { abortOnDisconnect } from './disconnect.ts';
+
+function resultOf(outcome: SubmitOutcome): RagflowResult {
+  switch (outcome.kind) {
+    case 'finished':
+      return ragflowResultFromRun(outcome.run);
+    case 'rejected':
+      return policyRejected(outcome.findings);
+    case 'busy':
+      return tooManyRequests();
+    case 'cancelled':
+      if (outcome.why === 'deadline') {
+        return outcome.started ? executionTimeout() : poolBusy();
+      }
+      return internalError(
+        outcome.why === 'shutdown'
+          ? 'the API server is shutting down; the run was cancelled'
+          : 'the client disconnected; the run was cancelled',
+      );
+    case 'vanished':
+      return internalError('the run was deleted before it finished');
+  }
+}
+
+export async function ragflowRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps & { guards: onRequestAsyncHookHandler[] },
+): Promise<void> {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/run',
+    {
+      onRequest: deps.guards,
+      schema: {
+        description: "Runs a program and waits for the outcome (RAGFlow's executor-manager contract).",
+        security: [{ bearer: [] }, { sandboxToken: [] }] as Record<string, string[]>[],
+        body: RunRequest,
+      },
+    },
+    async (req, reply) => {
+      const started = process.hrtime.bigint();
+      const { code_b64: source, language, arguments: args } = req.body;
+      let result: RagflowResult;
+      try {
+        const outcome = await deps.service.run(
+          { language, source, arguments: args },
+          abortOnDisconnect(req, reply),
+        );
+        result = resultOf(outcome);
+        if (outcome.kind === 'rejected') deps.metrics.rejections.inc({ reason: 'policy' });
+        if (outcome.kind === 'busy') {
+          deps.metrics.rejections.inc({ reason: 'overloaded' });
+          reply.header('retry-after', '1');
+          reply.code(429);
+        }
+      } catch (err) {
+        req.log.error({ err }, 'run failed');
+        result = internalError(
+          `could not run the program: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      deps.metrics.runs.inc({ language, outcome: result.status });
+      deps.metrics.latency.observe(
+        { language, route: '/run' },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+      return result;
+    },
+  );
+}

@@ -1,0 +1,159 @@
+// Submitting a program: policy, bounded concurrency, create the CodeRun, wait for it, and never leave a
+// sandbox running for a caller that went away.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CodeRunClient } from '../coderun/client.ts';
+import type { CodeRun, Language } from '../coderun/schema.ts';
+import type { ApiConfig } from '../config/api.ts';
+import { isNotFound } from '../kube/client.ts';
+import type { CodePolicy, PolicyFinding } from '../policy/types.ts';
+import type { RunWatcher } from './run-watcher.ts';
+
+export const ORIGIN_LABEL = 'coderun.dev/origin';
+export const REPLICA_LABEL = 'coderun.dev/api-replica';
+
+export interface Submission {
+  language: Language;
+  source: string;
+  arguments: Record<string, unknown>;
+  timeoutSeconds?: number;
+}
+
+export type SubmitOutcome =
+  | { kind: 'finished'; run: CodeRun }
+  | { kind: 'rejected'; findings: PolicyFinding[] }
+  | { kind: 'busy' }
+  /** The caller left or the wait budget ran out; the run was deleted. `started` tells whether it ran. */
+  | { kind: 'cancelled'; why: 'disconnected' | 'deadline' | 'shutdown'; started: boolean }
+  /** Someone else deleted the run before it finished. */
+  | { kind: 'vanished' };
+
+export function newRunName(): string {
+  return `run-${randomBytes(6).toString('hex')}`;
+}
+
+export function replicaSelector(replica: string): string {
+  return `${ORIGIN_LABEL}=api,${REPLICA_LABEL}=${replica}`;
+}
+
+export class RunService {
+  private readonly config: ApiConfig;
+  private readonly runs: CodeRunClient;
+  private readonly watcher: RunWatcher;
+  private readonly policy: CodePolicy;
+  private readonly log: Logger;
+  private inflight = 0;
+  private readonly shutdown = new AbortController();
+
+  constructor(opts: {
+    config: ApiConfig;
+    runs: CodeRunClient;
+    watcher: RunWatcher;
+    policy: CodePolicy;
+    log: Logger;
+  }) {
+    this.config = opts.config;
+    this.runs = opts.runs;
+    this.watcher = opts.watcher;
+    this.policy = opts.policy;
+    this.log = opts.log.child({ component: 'runs' });
+  }
+
+  get inFlight(): number {
+    return this.inflight;
+  }
+
+  /** Refuse further work and cancel what is still waiting (after the shutdown grace period). */
+  cancelAll(): void {
+    this.shutdown.abort();
+  }
+
+  check(language: Language, source: string): PolicyFinding[] {
+    const verdict = this.policy(language, source);
+    return verdict.allowed ? [] : verdict.findings;
+  }
+
+  /** Creates the run under `name` (from newRunName, so a waiter can be registered first). */
+  async create(sub: Submission, name: string): Promise<CodeRun> {
+    return this.runs.create({
+      namespace: this.config.namespace,
+      name,
+      labels: { [ORIGIN_LABEL]: 'api', [REPLICA_LABEL]: this.config.replica },
+      spec: this.specFor(sub),
+    });
+  }
+
+  get(name: string): Promise<CodeRun> {
+    return this.runs.get(this.config.namespace, name);
+  }
+
+  delete(name: string): Promise<void> {
+    return this.runs.delete(this.config.namespace, name);
+  }
+
+  /** Resolves with the finished run, or null when `signal` aborts first or the run is deleted. */
+  waitFinished(name: string, signal: AbortSignal): Promise<CodeRun | null> {
+    return this.watcher.wait(name, signal);
+  }
+
+  /** Runs the program and waits for the outcome; `signal` aborts when the caller disconnects. */
+  async run(sub: Submission, signal: AbortSignal): Promise<SubmitOutcome> {
+    const findings = this.check(sub.language, sub.source);
+    if (findings.length) return { kind: 'rejected', findings };
+    if (this.inflight >= this.config.maxInflight || this.shutdown.signal.aborted) return { kind: 'busy' };
+    this.inflight++;
+    try {
+      return await this.runAndWait(sub, signal);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private specFor(sub: Submission) {
+    const timeout = Math.min(
+      sub.timeoutSeconds ?? this.config.defaultTimeoutSeconds,
+      this.config.maxTimeoutSeconds,
+    );
+    return {
+      language: sub.language,
+      source: sub.source,
+      arguments: sub.arguments,
+      timeoutSeconds: timeout,
+      ttlSecondsAfterFinished: this.config.ttlSecondsAfterFinished,
+    };
+  }
+
+  private async runAndWait(sub: Submission, signal: AbortSignal): Promise<SubmitOutcome> {
+    const name = newRunName();
+    const budgetMs = (this.specFor(sub).timeoutSeconds + this.config.startBudgetSeconds) * 1000;
+    const stop = AbortSignal.any([signal, AbortSignal.timeout(budgetMs), this.shutdown.signal]);
+    // Register first: the run may finish before `create` returns.
+    const finished = this.watcher.wait(name, stop);
+    try {
+      await this.create(sub, name);
+    } catch (err) {
+      this.watcher.forget(name);
+      throw err;
+    }
+    const run = await finished;
+    if (run) return { kind: 'finished', run };
+    if (!stop.aborted) return { kind: 'vanished' };
+    const why = signal.aborted ? 'disconnected' : this.shutdown.signal.aborted ? 'shutdown' : 'deadline';
+    const started = await this.cancel(name);
+    this.log.info({ run: name, why }, 'cancelled run');
+    return { kind: 'cancelled', why, started };
+  }
+
+  /** Deletes the run (its Pod follows by garbage collection); tells whether it had started. */
+  private async cancel(name: string): Promise<boolean> {
+    let started = false;
+    try {
+      const run = await this.runs.get(this.config.namespace, name);
+      started = run.status?.phase === 'Running';
+      await this.runs.delete(this.config.namespace, name);
+    } catch (err) {
+      if (!isNotFound(err)) this.log.warn({ run: name, err: String(err) }, 'could not cancel run');
+    }
+    return started;
+  }
+}

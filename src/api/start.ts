@@ -1,0 +1,65 @@
+// Wires the API server to Kubernetes: the CodeRun client, this replica's run watch, readiness, shutdown.
+import type { Logger } from 'pino';
+import { CodeRunClient } from '../coderun/client.ts';
+import { GROUP, PLURAL, VERSION } from '../coderun/schema.ts';
+import type { ApiConfig } from '../config/api.ts';
+import type { KubeClients } from '../kube/client.ts';
+import type { CodePolicy } from '../policy/types.ts';
+import { createMetrics } from './metrics.ts';
+import { RunService, replicaSelector } from './run-service.ts';
+import { RunWatcher } from './run-watcher.ts';
+import { buildServer } from './server.ts';
+
+const READINESS_CACHE_MS = 5000;
+
+export async function startApi(opts: {
+  config: ApiConfig;
+  kube: KubeClients;
+  policy: CodePolicy;
+  log: Logger;
+}) {
+  const { config, kube, log } = opts;
+  const runs = new CodeRunClient(kube);
+  const watcher = new RunWatcher({
+    kube,
+    runs,
+    namespace: config.namespace,
+    labelSelector: replicaSelector(config.replica),
+    log,
+  });
+  const service = new RunService({ config, runs, watcher, policy: opts.policy, log });
+  const metrics = createMetrics(() => service.inFlight);
+
+  let lastProbe = { at: 0, ok: false };
+  const ready = async () => {
+    if (Date.now() - lastProbe.at < READINESS_CACHE_MS) return lastProbe.ok && watcher.healthy;
+    let ok = false;
+    try {
+      await kube.custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: config.namespace,
+        plural: PLURAL,
+        limit: 1,
+      });
+      ok = true;
+    } catch (err) {
+      log.warn({ err: String(err) }, 'readiness probe cannot list CodeRuns');
+    }
+    lastProbe = { at: Date.now(), ok };
+    return ok && watcher.healthy;
+  };
+
+  const app = await buildServer({ config, service, metrics, ready, log });
+  await watcher.start();
+  await app.listen({ host: config.host, port: config.port });
+
+  /** Stops accepting, lets in-flight runs finish within the grace period, then cancels the rest. */
+  const stop = async () => {
+    const grace = setTimeout(() => service.cancelAll(), config.shutdownGraceSeconds * 1000);
+    await app.close();
+    clearTimeout(grace);
+    watcher.stop();
+  };
+  return { app, service, stop };
+}

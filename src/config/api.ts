@@ -1,0 +1,101 @@
+// The API server's configuration: every variable, its default and its accepted form, read once at start-up.
+import { z } from 'zod';
+import { LIMITS } from '../coderun/schema.ts';
+import type { PolicyProfile } from '../policy/types.ts';
+import { atMost, boolean, integer, LOG_LEVELS, oneOf, parseEnv, seconds, text } from './env.ts';
+
+export interface RateLimit {
+  max: number;
+  windowMs: number;
+}
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  /** Namespace the API creates CodeRuns in (the sandbox namespace). */
+  namespace: string;
+  /** Unset: every protected route answers 503 unless allowUnauthenticated. */
+  token: string | undefined;
+  allowUnauthenticated: boolean;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  /** Extra wait beyond the run's timeout for scheduling and sandbox start before the API gives up. */
+  startBudgetSeconds: number;
+  maxInflight: number;
+  preAuthRateLimit: RateLimit;
+  runRateLimit: RateLimit;
+  bodyLimitBytes: number;
+  ttlSecondsAfterFinished: number;
+  policy: PolicyProfile;
+  shutdownGraceSeconds: number;
+  /** Identifies this replica's runs (label), so its watch sees only what it waits for. */
+  replica: string;
+  logLevel: string;
+}
+
+const WINDOWS: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** slowapi's form, as RAGFlow writes it: "30/minute", "120/minute", "5/second". */
+const rate = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const m = /^\s*(\d+)\s*\/\s*(second|minute|hour|day)s?\s*$/i.exec(v?.trim() ? v : fallback);
+      const max = m ? Number(m[1]) : 0;
+      if (!m || max < 1) {
+        ctx.addIssue({ code: 'custom', message: 'expected a rate such as 30/minute, 5/second or 1000/hour' });
+        return z.NEVER;
+      }
+      return { max, windowMs: WINDOWS[(m[2] as string).toLowerCase()] as number };
+    });
+
+const shape = {
+  CODERUN_API_HOST: text('0.0.0.0'),
+  CODERUN_API_PORT: integer(9385, 1, 65_535),
+  CODERUN_RUN_NAMESPACE: text(''),
+  POD_NAMESPACE: text('default'),
+  POD_NAME: text(''),
+  HOSTNAME: text('coderun-api'),
+  SANDBOX_EXECUTOR_MANAGER_API_TOKEN: z.string().optional(),
+  SANDBOX_EXECUTOR_MANAGER_ALLOW_UNAUTHENTICATED: boolean(false),
+  SANDBOX_TIMEOUT: seconds(30, 1, LIMITS.timeoutMaxSeconds),
+  CODERUN_MAX_TIMEOUT: seconds(300, 1, LIMITS.timeoutMaxSeconds),
+  CODERUN_START_BUDGET: seconds(120, 1, 3600),
+  CODERUN_MAX_INFLIGHT: integer(32, 1, 10_000),
+  SANDBOX_RUN_PREAUTH_RATE_LIMIT: rate('30/minute'),
+  SANDBOX_RUN_RATE_LIMIT: rate('120/minute'),
+  CODERUN_BODY_LIMIT: integer(2 * 2 ** 20, 1024, 64 * 2 ** 20),
+  CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
+  CODERUN_POLICY: text('strict'),
+  CODERUN_SHUTDOWN_GRACE: seconds(30, 0, 3600),
+  LOG_LEVEL: text('info'),
+};
+
+export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  const e = parseEnv(shape, env);
+  atMost('SANDBOX_TIMEOUT', e.SANDBOX_TIMEOUT, 'CODERUN_MAX_TIMEOUT', e.CODERUN_MAX_TIMEOUT);
+  const token = e.SANDBOX_EXECUTOR_MANAGER_API_TOKEN?.trim();
+  return {
+    host: e.CODERUN_API_HOST,
+    port: e.CODERUN_API_PORT,
+    namespace: e.CODERUN_RUN_NAMESPACE || e.POD_NAMESPACE,
+    token: token ? token : undefined,
+    allowUnauthenticated: e.SANDBOX_EXECUTOR_MANAGER_ALLOW_UNAUTHENTICATED,
+    defaultTimeoutSeconds: e.SANDBOX_TIMEOUT,
+    maxTimeoutSeconds: e.CODERUN_MAX_TIMEOUT,
+    startBudgetSeconds: e.CODERUN_START_BUDGET,
+    maxInflight: e.CODERUN_MAX_INFLIGHT,
+    preAuthRateLimit: e.SANDBOX_RUN_PREAUTH_RATE_LIMIT,
+    runRateLimit: e.SANDBOX_RUN_RATE_LIMIT,
+    bodyLimitBytes: e.CODERUN_BODY_LIMIT,
+    ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
+    policy: oneOf('CODERUN_POLICY', e.CODERUN_POLICY, ['strict', 'off']),
+    shutdownGraceSeconds: e.CODERUN_SHUTDOWN_GRACE,
+    replica: (e.POD_NAME || e.HOSTNAME)
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]/g, '-')
+      .slice(0, 63),
+    logLevel: oneOf('LOG_LEVEL', e.LOG_LEVEL, LOG_LEVELS),
+  };
+}

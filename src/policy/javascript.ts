@@ -1,0 +1,485 @@
+// The strict policy for JavaScript: one walk over a Babel AST, checked against the lists below.
+// Babel recovers from most syntax errors; a program it cannot parse at all is allowed through,
+// because Node will report the SyntaxError itself without running any of it.
+import { type ParserPlugin, parse } from '@babel/parser';
+import type * as t from '@babel/types';
+import { type PolicyFinding, type PolicyVerdict, verdictFrom } from './types.ts';
+
+/**
+ * Node built-ins whose import or require is rejected (with or without `node:`, and their subpaths such as
+ * `fs/promises`), with the reason for each. Deliberately allowed: `http`, `https`, `http2` and `dns` (axios is
+ * built on them and NetworkPolicy is what denies the network), `os` (unlike Python's os it only reports system
+ * information), `process` (its dangerous members are caught where they are read).
+ */
+export const BLOCKED_NODE_MODULES: Readonly<Record<string, string>> = {
+  child_process: 'runs programs',
+  cluster: 'forks processes',
+  worker_threads: 'threads that outlive main() and run source strings (eval: true)',
+  fs: 'reads, writes and deletes files',
+  vm: 'compiles and runs source strings',
+  repl: 'an interactive evaluator',
+  inspector: 'the debugger protocol evaluates code in this process',
+  v8: 'setFlagsFromString and deserialize reach engine internals',
+  module: 'createRequire and Module._load load anything',
+  wasi: 'preopened directories give file access',
+  net: 'raw sockets, including Unix sockets NetworkPolicy cannot see',
+  tls: 'raw TLS sockets, which also open Unix sockets',
+  dgram: 'raw UDP sockets',
+};
+
+/** Members of `process` that are rejected wherever they are read, with the reason for each. */
+export const BLOCKED_PROCESS_MEMBERS: Readonly<Record<string, string>> = {
+  binding: 'the internal C++ bindings, e.g. spawn_sync',
+  _linkedBinding: 'the internal C++ bindings',
+  dlopen: 'loads native code',
+  mainModule: 'mainModule.require loads any module',
+  execve: 'replaces this process with another program',
+  kill: 'signals other processes in the sandbox, such as the runner',
+};
+
+// Names too distinctive to belong to anything but process; read from any object, they are flagged outright.
+const DISTINCTIVE_PROCESS_MEMBERS = new Set(['_linkedBinding', 'dlopen', 'mainModule', 'execve']);
+
+// Objects whose properties are the globals themselves: `globalThis.eval` is `eval`.
+const GLOBAL_OBJECTS = new Set(['globalThis', 'global', 'self', 'window']);
+
+// Objects that reach eval, Function or the bindings when indexed with a name computed at run time.
+const COMPUTED_ACCESS_GUARDED = new Set(['globalThis', 'global', 'process']);
+
+// One message for every route to the Function constructor, so a route seen twice is reported once.
+const FUNCTION_CONSTRUCTOR_USE = 'Use of the Function constructor';
+
+// Timers that browsers (not Node) evaluate when given a string instead of a function.
+const TIMERS = new Set(['setTimeout', 'setInterval']);
+
+// Method names that call a function indirectly: `Function.call(null, 'code')` is `Function('code')`.
+const INDIRECT_CALLS = new Set(['call', 'apply', 'bind']);
+
+// Every syntax Node 24 runs is on by default in Babel 8; these add the stage-3 forms that can still name a module
+// (`import source x from 'fs'`, `import defer * as x from 'fs'`). TypeScript and Flow stay off: Node runs neither.
+const PARSER_PLUGINS: ParserPlugin[] = [
+  'decorators',
+  'decoratorAutoAccessors',
+  'sourcePhaseImports',
+  'deferredImportEvaluation',
+];
+
+// AST keys that never hold child nodes worth walking.
+const NON_CHILD_KEYS = new Set([
+  'loc',
+  'start',
+  'end',
+  'range',
+  'extra',
+  'leadingComments',
+  'trailingComments',
+  'innerComments',
+]);
+
+// Babel's recursive descent exhausts the stack near 300 levels of nesting, while V8 runs programs nested
+// several times deeper; such a program is refused rather than let through unchecked.
+const TOO_DEEP: PolicyFinding = {
+  line: 1,
+  column: 1,
+  rule: 'too-deep',
+  message: 'Program nested too deeply to check',
+};
+
+/** A node together with where it hangs: `parent[key]` is (or contains) `node`. */
+interface Visit {
+  node: t.Node;
+  parent: t.Node | undefined;
+  key: string;
+}
+
+/** `name.property` where `name` might be bound to process; judged after the walk, once every alias is known. */
+interface ProcessMemberAccess {
+  object: string;
+  member: string;
+  at: t.Node;
+}
+
+interface Scan {
+  findings: PolicyFinding[];
+  /** Local names bound to process: `process` itself, `const p = process`, `import p from 'node:process'`. */
+  processAliases: Set<string>;
+  processMemberAccesses: ProcessMemberAccess[];
+}
+
+/** Checks one JavaScript program against the strict profile. */
+export function checkJavaScript(source: string): PolicyVerdict {
+  const program = parseProgram(source);
+  if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
+  if (program === undefined) return verdictFrom([]);
+  const scan: Scan = { findings: [], processAliases: new Set(['process']), processMemberAccesses: [] };
+  walk(program, (visit) => visitNode(scan, visit));
+  judgeProcessMemberAccesses(scan);
+  return verdictFrom(scan.findings);
+}
+
+/**
+ * Parses as an ES module, falling back to a script; with error recovery, keeps whichever has fewer errors.
+ * Undefined when neither parses, which Node will report as a SyntaxError without running anything.
+ */
+function parseProgram(source: string): t.Program | 'too-deep' | undefined {
+  let best: { program: t.Program; errors: number } | undefined;
+  let tooDeep = false;
+  for (const sourceType of ['module', 'script'] as const) {
+    try {
+      const file = parse(source, { sourceType, errorRecovery: true, plugins: PARSER_PLUGINS });
+      if (file.errors.length === 0) return file.program;
+      if (best === undefined || file.errors.length < best.errors) {
+        best = { program: file.program, errors: file.errors.length };
+      }
+    } catch (error) {
+      // A SyntaxError is unrecoverable in this source type only; the other may still parse.
+      tooDeep ||= error instanceof RangeError;
+    }
+  }
+  return best?.program ?? (tooDeep ? 'too-deep' : undefined);
+}
+
+/** Visits every node once, depth first, with an explicit stack so deep nesting cannot overflow the call stack. */
+function walk(root: t.Node, onNode: (visit: Visit) => void): void {
+  const stack: Visit[] = [{ node: root, parent: undefined, key: '' }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    onNode(visit);
+    pushChildren(stack, visit.node);
+  }
+}
+
+function pushChildren(stack: Visit[], parent: t.Node): void {
+  const fields = parent as unknown as Record<string, unknown>;
+  // Object.keys rather than Object.entries: allocating an entry pair per field triples the walk time.
+  for (const key of Object.keys(fields)) {
+    if (NON_CHILD_KEYS.has(key)) continue;
+    const value = fields[key];
+    if (Array.isArray(value)) {
+      for (const element of value) if (isNode(element)) stack.push({ node: element, parent, key });
+    } else if (isNode(value)) {
+      stack.push({ node: value, parent, key });
+    }
+  }
+}
+
+function isNode(value: unknown): value is t.Node {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+  );
+}
+
+function visitNode(scan: Scan, visit: Visit): void {
+  const { node } = visit;
+  switch (node.type) {
+    case 'ImportDeclaration':
+      checkImportDeclaration(scan, node);
+      break;
+    case 'ExportAllDeclaration':
+    case 'ExportNamedDeclaration':
+      if (node.source) checkModuleSpecifier(scan, node, node.source);
+      break;
+    case 'ImportExpression':
+      checkModuleSpecifier(scan, node, node.source);
+      break;
+    case 'CallExpression':
+    case 'OptionalCallExpression':
+    case 'NewExpression':
+      checkCall(scan, node);
+      break;
+    case 'MemberExpression':
+    case 'OptionalMemberExpression':
+      checkMember(scan, node, visit);
+      break;
+    case 'Identifier':
+      checkIdentifier(scan, node, visit);
+      break;
+    case 'VariableDeclarator':
+      checkProcessDestructuring(scan, node);
+      break;
+  }
+}
+
+function checkImportDeclaration(scan: Scan, declaration: t.ImportDeclaration): void {
+  checkModuleSpecifier(scan, declaration, declaration.source);
+  if (!isProcessModule(declaration.source.value)) return;
+  for (const specifier of declaration.specifiers) {
+    if (specifier.type !== 'ImportSpecifier') scan.processAliases.add(specifier.local.name);
+    else checkProcessMemberName(scan, nameOf(specifier.imported), specifier);
+  }
+}
+
+/** The module named by an import, export, `import()` or require-like call: blocked names, and names computed at run time. */
+function checkModuleSpecifier(scan: Scan, user: t.Node, specifier: t.Node | undefined): void {
+  if (specifier === undefined) return;
+  const name = staticStringOf(specifier);
+  if (name === undefined) {
+    addFinding(scan, user, 'dynamic-module', 'Module loaded from a computed name');
+  } else if (isBlockedModule(name)) {
+    addFinding(scan, specifier, 'import-blocked-module', `Import of blocked module '${name}'`);
+  }
+}
+
+function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression | t.NewExpression): void {
+  const { callee } = call;
+  const [firstArgument] = call.arguments;
+  if (isRequireLike(callee)) {
+    checkModuleSpecifier(scan, call, firstArgument);
+    return;
+  }
+  const global = globalNameOf(callee);
+  if (global === 'Function') {
+    addFinding(scan, callee, 'blocked-global', "Call of blocked global 'Function'");
+  } else if (
+    global !== undefined &&
+    TIMERS.has(global) &&
+    firstArgument &&
+    staticStringOf(firstArgument) !== undefined
+  ) {
+    addFinding(scan, firstArgument, 'string-timer', `Code string passed to '${global}'`);
+  } else if (call.type !== 'NewExpression' && isMember(callee) && propertyNameOf(callee) === 'constructor') {
+    // Class constructors throw without `new`, so a plain call of `.constructor` is Function-like.
+    addFinding(scan, callee, 'function-constructor', FUNCTION_CONSTRUCTOR_USE);
+  }
+}
+
+/** `require(x)`, `module.require(x)`, `require.main.require(x)`, `process.getBuiltinModule(x)`. */
+function isRequireLike(callee: t.Node): boolean {
+  if (callee.type === 'Identifier') return callee.name === 'require';
+  if (!isMember(callee)) return false;
+  const property = propertyNameOf(callee);
+  return property === 'require' || property === 'getBuiltinModule';
+}
+
+function checkMember(
+  scan: Scan,
+  member: t.MemberExpression | t.OptionalMemberExpression,
+  visit: Visit,
+): void {
+  const property = propertyNameOf(member);
+  if (property === undefined) {
+    checkComputedMember(scan, member);
+    return;
+  }
+  const objectName = member.object.type === 'Identifier' ? member.object.name : undefined;
+  if (property === 'eval' && objectName !== undefined && GLOBAL_OBJECTS.has(objectName)) {
+    const use = isCallee(visit) ? 'Call of' : 'Reference to';
+    addFinding(scan, member, 'blocked-global', `${use} blocked global 'eval'`);
+  } else if (INDIRECT_CALLS.has(property) && objectName !== undefined && isGuardedGlobal(objectName)) {
+    addFinding(scan, member, 'blocked-global', `Indirect call of blocked global '${objectName}'`);
+  } else if (property === 'constructor') {
+    checkConstructorRead(scan, member);
+  } else if (Object.hasOwn(BLOCKED_PROCESS_MEMBERS, property)) {
+    checkProcessMember(scan, member, property);
+  }
+}
+
+/** `globalThis[name]` and `process[name]` reach eval, Function and the bindings under any name. */
+function checkComputedMember(scan: Scan, member: t.MemberExpression | t.OptionalMemberExpression): void {
+  const { object } = member;
+  if (member.computed && object.type === 'Identifier' && COMPUTED_ACCESS_GUARDED.has(object.name)) {
+    addFinding(scan, member, 'computed-global-member', `Computed property of '${object.name}'`);
+  }
+}
+
+function checkConstructorRead(scan: Scan, member: t.MemberExpression | t.OptionalMemberExpression): void {
+  const { object } = member;
+  if (object.type === 'Identifier' && object.name === 'module') {
+    addFinding(scan, member, 'module-constructor', "Access to 'module.constructor'");
+  } else if (isFunctionValue(object)) {
+    addFinding(scan, member, 'function-constructor', FUNCTION_CONSTRUCTOR_USE);
+  }
+}
+
+/** Values whose `.constructor` is Function or its async and generator siblings. */
+function isFunctionValue(node: t.Node): boolean {
+  switch (node.type) {
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+      return true;
+    case 'CallExpression':
+      return isMember(node.callee) && propertyNameOf(node.callee) === 'getPrototypeOf';
+    case 'MemberExpression':
+      return propertyNameOf(node) === 'prototype' && globalNameOf(node.object) === 'Function';
+    default:
+      return false;
+  }
+}
+
+function isGuardedGlobal(name: string): boolean {
+  return name === 'Function' || name === 'require';
+}
+
+function checkProcessMember(
+  scan: Scan,
+  member: t.MemberExpression | t.OptionalMemberExpression,
+  property: string,
+): void {
+  const { object } = member;
+  if (DISTINCTIVE_PROCESS_MEMBERS.has(property) || globalNameOf(object) === 'process') {
+    addFinding(scan, member, 'process-member', `Access to 'process.${property}'`);
+  } else if (object.type === 'Identifier') {
+    scan.processMemberAccesses.push({ object: object.name, member: property, at: member });
+  }
+}
+
+function judgeProcessMemberAccesses(scan: Scan): void {
+  for (const { object, member, at } of scan.processMemberAccesses) {
+    if (scan.processAliases.has(object)) {
+      addFinding(scan, at, 'process-member', `Access to 'process.${member}'`);
+    }
+  }
+}
+
+/**
+ * `eval` is flagged wherever it is read. `Function` and `require` are flagged where they are handed on as values
+ * (`const f = Function`); reading their properties, `typeof require` and `x instanceof Function` stay allowed.
+ */
+function checkIdentifier(scan: Scan, identifier: t.Identifier, visit: Visit): void {
+  const { name } = identifier;
+  if ((name !== 'eval' && !isGuardedGlobal(name)) || !isReference(visit)) return;
+  if (name === 'eval') {
+    addFinding(
+      scan,
+      identifier,
+      'blocked-global',
+      `${isCallee(visit) ? 'Call of' : 'Reference to'} blocked global 'eval'`,
+    );
+  } else if (isHandedOn(visit)) {
+    addFinding(scan, identifier, 'blocked-global', `Reference to blocked global '${name}'`);
+  }
+}
+
+/** False where an identifier names a property, a label or a new binding rather than reading a variable. */
+function isReference({ parent, key }: Visit): boolean {
+  if (parent === undefined) return true;
+  switch (parent.type) {
+    case 'MemberExpression':
+    case 'OptionalMemberExpression':
+      return key !== 'property' || parent.computed;
+    case 'ObjectProperty':
+    case 'ObjectMethod':
+    case 'ClassProperty':
+    case 'ClassMethod':
+    case 'ClassAccessorProperty':
+      return key !== 'key' || parent.computed;
+    case 'LabeledStatement':
+    case 'BreakStatement':
+    case 'ContinueStatement':
+    case 'MetaProperty':
+    case 'ImportSpecifier':
+    case 'ImportDefaultSpecifier':
+    case 'ImportNamespaceSpecifier':
+    case 'ExportSpecifier':
+      return false;
+    default:
+      return key !== 'id' && key !== 'params';
+  }
+}
+
+/** Whether a reference passes the value on, rather than calling it, reading a property or testing it. */
+function isHandedOn(visit: Visit): boolean {
+  switch (visit.parent?.type) {
+    case 'CallExpression':
+    case 'OptionalCallExpression':
+    case 'NewExpression':
+      return visit.key !== 'callee';
+    case 'MemberExpression':
+    case 'OptionalMemberExpression':
+    case 'UnaryExpression':
+    case 'BinaryExpression':
+      return false;
+    default:
+      return true;
+  }
+}
+
+function isCallee({ parent, key }: Visit): boolean {
+  const call = parent?.type === 'CallExpression' || parent?.type === 'OptionalCallExpression';
+  return call && key === 'callee';
+}
+
+/** `const { binding } = process` and `const p = require('node:process')`. */
+function checkProcessDestructuring(scan: Scan, declarator: t.VariableDeclarator): void {
+  if (!declarator.init || !isProcessObject(declarator.init)) return;
+  if (declarator.id.type === 'Identifier') {
+    scan.processAliases.add(declarator.id.name);
+  } else if (declarator.id.type === 'ObjectPattern') {
+    for (const property of declarator.id.properties) {
+      if (property.type === 'ObjectProperty' && !property.computed) {
+        checkProcessMemberName(scan, nameOf(property.key), property);
+      }
+    }
+  }
+}
+
+function checkProcessMemberName(scan: Scan, name: string | undefined, at: t.Node): void {
+  if (name !== undefined && Object.hasOwn(BLOCKED_PROCESS_MEMBERS, name)) {
+    addFinding(scan, at, 'process-member', `Access to 'process.${name}'`);
+  }
+}
+
+function isProcessObject(node: t.Node): boolean {
+  if (globalNameOf(node) === 'process') return true;
+  if (node.type !== 'CallExpression' || !isRequireLike(node.callee)) return false;
+  const [argument] = node.arguments;
+  const name = argument && staticStringOf(argument);
+  return name !== undefined && isProcessModule(name);
+}
+
+/** The global a callee or object names: `eval` for `eval` and for `globalThis.eval`. */
+function globalNameOf(node: t.Node): string | undefined {
+  if (node.type === 'Identifier') return node.name;
+  if (!isMember(node)) return undefined;
+  const object = node.object;
+  return object.type === 'Identifier' && GLOBAL_OBJECTS.has(object.name) ? propertyNameOf(node) : undefined;
+}
+
+function isMember(node: t.Node): node is t.MemberExpression | t.OptionalMemberExpression {
+  return node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression';
+}
+
+/** `a.b` and `a['b']` both name `b`; a computed property only when it is a constant string. */
+function propertyNameOf(member: t.MemberExpression | t.OptionalMemberExpression): string | undefined {
+  if (member.computed) return staticStringOf(member.property);
+  return member.property.type === 'Identifier' ? member.property.name : undefined;
+}
+
+function nameOf(node: t.Node): string | undefined {
+  if (node.type === 'Identifier') return node.name;
+  return node.type === 'StringLiteral' ? node.value : undefined;
+}
+
+// Deeper `+` chains than this are treated as computed, so an adversarial chain cannot exhaust the call stack.
+const MAX_JOIN_DEPTH = 64;
+
+/** The value of a string the program cannot change at run time: literals, plain templates and their `+` joins. */
+function staticStringOf(node: t.Node, depth = 0): string | undefined {
+  switch (node.type) {
+    case 'StringLiteral':
+      return node.value;
+    case 'TemplateLiteral':
+      return node.expressions.length === 0 ? (node.quasis[0]?.value.cooked ?? undefined) : undefined;
+    case 'BinaryExpression': {
+      if (node.operator !== '+' || depth >= MAX_JOIN_DEPTH) return undefined;
+      const left = staticStringOf(node.left, depth + 1);
+      const right = staticStringOf(node.right, depth + 1);
+      return left === undefined || right === undefined ? undefined : left + right;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function isBlockedModule(specifier: string): boolean {
+  const name = specifier.startsWith('node:') ? specifier.slice('node:'.length) : specifier;
+  return Object.hasOwn(BLOCKED_NODE_MODULES, name.split('/')[0] ?? '');
+}
+
+function isProcessModule(specifier: string): boolean {
+  return specifier === 'process' || specifier === 'node:process';
+}
+
+function addFinding(scan: Scan, at: t.Node, rule: string, message: string): void {
+  const start = at.loc?.start;
+  scan.findings.push({ line: start?.line ?? 1, column: (start?.column ?? 0) + 1, rule, message });
+}
