@@ -36,6 +36,12 @@ export function replicaSelector(replica: string): string {
   return `${ORIGIN_LABEL}=api,${REPLICA_LABEL}=${replica}`;
 }
 
+/** What the routes need from the run service (a narrow seam for route tests). */
+export type Runs = Pick<
+  RunService,
+  'inFlight' | 'check' | 'create' | 'run' | 'get' | 'delete' | 'waitFinished'
+>;
+
 export class RunService {
   private readonly config: ApiConfig;
   private readonly runs: CodeRunClient;

@@ -1,7 +1,6 @@
 // The API server: fastify with zod schemas, RAGFlow's error shapes, auth and rate limits before any parsing.
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type onRequestAsyncHookHandler } from 'fastify';
+import Fastify, { type FastifyError, LogController, type onRequestAsyncHookHandler } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -14,23 +13,19 @@ import { authorize } from './auth.ts';
 import { bodyTooLargeDetail, jsonInvalidDetail, type ValidationIssue, validationDetail } from './errors.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { tooManyRequests } from './ragflow/response.ts';
+import { SlidingWindowLimiter } from './rate-limit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nativeRoutes } from './routes/native.ts';
 import { ragflowRoutes } from './routes/ragflow.ts';
-import type { RunService } from './run-service.ts';
+import type { Runs } from './run-service.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
-  service: RunService;
+  service: Runs;
   metrics: ApiMetrics;
   /** Readiness: can this replica reach Kubernetes and watch its runs? */
   ready: () => Promise<boolean>;
   log: Logger;
-}
-
-/** Thrown by the rate limiter; answered with RAGFlow's -429 body and Retry-After. */
-class RateLimited extends Error {
-  statusCode = 429;
 }
 
 export async function buildServer(deps: ApiDeps) {
@@ -38,7 +33,7 @@ export async function buildServer(deps: ApiDeps) {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: config.bodyLimitBytes,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Keep-alive from RAGFlow's HTTP client must not hold a graceful shutdown hostage.
     forceCloseConnections: 'idle',
   });
@@ -60,14 +55,17 @@ export async function buildServer(deps: ApiDeps) {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: () => new RateLimited('rate limited'),
-  });
-
-  const limit = (name: string, max: number, windowMs: number): onRequestAsyncHookHandler => {
-    const hook = app.rateLimit({ max, timeWindow: windowMs, keyGenerator: (req) => `${name}:${req.ip}` });
-    return hook as unknown as onRequestAsyncHookHandler;
+  const limit = ({ max, windowMs }: { max: number; windowMs: number }): onRequestAsyncHookHandler => {
+    const limiter = new SlidingWindowLimiter(max, windowMs);
+    return async (req, reply) => {
+      const waitMs = limiter.hit(req.ip);
+      if (waitMs === 0) return;
+      metrics.rejections.inc({ reason: 'rate_limited' });
+      await reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(waitMs / 1000)))
+        .send(tooManyRequests());
+    };
   };
   const authenticate: onRequestAsyncHookHandler = async (req, reply) => {
     const decision = authorize(config, req.headers);
@@ -78,17 +76,9 @@ export async function buildServer(deps: ApiDeps) {
     await reply.code(decision.status).send({ detail: decision.detail });
   };
   // Upstream's order: a small per-client budget before auth (throttles token guessing), then auth, then the run quota.
-  const guards = [
-    limit('preauth', config.preAuthRateLimit.max, config.preAuthRateLimit.windowMs),
-    authenticate,
-    limit('run', config.runRateLimit.max, config.runRateLimit.windowMs),
-  ];
+  const guards = [limit(config.preAuthRateLimit), authenticate, limit(config.runRateLimit)];
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof RateLimited) {
-      metrics.rejections.inc({ reason: 'rate_limited' });
-      return reply.code(429).send(tooManyRequests());
-    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       metrics.rejections.inc({ reason: 'invalid_request' });
       return reply
@@ -101,13 +91,11 @@ export async function buildServer(deps: ApiDeps) {
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       metrics.rejections.inc({ reason: 'invalid_request' });
-      return reply
-        .code(422)
-        .send({
-          detail: jsonInvalidDetail(
-            `Content-Type must be application/json, got ${req.headers['content-type'] ?? 'none'}`,
-          ),
-        });
+      return reply.code(422).send({
+        detail: jsonInvalidDetail(
+          `Content-Type must be application/json, got ${req.headers['content-type'] ?? 'none'}`,
+        ),
+      });
     }
     if (err.statusCode === 400 && (err instanceof SyntaxError || err.code?.startsWith('FST_ERR_CTP_'))) {
       metrics.rejections.inc({ reason: 'invalid_request' });

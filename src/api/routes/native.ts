@@ -54,13 +54,11 @@ export async function nativeRoutes(
       const findings = service.check(req.body.language, req.body.source);
       if (findings.length) {
         deps.metrics.rejections.inc({ reason: 'policy' });
-        return reply
-          .code(422)
-          .send({
-            error: 'PolicyRejected',
-            message: 'the static code policy rejected the program',
-            findings,
-          });
+        return reply.code(422).send({
+          error: 'PolicyRejected',
+          message: 'the static code policy rejected the program',
+          findings,
+        });
       }
       const name = newRunName();
       const wait = req.query.wait ?? 0;

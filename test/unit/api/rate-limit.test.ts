@@ -1,0 +1,32 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SlidingWindowLimiter } from '../../../src/api/rate-limit.ts';
+
+test('up to max requests in a window are allowed, the next is told how long to wait', () => {
+  let now = 1_000;
+  const limiter = new SlidingWindowLimiter(2, 60_000, () => now);
+  assert.is(limiter.hit('a'), 0);
+  now += 10_000;
+  assert.is(limiter.hit('a'), 0);
+  now += 5_000;
+  assert.is(limiter.hit('a'), 45_000);
+});
+
+test('the window slides: the oldest request leaving frees a slot', () => {
+  let now = 0;
+  const limiter = new SlidingWindowLimiter(1, 1_000, () => now);
+  assert.is(limiter.hit('a'), 0);
+  now = 999;
+  assert.ok(limiter.hit('a') > 0);
+  now = 1_001;
+  assert.is(limiter.hit('a'), 0);
+});
+
+test('clients are limited separately', () => {
+  const limiter = new SlidingWindowLimiter(1, 60_000, () => 0);
+  assert.is(limiter.hit('a'), 0);
+  assert.is(limiter.hit('b'), 0);
+  assert.ok(limiter.hit('a') > 0);
+});
+
+test.run();

@@ -1,0 +1,395 @@
+// Every status code and body shape of the HTTP contract, through fastify.inject (no socket, no cluster).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createMetrics } from '../../../src/api/metrics.ts';
+import type { Runs, Submission, SubmitOutcome } from '../../../src/api/run-service.ts';
+import { buildServer } from '../../../src/api/server.ts';
+import type { CodeRun, CodeRunStatus } from '../../../src/coderun/schema.ts';
+import { loadApiConfig } from '../../../src/config/api.ts';
+import { createLogger } from '../../../src/log.ts';
+import { createPolicy } from '../../../src/policy/index.ts';
+import { makeRun } from '../../fixtures.ts';
+
+const TOKEN = 'sekret-token';
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** Plays the run service: answers with a scripted outcome and records what it was asked. */
+class ScriptedRuns implements Runs {
+  inFlight = 0;
+  submissions: Submission[] = [];
+  outcome: SubmitOutcome = {
+    kind: 'finished',
+    run: makeRun(
+      {},
+      {
+        phase: 'Succeeded',
+        reason: 'Completed',
+        exitCode: 0,
+        stdout: 'ok\n',
+        result: { present: true, value: 1 },
+      },
+    ),
+  };
+  stored = new Map<string, CodeRun>();
+  private readonly policy = createPolicy('strict');
+
+  check(language: Submission['language'], source: string) {
+    return this.policy(language, source).findings;
+  }
+  async run(sub: Submission): Promise<SubmitOutcome> {
+    this.submissions.push(sub);
+    const findings = this.check(sub.language, sub.source);
+    return findings.length ? { kind: 'rejected', findings } : this.outcome;
+  }
+  async create(sub: Submission, name: string): Promise<CodeRun> {
+    this.submissions.push(sub);
+    const run = makeRun(
+      { language: sub.language, source: sub.source, arguments: sub.arguments },
+      undefined,
+      name,
+    );
+    this.stored.set(name, run);
+    return run;
+  }
+  async waitFinished(name: string): Promise<CodeRun | null> {
+    // Registered before create, as the routes do; answer once create has stored the run.
+    await new Promise(setImmediate);
+    const run = this.stored.get(name);
+    return run
+      ? { ...run, status: { phase: 'Succeeded', reason: 'Completed', exitCode: 0, stdout: 'done\n' } }
+      : null;
+  }
+  async get(name: string): Promise<CodeRun> {
+    const run = this.stored.get(name);
+    if (!run) throw Object.assign(new Error('not found'), { code: 404 });
+    return run;
+  }
+  async delete(name: string): Promise<void> {
+    if (!this.stored.delete(name)) throw Object.assign(new Error('not found'), { code: 404 });
+  }
+}
+
+async function server(env: Record<string, string> = {}, runs = new ScriptedRuns(), ready = true) {
+  const config = loadApiConfig({
+    SANDBOX_EXECUTOR_MANAGER_API_TOKEN: TOKEN,
+    SANDBOX_RUN_PREAUTH_RATE_LIMIT: '1000/minute',
+    SANDBOX_RUN_RATE_LIMIT: '1000/minute',
+    ...env,
+  });
+  const app = await buildServer({
+    config,
+    service: runs,
+    metrics: createMetrics(() => runs.inFlight),
+    ready: async () => ready,
+    log: createLogger('silent', 'test'),
+  });
+  return { app, runs };
+}
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+const post = (payload: unknown, headers: Record<string, string> = auth) => ({
+  method: 'POST' as const,
+  url: '/run',
+  payload: payload as object,
+  headers,
+});
+
+test('GET /healthz and GET / answer {"status":"ok"} without a token', async () => {
+  const { app } = await server();
+  for (const url of ['/healthz', '/']) {
+    const res = await app.inject({ url });
+    assert.is(res.statusCode, 200);
+    assert.equal(res.json(), { status: 'ok' });
+  }
+});
+
+test('GET /readyz is 503 while Kubernetes is unreachable', async () => {
+  assert.is((await (await server()).app.inject({ url: '/readyz' })).statusCode, 200);
+  assert.is(
+    (await (await server({}, new ScriptedRuns(), false)).app.inject({ url: '/readyz' })).statusCode,
+    503,
+  );
+});
+
+test('GET /metrics serves Prometheus text with the run counters, without a token', async () => {
+  const { app } = await server();
+  await app.inject(post({ code_b64: b64('print(1)') }));
+  const res = await app.inject({ url: '/metrics' });
+  assert.is(res.statusCode, 200);
+  assert.match(res.body, 'coderun_api_runs_total{language="python",outcome="success"} 1');
+  assert.match(res.body, 'coderun_api_inflight_runs 0');
+  assert.match(res.body, 'coderun_api_run_duration_seconds_bucket');
+});
+
+test('GET /openapi.json documents /run and the native routes', async () => {
+  const doc = (await (await server()).app.inject({ url: '/openapi.json' })).json();
+  assert.is(doc.openapi.startsWith('3.'), true);
+  for (const path of ['/run', '/v1/runs', '/v1/runs/{name}'])
+    assert.ok(doc.paths[path], `${path} is documented`);
+});
+
+test("POST /run without a token is 401 with upstream's detail", async () => {
+  const res = await (await server()).app.inject(post({ code_b64: b64('1') }, {}));
+  assert.is(res.statusCode, 401);
+  assert.equal(res.json(), { detail: 'Missing or invalid sandbox executor API token' });
+});
+
+test('POST /run with a wrong token is 401, whichever header carries it', async () => {
+  const { app } = await server();
+  assert.is(
+    (await app.inject(post({ code_b64: b64('1') }, { authorization: 'Bearer nope' }))).statusCode,
+    401,
+  );
+  assert.is((await app.inject(post({ code_b64: b64('1') }, { 'x-sandbox-token': 'nope' }))).statusCode, 401);
+});
+
+test('the token is accepted as Bearer or as X-Sandbox-Token', async () => {
+  const { app } = await server();
+  assert.is(
+    (await app.inject(post({ code_b64: b64('1') }, { authorization: `Bearer ${TOKEN}` }))).statusCode,
+    200,
+  );
+  assert.is((await app.inject(post({ code_b64: b64('1') }, { 'x-sandbox-token': TOKEN }))).statusCode, 200);
+});
+
+test('with no token configured every run is refused with 503 naming the variable (fail closed)', async () => {
+  const { app } = await server({ SANDBOX_EXECUTOR_MANAGER_API_TOKEN: '' });
+  const res = await app.inject(post({ code_b64: b64('1') }, {}));
+  assert.is(res.statusCode, 503);
+  assert.match(res.json().detail, 'SANDBOX_EXECUTOR_MANAGER_API_TOKEN');
+});
+
+test('with no token and ALLOW_UNAUTHENTICATED truthy, runs are served', async () => {
+  for (const value of ['1', 'true', ' YES ', 'on']) {
+    const { app } = await server({
+      SANDBOX_EXECUTOR_MANAGER_API_TOKEN: '',
+      SANDBOX_EXECUTOR_MANAGER_ALLOW_UNAUTHENTICATED: value,
+    });
+    assert.is((await app.inject(post({ code_b64: b64('1') }, {}))).statusCode, 200, value);
+  }
+});
+
+test('a successful run answers 200 with every field of the contract', async () => {
+  const res = await (await server()).app.inject(post({ code_b64: b64('def main():\n  return 1\n') }));
+  assert.is(res.statusCode, 200);
+  const body = res.json();
+  assert.equal(body, {
+    status: 'success',
+    stdout: 'ok\n',
+    stderr: '',
+    exit_code: 0,
+    detail: null,
+    time_used_ms: null,
+    memory_used_kb: null,
+    resource_limit_type: null,
+    unauthorized_access_type: null,
+    runtime_error_type: null,
+    artifacts: [],
+    result: { present: true, value: 1, type: 'json' },
+  });
+});
+
+test('a failed run still answers HTTP 200 with the mapped status', async () => {
+  const runs = new ScriptedRuns();
+  runs.outcome = {
+    kind: 'finished',
+    run: makeRun({}, { phase: 'Failed', reason: 'TimedOut' } as CodeRunStatus),
+  };
+  const res = await (await server({}, runs)).app.inject(post({ code_b64: b64('while True: pass') }));
+  assert.is(res.statusCode, 200);
+  assert.equal([res.json().status, res.json().exit_code], ['resource_limit_exceeded', -124]);
+});
+
+test('code the policy rejects answers -999 "Code is unsafe" with Line <n> findings', async () => {
+  const res = await (await server()).app.inject(post({ code_b64: b64('x = 1\nimport os\n') }));
+  assert.is(res.statusCode, 200);
+  assert.equal(
+    [res.json().status, res.json().exit_code, res.json().detail],
+    ['program_runner_error', -999, 'Code is unsafe'],
+  );
+  assert.match(res.json().stderr, /^Line 2: /);
+});
+
+test('a missing code_b64 is 422 type "missing" at ["body","code_b64"]', async () => {
+  const res = await (await server()).app.inject(post({ language: 'python' }));
+  assert.is(res.statusCode, 422);
+  assert.equal(res.json().detail[0], {
+    type: 'missing',
+    loc: ['body', 'code_b64'],
+    msg: 'Field required',
+    input: { language: 'python' },
+  });
+});
+
+test('base64 that is not strict (no padding, whitespace, bad alphabet) is 422 value_error', async () => {
+  const { app } = await server();
+  for (const code_b64 of ['cHJpbnQoMSk', 'cHJp bnQoMSk=', 'cHJpbnQoMSk=\n', '!!!!']) {
+    const res = await app.inject(post({ code_b64 }));
+    assert.is(res.statusCode, 422, code_b64);
+    assert.is(res.json().detail[0].type, 'value_error');
+    assert.equal(res.json().detail[0].loc, ['body', 'code_b64']);
+    assert.match(res.json().detail[0].msg, 'Invalid base64');
+  }
+});
+
+test('base64 of bytes that are not UTF-8 is a clear 422, not a 500', async () => {
+  const res = await (await server()).app.inject(
+    post({ code_b64: Buffer.from([0xff, 0xfe, 0x41]).toString('base64') }),
+  );
+  assert.is(res.statusCode, 422);
+  assert.match(res.json().detail[0].msg, 'UTF-8');
+});
+
+test('an unknown language is 422 type "enum" listing the supported ones', async () => {
+  const res = await (await server()).app.inject(post({ code_b64: b64('1'), language: 'ruby' }));
+  assert.is(res.statusCode, 422);
+  const item = res.json().detail[0];
+  assert.equal([item.type, item.loc, item.input], ['enum', ['body', 'language'], 'ruby']);
+  assert.match(item.msg, "'python'");
+  assert.match(item.msg, "'nodejs'");
+});
+
+test('language aliases are accepted in any case', async () => {
+  const runs = new ScriptedRuns();
+  const { app } = await server({}, runs);
+  for (const language of ['Python3', 'py', 'JS', 'javascript', 'node', 'NODEJS']) {
+    assert.is((await app.inject(post({ code_b64: b64('1'), language }))).statusCode, 200, language);
+  }
+  assert.equal(
+    runs.submissions.map((s) => s.language),
+    ['python', 'python', 'nodejs', 'nodejs', 'nodejs', 'nodejs'],
+  );
+});
+
+test('arguments that are not an object are 422 dict_type; null means {}', async () => {
+  const runs = new ScriptedRuns();
+  const { app } = await server({}, runs);
+  const res = await app.inject(post({ code_b64: b64('1'), arguments: [1, 2] }));
+  assert.is(res.statusCode, 422);
+  assert.equal([res.json().detail[0].type, res.json().detail[0].loc], ['dict_type', ['body', 'arguments']]);
+  assert.is((await app.inject(post({ code_b64: b64('1'), arguments: null }))).statusCode, 200);
+  assert.equal(runs.submissions.at(-1)?.arguments, {});
+});
+
+test('unknown fields are ignored and empty code is valid', async () => {
+  const runs = new ScriptedRuns();
+  const res = await (await server({}, runs)).app.inject(
+    post({ code_b64: '', base_image: 'custom', extra: 1 }),
+  );
+  assert.is(res.statusCode, 200);
+  assert.is(runs.submissions[0]?.source, '');
+});
+
+test('a body that is not JSON is 422 json_invalid', async () => {
+  const res = await (await server()).app.inject({
+    method: 'POST',
+    url: '/run',
+    payload: '{"code_b64": ',
+    headers: { ...auth, 'content-type': 'application/json' },
+  });
+  assert.is(res.statusCode, 422);
+  assert.is(res.json().detail[0].type, 'json_invalid');
+});
+
+test('a JSON body that is not an object is 422', async () => {
+  const res = await (await server()).app.inject(post([1, 2, 3]));
+  assert.is(res.statusCode, 422);
+  assert.equal(res.json().detail[0].loc, ['body']);
+});
+
+test('a body over the limit is 413 with the limit in the message', async () => {
+  const { app } = await server({ CODERUN_BODY_LIMIT: '2048' });
+  const res = await app.inject(post({ code_b64: b64('x'.repeat(4096)) }));
+  assert.is(res.statusCode, 413);
+  assert.match(res.json().detail[0].msg, '2048 bytes');
+});
+
+test('too many requests before auth are 429 with Retry-After and the -429 body, tokens or not', async () => {
+  const { app } = await server({ SANDBOX_RUN_PREAUTH_RATE_LIMIT: '2/minute' });
+  await app.inject(post({ code_b64: b64('1') }, {}));
+  await app.inject(post({ code_b64: b64('1') }, {}));
+  const res = await app.inject(post({ code_b64: b64('1') }));
+  assert.is(res.statusCode, 429);
+  assert.ok(Number(res.headers['retry-after']) > 0);
+  assert.equal(
+    [res.json().exit_code, res.json().stderr, res.json().status],
+    [-429, 'Too many requests, please try again later', 'program_runner_error'],
+  );
+});
+
+test('the authenticated run quota answers 429 once exhausted', async () => {
+  const { app } = await server({ SANDBOX_RUN_RATE_LIMIT: '1/minute' });
+  assert.is((await app.inject(post({ code_b64: b64('1') }))).statusCode, 200);
+  const res = await app.inject(post({ code_b64: b64('1') }));
+  assert.is(res.statusCode, 429);
+  assert.is(res.json().exit_code, -429);
+});
+
+test('a replica at its in-flight bound answers 429 with Retry-After instead of queueing', async () => {
+  const runs = new ScriptedRuns();
+  runs.outcome = { kind: 'busy' };
+  const res = await (await server({}, runs)).app.inject(post({ code_b64: b64('1') }));
+  assert.is(res.statusCode, 429);
+  assert.is(res.headers['retry-after'], '1');
+  assert.is(res.json().exit_code, -429);
+});
+
+test('POST /v1/runs returns 201 with the run at once, or 200 with the outcome under ?wait', async () => {
+  const { app } = await server();
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/runs',
+    payload: { language: 'python', source: 'print(1)' },
+    headers: auth,
+  });
+  assert.is(created.statusCode, 201);
+  assert.match(created.json().name, /^run-[0-9a-f]{12}$/);
+  assert.is(created.json().phase, 'Pending');
+  const waited = await app.inject({
+    method: 'POST',
+    url: '/v1/runs?wait=5',
+    payload: { language: 'js', source: 'console.log(1)' },
+    headers: auth,
+  });
+  assert.is(waited.statusCode, 200);
+  assert.equal(
+    [waited.json().phase, waited.json().stdout, waited.json().language],
+    ['Succeeded', 'done\n', 'nodejs'],
+  );
+});
+
+test('POST /v1/runs refuses code the policy rejects with 422 and the findings', async () => {
+  const res = await (await server()).app.inject({
+    method: 'POST',
+    url: '/v1/runs',
+    payload: { language: 'python', source: 'import subprocess' },
+    headers: auth,
+  });
+  assert.is(res.statusCode, 422);
+  assert.is(res.json().error, 'PolicyRejected');
+  assert.is(res.json().findings[0].line, 1);
+});
+
+test('GET and DELETE /v1/runs/{name} read and delete a run, 404 when there is none', async () => {
+  const { app } = await server();
+  const name = (
+    await app.inject({
+      method: 'POST',
+      url: '/v1/runs',
+      payload: { language: 'python', source: '1' },
+      headers: auth,
+    })
+  ).json().name;
+  assert.is((await app.inject({ url: `/v1/runs/${name}`, headers: auth })).json().name, name);
+  assert.is((await app.inject({ method: 'DELETE', url: `/v1/runs/${name}`, headers: auth })).statusCode, 204);
+  const missing = await app.inject({ url: `/v1/runs/${name}`, headers: auth });
+  assert.is(missing.statusCode, 404);
+  assert.match(missing.json().message, name);
+  assert.is((await app.inject({ method: 'DELETE', url: `/v1/runs/${name}`, headers: auth })).statusCode, 404);
+});
+
+test('the native routes need the token too', async () => {
+  assert.is((await (await server()).app.inject({ url: '/v1/runs/x' })).statusCode, 401);
+});
+
+test.run();
