@@ -81,12 +81,14 @@ export class RunService {
 
   /** Creates the run under `name` (from newRunName, so a waiter can be registered first). */
   async create(sub: Submission, name: string): Promise<CodeRun> {
-    return this.runs.create({
+    const run = await this.runs.create({
       namespace: this.config.namespace,
       name,
       labels: { [ORIGIN_LABEL]: 'api', [REPLICA_LABEL]: this.config.replica },
       spec: this.specFor(sub),
     });
+    this.watcher.markCreated(name);
+    return run;
   }
 
   get(name: string): Promise<CodeRun> {

@@ -8,6 +8,8 @@ import { isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
 
 interface Waiter {
   resolve: (run: CodeRun | null) => void;
+  /** Set once the create succeeded; before that a 404 only means "not yet". */
+  created: boolean;
 }
 
 const MAX_BACKOFF_MS = 10_000;
@@ -70,8 +72,14 @@ export class RunWatcher {
       const onAbort = () => done(null);
       if (signal.aborted) return resolve(null);
       signal.addEventListener('abort', onAbort, { once: true });
-      this.waiters.set(name, { resolve: done });
+      this.waiters.set(name, { resolve: done, created: false });
     });
+  }
+
+  /** Tells the watcher the run exists, so a later 404 means it was deleted. */
+  markCreated(name: string): void {
+    const waiter = this.waiters.get(name);
+    if (waiter) waiter.created = true;
   }
 
   /** Drops a waiter whose run was never created. */
@@ -140,7 +148,7 @@ export class RunWatcher {
           const run = await this.runs.get(this.namespace, name);
           if (isTerminal(run.status)) waiter.resolve(run);
         } catch (err) {
-          if (isNotFound(err)) waiter.resolve(null);
+          if (isNotFound(err) && waiter.created) waiter.resolve(null);
         }
       }),
     );

@@ -52,7 +52,7 @@ const rate = (fallback: string) =>
 
 const shape = {
   CODERUN_API_HOST: text('0.0.0.0'),
-  CODERUN_API_PORT: integer(9385, 1, 65_535),
+  CODERUN_API_PORT: integer(9385, 0, 65_535),
   CODERUN_RUN_NAMESPACE: text(''),
   POD_NAMESPACE: text('default'),
   POD_NAME: text(''),
