@@ -2,7 +2,7 @@
 # `make down`: stops exactly the processes `make up` started, by their PIDs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for name in controller control-plane; do
+for name in api controller control-plane; do
   pidfile=.dev/$name.pid
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

@@ -1,5 +1,5 @@
 // Envtest-style harness: a real etcd + kube-apiserver + kube-controller-manager on loopback for integration tests.
-// CLI: `node test/harness/control-plane.ts up <stateDir>` runs one in the foreground until SIGTERM/SIGINT.
+// CLI: `node test/harness/control-plane.ts up <stateDir> [crdDir]` runs one in the foreground until SIGTERM/SIGINT.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
@@ -421,8 +421,8 @@ function statusMessage(err: unknown): string {
   }
 }
 
-async function cli(stateDir: string): Promise<void> {
-  const { plane, pids } = await start({ log: (msg) => console.error(msg) });
+async function cli(stateDir: string, crdDir: string | undefined): Promise<void> {
+  const { plane, pids } = await start({ log: (msg) => console.error(msg), ...(crdDir ? { crdDir } : {}) });
   mkdirSync(stateDir, { recursive: true });
   copyFileSync(plane.kubeconfigPath, join(stateDir, 'kubeconfig'));
   // First line is this process: SIGTERM it to stop the plane cleanly.
@@ -439,10 +439,10 @@ async function cli(stateDir: string): Promise<void> {
 }
 
 if (import.meta.main) {
-  const [command, stateDir] = process.argv.slice(2);
+  const [command, stateDir, crdDir] = process.argv.slice(2);
   if (command !== 'up' || !stateDir) {
-    console.error('usage: node test/harness/control-plane.ts up <stateDir>');
+    console.error('usage: node test/harness/control-plane.ts up <stateDir> [crdDir]');
     process.exit(2);
   }
-  await cli(stateDir);
+  await cli(stateDir, crdDir);
 }

@@ -49,9 +49,13 @@ const SIGNALS: Record<string, number> = {
 };
 
 function base(fields: Partial<RagflowResult> & Pick<RagflowResult, 'status' | 'exit_code'>): RagflowResult {
+  const { status, exit_code, ...rest } = fields;
+  // Keys in the contract's order, status first, as upstream serialises them.
   return {
+    status,
     stdout: '',
     stderr: '',
+    exit_code,
     detail: null,
     time_used_ms: null,
     memory_used_kb: null,
@@ -60,7 +64,7 @@ function base(fields: Partial<RagflowResult> & Pick<RagflowResult, 'status' | 'e
     runtime_error_type: null,
     artifacts: [],
     result: null,
-    ...fields,
+    ...rest,
   };
 }
 
