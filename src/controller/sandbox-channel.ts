@@ -2,7 +2,7 @@
 import { Readable, Writable } from 'node:stream';
 import { Attach, type KubeConfig } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
-import { type ParsedReport, parseRunnerOutput, RESULT_MARKER } from '../runtimes/protocol.ts';
+import { lastResultLine, type ParsedReport, parseRunnerOutput } from '../runtimes/protocol.ts';
 import { CONTAINER_NAME } from './sandbox-pod.ts';
 
 export interface SandboxChannel {
@@ -35,8 +35,8 @@ class ResultCollector extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     if (this.text.length < MAX_RUNNER_OUTPUT_BYTES) this.text += chunk.toString('utf8');
-    const marker = this.text.lastIndexOf(RESULT_MARKER);
-    if (marker !== -1 && this.text.indexOf('\n', marker) !== -1) this.onLine();
+    const start = lastResultLine(this.text);
+    if (start !== -1 && this.text.indexOf('\n', start) !== -1) this.onLine();
     done();
   }
 }

@@ -45,9 +45,16 @@ export function encodeJobLine(job: Job): string {
 
 export type ParsedReport = { ok: true; report: RunnerReport } | { ok: false; error: string };
 
+/** Where the last line that starts with the marker begins, or -1 (a marker inside a line does not count). */
+export function lastResultLine(output: string): number {
+  const inLine = output.lastIndexOf(`\n${RESULT_MARKER}`);
+  if (inLine !== -1) return inLine + 1;
+  return output.startsWith(RESULT_MARKER) ? 0 : -1;
+}
+
 /** Finds the last result line in the runner's output and validates it. */
 export function parseRunnerOutput(output: string): ParsedReport | null {
-  const start = output.lastIndexOf(RESULT_MARKER);
+  const start = lastResultLine(output);
   if (start === -1) return null;
   const end = output.indexOf('\n', start);
   const body = output.slice(start + RESULT_MARKER.length, end === -1 ? undefined : end);

@@ -24,6 +24,14 @@ test('the last result line in the output is the report', () => {
   if (parsed?.ok) assert.is(parsed.report.exitCode, 0);
 });
 
+test('a marker inside a line (e.g. in the JSON itself) does not start a result line', () => {
+  const line = `${RESULT_MARKER}${JSON.stringify(makeReport({ stdout: `x ${RESULT_MARKER}{"v":1}` }))}\n`;
+  const parsed = parseRunnerOutput(line);
+  assert.ok(parsed?.ok);
+  if (parsed?.ok) assert.is(parsed.report.stdout, `x ${RESULT_MARKER}{"v":1}`);
+  assert.is(parseRunnerOutput(`noise ${RESULT_MARKER}{}\n`), null);
+});
+
 test('output without a result line has no report', () => {
   assert.is(parseRunnerOutput('Traceback...\n'), null);
 });

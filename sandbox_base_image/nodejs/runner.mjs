@@ -1,0 +1,377 @@
+#!/usr/bin/env node
+// coderun's Node.js runner: the contract is docs/runner-protocol.md.
+// Reads one job line, runs the program in a child `node` in its own process group, captures its output
+// within the caps, and prints exactly one `__CODERUN_RESULT__ {json}` line. No dependencies, so nothing
+// a user installs or breaks can affect it.
+import { spawn } from 'node:child_process';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+const PROTOCOL_VERSION = 1;
+const LANGUAGE = 'nodejs';
+const RESULT_MARKER = '__CODERUN_RESULT__ ';
+const RAGFLOW_MARKER = '__RAGFLOW_RESULT__:';
+const PROGRAM_FILE = 'main.js';
+const JOB_WAIT_MS = 60_000;
+// Source and arguments are at most 256 KiB each; JSON escaping can make the line several times longer.
+const MAX_JOB_BYTES = 8 * 2 ** 20;
+// After the program ended and its group was killed, how long a process that escaped the group (setsid)
+// may hold the pipes open before we report without the rest of its output.
+const DRAIN_MS = 1000;
+const EXIT_MALFORMED = 2;
+const EXIT_NO_JOB = 3;
+const EXIT_INTERNAL = 4;
+
+// Prepended to the program on its first line (no newline, so line numbers stay the user's): a closure
+// over the module scope that finds a top-level `main` the program declares but does not export.
+// It goes after a hashbang line and a "use strict" directive, which must stay first.
+const MAIN_LOCATOR =
+  ';globalThis[Symbol.for("coderun.main")] = () => typeof main === "function" ? main : undefined;';
+const PROGRAM_HEAD = /^(?:#!.*(?:\n|$))?(?:\s*(["'])use strict\1)?/;
+
+// Runs as `node -e BOOTSTRAP <program path> <max result bytes>` with the arguments JSON on stdin and the
+// result channel on fd 3, never the program's stdout, so nothing the program prints can pass for the
+// result. Node decides CommonJS or ES module from the program's syntax. An exception or rejection is
+// left uncaught: Node prints it the way `node main.js` would and exits with code 1. The bootstrap is
+// CommonJS on purpose: `--input-type=module` would be inherited by the program's eval Workers.
+const BOOTSTRAP = `
+const { closeSync, readFileSync, writeSync } = require('node:fs');
+const { pathToFileURL } = require('node:url');
+
+const RESULT_FD = 3;
+const [program, maxResultBytes] = process.argv.slice(1);
+
+function fail(message) {
+  process.stderr.write('coderun: ' + message + '\\n');
+  process.exit(1);
+}
+
+function findMain(exports) {
+  const declared = globalThis[Symbol.for('coderun.main')];
+  delete globalThis[Symbol.for('coderun.main')];
+  // export function main / exports.main, then module.exports = main / export default, then
+  // module.exports = { main } where the CommonJS export scan missed it, then a plain declaration.
+  const candidates = [exports.main, exports.default, exports.default?.main, declared?.()];
+  return candidates.find((candidate) => typeof candidate === 'function');
+}
+
+function deliver(payload) {
+  const data = Buffer.from(payload);
+  try {
+    for (let offset = 0; offset < data.length; ) offset += writeSync(RESULT_FD, data, offset);
+    closeSync(RESULT_FD);
+  } catch (error) {
+    fail('could not deliver the value main() returned (' + error.code + '); ' +
+      'the program closed the runner\\'s file descriptor ' + RESULT_FD);
+  }
+}
+
+function serialise(value) {
+  let payload;
+  try {
+    payload = JSON.stringify(value);
+  } catch (error) {
+    fail('main() returned a value that is not JSON-serialisable: ' + error.message);
+  }
+  if (payload === undefined) fail('main() returned a value that is not JSON-serialisable: a ' + typeof value);
+  const size = Buffer.byteLength(payload);
+  if (size > Number(maxResultBytes)) {
+    fail('main() returned ' + size + ' bytes of JSON, over the limit of ' + maxResultBytes);
+  }
+  return payload;
+}
+
+(async () => {
+  const args = JSON.parse(readFileSync(0, 'utf8'));
+  process.argv = [process.argv[0], program];
+  const main = findMain(await import(pathToFileURL(program).href));
+  if (!main) return;
+  // JSON has no undefined: a main that returns nothing reports null, like Python's None.
+  deliver(serialise((await main(args)) ?? null));
+})();
+`;
+
+class JobError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function readJob() {
+  const path = process.env.CODERUN_JOB_FILE;
+  let line;
+  if (path) {
+    try {
+      line = firstLine(readFileSync(path));
+    } catch (error) {
+      throw new JobError(EXIT_MALFORMED, `cannot read the job file ${path}: ${error.message}`);
+    }
+  } else {
+    line = await readStdinLine(JOB_WAIT_MS);
+  }
+  if (line.length > MAX_JOB_BYTES)
+    throw new JobError(EXIT_MALFORMED, `the job line is longer than ${MAX_JOB_BYTES} bytes`);
+  return parseJob(line);
+}
+
+function firstLine(buffer) {
+  const end = buffer.indexOf(10);
+  return end === -1 ? buffer : buffer.subarray(0, end);
+}
+
+/** The first line on stdin, waiting at most `waitMs` for it to be complete. */
+function readStdinLine(waitMs) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    const finish = (error, line) => {
+      clearTimeout(timer);
+      process.stdin.destroy();
+      if (error) reject(error);
+      else resolve(line);
+    };
+    const timer = setTimeout(
+      () => finish(new JobError(EXIT_NO_JOB, `no job line arrived on stdin within ${waitMs / 1000} s`)),
+      waitMs,
+    );
+    process.stdin.on('data', (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (chunk.includes(10) || size > MAX_JOB_BYTES) finish(null, firstLine(Buffer.concat(chunks)));
+    });
+    process.stdin.on('end', () => {
+      const line = Buffer.concat(chunks);
+      if (line.toString().trim()) finish(null, line);
+      else finish(new JobError(EXIT_NO_JOB, 'stdin closed before a job line arrived'));
+    });
+    process.stdin.on('error', (error) =>
+      finish(new JobError(EXIT_NO_JOB, `cannot read stdin: ${error.message}`)),
+    );
+  });
+}
+
+function parseJob(line) {
+  let job;
+  try {
+    job = JSON.parse(line.toString());
+  } catch (error) {
+    throw new JobError(EXIT_MALFORMED, `the job line is not valid JSON: ${error.message}`);
+  }
+  if (job === null || typeof job !== 'object' || Array.isArray(job)) {
+    throw new JobError(EXIT_MALFORMED, `the job must be a JSON object, got ${describe(job)}`);
+  }
+  if (job.v !== PROTOCOL_VERSION) {
+    throw new JobError(EXIT_MALFORMED, `unsupported protocol version 'v': ${describe(job.v)}, expected 1`);
+  }
+  if (job.language !== LANGUAGE) {
+    throw new JobError(EXIT_MALFORMED, `this runner serves '${LANGUAGE}', not ${describe(job.language)}`);
+  }
+  expect(job, 'source', typeof job.source === 'string', 'a string');
+  const args = job.arguments;
+  expect(
+    job,
+    'arguments',
+    args !== null && typeof args === 'object' && !Array.isArray(args),
+    'a JSON object',
+  );
+  expect(job, 'timeoutMs', Number.isSafeInteger(job.timeoutMs) && job.timeoutMs > 0, 'a positive integer');
+  expect(
+    job,
+    'maxOutputBytes',
+    Number.isSafeInteger(job.maxOutputBytes) && job.maxOutputBytes >= 0,
+    'a non-negative integer',
+  );
+  return job;
+}
+
+function describe(value) {
+  const shown = JSON.stringify(value) ?? String(value);
+  return shown.length <= 80 ? shown : `${shown.slice(0, 77)}...`;
+}
+
+function expect(job, field, ok, what) {
+  if (!ok)
+    throw new JobError(EXIT_MALFORMED, `the job's '${field}' must be ${what}, got ${describe(job[field])}`);
+}
+
+/** One stream from the program: keeps the first `limit` bytes, reads and drops the rest. */
+class Capture {
+  chunks = [];
+  size = 0;
+  truncated = false;
+
+  constructor(limit) {
+    this.limit = limit;
+  }
+
+  add(chunk) {
+    const room = this.limit - this.size;
+    if (chunk.length > room) {
+      this.truncated = true;
+      chunk = chunk.subarray(0, Math.max(room, 0));
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  bytes() {
+    return Buffer.concat(this.chunks);
+  }
+
+  text() {
+    // When the cap cut a character in half, `stream` holds the partial bytes back instead of showing U+FFFD.
+    return new TextDecoder().decode(this.bytes(), { stream: this.truncated });
+  }
+}
+
+function withMainLocator(source) {
+  const head = PROGRAM_HEAD.exec(source)[0];
+  return head + MAIN_LOCATOR + source.slice(head.length);
+}
+
+/** ES modules ignore NODE_PATH; a node_modules link in the work dir lets `import 'axios'` resolve too. */
+function linkPackages(workdir) {
+  const packages = process.env.NODE_PATH?.split(delimiter).find(Boolean);
+  if (!packages) return;
+  try {
+    symlinkSync(packages, join(workdir, 'node_modules'));
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+  }
+}
+
+function killGroup(pgid) {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch (error) {
+    if (error.code !== 'ESRCH') throw error;
+  }
+}
+
+function childEnvironment() {
+  const env = { ...process.env };
+  // The job file is the runner's business, not the program's.
+  delete env.CODERUN_JOB_FILE;
+  return env;
+}
+
+function run(job) {
+  const workdir = process.env.CODERUN_WORKDIR || process.cwd();
+  const program = join(workdir, PROGRAM_FILE);
+  writeFileSync(program, withMainLocator(job.source));
+  linkPackages(workdir);
+
+  const limit = job.maxOutputBytes;
+  const captures = [new Capture(limit), new Capture(limit), new Capture(limit)];
+  const start = performance.now();
+  const child = spawn(process.execPath, ['-e', BOOTSTRAP, program, String(limit)], {
+    cwd: workdir,
+    env: childEnvironment(),
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    let exit;
+    child.on('error', reject);
+    // The program may exit or close stdin before reading its arguments; that is its business.
+    child.stdin.on('error', () => {});
+    child.stdin.end(JSON.stringify(job.arguments));
+    const streams = [child.stdout, child.stderr, child.stdio[3]];
+    streams.forEach((stream, i) => {
+      stream.on('data', (chunk) => captures[i].add(chunk));
+      stream.on('error', () => {});
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, job.timeoutMs);
+    let drainTimer;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(drainTimer);
+      for (const stream of streams) stream.destroy();
+      const [stdout, stderr, result] = captures;
+      resolve(buildReport({ ...exit, timedOut, stdout, stderr, result }));
+    };
+    child.on('exit', (code, signal) => {
+      exit = { code, signal, durationMs: performance.now() - start };
+      clearTimeout(timer);
+      // Whatever the program left running in its group goes with it.
+      killGroup(child.pid);
+      drainTimer = setTimeout(finish, DRAIN_MS);
+    });
+    // 'close' comes after 'exit' once every pipe reached its end.
+    child.on('close', finish);
+  });
+}
+
+function decodeResult(capture) {
+  if (capture.truncated || capture.size === 0) return { present: false };
+  try {
+    return { present: true, value: JSON.parse(capture.bytes().toString()) };
+  } catch {
+    // Only a program writing into the result channel itself gets here.
+    return { present: false };
+  }
+}
+
+/** The line old RAGFlow clients look for: base64 of the same envelope upstream's runner prints. */
+function ragflowLine(value) {
+  const envelope = JSON.stringify({ present: true, value, type: 'json' });
+  return `${RAGFLOW_MARKER}${Buffer.from(envelope).toString('base64')}\n`;
+}
+
+function buildReport({ code, signal, durationMs, timedOut, stdout, stderr, result }) {
+  const outcome = decodeResult(result);
+  let stdoutText = stdout.text();
+  if (outcome.present) {
+    const separator = stdoutText && !stdoutText.endsWith('\n') ? '\n' : '';
+    stdoutText += separator + ragflowLine(outcome.value);
+  }
+  return {
+    v: PROTOCOL_VERSION,
+    exitCode: code,
+    signal,
+    timedOut,
+    durationMs: Math.round(durationMs),
+    stdout: stdoutText,
+    stderr: stderr.text(),
+    stdoutTruncated: stdout.truncated,
+    stderrTruncated: stderr.truncated,
+    result: outcome,
+  };
+}
+
+/**
+ * The program's output may contain the marker; inside a JSON string `\u005f` is the same `_`, and the
+ * line then holds the marker exactly once, at its start, however it is searched.
+ */
+function escapeMarker(reportJson) {
+  const marker = RESULT_MARKER.trim();
+  return reportJson.replaceAll(marker, `\\u005f${marker.slice(1)}`);
+}
+
+async function main() {
+  let job;
+  try {
+    job = await readJob();
+  } catch (error) {
+    process.stderr.write(`coderun runner: ${error.message}\n`);
+    return error instanceof JobError ? error.code : EXIT_INTERNAL;
+  }
+  try {
+    const report = await run(job);
+    const line = `${RESULT_MARKER}${escapeMarker(JSON.stringify(report))}\n`;
+    await new Promise((resolve) => process.stdout.write(line, resolve));
+    return 0;
+  } catch (error) {
+    process.stderr.write(`coderun runner: internal error: ${error.stack ?? error}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+process.exit(await main());

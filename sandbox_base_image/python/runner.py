@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""coderun's Python runner: the contract is docs/runner-protocol.md.
+
+Reads one job line, runs the program in a child interpreter in its own process group, captures its
+output within the caps, and prints exactly one `__CODERUN_RESULT__ {json}` line. Standard library
+only, so nothing a user installs or breaks can affect it.
+"""
+
+import base64
+import codecs
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+PROTOCOL_VERSION = 1
+LANGUAGE = "python"
+RESULT_MARKER = "__CODERUN_RESULT__ "
+RAGFLOW_MARKER = "__RAGFLOW_RESULT__:"
+PROGRAM_FILE = "main.py"
+JOB_WAIT_SECONDS = 60
+# Source and arguments are at most 256 KiB each; JSON escaping can make the line several times longer.
+MAX_JOB_BYTES = 8 * 2**20
+READ_CHUNK = 64 * 1024
+# How often the pump looks at the child while its pipes stay open.
+POLL_SECONDS = 0.05
+# After the program ended and its group was killed, how long a process that escaped the group (setsid)
+# may hold the pipes open before we report without the rest of its output.
+DRAIN_SECONDS = 1.0
+EXIT_MALFORMED = 2
+EXIT_NO_JOB = 3
+EXIT_INTERNAL = 4
+
+# Runs as `python3 -I -B -X utf8 -c BOOTSTRAP <result fd> <program path> <max result bytes>` with the
+# arguments JSON on stdin. The result goes through the inherited pipe, never through the program's
+# stdout, so nothing the program prints can pass for it.
+BOOTSTRAP = r'''
+import json, os, sys, types
+
+
+def print_user_traceback(kind, error, tb):
+    # Hide the bootstrap's own frames: the traceback reads as if `python3 main.py` had run.
+    while tb is not None and tb.tb_frame.f_code.co_filename == "<string>":
+        tb = tb.tb_next
+    import traceback
+    traceback.print_exception(kind, error, tb)
+
+
+def fail(message):
+    sys.stderr.write("coderun: " + message + "\n")
+    sys.exit(1)
+
+
+def report(fd, payload):
+    data = payload.encode()
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+        os.close(fd)
+    except OSError as error:
+        fail("could not deliver the value main() returned (%s); the program closed the runner's "
+             "file descriptor %d" % (error.strerror, fd))
+
+
+def run():
+    result_fd, path, max_result_bytes = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    # Processes the program starts must not inherit the result channel.
+    os.set_inheritable(result_fd, False)
+    arguments = json.loads(sys.stdin.buffer.read())
+    sys.argv = [path]
+    sys.path.insert(0, os.path.dirname(path))
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    sys.modules["__main__"] = module
+    with open(path, "rb") as source:
+        code = compile(source.read(), path, "exec")
+    exec(code, module.__dict__)
+
+    entry = module.__dict__.get("main")
+    if entry is None:
+        return
+    value = entry(**arguments)
+    import collections.abc
+    if isinstance(value, collections.abc.Coroutine):
+        import asyncio
+        value = asyncio.run(value)
+    try:
+        payload = json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as error:
+        fail("main() returned a value that is not JSON-serialisable: %s" % error)
+    if len(payload) > max_result_bytes:
+        fail("main() returned %d bytes of JSON, over the limit of %d" % (len(payload), max_result_bytes))
+    report(result_fd, payload)
+
+
+sys.excepthook = print_user_traceback
+run()
+'''
+
+
+class JobError(Exception):
+    """The job could not be read or is malformed; ends the runner with `code`."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def read_job():
+    path = os.environ.get("CODERUN_JOB_FILE")
+    if path:
+        try:
+            with open(path, "rb") as job_file:
+                line = job_file.readline(MAX_JOB_BYTES + 1)
+        except OSError as error:
+            raise JobError(EXIT_MALFORMED, f"cannot read the job file {path}: {error.strerror}") from None
+    else:
+        line = read_stdin_line(sys.stdin.fileno(), JOB_WAIT_SECONDS)
+    if len(line) > MAX_JOB_BYTES:
+        raise JobError(EXIT_MALFORMED, f"the job line is longer than {MAX_JOB_BYTES} bytes")
+    return parse_job(line)
+
+
+def read_stdin_line(fd, wait_seconds):
+    """The first line on `fd`, waiting at most `wait_seconds` for it to be complete."""
+    deadline = time.monotonic() + wait_seconds
+    buffer = bytearray()
+    # poll, not epoll: epoll refuses regular files and /dev/null, which are valid (if odd) stdins.
+    with selectors.PollSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while b"\n" not in buffer and len(buffer) <= MAX_JOB_BYTES:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                raise JobError(EXIT_NO_JOB, f"no job line arrived on stdin within {wait_seconds} s")
+            chunk = os.read(fd, READ_CHUNK)
+            if not chunk:
+                break
+            buffer += chunk
+    if not buffer.strip():
+        raise JobError(EXIT_NO_JOB, "stdin closed before a job line arrived")
+    return bytes(buffer.split(b"\n", 1)[0])
+
+
+def parse_job(line):
+    try:
+        job = json.loads(line)
+    except (ValueError, RecursionError) as error:
+        raise JobError(EXIT_MALFORMED, f"the job line is not valid JSON: {error}") from None
+    if not isinstance(job, dict):
+        raise JobError(EXIT_MALFORMED, f"the job must be a JSON object, got {type(job).__name__}")
+    if job.get("v") != PROTOCOL_VERSION:
+        raise JobError(EXIT_MALFORMED, f"unsupported protocol version 'v': {job.get('v')!r}, expected 1")
+    if job.get("language") != LANGUAGE:
+        raise JobError(EXIT_MALFORMED, f"this runner serves {LANGUAGE!r}, not {job.get('language')!r}")
+    expect(job, "source", isinstance(job.get("source"), str), "a string")
+    expect(job, "arguments", isinstance(job.get("arguments"), dict), "a JSON object")
+    expect(job, "timeoutMs", is_integer(job.get("timeoutMs")) and job["timeoutMs"] > 0, "a positive integer")
+    expect(
+        job, "maxOutputBytes", is_integer(job.get("maxOutputBytes")) and job["maxOutputBytes"] >= 0,
+        "a non-negative integer",
+    )
+    return job
+
+
+def is_integer(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def expect(job, field, ok, what):
+    if not ok:
+        shown = repr(job.get(field))
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise JobError(EXIT_MALFORMED, f"the job's {field!r} must be {what}, got {shown}")
+
+
+class Capture:
+    """One stream from the program: keeps the first `limit` bytes, reads and drops the rest."""
+
+    def __init__(self, limit):
+        self.data = bytearray()
+        self.limit = limit
+        self.truncated = False
+
+    def add(self, chunk):
+        room = self.limit - len(self.data)
+        if len(chunk) > room:
+            self.truncated = True
+            chunk = chunk[: max(room, 0)]
+        self.data += chunk
+
+    def text(self):
+        # When the cap cut a character in half, drop the partial bytes instead of showing U+FFFD.
+        return codecs.getincrementaldecoder("utf-8")("replace").decode(self.data, final=not self.truncated)
+
+
+def reader(capture):
+    def on_readable(stream, selector):
+        try:
+            chunk = os.read(stream.fileno(), READ_CHUNK)
+        except OSError:
+            chunk = b""
+        if chunk:
+            capture.add(chunk)
+        else:
+            selector.unregister(stream)
+            stream.close()
+
+    return on_readable
+
+
+def writer(data):
+    remaining = memoryview(data)
+
+    def on_writable(stream, selector):
+        nonlocal remaining
+        try:
+            remaining = remaining[os.write(stream.fileno(), remaining):]
+        except OSError:
+            # The program is gone or closed stdin before reading its arguments; nothing left to do.
+            remaining = remaining[:0]
+        if not remaining:
+            selector.unregister(stream)
+            stream.close()
+
+    return on_writable
+
+
+def pump(selector, until, keep_going):
+    """Moves data between the program's pipes and their handlers until every pipe is closed, the
+    monotonic time `until` passes, or `keep_going()` turns false."""
+    while selector.get_map():
+        remaining = until - time.monotonic()
+        if remaining <= 0 or not keep_going():
+            return
+        for key, _ in selector.select(min(remaining, POLL_SECONDS)):
+            key.data(key.fileobj, selector)
+
+
+def kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def child_environment():
+    env = dict(os.environ)
+    # The job file is the runner's business, not the program's.
+    env.pop("CODERUN_JOB_FILE", None)
+    # The root filesystem is read-only and HOME is the work dir: give matplotlib a head-less backend
+    # and a writable cache that does not clutter the work dir.
+    env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("MPLCONFIGDIR", os.path.join(env.get("TMPDIR") or "/tmp", "matplotlib"))
+    seed_matplotlib_cache(env["MPLCONFIGDIR"])
+    return env
+
+
+def seed_matplotlib_cache(config_dir):
+    """Matplotlib scans every font on its first import, which costs seconds in each fresh sandbox; the
+    image ships the scan's result next to the runner (Dockerfile) and each run starts from a copy."""
+    shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "matplotlib")
+    if not os.path.isdir(shipped) or os.path.exists(config_dir):
+        return
+    try:
+        shutil.copytree(shipped, config_dir)
+    except OSError:
+        pass  # matplotlib scans the fonts itself, only slower
+
+
+def run(job):
+    workdir = os.environ.get("CODERUN_WORKDIR") or os.getcwd()
+    program = os.path.join(workdir, PROGRAM_FILE)
+    with open(program, "wb") as program_file:
+        program_file.write(job["source"].encode("utf-8", "surrogatepass"))
+
+    limit = job["maxOutputBytes"]
+    stdout, stderr, result = Capture(limit), Capture(limit), Capture(limit)
+    env = child_environment()
+    result_read, result_write = os.pipe()
+    start = time.monotonic()
+    try:
+        child = subprocess.Popen(
+            [sys.executable or "python3", "-I", "-B", "-X", "utf8", "-c", BOOTSTRAP,
+             str(result_write), program, str(limit)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=(result_write,), cwd=workdir, env=env, start_new_session=True,
+        )
+    finally:
+        os.close(result_write)
+
+    os.set_blocking(child.stdin.fileno(), False)
+    with selectors.DefaultSelector() as selector:
+        selector.register(child.stdin, selectors.EVENT_WRITE, writer(json.dumps(job["arguments"]).encode()))
+        selector.register(child.stdout, selectors.EVENT_READ, reader(stdout))
+        selector.register(child.stderr, selectors.EVENT_READ, reader(stderr))
+        selector.register(open(result_read, "rb", buffering=0), selectors.EVENT_READ, reader(result))
+
+        deadline = start + job["timeoutMs"] / 1000
+        pump(selector, deadline, lambda: child.poll() is None)
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        duration_ms = (time.monotonic() - start) * 1000
+        # Kills the program at its timeout, or whatever it left running in its group after it ended.
+        kill_group(child.pid)
+        child.wait()
+        pump(selector, time.monotonic() + DRAIN_SECONDS, lambda: True)
+        for key in list(selector.get_map().values()):
+            key.fileobj.close()
+
+    return build_report(child.returncode, timed_out, duration_ms, stdout, stderr, result)
+
+
+def decode_result(capture):
+    if capture.truncated or not capture.data:
+        return {"present": False}
+    try:
+        return {"present": True, "value": json.loads(capture.data, parse_constant=reject_constant)}
+    except (ValueError, RecursionError):
+        # Only a program writing into the result channel itself gets here.
+        return {"present": False}
+
+
+def reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def ragflow_line(value):
+    """The line old RAGFlow clients look for: base64 of the same envelope upstream's runner prints."""
+    envelope = json.dumps({"present": True, "value": value, "type": "json"}, separators=(",", ":"))
+    return RAGFLOW_MARKER + base64.b64encode(envelope.encode()).decode() + "\n"
+
+
+def signal_name(number):
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"SIG{number}"
+
+
+def build_report(returncode, timed_out, duration_ms, stdout, stderr, result):
+    outcome = decode_result(result)
+    stdout_text = stdout.text()
+    if outcome["present"]:
+        separator = "\n" if stdout_text and not stdout_text.endswith("\n") else ""
+        stdout_text += separator + ragflow_line(outcome["value"])
+    return {
+        "v": PROTOCOL_VERSION,
+        "exitCode": returncode if returncode >= 0 else None,
+        "signal": signal_name(-returncode) if returncode < 0 else None,
+        "timedOut": timed_out,
+        "durationMs": round(duration_ms),
+        "stdout": stdout_text,
+        "stderr": stderr.text(),
+        "stdoutTruncated": stdout.truncated,
+        "stderrTruncated": stderr.truncated,
+        "result": outcome,
+    }
+
+
+def escape_marker(report_json):
+    """The program's output may contain the marker; inside a JSON string `\\u005f` is the same `_`, and
+    the line then holds the marker exactly once, at its start, however it is searched."""
+    return report_json.replace(RESULT_MARKER.strip(), "\\u005f" + RESULT_MARKER.strip()[1:])
+
+
+def main():
+    try:
+        job = read_job()
+    except JobError as error:
+        print(f"coderun runner: {error}", file=sys.stderr)
+        return error.code
+    try:
+        report = run(job)
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, the controller needs exit code 4
+        print(f"coderun runner: internal error: {error!r}", file=sys.stderr)
+        return EXIT_INTERNAL
+    line = RESULT_MARKER + escape_marker(json.dumps(report, separators=(",", ":"))) + "\n"
+    sys.stdout.buffer.write(line.encode())
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+// The Node.js runner (sandbox_base_image/nodejs/runner.mjs) on the host's node, built-in modules only
+// (`require('axios')` needs the image's packages; the end-to-end tier covers it).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RESULT_MARKER } from '../../../src/runtimes/protocol.ts';
+import {
+  isAlive,
+  type JobFields,
+  jobLine,
+  killIfAlive,
+  ragflowEnvelope,
+  reportOf,
+  runRunner,
+} from './runner-harness.ts';
+
+const RUNNER = [process.execPath, 'sandbox_base_image/nodejs/runner.mjs'];
+
+function run(fields: JobFields) {
+  return runRunner(RUNNER, jobLine('nodejs', fields));
+}
+
+function report(fields: JobFields) {
+  const result = run(fields);
+  assert.is(result.status, 0, result.stderr);
+  return reportOf(result);
+}
+
+function resultOf(source: string, args: Record<string, unknown> = { n: 1 }) {
+  const r = report({ source, arguments: args });
+  assert.is(r.exitCode, 0, r.stderr);
+  return r.result;
+}
+
+test('main is called with one arguments object and its object comes back as the result', () => {
+  const r = report({
+    source: 'console.log("hello");\nfunction main({ a, b }) {\n  return { sum: a + b, text: "é" };\n}\n',
+    arguments: { a: 40, b: 2 },
+  });
+  assert.is(r.exitCode, 0);
+  assert.equal(r.result, { present: true, value: { sum: 42, text: 'é' } });
+  assert.ok(r.stdout.startsWith('hello\n'));
+});
+
+test('CommonJS: module.exports = { main }', () => {
+  assert.equal(resultOf('const main = (a) => a.n + 1;\nmodule.exports = { main };\n'), {
+    present: true,
+    value: 2,
+  });
+});
+
+test('CommonJS: module.exports = main', () => {
+  assert.equal(resultOf('module.exports = function (a) { return a.n * 10; };\n'), {
+    present: true,
+    value: 10,
+  });
+});
+
+test('CommonJS: exports.main', () => {
+  assert.equal(resultOf('exports.main = (a) => [a.n];\n'), { present: true, value: [1] });
+});
+
+test('CommonJS: a plain top-level function main that is not exported', () => {
+  assert.equal(resultOf("const os = require('node:os');\nfunction main(a) { return typeof os.cpus; }\n"), {
+    present: true,
+    value: 'function',
+  });
+});
+
+test('CommonJS: "use strict" stays in force', () => {
+  const r = report({ source: '"use strict";\nfunction main() { undeclared = 1; }\n' });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, 'ReferenceError: undeclared is not defined');
+});
+
+test('ES module: export function main', () => {
+  assert.equal(resultOf("import { EOL } from 'node:os';\nexport function main(a) { return EOL + a.n; }\n"), {
+    present: true,
+    value: '\n1',
+  });
+});
+
+test('ES module: export default and top-level await', () => {
+  assert.equal(resultOf('const v = await Promise.resolve(5);\nexport default (a) => v + a.n;\n'), {
+    present: true,
+    value: 6,
+  });
+});
+
+test('ES module: an imported-style program with an unexported async main', () => {
+  assert.equal(resultOf("import path from 'node:path';\nasync function main(a) { return path.sep; }\n"), {
+    present: true,
+    value: '/',
+  });
+});
+
+test("the runner's own flags do not reach the program's eval Workers", () => {
+  const source = [
+    "const { Worker } = require('node:worker_threads');",
+    'function main() {',
+    '  const code = "require(\'node:worker_threads\').parentPort.postMessage(6 * 7)";',
+    "  return new Promise((resolve, reject) => new Worker(code, { eval: true }).once('message', resolve).once('error', reject));",
+    '}',
+  ].join('\n');
+  assert.equal(resultOf(source), { present: true, value: 42 });
+});
+
+test('a program without main runs as a script and has no result', () => {
+  const r = report({ source: 'console.log([1, 2, 3].length);\n' });
+  assert.is(r.exitCode, 0);
+  assert.is(r.stdout, '3\n');
+  assert.equal(r.result, { present: false });
+});
+
+test('a main that returns nothing reports null', () => {
+  assert.equal(resultOf('function main() {}\n'), { present: true, value: null });
+});
+
+test('a return value whose JSON is over the cap exits 1 with both sizes', () => {
+  const r = report({ source: 'function main() { return "x".repeat(300); }', maxOutputBytes: 200 });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, 'coderun: main() returned 302 bytes of JSON, over the limit of 200');
+  assert.equal(r.result, { present: false });
+});
+
+test('an async main is awaited', () => {
+  assert.equal(
+    resultOf('async function main(a) { await new Promise((r) => setTimeout(r, 10)); return a; }'),
+    {
+      present: true,
+      value: { n: 1 },
+    },
+  );
+});
+
+test('a throw exits 1 with the stack on stderr', () => {
+  const r = report({ source: 'function main() {\n  throw new Error("boom");\n}\n' });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, /Error: boom\n {4}at main \(.*main\.js:2:9\)/);
+  assert.equal(r.result, { present: false });
+});
+
+test('a rejected promise exits 1 with the stack on stderr', () => {
+  const r = report({ source: 'async function main() {\n  await null;\n  throw new TypeError("nope");\n}\n' });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, /TypeError: nope\n {4}at main \(.*main\.js:3:9\)/);
+});
+
+test('a syntax error exits 1 with the line it is on', () => {
+  const r = report({ source: 'function main( {\n  return 1;\n}\n' });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, /main\.js:2\n {2}return 1;\n/);
+  assert.match(r.stderr, 'SyntaxError: ');
+});
+
+test('return values that are not JSON-serialisable exit 1 with a clear message', () => {
+  for (const [value, reason] of [
+    ['10n', 'BigInt'],
+    ['(() => { const o = {}; o.self = o; return o; })()', 'circular'],
+    ['() => 1', 'a function'],
+  ] as const) {
+    const r = report({ source: `function main() { return ${value}; }` });
+    assert.is(r.exitCode, 1, value);
+    assert.match(r.stderr, 'coderun: main() returned a value that is not JSON-serialisable: ');
+    assert.match(r.stderr, reason);
+    assert.equal(r.result, { present: false });
+  }
+});
+
+test('the timeout kills the whole process group, grandchildren included', () => {
+  const r = report({
+    source: [
+      "const { spawn } = require('node:child_process');",
+      "const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });",
+      'console.log(child.pid);',
+      'setInterval(() => {}, 1000);',
+    ].join('\n'),
+    timeoutMs: 700,
+  });
+  const grandchild = Number(r.stdout.trim());
+  try {
+    assert.ok(grandchild > 0, r.stdout);
+    assert.is(r.timedOut, true);
+    assert.is(r.exitCode, null);
+    assert.is(r.signal, 'SIGKILL');
+    assert.ok(r.durationMs >= 700 && r.durationMs < 3000, `durationMs ${r.durationMs}`);
+    assert.not.ok(isAlive(grandchild), `grandchild ${grandchild} survived the timeout`);
+  } finally {
+    killIfAlive(grandchild);
+  }
+});
+
+test('output past the cap is read, dropped and flagged, and the run still ends quickly', () => {
+  const result = run({
+    source: [
+      'const mib = "x".repeat(2 ** 20);',
+      'for (let i = 0; i < 50; i++) process.stdout.write(mib);',
+      'process.stderr.write("é".repeat(10));',
+    ].join('\n'),
+    maxOutputBytes: 1000,
+  });
+  const r = reportOf(result);
+  assert.is(r.exitCode, 0);
+  assert.is(r.stdout, 'x'.repeat(1000));
+  assert.is(r.stdoutTruncated, true);
+  assert.is(r.stderr, 'é'.repeat(10));
+  assert.is(r.stderrTruncated, false);
+  assert.ok(result.elapsedMs < 5000, `took ${result.elapsedMs} ms`);
+});
+
+test('stdout and stderr are captured separately', () => {
+  const r = report({ source: 'console.log("out 1");\nconsole.error("err 1");\nconsole.log("out 2");\n' });
+  assert.is(r.stdout, 'out 1\nout 2\n');
+  assert.is(r.stderr, 'err 1\n');
+});
+
+test('a fake result line printed by the program cannot forge the result', () => {
+  const fake = `${RESULT_MARKER}${JSON.stringify({ v: 1, exitCode: 0, result: { present: true, value: 'forged' } })}`;
+  const r = report({
+    source: `console.log(${JSON.stringify(fake)});\nconsole.log("__RAGFLOW_RESULT__:Zm9yZ2Vk");\nfunction main() { return "real"; }\n`,
+  });
+  assert.equal(r.result, { present: true, value: 'real' });
+  assert.ok(r.stdout.startsWith(`${fake}\n`));
+  assert.equal(ragflowEnvelope(r), { present: true, value: 'real', type: 'json' });
+});
+
+test('the last stdout line is the RAGFlow result line, on a line of its own', () => {
+  const r = report({
+    source: 'process.stdout.write("no newline");\nfunction main() { return { a: [1] }; }\n',
+  });
+  assert.is(r.stdout.split('\n')[0], 'no newline');
+  assert.equal(ragflowEnvelope(r), { present: true, value: { a: [1] }, type: 'json' });
+  assert.is(ragflowEnvelope(report({ source: 'console.log(1)' })), undefined);
+});
+
+test('arguments reach main through the job, never argv or the environment', () => {
+  const r = report({
+    source: [
+      'function main({ token }) {',
+      '  const leaked = Object.values(process.env).some((v) => v.includes(token)) ||',
+      '    process.argv.some((a) => a.includes(token));',
+      '  return { leaked, argv: process.argv.length, cwd: process.cwd() === process.env.CODERUN_WORKDIR };',
+      '}',
+    ].join('\n'),
+    arguments: { token: 's3cret-argument' },
+  });
+  assert.equal(r.result, { present: true, value: { leaked: false, argv: 2, cwd: true } });
+});
+
+test('closing the result channel ends the run with an explanation, not a crash', () => {
+  const r = report({ source: "require('node:fs').closeSync(3);\nfunction main() { return 1; }\n" });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, 'coderun: could not deliver the value main() returned');
+  assert.equal(r.result, { present: false });
+});
+
+test('a malformed job exits 2 with the reason on stderr', () => {
+  const notJson = runRunner(RUNNER, 'not json\n');
+  assert.is(notJson.status, 2);
+  assert.match(notJson.stderr, 'not valid JSON');
+  assert.is(notJson.stdout, '');
+  const wrongLanguage = runRunner(RUNNER, jobLine('python', { source: '' }));
+  assert.is(wrongLanguage.status, 2);
+  assert.match(wrongLanguage.stderr, "this runner serves 'nodejs'");
+  const badArguments = runRunner(
+    RUNNER,
+    `${JSON.stringify({ v: 1, language: 'nodejs', source: '', arguments: [] })}\n`,
+  );
+  assert.is(badArguments.status, 2);
+  assert.match(badArguments.stderr, "'arguments' must be a JSON object, got []");
+});
+
+test('stdin closing without a job exits 3', () => {
+  const r = runRunner(RUNNER, '');
+  assert.is(r.status, 3);
+  assert.match(r.stderr, 'stdin closed before a job line arrived');
+});
+
+test.run();

@@ -1,0 +1,231 @@
+// The Python runner (sandbox_base_image/python/runner.py) on the host's python3, stdlib programs only.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RESULT_MARKER } from '../../../src/runtimes/protocol.ts';
+import {
+  isAlive,
+  type JobFields,
+  jobLine,
+  killIfAlive,
+  ragflowEnvelope,
+  reportOf,
+  runRunner,
+} from './runner-harness.ts';
+
+// Version-manager shims (pyenv) add a few hundred milliseconds to every start; resolve python3 once.
+const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+  encoding: 'utf8',
+}).trim();
+const RUNNER = [PYTHON, 'sandbox_base_image/python/runner.py'];
+
+function run(fields: JobFields) {
+  return runRunner(RUNNER, jobLine('python', fields));
+}
+
+function report(fields: JobFields) {
+  const result = run(fields);
+  assert.is(result.status, 0, result.stderr);
+  return reportOf(result);
+}
+
+test('main is called with the arguments and its dict comes back as the result', () => {
+  const r = report({
+    source: 'print("hello")\ndef main(a, b=2):\n    return {"sum": a + b, "text": "é"}\n',
+    arguments: { a: 40 },
+  });
+  assert.is(r.exitCode, 0);
+  assert.equal(r.result, { present: true, value: { sum: 42, text: 'é' } });
+  assert.ok(r.stdout.startsWith('hello\n'));
+  assert.is(r.timedOut, false);
+});
+
+test('a program without main runs as a script and has no result', () => {
+  const r = report({ source: 'if __name__ == "__main__":\n    print(sum(range(5)))\n' });
+  assert.is(r.exitCode, 0);
+  assert.is(r.stdout, '10\n');
+  assert.equal(r.result, { present: false });
+});
+
+test('an exception exits 1 with the traceback of the user code only', () => {
+  const r = report({ source: 'def helper():\n    return 1 / 0\n\ndef main():\n    return helper()\n' });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, /^Traceback \(most recent call last\):\n {2}File ".*main\.py", line 5, in main/);
+  assert.match(r.stderr, /ZeroDivisionError: division by zero\n$/);
+  assert.not.match(r.stderr, '<string>');
+  assert.equal(r.result, { present: false });
+});
+
+test('a syntax error exits 1 with the interpreter SyntaxError text', () => {
+  const r = report({ source: 'def main(:\n    return 1\n' });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, /^ {2}File ".*main\.py", line 1\n {4}def main\(:\n/);
+  assert.match(r.stderr, /SyntaxError: /);
+});
+
+test('a return value that is not JSON-serialisable exits 1 with a clear message', () => {
+  const r = report({ source: 'def main():\n    return {"s": {1, 2}}\n' });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, 'coderun: main() returned a value that is not JSON-serialisable: ');
+  assert.match(r.stderr, 'set');
+  assert.equal(r.result, { present: false });
+});
+
+test('a return value whose JSON is over the cap exits 1 with both sizes', () => {
+  const r = report({ source: 'def main():\n    return "x" * 300\n', maxOutputBytes: 200 });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, 'coderun: main() returned 302 bytes of JSON, over the limit of 200');
+  assert.equal(r.result, { present: false });
+});
+
+test('an async main is awaited', () => {
+  const r = report({
+    source: 'import asyncio\nasync def main(n):\n    await asyncio.sleep(0.01)\n    return [n, None]\n',
+    arguments: { n: 3 },
+  });
+  assert.equal(r.result, { present: true, value: [3, null] });
+});
+
+test('the timeout kills the whole process group, grandchildren included', () => {
+  const r = report({
+    source: [
+      'import subprocess, sys, time',
+      'child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)"])',
+      'print(child.pid, flush=True)',
+      'time.sleep(1000)',
+    ].join('\n'),
+    timeoutMs: 700,
+  });
+  const grandchild = Number(r.stdout.trim());
+  try {
+    assert.ok(grandchild > 0, r.stdout);
+    assert.is(r.timedOut, true);
+    assert.is(r.exitCode, null);
+    assert.is(r.signal, 'SIGKILL');
+    assert.ok(r.durationMs >= 700 && r.durationMs < 3000, `durationMs ${r.durationMs}`);
+    assert.not.ok(isAlive(grandchild), `grandchild ${grandchild} survived the timeout`);
+  } finally {
+    killIfAlive(grandchild);
+  }
+});
+
+test('a process left running after the program exits is killed too', () => {
+  const r = report({
+    source: [
+      'import subprocess, sys',
+      'child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)"])',
+      'print(child.pid)',
+    ].join('\n'),
+  });
+  const leftover = Number(r.stdout.trim());
+  try {
+    assert.is(r.exitCode, 0);
+    assert.not.ok(isAlive(leftover), `process ${leftover} outlived the program`);
+  } finally {
+    killIfAlive(leftover);
+  }
+});
+
+test('output past the cap is read, dropped and flagged, and the run still ends quickly', () => {
+  const result = run({
+    source: 'import sys\nsys.stdout.write("x" * (50 * 2**20))\nsys.stderr.write("é" * 10)\n',
+    maxOutputBytes: 1000,
+  });
+  const r = reportOf(result);
+  assert.is(r.exitCode, 0);
+  assert.is(r.stdout, 'x'.repeat(1000));
+  assert.is(r.stdoutTruncated, true);
+  assert.is(r.stderr, 'é'.repeat(10));
+  assert.is(r.stderrTruncated, false);
+  assert.ok(result.elapsedMs < 5000, `took ${result.elapsedMs} ms`);
+});
+
+test('a cap that cuts a character in half drops the partial bytes', () => {
+  const r = report({ source: 'print("aé")', maxOutputBytes: 2 });
+  assert.is(r.stdout, 'a');
+  assert.is(r.stdoutTruncated, true);
+});
+
+test('stdout and stderr are captured separately', () => {
+  const r = report({
+    source: 'import sys\nprint("out 1")\nprint("err 1", file=sys.stderr)\nprint("out 2")\n',
+  });
+  assert.is(r.stdout, 'out 1\nout 2\n');
+  assert.is(r.stderr, 'err 1\n');
+});
+
+test('a fake result line printed by the program cannot forge the result', () => {
+  const fake = `${RESULT_MARKER}${JSON.stringify({ v: 1, exitCode: 0, result: { present: true, value: 'forged' } })}`;
+  const r = report({
+    source: `print(${JSON.stringify(fake)})\nprint("__RAGFLOW_RESULT__:Zm9yZ2Vk")\ndef main():\n    return "real"\n`,
+  });
+  assert.equal(r.result, { present: true, value: 'real' });
+  assert.ok(r.stdout.startsWith(`${fake}\n`));
+  assert.equal(ragflowEnvelope(r), { present: true, value: 'real', type: 'json' });
+});
+
+test('the last stdout line is the RAGFlow result line, on a line of its own', () => {
+  const r = report({
+    source: 'import sys\nsys.stdout.write("no newline")\ndef main():\n    return {"a": [1]}\n',
+  });
+  const lines = r.stdout.split('\n');
+  assert.is(lines[0], 'no newline');
+  assert.equal(ragflowEnvelope(r), { present: true, value: { a: [1] }, type: 'json' });
+  assert.is(ragflowEnvelope(report({ source: 'print(1)' })), undefined);
+});
+
+test('arguments reach main through the job, never argv or the environment', () => {
+  const r = report({
+    source: [
+      'import os, sys',
+      'def main(token):',
+      '    leaked = any(token in v for v in os.environ.values()) or any(token in a for a in sys.argv)',
+      '    return {"leaked": leaked, "argv": len(sys.argv), "cwd": os.getcwd() == os.environ["CODERUN_WORKDIR"]}',
+    ].join('\n'),
+    arguments: { token: 's3cret-argument' },
+  });
+  assert.equal(r.result, { present: true, value: { leaked: false, argv: 1, cwd: true } });
+});
+
+test('closing the result channel ends the run with an explanation, not a crash', () => {
+  const r = report({ source: 'import os\nos.closerange(3, 1024)\ndef main():\n    return 1\n' });
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, 'coderun: could not deliver the value main() returned');
+  assert.equal(r.result, { present: false });
+});
+
+test('a malformed job exits 2 with the reason on stderr', () => {
+  const notJson = runRunner(RUNNER, 'not json\n');
+  assert.is(notJson.status, 2);
+  assert.match(notJson.stderr, 'not valid JSON');
+  assert.is(notJson.stdout, '');
+  const wrongLanguage = runRunner(RUNNER, jobLine('nodejs', { source: '' }));
+  assert.is(wrongLanguage.status, 2);
+  assert.match(wrongLanguage.stderr, "this runner serves 'python'");
+  const badTimeout = runRunner(RUNNER, jobLine('python', { source: '', timeoutMs: -1 }));
+  assert.is(badTimeout.status, 2);
+  assert.match(badTimeout.stderr, "'timeoutMs' must be a positive integer, got -1");
+});
+
+test('stdin closing without a job exits 3', () => {
+  const r = runRunner(RUNNER, '');
+  assert.is(r.status, 3);
+  assert.match(r.stderr, 'stdin closed before a job line arrived');
+});
+
+test('the job can come from the file named by CODERUN_JOB_FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coderun-job-'));
+  try {
+    const file = join(dir, 'job.json');
+    writeFileSync(file, jobLine('python', { source: 'def main():\n    return "from file"\n' }));
+    const r = reportOf(runRunner(RUNNER, '', { CODERUN_JOB_FILE: file }));
+    assert.equal(r.result, { present: true, value: 'from file' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();

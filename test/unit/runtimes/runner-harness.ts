@@ -1,0 +1,93 @@
+// Runs a sandbox runner on the host the way the sandbox container does: one job line on stdin,
+// CODERUN_WORKDIR pointing at a fresh directory, the report parsed with the controller's own parser.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  encodeJobLine,
+  type Job,
+  parseRunnerOutput,
+  type RunnerReport,
+} from '../../../src/runtimes/protocol.ts';
+
+export const REPO = join(import.meta.dirname, '../../..');
+
+export interface RunnerRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+/** Runs `command` with `input` on stdin in a temporary work dir that is removed afterwards. */
+export function runRunner(command: string[], input: string, env: Record<string, string> = {}): RunnerRun {
+  const workdir = mkdtempSync(join(tmpdir(), 'coderun-runner-'));
+  const started = performance.now();
+  try {
+    const [file = '', ...args] = command;
+    const run = spawnSync(file, args, {
+      cwd: REPO,
+      input,
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: workdir, CODERUN_WORKDIR: workdir, ...env },
+      maxBuffer: 64 * 2 ** 20,
+      timeout: 30_000,
+    });
+    return {
+      status: run.status,
+      stdout: run.stdout,
+      stderr: run.stderr,
+      elapsedMs: performance.now() - started,
+    };
+  } finally {
+    rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+export type JobFields = Partial<Omit<Job, 'language'>> & { source: string };
+
+export function jobLine(language: Job['language'], fields: JobFields): string {
+  return encodeJobLine({
+    v: 1,
+    language,
+    arguments: {},
+    timeoutMs: 10_000,
+    maxOutputBytes: 64 * 1024,
+    ...fields,
+  });
+}
+
+/** The report from a run that must have printed one; fails the test otherwise. */
+export function reportOf(run: RunnerRun): RunnerReport {
+  const parsed = parseRunnerOutput(run.stdout);
+  if (!parsed?.ok) {
+    throw new Error(
+      `no valid result line (exit ${run.status}): ${parsed?.error ?? run.stdout}\n${run.stderr}`,
+    );
+  }
+  return parsed.report;
+}
+
+/** Decodes the `__RAGFLOW_RESULT__:` line old RAGFlow clients read, if the report's stdout ends with one. */
+export function ragflowEnvelope(report: RunnerReport): unknown {
+  const last = report.stdout.trimEnd().split('\n').at(-1) ?? '';
+  const match = /^__RAGFLOW_RESULT__:(.*)$/.exec(last);
+  return match ? JSON.parse(Buffer.from(match[1] ?? '', 'base64').toString('utf8')) : undefined;
+}
+
+/** Whether `pid` is a live process (a zombie waiting to be reaped counts as dead). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Ends a process a failed test may have left behind. */
+export function killIfAlive(pid: number): void {
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
