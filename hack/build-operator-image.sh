@@ -17,6 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 # shellcheck source=hack/versions.env
 . "$here/versions.env"
+# shellcheck source=lib/rootfs.sh
+. "$here/lib/rootfs.sh"
 CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
 IMAGES=$CACHE/images
 ROOTFS=$CACHE/rootfs
@@ -127,38 +129,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-need() {
-  command -v "$1" >/dev/null && return
-  log "installing $2 (for $1)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >&2 || die "could not install $2; run apt-get update first?"
-}
-
-# The Debian mirror the host's apt uses, so the build works wherever apt does.
-debian_mirror() {
-  local uri
-  uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-  echo "${DEBIAN_MIRROR:-$uri}"
-}
-
-# base_rootfs: the debootstrap tree, under the same key as build-sandbox-images.sh uses, so whichever
-# script runs first builds it and the other reuses it.
-base_rootfs() {
-  local key dir
-  key=$(echo "debootstrap $SUITE minbase $BASE_PACKAGES" | sha256sum | cut -c1-16)
-  dir=$ROOTFS/base-$SUITE-$key
-  if [ ! -f "$dir/.complete" ]; then
-    need debootstrap debootstrap
-    log "debootstrap $SUITE into $dir (a few minutes, once)"
-    rm -rf "$dir"
-    # shellcheck disable=SC2046 # an empty mirror means debootstrap's default
-    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$dir" $(debian_mirror) >&2 ||
-      die "debootstrap failed (log: $dir/debootstrap/debootstrap.log)"
-    touch "$dir/.complete"
-  fi
-  echo "$dir"
-}
 
 node_binary() {
   if [ ! -x "$NODE_PKG/bin/node" ]; then

@@ -21,6 +21,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 # shellcheck source=hack/versions.env
 . "$here/versions.env"
+# shellcheck source=lib/rootfs.sh
+. "$here/lib/rootfs.sh"
 CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
 IMAGES=$CACHE/images
 ROOTFS=$CACHE/rootfs
@@ -124,37 +126,6 @@ in_chroot() {
     LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@" || status=$?
   unmount_all
   return $status
-}
-
-need() {
-  command -v "$1" >/dev/null && return
-  log "installing $2 (for $1)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >&2 || die "could not install $2; run apt-get update first?"
-}
-
-# The Debian mirror the host's apt uses, so the build works wherever apt does.
-debian_mirror() {
-  local uri
-  uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-  echo "${DEBIAN_MIRROR:-$uri}"
-}
-
-# base_rootfs: the debootstrap tree both images start from (the stand-in for the public base image).
-base_rootfs() {
-  local key dir
-  key=$(echo "debootstrap $SUITE minbase $BASE_PACKAGES" | sha256sum | cut -c1-16)
-  dir=$ROOTFS/base-$SUITE-$key
-  if [ ! -f "$dir/.complete" ]; then
-    need debootstrap debootstrap
-    log "debootstrap $SUITE into $dir (a few minutes, once)"
-    rm -rf "$dir"
-    # shellcheck disable=SC2046 # an empty mirror means debootstrap's default
-    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$dir" $(debian_mirror) >&2 ||
-      die "debootstrap failed (log: $dir/debootstrap/debootstrap.log)"
-    touch "$dir/.complete"
-  fi
-  echo "$dir"
 }
 
 # apply_copies LANG ROOT CONFIG: the Dockerfile's COPY instructions, from the build context into ROOT.

@@ -4,6 +4,7 @@ import type { V1ContainerState, V1Pod } from '@kubernetes/client-node';
 import type { SandboxChannel } from '../../src/controller/sandbox-channel.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { type ParsedReport, RESULT_MARKER, type RunnerReport } from '../../src/runtimes/protocol.ts';
+import { makeReport } from '../fixtures.ts';
 
 interface PendingDelivery {
   job: string;
@@ -104,20 +105,14 @@ export async function setContainerState(
   await kube.core.replaceNamespacedPodStatus({ namespace, name: podName, body: pod });
 }
 
+/** A runner report with the defaults the integration tests assert on. */
 export function report(fields: Partial<RunnerReport> = {}): RunnerReport {
-  return {
-    v: 1,
-    exitCode: 0,
-    signal: null,
-    timedOut: false,
-    durationMs: 25,
+  return makeReport({
     stdout: 'hello\n',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
+    durationMs: 25,
     result: { present: true, value: { sum: 3 } },
     ...fields,
-  };
+  });
 }
 
 export async function waitFor<T>(
