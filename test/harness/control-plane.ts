@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiextensionsV1Api,
+  CustomObjectsApi,
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
@@ -111,7 +112,7 @@ async function start(opts: StartOptions): Promise<{ plane: ControlPlane; pids: n
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
     if (opts.crdDir) {
-      await applyCrds(kubeConfig, opts.crdDir);
+      await installCrds(kubeConfig, opts.crdDir);
       log(`control plane: CRDs from ${opts.crdDir} established (${since()})`);
     }
     const plane = { kubeconfigPath, kubeConfig, server, dir, stop };
@@ -383,7 +384,8 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   };
 }
 
-async function applyCrds(kc: KubeConfig, crdDir: string): Promise<void> {
+/** Creates or updates every object in crdDir/*.yaml and waits until each CRD serves requests. */
+export async function installCrds(kc: KubeConfig, crdDir: string): Promise<void> {
   const client = KubernetesObjectApi.makeApiClient(kc);
   const crds: string[] = [];
   const files = readdirSync(crdDir).filter((f) => f.endsWith('.yaml'));
@@ -394,21 +396,55 @@ async function applyCrds(kc: KubeConfig, crdDir: string): Promise<void> {
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
       if (doc.toJS() === null) continue;
       const obj = loadYaml<KubernetesObject>(doc.toString());
-      await client.create(obj).catch((err) => {
-        throw new Error(`creating ${obj.kind} ${obj.metadata?.name} from ${file}: ${statusMessage(err)}`);
+      await createOrReplace(client, obj).catch((err) => {
+        throw new Error(`applying ${obj.kind} ${obj.metadata?.name} from ${file}: ${statusMessage(err)}`);
       });
       if (obj.kind === 'CustomResourceDefinition' && obj.metadata?.name) crds.push(obj.metadata.name);
     }
   }
   const api = kc.makeApiClient(ApiextensionsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   for (const name of crds) {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const crd = await api.readCustomResourceDefinition({ name });
-      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} from ${crdDir} not Established after 30 s`);
+      const established = crd.status?.conditions?.some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
+      // Established comes before the storage is ready ("storage is (re)initializing"); a list proves it serves.
+      const { group, names, versions } = crd.spec;
+      const serving =
+        established &&
+        (await custom
+          .listClusterCustomObject({
+            group,
+            version: versions[0]?.name ?? '',
+            plural: names.plural,
+            limit: 1,
+          })
+          .then(() => true)
+          .catch(() => false));
+      if (serving) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} from ${crdDir} not serving after 30 s`);
       await sleep(100);
     }
+  }
+}
+
+async function createOrReplace(client: KubernetesObjectApi, obj: KubernetesObject): Promise<void> {
+  try {
+    await client.create(obj);
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+    const current = await client.read({
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      metadata: { name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace },
+    });
+    await client.replace({
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion },
+    });
   }
 }
 
