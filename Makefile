@@ -20,7 +20,7 @@ include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help
 help: ## List the targets.
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 $(NODE):
 	@echo "installing Node.js $(NODE_VERSION) into $(CODERUN_CACHE)"
@@ -68,8 +68,12 @@ test-unit: setup ## Unit tests (pure functions).
 test-integration: setup binaries ## Integration tests against a real etcd + kube-apiserver + kube-controller-manager.
 	$(NODE) test/run.ts integration
 
+.PHONY: test-e2e
+test-e2e: setup images cluster-up ## End-to-end tests: real CodeRuns in gVisor Pods on the local cluster (root).
+	$(NODE) test/run.ts e2e
+
 .PHONY: test
-test: lint test-unit test-integration ## Every test tier.
+test: lint test-unit test-integration test-e2e ## Every test tier.
 
 .PHONY: up
 up: build binaries ## Start a local control plane with the CRD and the controller (see README).

@@ -1,0 +1,145 @@
+# Shared settings and helpers for test/cluster/{build,up,down,smoke}.sh. Source it, don't run it.
+# shellcheck shell=bash
+
+CLUSTER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$CLUSTER_DIR/../.." && pwd)
+# shellcheck source=../../hack/versions.env
+. "$REPO/hack/versions.env"
+CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
+
+# Everything this cluster owns lives under these two roots (plus the kubelet's /var/lib/kubelet,
+# kept at its default so the seccomp root is the standard /var/lib/kubelet/seccomp, and the runsc
+# handler's config at /etc/coderun/runsc.toml, the path containerd-runsc.toml names).
+STATE=/var/lib/coderun-cluster
+RUN=/run/coderun-cluster
+PKI=$STATE/pki
+ETC=$STATE/etc
+LOGS=$STATE/logs
+PIDS=$RUN/pids
+KUBELET_ROOT=/var/lib/kubelet
+RUNSC_CONFIG=/etc/coderun/runsc.toml
+CONTAINERD_SOCK=$RUN/containerd/containerd.sock
+RUNSC_ROOT=/run/containerd/runsc # the gVisor shim's fixed default (pkg/shim/v1/proc.RunscRoot)
+ADMIN_KUBECONFIG=$STATE/admin.kubeconfig
+
+# Network: a dummy interface with an address we own; every server binds there or to loopback.
+IFACE=coderun0
+NODE_IP=10.250.0.1
+NODE_NAME=coderun-node
+POD_CIDR=10.244.0.0/24
+SERVICE_CIDR=10.96.0.0/16
+SERVICE_IP=10.96.0.1 # first address of SERVICE_CIDR: the `kubernetes` Service
+CNI_BRIDGE=coderun-cni0
+ETCD_PORT=12379 # not 2379: the integration harness may run its own etcd on loopback
+ETCD_PEER_PORT=12380
+APISERVER=https://$NODE_IP:6443
+
+# Images the cluster itself needs (never pulled: nothing is reachable).
+PAUSE_TAG=3.10.2 # k8s.io/kubernetes/build/pause/Makefile TAG at v1.36.3
+PAUSE_IMAGE=localhost/coderun/pause:$PAUSE_TAG
+BUSYBOX_IMAGE=localhost/coderun/busybox:1.35.0 # Debian busybox-static, for smoke tests
+CLUSTER_IMAGES=$CACHE/cluster-images
+USER_IMAGES=$CACHE/images # every *.tar here is imported by up.sh
+
+APT_PACKAGES=(iptables conntrack socat ethtool kmod containernetworking-plugins runc busybox-static openssl gcc libc6-dev jq)
+
+K8S_BIN=$CACHE/k8s-$K8S_VERSION
+ETCD_BIN=$CACHE/etcd-$ETCD_VERSION
+CONTAINERD_BIN=$CACHE/containerd-$CONTAINERD_VERSION
+GVISOR_BIN=$CACHE/gvisor-$GVISOR_VERSION
+HELM_BIN=$CACHE/helm-$HELM_VERSION
+# Daemons get a PATH with exactly our binaries first: containerd finds the shims and the shims
+# find runsc/runc through it.
+CLUSTER_PATH=$CONTAINERD_BIN:$GVISOR_BIN:$K8S_BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# Any unexpected failure names the command and where it was.
+set -E
+trap '_rc=$?; printf "[%s] ERROR: \"%s\" failed (exit %s) at %s:%s\n" "$(date +%T)" "$BASH_COMMAND" "$_rc" "${BASH_SOURCE[0]##*/}" "$LINENO" >&2' ERR
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$(date +%T)" "$*" >&2; exit 1; }
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it starts a kubelet and containerd)"; }
+
+kc() { "$K8S_BIN/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
+ctr_() { "$CONTAINERD_BIN/ctr" --address "$CONTAINERD_SOCK" "$@"; }
+
+# Phase timing: `phase NAME` starts a phase (ending the previous one); `phases_done` prints all.
+_PHASES=() _PHASE="" _PHASE_T0=0 _T0=$(date +%s%N)
+phase() {
+  local now
+  now=$(date +%s%N)
+  [ -z "$_PHASE" ] || _PHASES+=("$(printf '%-26s %6.1fs' "$_PHASE" "$(((now - _PHASE_T0) / 1000000))e-3")")
+  _PHASE=$1 _PHASE_T0=$now
+  [ -z "$1" ] || log "$1"
+}
+phases_done() {
+  phase ""
+  local total=$(($(date +%s%N) - _T0))
+  printf '%s\n' "${_PHASES[@]}" >&2
+  printf '%-26s %6.1fs\n' total "$((total / 1000000))e-3" >&2
+}
+
+# wait_for SECONDS WHAT CMD...: poll CMD every 0.2 s until it succeeds.
+wait_for() {
+  local secs=$1 what=$2 i
+  shift 2
+  for ((i = 0; i < secs * 5; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+pid_alive() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+# start NAME BIN ARGS...: start a daemon in its own session, log to $LOGS/NAME.log, pid to $PIDS/NAME.pid.
+start() {
+  local name=$1
+  shift
+  pid_alive "$name" && { log "$name already running (pid $(cat "$PIDS/$name.pid"))"; return; }
+  mkdir -p "$LOGS" "$PIDS"
+  echo "=== $(date -Is) $*" >>"$LOGS/$name.log"
+  PATH=$CLUSTER_PATH setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
+  echo $! >"$PIDS/$name.pid"
+}
+
+# stop NAME...: SIGTERM each pid from its PID file (all at once), SIGKILL whatever is still alive
+# after $STOP_SECS (default 10) seconds.
+stop() {
+  local name pid i pids=() names=()
+  for name in "$@"; do
+    [ -f "$PIDS/$name.pid" ] || continue
+    pid=$(cat "$PIDS/$name.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid") names+=("$name")
+    fi
+    rm -f "$PIDS/$name.pid"
+  done
+  for i in "${!pids[@]}"; do
+    pid=${pids[$i]} name=${names[$i]}
+    local t
+    for ((t = 0; t < ${STOP_SECS:-10} * 10; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name (pid $pid) ignored SIGTERM for ${STOP_SECS:-10}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      for ((t = 0; t < 50; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    log "stopped $name (pid $pid)"
+  done
+}
+
+# fail_with NAME MESSAGE: die, pointing at the daemon's log (and its last lines).
+fail_with() {
+  local name=$1
+  shift
+  {
+    echo "---- last lines of $LOGS/$name.log ----"
+    tail -n 25 "$LOGS/$name.log" 2>/dev/null || true
+    echo "----"
+  } >&2
+  die "$* (log: $LOGS/$name.log)"
+}
+
+# The daemons in start order; down.sh stops them in reverse.
+DAEMONS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
