@@ -4,7 +4,10 @@
 need() {
   command -v "$1" >/dev/null && return
   log "installing $2 (for $1)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >&2 || die "could not install $2; run apt-get update first?"
+  # A fresh machine has no package lists yet: refresh them once and retry.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >&2 ||
+    { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >&2; } ||
+    die "could not install $2 with apt-get"
 }
 
 # The Debian mirror the host's apt uses, so the build works wherever apt does.

@@ -209,7 +209,14 @@ test('/readyz reports ready while Kubernetes is reachable', async () => {
 // Last: it stops the API. A second API with a 1 s grace period shows what SIGTERM does to a run in flight.
 test('shutdown stops accepting, answers a run still in flight after the grace period, and cancels it', async () => {
   await api.stop();
-  const config = loadApiConfig({ CODERUN_API_HOST: '127.0.0.1', CODERUN_API_PORT: '0', CODERUN_RUN_NAMESPACE: NS, SANDBOX_EXECUTOR_MANAGER_API_TOKEN: TOKEN, HOSTNAME: 'api-test-2', CODERUN_SHUTDOWN_GRACE: '1' });
+  const config = loadApiConfig({
+    CODERUN_API_HOST: '127.0.0.1',
+    CODERUN_API_PORT: '0',
+    CODERUN_RUN_NAMESPACE: NS,
+    SANDBOX_EXECUTOR_MANAGER_API_TOKEN: TOKEN,
+    HOSTNAME: 'api-test-2',
+    CODERUN_SHUTDOWN_GRACE: '1',
+  });
   api = await startApi({ config, kube, policy: createPolicy('strict'), log });
   const address = api.app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -220,8 +227,13 @@ test('shutdown stops accepting, answers a run still in flight after the grace pe
   await stopped;
   assert.equal([body.status, body.exit_code], ['program_runner_error', -3]);
   assert.match(body.stderr, 'shutting down');
-  await waitFor('the in-flight CodeRun to be cancelled', async () => !(await apiRuns()).some((r) => r.metadata.name === run.metadata.name));
-  const refused = await fetch(`${base}/healthz`).then(() => 'answered').catch(() => 'refused');
+  await waitFor(
+    'the in-flight CodeRun to be cancelled',
+    async () => !(await apiRuns()).some((r) => r.metadata.name === run.metadata.name),
+  );
+  const refused = await fetch(`${base}/healthz`)
+    .then(() => 'answered')
+    .catch(() => 'refused');
   assert.is(refused, 'refused');
 });
 
