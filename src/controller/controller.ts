@@ -119,9 +119,21 @@ export class CodeRunController {
     return this.queue.idle();
   }
 
+  /** The resync: every known run is reconciled again, and memory of runs that no longer exist is dropped. */
   private enqueueAll(): void {
+    const live = new Set<string>();
     for (const informer of this.runInformers) {
-      for (const run of informer.list()) this.queue.add(`${run.metadata.namespace}/${run.metadata.name}`);
+      for (const run of informer.list()) {
+        live.add(run.metadata.uid);
+        this.queue.add(`${run.metadata.namespace}/${run.metadata.name}`);
+      }
+    }
+    for (const uid of new Set([
+      ...this.reports.keys(),
+      ...this.sessions.keys(),
+      ...this.attachFailures.keys(),
+    ])) {
+      if (!live.has(uid)) this.forget(uid);
     }
   }
 
