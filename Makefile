@@ -76,12 +76,12 @@ test-e2e: setup images cluster-up ## End-to-end tests: real CodeRuns in gVisor P
 test: lint test-unit test-integration test-e2e ## Every test tier.
 
 .PHONY: up
-up: build binaries ## Start a local control plane with the CRD and the controller (see README).
-	hack/dev-up.sh
+up: ## Cluster with gVisor (kind if Docker works, else local), images, chart, API on localhost:9385.
+	hack/up.sh
 
 .PHONY: down
-down: ## Stop what `make up` started.
-	hack/dev-down.sh
+down: ## Undo `make up`: port-forward, Helm release, and the cluster it started (KEEP_CLUSTER=1 keeps it).
+	hack/down.sh
 
 .PHONY: clean
 clean: down ## Remove build output and local state (the tool cache in ~/.cache/coderun stays).

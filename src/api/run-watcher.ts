@@ -135,8 +135,10 @@ export class RunWatcher {
     this.connected = false;
     if (this.stopped) return;
     if (statusCode(err) === 410) this.resourceVersion = '';
-    const delay = err ? Math.min(MAX_BACKOFF_MS, 200 * 2 ** this.failures++) : 0;
-    if (err) this.log.warn({ err: String(err), retryInMs: delay }, 'run watch failed; reconnecting');
+    // client-node ends every watch with a client-side TimeoutError after a while: that is a normal end.
+    const failed = err && (err as { name?: string }).name !== 'TimeoutError';
+    const delay = failed ? Math.min(MAX_BACKOFF_MS, 200 * 2 ** this.failures++) : 0;
+    if (failed) this.log.warn({ err: String(err), retryInMs: delay }, 'run watch failed; reconnecting');
     setTimeout(() => void this.connect(), delay).unref();
   }
 

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The Helm release of charts/coderun in "the current cluster" ($KUBECONFIG, else the cluster `make up`
+# recorded in .dev/kubeconfig, else ~/.kube/config), with values for a small development machine.
+#   hack/deploy.sh deploy       `make deploy`: CRD + helm upgrade --install --wait, every time
+#   hack/deploy.sh ensure       the same, skipped when nothing changed since the last deploy (`make up`)
+#   hack/deploy.sh uninstall    helm uninstall and delete the release namespace (`make down`)
+#   hack/deploy.sh logs         follow the API and controller logs (`make logs`)
+#   hack/deploy.sh token        print the API token from the chart's Secret
+#   hack/deploy.sh token-ref    print the name and key of that Secret
+# Release and namespace: $RELEASE (default coderun) and $RELEASE_NAMESPACE (default coderun); the sandbox
+# namespace is the chart's default, coderun-sandbox. Extra helm flags: $HELM_ARGS (word-split), e.g.
+#   make deploy HELM_ARGS='--set sandbox.policy=off'
+set -euo pipefail
+# shellcheck source=lib/dev.sh
+. "$(dirname "$0")/lib/dev.sh"
+
+CHART=$REPO/charts/coderun
+CRD=coderuns.coderun.dev
+RUNTIME_CLASS=gvisor # the chart's sandbox.runtimeClassName
+SELECTOR="app.kubernetes.io/instance=$RELEASE"
+
+# Values for a 2-core development machine: one replica each (the controller still takes its Lease), the
+# Service under RAGFlow's default name, images that were loaded into the node rather than pulled, and
+# half a CPU per sandbox by default so a few runs fit next to everything else.
+dev_values() {
+  local key
+  DEV_VALUES=(
+    --set api.replicas=1
+    --set controller.replicas=1
+    --set "api.service.name=$API_SERVICE"
+    --set image.pullPolicy=IfNotPresent
+    --set sandbox.imagePullPolicy=IfNotPresent
+    --set sandbox.cpu.default=500m
+    --set "runtimeClass.create=$(runtimeclass_create)"
+  )
+  # The operator image keeps its tag when it is rebuilt; a Pod annotation with the image's input hash
+  # makes a rebuilt image roll the Deployments (without it they would keep running the old one).
+  if [ -f "$IMAGES/operator.tar.key" ]; then
+    key=$(cat "$IMAGES/operator.tar.key")
+    DEV_VALUES+=(--set-string "api.podAnnotations.coderun\.dev/operator-image=$key"
+      --set-string "controller.podAnnotations.coderun\.dev/operator-image=$key")
+  fi
+  # shellcheck disable=SC2206 # word splitting of HELM_ARGS is the point
+  DEV_VALUES+=(${HELM_ARGS:-})
+}
+
+# The chart creates the RuntimeClass unless one that this release does not own exists already (the local
+# cluster's up.sh makes it; on kind nothing does).
+runtimeclass_create() {
+  local owner
+  owner=$(kc get runtimeclass "$RUNTIME_CLASS" -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}' 2>/dev/null) ||
+    { echo true; return; }
+  if [ "$owner" = "$RELEASE" ]; then echo true; else echo false; fi
+}
+
+# The release namespace, labelled "privileged": the chart's seccomp installer mounts a host directory.
+ensure_namespace() {
+  kc create namespace "$RELEASE_NAMESPACE" --dry-run=client -o yaml | kc apply -f - >/dev/null ||
+    die "could not create namespace $RELEASE_NAMESPACE"
+  kc label namespace "$RELEASE_NAMESPACE" --overwrite pod-security.kubernetes.io/enforce=privileged >/dev/null
+}
+
+# Helm installs a chart's CRDs only on the first install and never updates them; apply the chart's copy
+# every time instead (charts/coderun/README.md, "Install, upgrade, uninstall").
+apply_crds() {
+  hm show crds "$CHART" | kc apply --server-side --force-conflicts --field-manager=coderun-dev -f - >/dev/null ||
+    die "could not apply the CRD from $CHART/crds"
+  kc wait --for condition=Established "crd/$CRD" --timeout=60s >/dev/null ||
+    die "CRD $CRD not Established after 60 s (kubectl get crd $CRD -o yaml)"
+}
+
+diagnose() {
+  {
+    echo "---- kubectl -n $RELEASE_NAMESPACE get pods ----"
+    kc -n "$RELEASE_NAMESPACE" get pods -o wide 2>&1 || true
+    echo "---- recent events in $RELEASE_NAMESPACE ----"
+    kc -n "$RELEASE_NAMESPACE" get events --sort-by=.lastTimestamp 2>&1 | tail -n 15 || true
+  } >&2
+}
+
+deploy() {
+  cluster_reachable || die "no cluster answers at ${KUBECONFIG:-$HOME/.kube/config} (start one with make up, make cluster-up or make kind-up)"
+  dev_values
+  ensure_namespace
+  apply_crds
+  log "helm upgrade --install $RELEASE $CHART -n $RELEASE_NAMESPACE ${DEV_VALUES[*]}"
+  if ! hm upgrade --install "$RELEASE" "$CHART" --namespace "$RELEASE_NAMESPACE" --create-namespace \
+    --skip-crds --wait --timeout 5m "${DEV_VALUES[@]}" >&2; then
+    diagnose
+    die "helm upgrade --install $RELEASE failed or its Pods did not become ready within 5 min (make logs)"
+  fi
+  kc -n "$RELEASE_NAMESPACE" rollout status deploy -l "$SELECTOR,app.kubernetes.io/component=api" --timeout=120s >&2 ||
+    { diagnose; die "the API Deployment did not become ready"; }
+}
+
+# What a deploy depends on: the chart, the values, the operator image and the cluster's identity (a new
+# cluster has a new kube-system UID).
+deploy_stamp() {
+  {
+    (cd "$CHART" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    printf '%s\n' "$RELEASE" "$RELEASE_NAMESPACE" "${DEV_VALUES[@]}"
+    kc get namespace kube-system -o jsonpath='{.metadata.uid}'
+  } | sha256sum | cut -d' ' -f1
+}
+
+release_healthy() {
+  [ "$(hm status "$RELEASE" -n "$RELEASE_NAMESPACE" -o json 2>/dev/null | jq -r .info.status)" = deployed ] &&
+    [ "$(kc -n "$RELEASE_NAMESPACE" get deploy -l "$SELECTOR,app.kubernetes.io/component=api" \
+      -o jsonpath='{.items[0].status.availableReplicas}' 2>/dev/null)" -ge 1 ] 2>/dev/null
+}
+
+ensure() {
+  cluster_reachable || die "no cluster answers at ${KUBECONFIG:-$HOME/.kube/config}"
+  dev_values
+  local stamp
+  stamp=$(deploy_stamp)
+  if [ "$(cat "$DEV/deploy.stamp" 2>/dev/null)" = "$stamp" ] && release_healthy; then
+    log "release $RELEASE in $RELEASE_NAMESPACE is up to date; helm skipped"
+    return
+  fi
+  rm -f "$DEV/deploy.stamp"
+  deploy
+  mkdir -p "$DEV"
+  echo "$stamp" >"$DEV/deploy.stamp"
+  printf 'RELEASE=%s\nRELEASE_NAMESPACE=%s\n' "$RELEASE" "$RELEASE_NAMESPACE" >"$DEV/release"
+}
+
+# UNINSTALL_WAIT=false returns without waiting for the objects to go (make down, when the cluster is
+# stopped next anyway).
+uninstall() {
+  local wait=${UNINSTALL_WAIT:-true}
+  rm -f "$DEV/deploy.stamp"
+  cluster_reachable || { log "no cluster answers; nothing to uninstall"; return; }
+  if hm status "$RELEASE" -n "$RELEASE_NAMESPACE" >/dev/null 2>&1; then
+    hm uninstall "$RELEASE" -n "$RELEASE_NAMESPACE" "--wait=$wait" --timeout 2m >&2 ||
+      die "helm uninstall $RELEASE -n $RELEASE_NAMESPACE failed"
+  fi
+  # The namespace was made by ensure_namespace, not by the release.
+  kc delete namespace "$RELEASE_NAMESPACE" --ignore-not-found "--wait=$wait" --timeout=90s >/dev/null ||
+    log "namespace $RELEASE_NAMESPACE is still terminating (kubectl get namespace $RELEASE_NAMESPACE)"
+}
+
+logs() {
+  exec "$KUBECTL" -n "$RELEASE_NAMESPACE" logs -f --prefix --all-containers --max-log-requests 10 --tail 50 \
+    -l "$SELECTOR,app.kubernetes.io/component in (api,controller)"
+}
+
+# The Secret and key the API Deployment reads its token from (the generated one, or api.auth.existingSecret).
+token_ref() {
+  kc -n "$RELEASE_NAMESPACE" get deploy -l "$SELECTOR,app.kubernetes.io/component=api" -o json |
+    jq -er '.items[0].spec.template.spec.containers[0].env[] | select(.name == "SANDBOX_EXECUTOR_MANAGER_API_TOKEN")
+      | .valueFrom.secretKeyRef | "\(.name) \(.key)"' ||
+    die "no API Deployment of release $RELEASE with a token Secret in namespace $RELEASE_NAMESPACE"
+}
+
+token() {
+  local name key
+  read -r name key < <(token_ref)
+  kc -n "$RELEASE_NAMESPACE" get secret "$name" -o "jsonpath={.data.$key}" | base64 -d ||
+    die "could not read key $key of Secret $name in $RELEASE_NAMESPACE"
+}
+
+main() {
+  local cmd=${1:-}
+  case "$cmd" in
+    deploy | ensure | uninstall | logs | token) ;;
+    token-ref) cmd=token_ref ;;
+    *) die "usage: hack/deploy.sh deploy|ensure|uninstall|logs|token|token-ref" ;;
+  esac
+  resolve_tools
+  # token and token-ref print to stdout only: no cluster log line.
+  case "$cmd" in
+    token | token_ref) [ -n "${KUBECONFIG:-}" ] || [ ! -e "$DEV/kubeconfig" ] || export KUBECONFIG=$DEV/kubeconfig ;;
+    *) use_current_kubeconfig ;;
+  esac
+  "$cmd"
+}
+
+main "$@"

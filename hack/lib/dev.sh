@@ -1,0 +1,109 @@
+# Shared settings and helpers of hack/{up,down,deploy,kind}.sh (`make up`, `make down`, `make deploy`,
+# `make logs`, `make kind-up`, `make kind-down`). Source it, don't run it.
+# shellcheck shell=bash
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../versions.env
+. "$REPO/hack/versions.env"
+CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
+MAKE=${MAKE:-make}
+
+# Local state of `make up` (git-ignored):
+#   cluster          "local" or "kind": the cluster `make up` brought up, which `make down` stops
+#   kubeconfig       the admin kubeconfig of that cluster (a symlink for the local cluster)
+#   release          RELEASE and RELEASE_NAMESPACE that `make up` installed, for `make down`
+#   deploy.stamp     what the last deploy installed; `make up` skips helm when it is unchanged
+#   port-forward.pid the port-forward supervisor (its own process group), logs/port-forward.log
+#   logs/            one log per step
+#   kind/            gVisor binaries staged for kind-config.yaml's extraMounts, image-load stamps
+DEV=$REPO/.dev
+DEV_LOGS=$DEV/logs
+
+RELEASE=${RELEASE:-coderun}
+RELEASE_NAMESPACE=${RELEASE_NAMESPACE:-coderun}
+API_SERVICE=sandbox-executor-manager # RAGFlow's default SANDBOX_HOST
+API_PORT=9385
+LOCAL_KUBECONFIG=/var/lib/coderun-cluster/admin.kubeconfig # test/cluster/lib.sh ADMIN_KUBECONFIG
+KIND_CLUSTER=${KIND_CLUSTER:-coderun}
+IMAGES=$CACHE/images # the image tarballs `make images` and `make operator-image` write
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$(date +%T)" "$*" >&2; exit 1; }
+
+# Any unexpected failure names the command and where it was.
+set -E
+trap '_rc=$?; printf "[%s] ERROR: \"%s\" failed (exit %s) at %s:%s\n" "$(date +%T)" "$BASH_COMMAND" "$_rc" "${BASH_SOURCE[0]##*/}" "$LINENO" >&2' ERR
+
+# step NAME CMD...: run CMD with its output in $DEV_LOGS/NAME.log; on failure show the end of it and stop.
+step() {
+  local name=$1
+  shift
+  mkdir -p "$DEV_LOGS"
+  echo "=== $(date -Is) $*" >"$DEV_LOGS/$name.log"
+  "$@" >>"$DEV_LOGS/$name.log" 2>&1 && return 0
+  {
+    echo "---- last lines of $DEV_LOGS/$name.log ----"
+    tail -n 30 "$DEV_LOGS/$name.log"
+    echo "----"
+  } >&2
+  die "$name failed: $* (log: $DEV_LOGS/$name.log)"
+}
+
+# Phase timing: `phase NAME` starts a phase (ending the previous one); `phases_done` prints them all.
+_PHASES=() _PHASE="" _PHASE_T0=0 _T0=$(date +%s%N)
+phase() {
+  local now
+  now=$(date +%s%N)
+  [ -z "$_PHASE" ] || _PHASES+=("$(printf '  %-22s %6.1fs' "$_PHASE" "$(((now - _PHASE_T0) / 1000000))e-3")")
+  _PHASE=$1 _PHASE_T0=$now
+  [ -z "$1" ] || log "$1"
+}
+phases_done() {
+  phase ""
+  printf '%s\n' "${_PHASES[@]}" >&2
+  printf '  %-22s %6.1fs\n' total "$((($(date +%s%N) - _T0) / 1000000))e-3" >&2
+}
+
+# kubectl and helm: $KUBECTL / $HELM when set, else the pinned builds in the cache (built on first use,
+# which needs Go). Call once before kc/hm.
+resolve_tools() {
+  local dir
+  if [ -z "${KUBECTL:-}" ]; then
+    dir=$("$REPO/hack/build-upstream.sh" k8s kubectl) || die "could not build kubectl (hack/build-upstream.sh k8s kubectl)"
+    KUBECTL=$dir/kubectl
+  fi
+  if [ -z "${HELM:-}" ]; then
+    dir=$("$REPO/hack/build-upstream.sh" helm) || die "could not build helm (hack/build-upstream.sh helm)"
+    HELM=$dir/helm
+  fi
+}
+kc() { "$KUBECTL" "$@"; }
+hm() { "$HELM" "$@"; }
+
+# The kubeconfig of "the current cluster": $KUBECONFIG when set, else the one `make up` recorded, else
+# kubectl's default (~/.kube/config).
+use_current_kubeconfig() {
+  if [ -z "${KUBECONFIG:-}" ] && [ -e "$DEV/kubeconfig" ]; then
+    export KUBECONFIG=$DEV/kubeconfig
+  fi
+  log "cluster: ${KUBECONFIG:-$HOME/.kube/config} (context $(kc config current-context 2>/dev/null || echo '?'))"
+}
+
+cluster_reachable() { kc get --raw /readyz >/dev/null 2>&1; }
+
+# pid_alive FILE: the process whose id FILE holds is running.
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop_group FILE NAME: stop the process group led by the pid in FILE (started with setsid), then remove FILE.
+stop_group() {
+  local file=$1 name=$2 pid i
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
+    log "stopped $name (pid $pid)"
+  fi
+  rm -f "$file"
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# `make up`: coderun running for real on this machine, answering on http://localhost:9385.
+#
+#  1. Picks the cluster: the one a previous `make up` recorded in .dev/cluster; else kind when a Docker
+#     engine answers (`docker info`); else the local single-node cluster built from upstream parts
+#     (test/cluster/, needs root). Force one with CLUSTER=kind or CLUSTER=local.
+#  2. Builds the images when their inputs changed (`make images`: sandbox images, `make operator-image`),
+#     each cached by a hash of its inputs under ~/.cache/coderun/images/.
+#  3. Starts or reuses the cluster (`make cluster-up` / `make kind-up`) and gets the images onto the node:
+#     the local cluster's up.sh imports every tarball whose hash changed; kind gets `kind load image-archive`.
+#  4. Installs the chart (hack/deploy.sh: helm upgrade --install coderun charts/coderun -n coderun
+#     --wait, one API and one controller replica, Service "sandbox-executor-manager"); skipped when the
+#     chart, values, operator image and cluster are what the last `make up` installed.
+#  5. Forwards 127.0.0.1:9385 to the Service (kubectl port-forward in a restart loop, pid in
+#     .dev/port-forward.pid, log in .dev/logs/port-forward.log) and waits for /readyz.
+#  6. Sends one hello-world POST /run through localhost:9385, prints the answer and fails unless its
+#     status is "success"; then prints a curl example with the token from the chart's Secret.
+# Idempotent: a second `make up` reuses everything (a few seconds). `make down` (hack/down.sh) undoes it.
+# Step logs: .dev/logs/<step>.log.
+set -euo pipefail
+# shellcheck source=lib/dev.sh
+. "$(dirname "$0")/lib/dev.sh"
+cd "$REPO"
+
+PF_PID=$DEV/port-forward.pid
+PF_LOG=$DEV_LOGS/port-forward.log
+API=http://127.0.0.1:$API_PORT
+
+choose_cluster() {
+  local recorded=""
+  [ -f "$DEV/cluster" ] && recorded=$(cat "$DEV/cluster")
+  if [ -n "${CLUSTER:-}" ]; then
+    case "$CLUSTER" in local | kind) ;; *) die "CLUSTER must be local or kind, not '$CLUSTER'" ;; esac
+    [ -z "$recorded" ] || [ "$recorded" = "$CLUSTER" ] ||
+      die "make up already runs a $recorded cluster (.dev/cluster); run make down before CLUSTER=$CLUSTER make up"
+    echo "$CLUSTER"
+  elif [ -n "$recorded" ]; then
+    echo "$recorded"
+  elif command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; then
+    echo kind
+  else
+    echo local
+  fi
+}
+
+build_images() {
+  step images "$MAKE" -s images
+  step operator-image "$MAKE" -s operator-image
+}
+
+# Recorded before starting, so that `make down` can clean up after a start that failed half-way.
+cluster_up() {
+  local kind=$1
+  mkdir -p "$DEV"
+  echo "$kind" >"$DEV/cluster"
+  case "$kind" in
+    local)
+      # up.sh reuses a healthy running cluster and imports only the image tarballs whose hash changed.
+      step cluster-up "$MAKE" -s cluster-up
+      ln -sfn "$LOCAL_KUBECONFIG" "$DEV/kubeconfig"
+      ;;
+    kind)
+      step kind-up "$MAKE" -s kind-up # writes .dev/kubeconfig
+      step kind-load "$REPO/hack/kind.sh" load
+      ;;
+  esac
+  export KUBECONFIG=$DEV/kubeconfig
+}
+
+deploy() {
+  local before
+  before=$(cat "$DEV/deploy.stamp" 2>/dev/null || true)
+  step deploy "$REPO/hack/deploy.sh" ensure
+  # A new rollout replaces the Pod the port-forward is attached to: reconnect at once.
+  [ "$before" = "$(cat "$DEV/deploy.stamp" 2>/dev/null)" ] || stop_group "$PF_PID" port-forward
+}
+
+api_healthy() { curl -sf --max-time 3 "$API/readyz" >/dev/null 2>&1; }
+
+port_in_use() { [ -n "$(ss -ltnH "sport = :$API_PORT" 2>/dev/null)" ]; }
+
+# kubectl port-forward ends when its Pod goes away (rollout, restart); the loop starts it again.
+start_port_forward() {
+  stop_group "$PF_PID" port-forward
+  if port_in_use; then
+    die "port $API_PORT is already in use, so it cannot be forwarded: $(ss -ltnpH "sport = :$API_PORT" | head -n 3)"
+  fi
+  mkdir -p "$DEV_LOGS"
+  echo "=== $(date -Is) port-forward service/$API_SERVICE $API_PORT" >>"$PF_LOG"
+  # Without the per-request "Handling connection for 9385" lines, the log stays readable.
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  setsid bash -c 'while :; do
+      "$0" --kubeconfig "$1" -n "$2" port-forward "service/$3" "$4:$4" --address 127.0.0.1 2>&1 |
+        grep --line-buffered -v "^Handling connection for"
+      echo "[$(date +%T)] port-forward exited (${PIPESTATUS[0]}); restarting in 1 s"; sleep 1
+    done' "$KUBECTL" "$DEV/kubeconfig" "$RELEASE_NAMESPACE" "$API_SERVICE" "$API_PORT" \
+    </dev/null >>"$PF_LOG" 2>&1 &
+  echo $! >"$PF_PID"
+}
+
+ensure_port_forward() {
+  if pid_alive "$PF_PID" && api_healthy; then
+    log "port-forward already serving $API (pid $(cat "$PF_PID"))"
+    return
+  fi
+  start_port_forward
+  local i
+  for ((i = 0; i < 60; i++)); do
+    api_healthy && { log "API ready on $API (port-forward pid $(cat "$PF_PID"))"; return; }
+    sleep 0.5
+  done
+  tail -n 10 "$PF_LOG" >&2
+  die "the API did not answer $API/readyz through the port-forward within 30 s (log: $PF_LOG; make logs)"
+}
+
+hello_world() {
+  local token code body
+  token=$("$REPO/hack/deploy.sh" token 2>>"$DEV_LOGS/deploy.log") || die "could not read the API token (log: $DEV_LOGS/deploy.log)"
+  code=$(printf 'def main():\n    print("hello, world")\n    return {"hello": "world"}\n' | base64 -w0)
+  body=$(curl -sS --max-time 180 "$API/run" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+    -d "{\"language\":\"python\",\"code_b64\":\"$code\"}") ||
+    die "POST $API/run failed (port-forward log: $PF_LOG; make logs)"
+  printf 'POST /run (hello world) answered:\n%s\n' "$body"
+  [ "$(jq -r .status <<<"$body" 2>/dev/null)" = success ] ||
+    die "the hello-world run did not succeed; see make logs and: $KUBECTL -n coderun-sandbox get coderuns,pods"
+}
+
+usage() {
+  local kubeconfig=$DEV/kubeconfig secret key
+  [ "$(cat "$DEV/cluster")" = local ] && kubeconfig=$LOCAL_KUBECONFIG
+  read -r secret key < <("$REPO/hack/deploy.sh" token-ref 2>/dev/null)
+  cat <<MSG
+
+coderun is up: API on localhost:$API_PORT ($(cat "$DEV/cluster") cluster, release $RELEASE in namespace $RELEASE_NAMESPACE)
+
+  export KUBECONFIG=$kubeconfig
+  TOKEN=\$($KUBECTL -n $RELEASE_NAMESPACE get secret $secret -o jsonpath='{.data.$key}' | base64 -d)
+  curl -s localhost:$API_PORT/run -H "Authorization: Bearer \$TOKEN" -H 'content-type: application/json' \\
+    -d "{\\"language\\":\\"python\\",\\"code_b64\\":\\"\$(printf 'def main(a, b):\\n    return {"sum": a + b}\\n' | base64 -w0)\\",\\"arguments\\":{\\"a\\":1,\\"b\\":2}}"
+
+  $KUBECTL -n coderun-sandbox get coderuns    # every run is a CodeRun
+  make logs                                    # API + controller logs
+  make down                                    # stop the port-forward, uninstall, stop the cluster
+MSG
+}
+
+main() {
+  local kind
+  kind=$(choose_cluster)
+  log "make up on the $kind cluster (step logs in $DEV_LOGS)"
+  [ "$kind" = kind ] || [ "$(id -u)" = 0 ] ||
+    die "the local cluster needs root (it runs containerd and a kubelet; the image builds use debootstrap): run make up as root, or with a Docker engine and kind"
+  phase "images";        build_images
+  phase "cluster ($kind)"; cluster_up "$kind"
+  resolve_tools # kubectl and helm: `make cluster-up` has built them; for kind, built here on first use
+  phase "deploy";        deploy
+  phase "port-forward";  ensure_port_forward
+  phase "hello world";   hello_world
+  phases_done
+  usage
+}
+
+main "$@"

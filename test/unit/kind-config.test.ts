@@ -1,0 +1,119 @@
+// kind-config.yaml (the kind cluster of `make kind-up` / `make up` with Docker) must run the same gVisor
+// handler as the local cluster, which test/cluster/up.sh appends verbatim from
+// test/cluster/containerd-runsc.toml: then the e2e tests on the local cluster also test kind's handler.
+// It must also mount gVisor, runsc.toml and the seccomp profile where the handler and the chart expect them.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+
+const REPO = join(import.meta.dirname, '../..');
+const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
+
+interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+interface KindConfig {
+  kind: string;
+  apiVersion: string;
+  name: string;
+  containerdConfigPatches: string[];
+  nodes: { role: string; extraMounts?: Mount[] }[];
+}
+
+const config: KindConfig = parse(read('kind-config.yaml'));
+const handler = read('test/cluster/containerd-runsc.toml');
+const RUNSC_TABLE = "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runsc]";
+
+test('kind-config.yaml is a kind v1alpha4 Cluster named coderun with one control-plane node', () => {
+  assert.is(config.kind, 'Cluster');
+  assert.is(config.apiVersion, 'kind.x-k8s.io/v1alpha4');
+  assert.is(config.name, 'coderun');
+  assert.equal(
+    config.nodes.map((node) => node.role),
+    ['control-plane'],
+  );
+});
+
+test("containerdConfigPatches carry test/cluster/containerd-runsc.toml verbatim, the local cluster's handler", () => {
+  const verbatim = config.containerdConfigPatches.filter((patch) => patch === handler);
+  assert.is(
+    verbatim.length,
+    1,
+    'exactly one patch must equal test/cluster/containerd-runsc.toml byte for byte',
+  );
+  assert.ok(
+    handler.includes(RUNSC_TABLE),
+    'the handler file defines the runsc runtime (config version 3 name)',
+  );
+});
+
+test('no other patch touches the runsc handler, and none sets a config version kind would skip it for', () => {
+  for (const patch of config.containerdConfigPatches) {
+    // kind drops a patch whose `version` differs from its base config's (version 2 in its node images).
+    assert.not.match(patch, /^\s*version\s*=/m, 'a patch sets `version`');
+    if (patch === handler) continue;
+    assert.not.match(patch, /runsc/, 'only the verbatim handler patch may configure runsc');
+  }
+});
+
+test("the second patch restates kind's runc handler under the version-3 name, unchanged", () => {
+  const others = config.containerdConfigPatches.filter((patch) => patch !== handler);
+  assert.is(others.length, 1);
+  const runc = others[0]!;
+  assert.match(runc, "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]");
+  // kind's images/base/files/etc/containerd/config.toml
+  assert.match(runc, "runtime_type = 'io.containerd.runc.v2'");
+  assert.match(runc, "base_runtime_spec = '/etc/containerd/cri-base.json'");
+  assert.match(runc, 'SystemdCgroup = true');
+});
+
+const mounts = config.nodes[0]!.extraMounts ?? [];
+const byContainerPath = new Map(mounts.map((mount) => [mount.containerPath, mount]));
+const valuesYaml = parse(read('charts/coderun/values.yaml'));
+const seccompTarget = `${valuesYaml.seccompInstaller.kubeletRootDir}/seccomp/${valuesYaml.sandbox.seccompProfile}`;
+const runscConfigPath = /^\s*ConfigPath\s*=\s*'([^']+)'/m.exec(handler)?.[1] ?? '';
+
+test('extraMounts: gVisor, runsc.toml at the handler ConfigPath, the seccomp profile where the chart points', () => {
+  assert.is(runscConfigPath, '/etc/coderun/runsc.toml');
+  assert.is(seccompTarget, '/var/lib/kubelet/seccomp/coderun/sandbox.json');
+  assert.equal(
+    [...mounts].sort((a, b) => a.containerPath.localeCompare(b.containerPath)),
+    [
+      { hostPath: 'test/cluster/runsc.toml', containerPath: runscConfigPath, readOnly: true },
+      {
+        hostPath: '.dev/kind/gvisor/containerd-shim-runsc-v1',
+        containerPath: '/usr/local/bin/containerd-shim-runsc-v1',
+        readOnly: true,
+      },
+      { hostPath: '.dev/kind/gvisor/runsc', containerPath: '/usr/local/bin/runsc', readOnly: true },
+      { hostPath: 'seccomp/sandbox.json', containerPath: seccompTarget, readOnly: true },
+    ].sort((a, b) => a.containerPath.localeCompare(b.containerPath)),
+  );
+});
+
+test('mounted repository files exist; every hostPath is relative to the repository root', () => {
+  for (const mount of mounts) {
+    assert.not.ok(
+      isAbsolute(mount.hostPath),
+      `${mount.hostPath} must be relative (kind resolves it from its cwd)`,
+    );
+    if (mount.hostPath.startsWith('.dev/')) continue; // staged by hack/kind.sh up
+    assert.ok(existsSync(join(REPO, mount.hostPath)), `${mount.hostPath} is missing`);
+  }
+  assert.ok(byContainerPath.has('/usr/local/bin/runsc'));
+  assert.ok(byContainerPath.has('/usr/local/bin/containerd-shim-runsc-v1'));
+});
+
+test('kind-config.yaml is what hack/render-kind-config.sh renders (run make kind-config)', () => {
+  const rendered = execFileSync('bash', [join(REPO, 'hack/render-kind-config.sh'), '--stdout'], {
+    encoding: 'utf8',
+  });
+  assert.is(read('kind-config.yaml'), rendered);
+});
+
+test.run();
