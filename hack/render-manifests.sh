@@ -52,14 +52,6 @@ HEADER
     --set "api.auth.existingSecret=$TOKEN_SECRET"
 }
 
-case ${1:-} in
-  "") render >"$OUT.tmp" && mv -f "$OUT.tmp" "$OUT" && echo "${OUT#"$repo"/}" ;;
-  --stdout) render ;;
-  --check)
-    fresh=$(mktemp)
-    trap 'rm -f "$fresh"' EXIT
-    render >"$fresh"
-    diff -u "$OUT" "$fresh" >&2 || die "${OUT#"$repo"/} is out of date: run make manifests"
-    ;;
-  *) die "unknown option '$1' (--stdout, --check)" ;;
-esac
+# shellcheck source=lib/generated.sh
+. "$(dirname "$0")/lib/generated.sh"
+generated_file_main "$OUT" "make manifests" "$@"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the local image builds (build-sandbox-images.sh, build-operator-image.sh): the debootstrap
 # base that stands in for a public base image. The caller defines SUITE, BASE_PACKAGES, ROOTFS, log and die.
 
