@@ -37,6 +37,15 @@ export async function buildServer(deps: ApiDeps) {
     // Keep-alive from RAGFlow's HTTP client must not hold a graceful shutdown hostage.
     forceCloseConnections: 'idle',
   });
+  // While draining, every answer closes its connection: a client that kept it alive would otherwise
+  // reuse it against a closing server, or hold the shutdown open until the Pod is killed.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(swagger, {

@@ -223,7 +223,13 @@ test('shutdown stops accepting, answers a run still in flight after the grace pe
   const response = postRun('import time\ntime.sleep(60)\n');
   const run = await newRunWithPod(seen);
   const stopped = api.stop();
-  const body = await (await response).json();
+  const answer = await response;
+  assert.is(
+    answer.headers.get('connection'),
+    'close',
+    'an answer given while draining closes its connection',
+  );
+  const body = await answer.json();
   await stopped;
   assert.equal([body.status, body.exit_code], ['program_runner_error', -3]);
   assert.match(body.stderr, 'shutting down');
