@@ -33,10 +33,10 @@ dev_values() {
     --set sandbox.cpu.default=500m
     --set "runtimeClass.create=$(runtimeclass_create)"
   )
-  # The operator image keeps its tag when it is rebuilt; a Pod annotation with the image's input hash
-  # makes a rebuilt image roll the Deployments (without it they would keep running the old one).
-  if [ -f "$IMAGES/operator.tar.key" ]; then
-    key=$(cat "$IMAGES/operator.tar.key")
+  # The operator image keeps its tag when it is rebuilt; a Pod annotation naming the exact image makes a
+  # rebuilt image roll the Deployments (without it they would keep running the old one).
+  if [ -f "$IMAGES/operator.tar" ]; then
+    key=$(image_key "$IMAGES/operator.tar")
     DEV_VALUES+=(--set-string "api.podAnnotations.coderun\.dev/operator-image=$key"
       --set-string "controller.podAnnotations.coderun\.dev/operator-image=$key")
   fi

@@ -86,7 +86,7 @@ load() {
   mkdir -p "$stamps"
   shopt -s nullglob
   for t in "$IMAGES"/*.tar; do
-    key=$(cat "$t.key" 2>/dev/null || stat -c '%s.%Y' "$t")
+    key=$(image_key "$t")
     [ "$(cat "$stamps/${t##*/}" 2>/dev/null)" = "$key" ] && continue
     log "kind load image-archive $t"
     kind load image-archive "$t" --name "$KIND_CLUSTER" || die "kind load image-archive $t failed"

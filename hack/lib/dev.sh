@@ -5,6 +5,8 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../versions.env
 . "$REPO/hack/versions.env"
+# shellcheck source=image-key.sh
+. "$REPO/hack/lib/image-key.sh"
 CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
 MAKE=${MAKE:-make}
 

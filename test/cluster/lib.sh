@@ -5,6 +5,8 @@ CLUSTER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$CLUSTER_DIR/../.." && pwd)
 # shellcheck source=../../hack/versions.env
 . "$REPO/hack/versions.env"
+# shellcheck source=../../hack/lib/image-key.sh
+. "$REPO/hack/lib/image-key.sh"
 CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
 
 # Everything this cluster owns lives under these two roots (plus the kubelet's /var/lib/kubelet,

@@ -363,16 +363,14 @@ start_node() {
 # ---------------------------------------------------------------------------------------------
 # Cluster contents
 
-# Imports every OCI/Docker image tarball into containerd's k8s.io namespace (the CRI's). A tarball
-# already imported with the same key is skipped: the content of <name>.tar.key when the image build
-# writes one (hack/build-sandbox-images.sh does: a hash of the image's inputs, so a rebuilt but
-# identical tarball is not imported again), else the tarball's size and mtime.
+# Imports every OCI/Docker image tarball into containerd's k8s.io namespace (the CRI's), skipping a
+# tarball whose exact image was imported before (hack/lib/image-key.sh).
 import_images() {
   local stamps=$STATE/image-stamps t key n=0
   mkdir -p "$stamps"
   shopt -s nullglob
   for t in "$CLUSTER_IMAGES"/*.tar "$USER_IMAGES"/*.tar; do
-    key=$(cat "$t.key" 2>/dev/null || stat -c '%s.%Y' "$t")
+    key=$(image_key "$t")
     if [ "$(cat "$stamps/$(basename "$t")" 2>/dev/null)" = "$key" ]; then continue; fi
     ctr_ -n k8s.io images import "$t" >"$LOGS/image-import.log" 2>&1 ||
       { cat "$LOGS/image-import.log" >&2; die "ctr images import $t failed (log: $LOGS/image-import.log)"; }
