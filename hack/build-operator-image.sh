@@ -117,18 +117,6 @@ inputs_key() {
   } | sha256sum | cut -c1-16
 }
 
-MOUNTS=()
-TEMP_DIRS=()
-cleanup() {
-  local i
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-    umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null || true
-  done
-  MOUNTS=()
-  rm -rf "${TEMP_DIRS[@]}"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 node_binary() {
   if [ ! -x "$NODE_PKG/bin/node" ]; then
@@ -181,8 +169,7 @@ check() {
   # shellcheck disable=SC2016 # expanded by the sh inside the chroot: cd to WORKDIR, then exec the entry point
   output=$(chroot --userspec="$user" "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin "${envs[@]}" \
     sh -c 'cd "$0" && exec "$@"' "$(jq -r .workdir <<<"$config")" "${argv[@]}" 2>&1) || status=$?
-  umount "$root/proc"
-  MOUNTS=()
+  unmount_all
   if [ $status -ne 2 ] || ! grep -q '^usage: coderun controller|api' <<<"$output"; then
     die "check: the entry point did not start (exit $status): $output"
   fi

@@ -95,23 +95,6 @@ inputs_key() {
   } | sha256sum | cut -c1-16
 }
 
-# Chroot mounts and temporary directories are tracked so the EXIT trap can undo them whatever
-# happens in between.
-MOUNTS=()
-TEMP_DIRS=()
-unmount_all() {
-  local i
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-    umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null || true
-  done
-  MOUNTS=()
-}
-cleanup() {
-  unmount_all
-  rm -rf "${TEMP_DIRS[@]}"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # in_chroot ROOT CMD...: runs CMD in ROOT with /proc and /dev mounted (package scripts need them).
 in_chroot() {

@@ -80,3 +80,19 @@ export function makeReport(fields: Partial<RunnerReport> = {}): RunnerReport {
     ...fields,
   };
 }
+
+/** Every field of RAGFlow's /run response, sorted: the contract says each is always present. */
+export const RAGFLOW_FIELDS = [
+  'status',
+  'stdout',
+  'stderr',
+  'exit_code',
+  'detail',
+  'time_used_ms',
+  'memory_used_kb',
+  'resource_limit_type',
+  'unauthorized_access_type',
+  'runtime_error_type',
+  'artifacts',
+  'result',
+].sort();

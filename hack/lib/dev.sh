@@ -51,20 +51,8 @@ step() {
   die "$name failed: $* (log: $DEV_LOGS/$name.log)"
 }
 
-# Phase timing: `phase NAME` starts a phase (ending the previous one); `phases_done` prints them all.
-_PHASES=() _PHASE="" _PHASE_T0=0 _T0=$(date +%s%N)
-phase() {
-  local now
-  now=$(date +%s%N)
-  [ -z "$_PHASE" ] || _PHASES+=("$(printf '  %-22s %6.1fs' "$_PHASE" "$(((now - _PHASE_T0) / 1000000))e-3")")
-  _PHASE=$1 _PHASE_T0=$now
-  [ -z "$1" ] || log "$1"
-}
-phases_done() {
-  phase ""
-  printf '%s\n' "${_PHASES[@]}" >&2
-  printf '  %-22s %6.1fs\n' total "$((($(date +%s%N) - _T0) / 1000000))e-3" >&2
-}
+# shellcheck source=phases.sh
+. "$REPO/hack/lib/phases.sh"
 
 # kubectl and helm: $KUBECTL / $HELM when set, else the pinned builds in the cache (built on first use,
 # which needs Go). Call once before kc/hm.

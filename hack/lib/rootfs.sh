@@ -1,6 +1,24 @@
 # shellcheck shell=bash
 # Shared by the local image builds (build-sandbox-images.sh, build-operator-image.sh): the debootstrap
 # base that stands in for a public base image. The caller defines SUITE, BASE_PACKAGES, ROOTFS, log and die.
+# Sourcing it installs an EXIT trap that undoes the mounts and temporary directories tracked in MOUNTS and
+# TEMP_DIRS, whatever happens in between.
+
+MOUNTS=()
+TEMP_DIRS=()
+unmount_all() {
+  local i
+  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+    umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null || true
+  done
+  MOUNTS=()
+}
+cleanup() {
+  unmount_all
+  rm -rf "${TEMP_DIRS[@]}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 need() {
   command -v "$1" >/dev/null && return

@@ -15,9 +15,7 @@ const where = (namespace: string) => ({ group: GROUP, version: VERSION, namespac
 
 export interface NewCodeRun {
   namespace: string;
-  /** Exact name; or use generateName. */
-  name?: string;
-  generateName?: string;
+  name: string;
   labels?: Record<string, string>;
   spec: CodeRunSpec;
 }
@@ -53,7 +51,7 @@ export class CodeRunClient {
       apiVersion: API_VERSION,
       kind: KIND,
       metadata: {
-        ...(run.name ? { name: run.name } : { generateName: run.generateName ?? 'run-' }),
+        name: run.name,
         namespace: run.namespace,
         ...(run.labels ? { labels: run.labels } : {}),
       },

@@ -65,21 +65,8 @@ need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it starts a kubelet a
 kc() { "$K8S_BIN/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 ctr_() { "$CONTAINERD_BIN/ctr" --address "$CONTAINERD_SOCK" "$@"; }
 
-# Phase timing: `phase NAME` starts a phase (ending the previous one); `phases_done` prints all.
-_PHASES=() _PHASE="" _PHASE_T0=0 _T0=$(date +%s%N)
-phase() {
-  local now
-  now=$(date +%s%N)
-  [ -z "$_PHASE" ] || _PHASES+=("$(printf '%-26s %6.1fs' "$_PHASE" "$(((now - _PHASE_T0) / 1000000))e-3")")
-  _PHASE=$1 _PHASE_T0=$now
-  [ -z "$1" ] || log "$1"
-}
-phases_done() {
-  phase ""
-  local total=$(($(date +%s%N) - _T0))
-  printf '%s\n' "${_PHASES[@]}" >&2
-  printf '%-26s %6.1fs\n' total "$((total / 1000000))e-3" >&2
-}
+# shellcheck source=../../hack/lib/phases.sh
+. "$REPO/hack/lib/phases.sh"
 
 # wait_for SECONDS WHAT CMD...: poll CMD every 0.2 s until it succeeds.
 wait_for() {

@@ -14,6 +14,7 @@ import { ORIGIN_LABEL, REPLICA_LABEL } from '../../src/api/run-service.ts';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import { type CodeRun, isTerminal } from '../../src/coderun/schema.ts';
 import { isConflict, isNotFound, type KubeClients } from '../../src/kube/client.ts';
+import { RAGFLOW_FIELDS } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 import { installCrds } from '../harness/control-plane.ts';
 import {
@@ -39,20 +40,6 @@ const PRE_STOP_SECONDS = 5;
 const INSTANCE = `app.kubernetes.io/instance=${RELEASE}`;
 const OPERATOR_PODS = `${INSTANCE},app.kubernetes.io/component in (api,controller)`;
 const SMALL = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
-const CONTRACT_FIELDS = [
-  'status',
-  'stdout',
-  'stderr',
-  'exit_code',
-  'detail',
-  'time_used_ms',
-  'memory_used_kb',
-  'resource_limit_type',
-  'unauthorized_access_type',
-  'runtime_error_type',
-  'artifacts',
-  'result',
-].sort();
 const SLEEPER = 'import time\n\ndef main(seconds):\n    time.sleep(seconds)\n    return {"slept": seconds}\n';
 
 type Values = { [key: string]: unknown };
@@ -277,7 +264,7 @@ function postRun(
 /** The body of a contract answer with this HTTP status: every field present, nulls included. */
 function contractBody(reply: Reply, status = 200): RagflowResult {
   assert.is(reply.status, status, JSON.stringify(reply.body));
-  assert.equal(Object.keys(reply.body).sort(), CONTRACT_FIELDS);
+  assert.equal(Object.keys(reply.body).sort(), RAGFLOW_FIELDS);
   return reply.body as unknown as RagflowResult;
 }
 

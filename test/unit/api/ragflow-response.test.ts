@@ -2,26 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ragflowResultFromRun, stripResultMarker } from '../../../src/api/ragflow/response.ts';
 import type { CodeRunStatus } from '../../../src/coderun/schema.ts';
-import { makeRun } from '../../fixtures.ts';
-
-const FIELDS = [
-  'status',
-  'stdout',
-  'stderr',
-  'exit_code',
-  'detail',
-  'time_used_ms',
-  'memory_used_kb',
-  'resource_limit_type',
-  'unauthorized_access_type',
-  'runtime_error_type',
-  'artifacts',
-  'result',
-].sort();
+import { makeRun, RAGFLOW_FIELDS } from '../../fixtures.ts';
 
 function answer(status: CodeRunStatus) {
   const result = ragflowResultFromRun(makeRun({}, status));
-  assert.equal(Object.keys(result).sort(), FIELDS, 'every field is always present');
+  assert.equal(Object.keys(result).sort(), RAGFLOW_FIELDS, 'every field is always present');
   return result;
 }
 
