@@ -59,7 +59,7 @@ const shape = {
   HOSTNAME: text('coderun-api'),
   SANDBOX_EXECUTOR_MANAGER_API_TOKEN: z.string().optional(),
   SANDBOX_EXECUTOR_MANAGER_ALLOW_UNAUTHENTICATED: boolean(false),
-  SANDBOX_TIMEOUT: seconds(30, 1, LIMITS.timeoutMaxSeconds),
+  SANDBOX_TIMEOUT: seconds(10, 1, LIMITS.timeoutMaxSeconds),
   CODERUN_MAX_TIMEOUT: seconds(300, 1, LIMITS.timeoutMaxSeconds),
   CODERUN_START_BUDGET: seconds(120, 1, 3600),
   CODERUN_MAX_INFLIGHT: integer(32, 1, 10_000),

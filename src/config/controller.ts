@@ -61,7 +61,7 @@ const shape = {
   CODERUN_IMAGE_PULL_POLICY: text('IfNotPresent'),
   CODERUN_RUNTIME_CLASS: text('gvisor'),
   CODERUN_SECCOMP_PROFILE: text('coderun/sandbox.json'),
-  SANDBOX_TIMEOUT: seconds(30, 1, LIMITS.timeoutMaxSeconds),
+  SANDBOX_TIMEOUT: seconds(10, 1, LIMITS.timeoutMaxSeconds),
   CODERUN_MAX_TIMEOUT: seconds(300, 1, LIMITS.timeoutMaxSeconds),
   CODERUN_DEFAULT_CPU: cpu('1'),
   CODERUN_MAX_CPU: cpu('2'),

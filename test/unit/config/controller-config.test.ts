@@ -18,7 +18,7 @@ test('defaults give a gVisor, strict-policy controller watching all namespaces',
   assert.is(c.runtimeClassName, 'gvisor');
   assert.is(c.policy, 'strict');
   assert.equal(c.namespaces, []);
-  assert.is(c.defaultTimeoutSeconds, 30);
+  assert.is(c.defaultTimeoutSeconds, 10);
   assert.is(c.defaultMemoryBytes, 256 * 2 ** 20);
   assert.is(c.leaderElection.enabled, true);
 });

@@ -68,7 +68,7 @@ test('requests equal limits for cpu, memory and ephemeral storage', () => {
 });
 
 test('activeDeadlineSeconds is the timeout plus the grace period', () => {
-  assert.is(spec.activeDeadlineSeconds, 30 + 15);
+  assert.is(spec.activeDeadlineSeconds, 10 + 15);
   assert.is(buildSandboxPod(makeRun({ timeoutSeconds: 5 }), testConfig()).spec?.activeDeadlineSeconds, 20);
 });
 
