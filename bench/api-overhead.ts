@@ -5,7 +5,7 @@ import { startApi } from '../src/api/start.ts';
 import { loadApiConfig } from '../src/config/api.ts';
 import { makeClients } from '../src/kube/client.ts';
 import { createLogger } from '../src/log.ts';
-import { createPolicy } from '../src/policy/index.ts';
+import { createPolicy, startPolicy } from '../src/policy/index.ts';
 import { startControlPlane } from '../test/harness/control-plane.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
@@ -58,7 +58,10 @@ try {
   const api = await startApi({
     config,
     kube,
-    policy: createPolicy('strict'),
+    policy: startPolicy(
+      { profile: 'strict', workers: 2, budgetMs: 1000, heapMb: 128 },
+      createLogger('warn', 'bench'),
+    ).check,
     log: createLogger('warn', 'bench'),
   });
   const address = api.app.server.address();

@@ -8,7 +8,7 @@ import { startController } from './controller/run.ts';
 import { KubeSandboxChannel } from './controller/sandbox-channel.ts';
 import { loadKubeConfig, makeClients } from './kube/client.ts';
 import { createLogger } from './log.ts';
-import { createPolicy } from './policy/index.ts';
+import { startPolicy } from './policy/index.ts';
 
 const USAGE =
   'usage: coderun controller|api\n\nConfiguration comes from environment variables; see README.md.';
@@ -17,22 +17,27 @@ async function runControllerCommand(): Promise<void> {
   const config = loadControllerConfig(process.env);
   const log = createLogger(config.logLevel, 'coderun-controller');
   const kube = makeClients(loadKubeConfig());
+  const policy = startPolicy(config.policy, log);
   const running = startController({
     kube,
     config,
-    policy: createPolicy(config.policy),
+    policy: policy.check,
     channel: new KubeSandboxChannel(kube),
     log,
     onLostLeadership: () => process.exit(1),
   });
-  onTermination(log, () => running.stop());
+  onTermination(log, async () => {
+    await running.stop();
+    await policy.close();
+  });
 }
 
 async function runApiCommand(): Promise<void> {
   const config = loadApiConfig(process.env);
   const log = createLogger(config.logLevel, 'coderun-api');
   const kube = makeClients(loadKubeConfig());
-  const api = await startApi({ config, kube, policy: createPolicy(config.policy), log });
+  const policy = startPolicy(config.policy, log);
+  const api = await startApi({ config, kube, policy: policy.check, log });
   log.info(
     {
       port: config.port,
@@ -45,7 +50,10 @@ async function runApiCommand(): Promise<void> {
     },
     'api listening',
   );
-  onTermination(log, () => api.stop());
+  onTermination(log, async () => {
+    await api.stop();
+    await policy.close();
+  });
 }
 
 /** SIGTERM/SIGINT: stop gracefully once, then exit. */

@@ -9,7 +9,18 @@ import {
 } from '../src/coderun/schema.ts';
 import { type ControllerConfig, loadControllerConfig } from '../src/config/controller.ts';
 import { buildSandboxPod } from '../src/controller/sandbox-pod.ts';
+import { createLogger } from '../src/log.ts';
+import { startPolicy } from '../src/policy/index.ts';
+import type { AsyncCodePolicy } from '../src/policy/types.ts';
 import type { RunnerReport } from '../src/runtimes/protocol.ts';
+
+/** The strict policy as the API and controller run it (a worker pool); workers are unref'd, so tests may exit. */
+export function testPolicy(): AsyncCodePolicy {
+  return startPolicy(
+    { profile: 'strict', workers: 1, budgetMs: 5000, heapMb: 256 },
+    createLogger('silent', 'test'),
+  ).check;
+}
 
 export const NOW = new Date('2026-11-21T12:00:00Z');
 

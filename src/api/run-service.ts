@@ -6,7 +6,7 @@ import type { CodeRunClient } from '../coderun/client.ts';
 import type { CodeRun, Language } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
 import { isNotFound } from '../kube/client.ts';
-import type { CodePolicy, PolicyFinding } from '../policy/types.ts';
+import type { AsyncCodePolicy, PolicyFinding } from '../policy/types.ts';
 import type { RunWatcher } from './run-watcher.ts';
 
 export const ORIGIN_LABEL = 'coderun.dev/origin';
@@ -39,14 +39,20 @@ export function replicaSelector(replica: string): string {
 /** What the routes need from the run service (a narrow seam for route tests). */
 export type Runs = Pick<
   RunService,
-  'inFlight' | 'check' | 'create' | 'run' | 'get' | 'delete' | 'waitFinished'
+  'inFlight' | 'screen' | 'create' | 'run' | 'get' | 'delete' | 'waitFinished'
 >;
+
+/** The policy's answer for a program, or busy when the API is at its in-flight bound. */
+export type Screening =
+  | { kind: 'allowed' }
+  | { kind: 'rejected'; findings: PolicyFinding[] }
+  | { kind: 'busy' };
 
 export class RunService {
   private readonly config: ApiConfig;
   private readonly runs: CodeRunClient;
   private readonly watcher: RunWatcher;
-  private readonly policy: CodePolicy;
+  private readonly policy: AsyncCodePolicy;
   private readonly log: Logger;
   private inflight = 0;
   private readonly shutdown = new AbortController();
@@ -55,7 +61,7 @@ export class RunService {
     config: ApiConfig;
     runs: CodeRunClient;
     watcher: RunWatcher;
-    policy: CodePolicy;
+    policy: AsyncCodePolicy;
     log: Logger;
   }) {
     this.config = opts.config;
@@ -74,9 +80,28 @@ export class RunService {
     this.shutdown.abort();
   }
 
-  check(language: Language, source: string): PolicyFinding[] {
-    const verdict = this.policy(language, source);
-    return verdict.allowed ? [] : verdict.findings;
+  /**
+   * Checks a program against the policy inside an in-flight slot: a check is work like a run, so a flood of
+   * costly programs is turned away at the bound instead of queueing without end.
+   */
+  async screen(language: Language, source: string): Promise<Screening> {
+    if (!this.acquire()) return { kind: 'busy' };
+    try {
+      return await this.verdict(language, source);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private async verdict(language: Language, source: string): Promise<Screening> {
+    const verdict = await this.policy(language, source);
+    return verdict.allowed ? { kind: 'allowed' } : { kind: 'rejected', findings: verdict.findings };
+  }
+
+  private acquire(): boolean {
+    if (this.inflight >= this.config.maxInflight || this.shutdown.signal.aborted) return false;
+    this.inflight++;
+    return true;
   }
 
   /** Creates the run under `name` (from newRunName, so a waiter can be registered first). */
@@ -106,11 +131,10 @@ export class RunService {
 
   /** Runs the program and waits for the outcome; `signal` aborts when the caller disconnects. */
   async run(sub: Submission, signal: AbortSignal): Promise<SubmitOutcome> {
-    const findings = this.check(sub.language, sub.source);
-    if (findings.length) return { kind: 'rejected', findings };
-    if (this.inflight >= this.config.maxInflight || this.shutdown.signal.aborted) return { kind: 'busy' };
-    this.inflight++;
+    if (!this.acquire()) return { kind: 'busy' };
     try {
+      const screening = await this.verdict(sub.language, sub.source);
+      if (screening.kind === 'rejected') return screening;
       return await this.runAndWait(sub, signal);
     } finally {
       this.inflight--;

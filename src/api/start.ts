@@ -4,7 +4,7 @@ import { CodeRunClient } from '../coderun/client.ts';
 import { GROUP, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
 import type { KubeClients } from '../kube/client.ts';
-import type { CodePolicy } from '../policy/types.ts';
+import type { AsyncCodePolicy } from '../policy/types.ts';
 import { createMetrics } from './metrics.ts';
 import { RunService, replicaSelector } from './run-service.ts';
 import { RunWatcher } from './run-watcher.ts';
@@ -15,7 +15,7 @@ const READINESS_CACHE_MS = 5000;
 export async function startApi(opts: {
   config: ApiConfig;
   kube: KubeClients;
-  policy: CodePolicy;
+  policy: AsyncCodePolicy;
   log: Logger;
 }) {
   const { config, kube, log } = opts;

@@ -1,8 +1,8 @@
 // The API server's configuration: every variable, its default and its accepted form, read once at start-up.
 import { z } from 'zod';
 import { LIMITS } from '../coderun/schema.ts';
-import type { PolicyProfile } from '../policy/types.ts';
 import { atMost, boolean, integer, LOG_LEVELS, oneOf, parseEnv, seconds, text } from './env.ts';
+import { type PolicyConfig, policyConfig, policyShape } from './policy.ts';
 
 export interface RateLimit {
   max: number;
@@ -26,7 +26,7 @@ export interface ApiConfig {
   runRateLimit: RateLimit;
   bodyLimitBytes: number;
   ttlSecondsAfterFinished: number;
-  policy: PolicyProfile;
+  policy: PolicyConfig;
   shutdownGraceSeconds: number;
   /** Identifies this replica's runs (label), so its watch sees only what it waits for. */
   replica: string;
@@ -67,7 +67,7 @@ const shape = {
   SANDBOX_RUN_RATE_LIMIT: rate('120/minute'),
   CODERUN_BODY_LIMIT: integer(2 * 2 ** 20, 1024, 64 * 2 ** 20),
   CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
-  CODERUN_POLICY: text('strict'),
+  ...policyShape,
   CODERUN_SHUTDOWN_GRACE: seconds(30, 0, 3600),
   LOG_LEVEL: text('info'),
 };
@@ -90,7 +90,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     runRateLimit: e.SANDBOX_RUN_RATE_LIMIT,
     bodyLimitBytes: e.CODERUN_BODY_LIMIT,
     ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
-    policy: oneOf('CODERUN_POLICY', e.CODERUN_POLICY, ['strict', 'off']),
+    policy: policyConfig(e),
     shutdownGraceSeconds: e.CODERUN_SHUTDOWN_GRACE,
     replica: (e.POD_NAME || e.HOSTNAME)
       .toLowerCase()

@@ -1,7 +1,6 @@
 // The controller's configuration: every variable, its default and its accepted form, read once at start-up.
 import type { Language } from '../coderun/schema.ts';
 import { LIMITS } from '../coderun/schema.ts';
-import type { PolicyProfile } from '../policy/types.ts';
 import {
   atMost,
   boolean,
@@ -15,6 +14,7 @@ import {
   seconds,
   text,
 } from './env.ts';
+import { type PolicyConfig, policyConfig, policyShape } from './policy.ts';
 
 export interface ControllerConfig {
   /** Namespaces whose CodeRuns this controller serves; empty means all. */
@@ -40,7 +40,7 @@ export interface ControllerConfig {
   /** A Pod that is not running this long after creation fails the run (Unschedulable or StartTimeout). */
   startTimeoutSeconds: number;
   ttlSecondsAfterFinished: number;
-  policy: PolicyProfile;
+  policy: PolicyConfig;
   resyncSeconds: number;
   leaderElection: {
     enabled: boolean;
@@ -74,7 +74,7 @@ const shape = {
   CODERUN_DEADLINE_GRACE: seconds(15, 1, 600),
   CODERUN_START_TIMEOUT: seconds(120, 5, 3600),
   CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
-  CODERUN_POLICY: text('strict'),
+  ...policyShape,
   CODERUN_RESYNC: seconds(30, 1, 3600),
   CODERUN_LEADER_ELECTION: boolean(true),
   CODERUN_LEASE_NAME: text('coderun-controller'),
@@ -122,7 +122,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     deadlineGraceSeconds: e.CODERUN_DEADLINE_GRACE,
     startTimeoutSeconds: e.CODERUN_START_TIMEOUT,
     ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
-    policy: oneOf('CODERUN_POLICY', e.CODERUN_POLICY, ['strict', 'off']),
+    policy: policyConfig(e),
     resyncSeconds: e.CODERUN_RESYNC,
     leaderElection: {
       enabled: e.CODERUN_LEADER_ELECTION,

@@ -9,10 +9,10 @@ import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { type ResilientInformer, resilientInformer } from '../kube/informer.ts';
-import type { CodePolicy } from '../policy/types.ts';
+import type { AsyncCodePolicy } from '../policy/types.ts';
 import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
 import type { ReportState } from './outcome.ts';
-import { decide, type Step } from './reconcile.ts';
+import { decide, needsPolicyVerdict, type Step } from './reconcile.ts';
 import type { SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
 import { finishedStatus, statusChanged } from './status.ts';
@@ -21,7 +21,7 @@ import { WorkQueue } from './work-queue.ts';
 export interface ControllerDeps {
   kube: KubeClients;
   config: ControllerConfig;
-  policy: CodePolicy;
+  policy: AsyncCodePolicy;
   channel: SandboxChannel;
   log: Logger;
   /** Parallel reconciles; one key is never reconciled twice at once. */
@@ -170,16 +170,21 @@ export class CodeRunController {
       const owned =
         found?.metadata?.ownerReferences?.some((o) => o.controller && o.uid === run.metadata.uid) ?? false;
       const uid = run.metadata.uid;
+      const pod = owned ? found : null;
+      const verdict = needsPolicyVerdict(run, pod)
+        ? await this.deps.policy(run.spec.language, run.spec.source)
+        : undefined;
       const steps = decide(
         {
           run,
-          pod: owned ? found : null,
+          pod,
           stalePod: found !== null && !owned,
           report: this.reports.get(uid) ?? { source: 'none' },
           sessionActive: this.sessions.has(uid),
+          verdict,
           now: new Date(),
         },
-        { config: this.deps.config, policy: this.deps.policy },
+        { config: this.deps.config },
       );
       await this.execute(run, steps, key, log);
       this.failures.delete(key);

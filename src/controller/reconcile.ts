@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { argumentsBytes, type CodeRun, type CodeRunStatus, isTerminal, LIMITS } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { formatBytes } from '../kube/quantity.ts';
-import type { CodePolicy, PolicyFinding } from '../policy/types.ts';
+import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
 import { podView, type ReportState } from './outcome.ts';
 import { buildSandboxPod, effectiveLimits, sandboxPodName } from './sandbox-pod.ts';
 import { finishedStatus, podCreatedStatus, rejectedStatus, startedStatus, statusChanged } from './status.ts';
@@ -17,7 +17,14 @@ export interface Observation {
   report: ReportState;
   /** An attach session for this Pod is in flight in this process. */
   sessionActive: boolean;
+  /** The policy's verdict on the source; checked (off the event loop) only when `needsPolicyVerdict`. */
+  verdict: PolicyVerdict | undefined;
   now: Date;
+}
+
+/** Whether `decide` may reach the policy: the run is live and has no sandbox Pod yet. */
+export function needsPolicyVerdict(run: CodeRun, pod: V1Pod | null): boolean {
+  return !run.metadata.deletionTimestamp && !isTerminal(run.status) && !pod && !run.status?.podName;
 }
 
 export interface EventNote {
@@ -37,7 +44,6 @@ export type Step =
 
 export interface Decider {
   config: ControllerConfig;
-  policy: CodePolicy;
 }
 
 /** Why the operator refuses a run before any policy check, or null. */
@@ -58,7 +64,7 @@ function policyMessage(findings: PolicyFinding[]): string {
   return `the static code policy rejected the program: line ${first?.line}: ${first?.message}${more}`;
 }
 
-export function decide(obs: Observation, { config, policy }: Decider): Step[] {
+export function decide(obs: Observation, { config }: Decider): Step[] {
   const { run, pod, now } = obs;
   if (run.metadata.deletionTimestamp) return [];
   if (isTerminal(run.status)) return finishedSteps(obs, config);
@@ -91,7 +97,9 @@ export function decide(obs: Observation, { config, policy }: Decider): Step[] {
         },
       ];
     }
-    const verdict = policy(run.spec.language, run.spec.source);
+    const verdict = obs.verdict;
+    // The controller checks before deciding whenever needsPolicyVerdict holds; never create unchecked.
+    if (!verdict) return [{ do: 'requeue', afterMs: 1000 }];
     if (!verdict.allowed) {
       const message = policyMessage(verdict.findings);
       return [

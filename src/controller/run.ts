@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ControllerConfig } from '../config/controller.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
-import type { CodePolicy } from '../policy/types.ts';
+import type { AsyncCodePolicy } from '../policy/types.ts';
 import { CodeRunController } from './controller.ts';
 import type { SandboxChannel } from './sandbox-channel.ts';
 
@@ -17,7 +17,7 @@ export interface RunningController {
 export interface StartOptions {
   kube: KubeClients;
   config: ControllerConfig;
-  policy: CodePolicy;
+  policy: AsyncCodePolicy;
   channel: SandboxChannel;
   log: Logger;
   /** Called when leadership is lost; the process should exit so it restarts clean. */

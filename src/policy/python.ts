@@ -1,9 +1,15 @@
 // The strict policy for Python: one walk over a lezer parse tree, checked against the lists below.
 // Lezer recovers from syntax errors, so a broken program is still checked for what it visibly does,
 // and the syntax error itself is left to the interpreter to report.
-import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
+import type { SyntaxNode, SyntaxNodeRef, Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
-import { type PolicyFinding, type PolicyVerdict, verdictFrom } from './types.ts';
+import {
+  type CheckOptions,
+  type PolicyFinding,
+  type PolicyVerdict,
+  tooComplexVerdict,
+  verdictFrom,
+} from './types.ts';
 
 /**
  * Modules whose import is rejected, matched on the first dotted segment, with the reason for each.
@@ -177,7 +183,9 @@ interface Scan {
 }
 
 /** Checks one Python program against the strict profile. */
-export function checkPython(source: string): PolicyVerdict {
+export function checkPython(source: string, options: CheckOptions = {}): PolicyVerdict {
+  const tree = parseWithin(source, options.budgetMs);
+  if (!tree) return tooComplexVerdict(`parsing took longer than ${options.budgetMs} ms`);
   const scan: Scan = {
     source,
     lineStarts: lineStartsOf(source),
@@ -187,12 +195,24 @@ export function checkPython(source: string): PolicyVerdict {
     depth: 0,
     tooDeepAt: undefined,
   };
-  parser.parse(source).iterate({ enter: (node) => enter(scan, node), leave: () => void scan.depth-- });
+  tree.iterate({ enter: (node) => enter(scan, node), leave: () => void scan.depth-- });
   judgeMemberAccesses(scan);
   if (scan.tooDeepAt !== undefined) {
     addFinding(scan, scan.tooDeepAt, 'too-deep', 'Program nested too deeply to check');
   }
   return verdictFrom(scan.findings);
+}
+
+/** Lezer's parse, stopped early (undefined) once it has run for `budgetMs`: its error recovery can be slow. */
+function parseWithin(source: string, budgetMs: number | undefined): Tree | undefined {
+  if (budgetMs === undefined) return parser.parse(source);
+  const deadline = performance.now() + budgetMs;
+  const parse = parser.startParse(source);
+  for (let steps = 1; ; steps++) {
+    const tree = parse.advance();
+    if (tree) return tree;
+    if (steps % 256 === 0 && performance.now() > deadline) return undefined;
+  }
 }
 
 /** Tracks nesting depth around `visit`; lezer calls `leave` only for nodes whose `enter` did not return false. */

@@ -20,6 +20,26 @@ export interface PolicyVerdict {
 /** Checks one program. Never throws for user input: unreadable source is reported as a verdict or allowed through. */
 export type CodePolicy = (language: PolicyLanguage, source: string) => PolicyVerdict;
 
+/** The same, off the caller's thread (the worker pool): what the API and the controller use. */
+export type AsyncCodePolicy = (language: PolicyLanguage, source: string) => Promise<PolicyVerdict>;
+
+export interface CheckOptions {
+  /** Stop and refuse the program once a check has run this long (where the parser can stop early). */
+  budgetMs?: number;
+}
+
+export const TOO_COMPLEX_RULE = 'too-complex';
+
+/** A program the checker could not finish within its time or memory budget is refused, never allowed. */
+export function tooComplexVerdict(why: string): PolicyVerdict {
+  return {
+    allowed: false,
+    findings: [
+      { line: 1, column: 1, rule: TOO_COMPLEX_RULE, message: `Program too complex to check (${why})` },
+    ],
+  };
+}
+
 /** The RAGFlow wire form of findings: one `Line <n>: <issue>` per finding, newline-joined. */
 export function formatFindings(findings: readonly PolicyFinding[]): string {
   return findings.map((f) => `Line ${f.line}: ${f.message}`).join('\n');

@@ -51,7 +51,7 @@ test.before(async () => {
       CODERUN_POLICY: 'off',
       CODERUN_START_TIMEOUT: '180',
     }),
-    policy: allowEverything,
+    policy: async (language, source) => allowEverything(language, source),
     channel: new KubeSandboxChannel(kube),
     log,
     onLostLeadership: () => undefined,

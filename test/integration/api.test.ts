@@ -11,9 +11,8 @@ import { loadApiConfig } from '../../src/config/api.ts';
 import { type RunningController, startController } from '../../src/controller/run.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
-import { createPolicy } from '../../src/policy/index.ts';
 import type { RunnerReport } from '../../src/runtimes/protocol.ts';
-import { testConfig } from '../fixtures.ts';
+import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 
@@ -40,7 +39,7 @@ test.before(async () => {
   controller = startController({
     kube,
     config: testConfig({ CODERUN_LEADER_ELECTION: 'false' }),
-    policy: createPolicy('strict'),
+    policy: testPolicy(),
     channel: runner,
     log,
     onLostLeadership: () => undefined,
@@ -53,7 +52,7 @@ test.before(async () => {
     HOSTNAME: 'api-test',
     CODERUN_START_BUDGET: '20',
   });
-  api = await startApi({ config, kube, policy: createPolicy('strict'), log });
+  api = await startApi({ config, kube, policy: testPolicy(), log });
   const address = api.app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 });
@@ -217,7 +216,7 @@ test('shutdown stops accepting, answers a run still in flight after the grace pe
     HOSTNAME: 'api-test-2',
     CODERUN_SHUTDOWN_GRACE: '1',
   });
-  api = await startApi({ config, kube, policy: createPolicy('strict'), log });
+  api = await startApi({ config, kube, policy: testPolicy(), log });
   const address = api.app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const response = postRun('import time\ntime.sleep(60)\n');

@@ -25,7 +25,7 @@ import { loadControllerConfig } from '../../src/config/controller.ts';
 import { type RunningController, startController } from '../../src/controller/run.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
-import { createPolicy } from '../../src/policy/index.ts';
+import { startPolicy } from '../../src/policy/index.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 
@@ -263,7 +263,7 @@ test('the API and the controller, as their ServiceAccounts with the chart enviro
   controller = startController({
     kube: await serviceAccountClients('coderun-controller'),
     config: controllerConfig,
-    policy: createPolicy(controllerConfig.policy),
+    policy: startPolicy(controllerConfig.policy, log).check,
     channel: runner,
     log,
     onLostLeadership: () => undefined,
@@ -281,7 +281,7 @@ test('the API and the controller, as their ServiceAccounts with the chart enviro
   api = await startApi({
     config: apiConfig,
     kube: await serviceAccountClients('coderun-api'),
-    policy: createPolicy(apiConfig.policy),
+    policy: startPolicy(apiConfig.policy, log).check,
     log,
   });
   const address = api.app.server.address();

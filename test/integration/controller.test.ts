@@ -9,8 +9,7 @@ import { type RunningController, startController } from '../../src/controller/ru
 import { SANDBOX_SELECTOR } from '../../src/controller/sandbox-pod.ts';
 import { apiErrorMessage, type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
-import { createPolicy } from '../../src/policy/index.ts';
-import { testConfig } from '../fixtures.ts';
+import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 
@@ -27,7 +26,7 @@ function start(env: Record<string, string> = {}, channel = runner): RunningContr
   return startController({
     kube,
     config: testConfig({ CODERUN_LEADER_ELECTION: 'false', CODERUN_START_TIMEOUT: '20', ...env }),
-    policy: createPolicy('strict'),
+    policy: testPolicy(),
     channel,
     log,
     onLostLeadership: () => log.warn('test controller lost leadership'),

@@ -47,17 +47,24 @@ export async function nativeRoutes(
         security,
         body: CreateRun,
         querystring: z.object({ wait: z.coerce.number().min(0).max(LIMITS.timeoutMaxSeconds).optional() }),
-        response: { 200: RunView, 201: RunView, 202: RunView, 422: PolicyProblem },
+        response: { 200: RunView, 201: RunView, 202: RunView, 422: PolicyProblem, 429: Problem },
       },
     },
     async (req, reply) => {
-      const findings = service.check(req.body.language, req.body.source);
-      if (findings.length) {
+      const screening = await service.screen(req.body.language, req.body.source);
+      if (screening.kind === 'busy') {
+        deps.metrics.rejections.inc({ reason: 'overloaded' });
+        return reply
+          .code(429)
+          .header('retry-after', '1')
+          .send({ error: 'Busy', message: 'this API replica is at its in-flight limit; retry shortly' });
+      }
+      if (screening.kind === 'rejected') {
         deps.metrics.rejections.inc({ reason: 'policy' });
         return reply.code(422).send({
           error: 'PolicyRejected',
           message: 'the static code policy rejected the program',
-          findings,
+          findings: screening.findings,
         });
       }
       const name = newRunName();

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createMetrics } from '../../../src/api/metrics.ts';
-import type { Runs, Submission, SubmitOutcome } from '../../../src/api/run-service.ts';
+import type { Runs, Screening, Submission, SubmitOutcome } from '../../../src/api/run-service.ts';
 import { buildServer } from '../../../src/api/server.ts';
 import type { CodeRun, CodeRunStatus } from '../../../src/coderun/schema.ts';
 import { loadApiConfig } from '../../../src/config/api.ts';
@@ -33,13 +33,14 @@ class ScriptedRuns implements Runs {
   stored = new Map<string, CodeRun>();
   private readonly policy = createPolicy('strict');
 
-  check(language: Submission['language'], source: string) {
-    return this.policy(language, source).findings;
+  async screen(language: Submission['language'], source: string): Promise<Screening> {
+    const { findings } = this.policy(language, source);
+    return findings.length ? { kind: 'rejected', findings } : { kind: 'allowed' };
   }
   async run(sub: Submission): Promise<SubmitOutcome> {
     this.submissions.push(sub);
-    const findings = this.check(sub.language, sub.source);
-    return findings.length ? { kind: 'rejected', findings } : this.outcome;
+    const screening = await this.screen(sub.language, sub.source);
+    return screening.kind === 'rejected' ? screening : this.outcome;
   }
   async create(sub: Submission, name: string): Promise<CodeRun> {
     this.submissions.push(sub);

@@ -16,7 +16,7 @@ function errorOf(env: Record<string, string>): string {
 test('defaults give a gVisor, strict-policy controller watching all namespaces', () => {
   const c = loadControllerConfig({});
   assert.is(c.runtimeClassName, 'gvisor');
-  assert.is(c.policy, 'strict');
+  assert.equal(c.policy, { profile: 'strict', workers: 2, budgetMs: 2000, heapMb: 128 });
   assert.equal(c.namespaces, []);
   assert.is(c.defaultTimeoutSeconds, 10);
   assert.is(c.defaultMemoryBytes, 256 * 2 ** 20);
@@ -61,6 +61,17 @@ test('a default above its maximum is refused', () => {
 
 test('namespaces are a comma-separated list', () => {
   assert.equal(loadControllerConfig({ CODERUN_NAMESPACES: 'a, b,,c' }).namespaces, ['a', 'b', 'c']);
+});
+
+test('the policy pool settings are read and checked like every other variable', () => {
+  const c = loadControllerConfig({
+    CODERUN_POLICY_WORKERS: '4',
+    CODERUN_POLICY_BUDGET_MS: '500',
+    CODERUN_POLICY_HEAP_MB: '64',
+  });
+  assert.equal(c.policy, { profile: 'strict', workers: 4, budgetMs: 500, heapMb: 64 });
+  assert.match(errorOf({ CODERUN_POLICY_WORKERS: '0' }), 'CODERUN_POLICY_WORKERS');
+  assert.match(errorOf({ CODERUN_POLICY: 'lenient' }), 'CODERUN_POLICY');
 });
 
 test.run();

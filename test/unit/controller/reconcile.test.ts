@@ -1,20 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decide, type Observation, type Step } from '../../../src/controller/reconcile.ts';
-import type { CodePolicy } from '../../../src/policy/types.ts';
-import { allowEverything } from '../../../src/policy/types.ts';
+import {
+  decide,
+  needsPolicyVerdict,
+  type Observation,
+  type Step,
+} from '../../../src/controller/reconcile.ts';
 import { makePod, makeReport, makeRun, NOW, testConfig } from '../../fixtures.ts';
 
 const config = testConfig();
-const rejectOs: CodePolicy = (_lang, source) =>
-  source.includes('import os')
-    ? {
-        allowed: false,
-        findings: [
-          { line: 1, column: 1, rule: 'import-blocked-module', message: "Import of blocked module 'os'" },
-        ],
-      }
-    : { allowed: true, findings: [] };
+const rejectOs = {
+  allowed: false,
+  findings: [{ line: 1, column: 1, rule: 'import-blocked-module', message: "Import of blocked module 'os'" }],
+};
 
 function observe(partial: Partial<Observation>): Observation {
   return {
@@ -23,6 +21,7 @@ function observe(partial: Partial<Observation>): Observation {
     stalePod: false,
     report: { source: 'none' },
     sessionActive: false,
+    verdict: { allowed: true, findings: [] },
     now: NOW,
     ...partial,
   };
@@ -39,7 +38,7 @@ function statusOf(steps: Step[]) {
 }
 
 test('a new run gets its sandbox pod created and its status set to Pending/PodCreated', () => {
-  const steps = decide(observe({}), { config, policy: allowEverything });
+  const steps = decide(observe({}), { config });
   assert.equal(kinds(steps), ['createPod', 'writeStatus']);
   const status = statusOf(steps);
   assert.is(status.phase, 'Pending');
@@ -49,7 +48,7 @@ test('a new run gets its sandbox pod created and its status set to Pending/PodCr
 });
 
 test('a run the policy rejects fails as PolicyRejected with its findings and creates nothing', () => {
-  const steps = decide(observe({ run: makeRun({ source: 'import os\n' }) }), { config, policy: rejectOs });
+  const steps = decide(observe({ run: makeRun({ source: 'import os\n' }), verdict: rejectOs }), { config });
   assert.equal(kinds(steps), ['writeStatus']);
   const status = statusOf(steps);
   assert.is(status.phase, 'Failed');
@@ -61,22 +60,19 @@ test('a run the policy rejects fails as PolicyRejected with its findings and cre
 
 test('arguments over 256 KiB are rejected with the size and the limit', () => {
   const run = makeRun({ arguments: { blob: 'x'.repeat(262_144) } });
-  const status = statusOf(decide(observe({ run }), { config, policy: allowEverything }));
+  const status = statusOf(decide(observe({ run }), { config }));
   assert.is(status.reason, 'Rejected');
   assert.match(status.message ?? '', '262144 bytes');
 });
 
 test('a pod of an earlier run with the same name is waited out, not adopted', () => {
-  const steps = decide(observe({ stalePod: true }), { config, policy: allowEverything });
+  const steps = decide(observe({ stalePod: true }), { config });
   assert.equal(steps, [{ do: 'requeue', afterMs: 1000 }]);
 });
 
 test('a pod that exists before the status says so is adopted, not created again', () => {
   const run = makeRun();
-  const steps = decide(observe({ run, pod: makePod(run, { createdSecondsAgo: 2 }) }), {
-    config,
-    policy: allowEverything,
-  });
+  const steps = decide(observe({ run, pod: makePod(run, { createdSecondsAgo: 2 }) }), { config });
   assert.not.ok(kinds(steps).includes('createPod'));
   assert.is(statusOf(steps).podName, 'hello-sandbox');
 });
@@ -84,11 +80,11 @@ test('a pod that exists before the status says so is adopted, not created again'
 test('a running pod gets the job delivered once and the run marked Running', () => {
   const run = makeRun({}, { phase: 'Pending', podName: 'hello-sandbox' });
   const pod = makePod(run, { state: { running: { startedAt: NOW } } });
-  const steps = decide(observe({ run, pod }), { config, policy: allowEverything });
+  const steps = decide(observe({ run, pod }), { config });
   assert.equal(kinds(steps), ['writeStatus', 'deliverJob']);
   assert.is(statusOf(steps).phase, 'Running');
   assert.is(statusOf(steps).startTime, '2026-11-21T12:00:00Z');
-  const again = decide(observe({ run, pod, sessionActive: true }), { config, policy: allowEverything });
+  const again = decide(observe({ run, pod, sessionActive: true }), { config });
   assert.not.ok(kinds(again).includes('deliverJob'));
 });
 
@@ -97,7 +93,6 @@ test('a report finishes the run and deletes its pod', () => {
   const pod = makePod(run, { state: { running: { startedAt: NOW } } });
   const steps = decide(observe({ run, pod, report: { source: 'session', report: makeReport() } }), {
     config,
-    policy: allowEverything,
   });
   assert.equal(kinds(steps), ['writeStatus', 'deletePod']);
   const status = statusOf(steps);
@@ -109,16 +104,13 @@ test('a report finishes the run and deletes its pod', () => {
 test('a terminated container without a live session has its log read', () => {
   const run = makeRun({}, { phase: 'Running', podName: 'hello-sandbox' });
   const pod = makePod(run, { state: { terminated: { exitCode: 0 } } });
-  assert.equal(kinds(decide(observe({ run, pod }), { config, policy: allowEverything })), ['readReport']);
-  assert.equal(
-    kinds(decide(observe({ run, pod, sessionActive: true }), { config, policy: allowEverything })),
-    [],
-  );
+  assert.equal(kinds(decide(observe({ run, pod }), { config })), ['readReport']);
+  assert.equal(kinds(decide(observe({ run, pod, sessionActive: true }), { config })), []);
 });
 
 test('a run whose recorded pod has vanished fails as PodDeleted', () => {
   const run = makeRun({}, { phase: 'Running', podName: 'hello-sandbox' });
-  const status = statusOf(decide(observe({ run }), { config, policy: allowEverything }));
+  const status = statusOf(decide(observe({ run }), { config }));
   assert.is(status.reason, 'PodDeleted');
   assert.is(status.phase, 'Failed');
 });
@@ -128,7 +120,7 @@ test('a finished run deletes a leftover pod and waits for its TTL', () => {
     { ttlSecondsAfterFinished: 60 },
     { phase: 'Succeeded', completionTime: new Date(NOW.getTime() - 20_000).toISOString() },
   );
-  const steps = decide(observe({ run, pod: makePod(run) }), { config, policy: allowEverything });
+  const steps = decide(observe({ run, pod: makePod(run) }), { config });
   assert.equal(steps, [
     { do: 'deletePod', podName: 'hello-sandbox' },
     { do: 'requeue', afterMs: 40_000 },
@@ -137,26 +129,39 @@ test('a finished run deletes a leftover pod and waits for its TTL', () => {
 
 test('a finished run past its TTL is deleted', () => {
   const run = makeRun({ ttlSecondsAfterFinished: 0 }, { phase: 'Failed', completionTime: NOW.toISOString() });
-  assert.equal(decide(observe({ run }), { config, policy: allowEverything }), [{ do: 'deleteRun' }]);
+  assert.equal(decide(observe({ run }), { config }), [{ do: 'deleteRun' }]);
 });
 
 test('the operator TTL applies when the run sets none', () => {
   const run = makeRun({}, { phase: 'Succeeded', completionTime: NOW.toISOString() });
-  assert.equal(decide(observe({ run }), { config, policy: allowEverything }), [
-    { do: 'requeue', afterMs: 600_000 },
-  ]);
+  assert.equal(decide(observe({ run }), { config }), [{ do: 'requeue', afterMs: 600_000 }]);
 });
 
 test('a run being deleted is left to garbage collection', () => {
   const run = makeRun();
   run.metadata.deletionTimestamp = NOW.toISOString();
-  assert.equal(decide(observe({ run }), { config, policy: allowEverything }), []);
+  assert.equal(decide(observe({ run }), { config }), []);
 });
 
 test('the policy is not consulted again once the pod exists', () => {
   const run = makeRun({ source: 'import os\n' }, { phase: 'Pending', podName: 'hello-sandbox' });
-  const steps = decide(observe({ run, pod: makePod(run) }), { config, policy: rejectOs });
+  const pod = makePod(run);
+  assert.not.ok(needsPolicyVerdict(run, pod));
+  const steps = decide(observe({ run, pod, verdict: rejectOs }), { config });
   assert.equal(kinds(steps), ['requeue']);
+});
+
+test('a new run needs a verdict, and without one nothing is created', () => {
+  const run = makeRun();
+  assert.ok(needsPolicyVerdict(run, null));
+  assert.equal(decide(observe({ run, verdict: undefined }), { config }), [{ do: 'requeue', afterMs: 1000 }]);
+});
+
+test('finished and deleted runs need no verdict', () => {
+  assert.not.ok(needsPolicyVerdict(makeRun({}, { phase: 'Succeeded', reason: 'Completed' }), null));
+  const deleting = makeRun();
+  deleting.metadata.deletionTimestamp = NOW.toISOString();
+  assert.not.ok(needsPolicyVerdict(deleting, null));
 });
 
 test.run();

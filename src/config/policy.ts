@@ -1,0 +1,31 @@
+// The static policy's settings, shared by the API and the controller (both check every program).
+import type { PolicyProfile } from '../policy/types.ts';
+import { integer, oneOf, type parseEnv, text } from './env.ts';
+
+export interface PolicyConfig {
+  profile: PolicyProfile;
+  /** Worker threads that run checks off the event loop. */
+  workers: number;
+  /** A check that runs longer is stopped and its program refused as too complex to check. */
+  budgetMs: number;
+  /** Heap limit of each worker; a check that needs more is refused the same way. */
+  heapMb: number;
+}
+
+export const policyShape = {
+  CODERUN_POLICY: text('strict'),
+  CODERUN_POLICY_WORKERS: integer(2, 1, 64),
+  CODERUN_POLICY_BUDGET_MS: integer(2000, 50, 60_000),
+  CODERUN_POLICY_HEAP_MB: integer(128, 32, 4096),
+};
+
+type PolicyEnv = ReturnType<typeof parseEnv<typeof policyShape>>;
+
+export function policyConfig(e: PolicyEnv): PolicyConfig {
+  return {
+    profile: oneOf('CODERUN_POLICY', e.CODERUN_POLICY, ['strict', 'off']),
+    workers: e.CODERUN_POLICY_WORKERS,
+    budgetMs: e.CODERUN_POLICY_BUDGET_MS,
+    heapMb: e.CODERUN_POLICY_HEAP_MB,
+  };
+}

@@ -1,0 +1,148 @@
+// The static policy off the event loop: a bounded pool of worker threads, each with a heap limit, and a time
+// budget per check. A program too costly to check is refused, never allowed, and never stalls the caller.
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { type AsyncCodePolicy, type PolicyProfile, type PolicyVerdict, tooComplexVerdict } from './types.ts';
+import type { CheckReply, CheckRequest, WorkerData } from './worker.ts';
+
+export interface PolicyPoolOptions {
+  profile: PolicyProfile;
+  /** Worker threads; checks beyond this many wait in order. */
+  workers: number;
+  /** Wall-clock budget of one check once a worker has it; past it the worker is replaced. */
+  budgetMs: number;
+  /** V8 old-generation limit of each worker; a check that needs more is refused. */
+  heapMb: number;
+  log: Logger;
+}
+
+interface Job {
+  request: CheckRequest;
+  resolve: (verdict: PolicyVerdict) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+// Same file name as this module's sibling, .ts when run from source and .js when compiled.
+const WORKER_URL = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+export class PolicyPool {
+  private readonly opts: PolicyPoolOptions;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(opts: PolicyPoolOptions) {
+    this.opts = opts;
+    for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn());
+  }
+
+  /** The pool as a policy function. */
+  readonly check: AsyncCodePolicy = (language, source) =>
+    new Promise((resolve) => {
+      if (this.closed) throw new Error('policy pool is closed');
+      this.queue.push({ request: { id: this.nextId++, language, source }, resolve });
+      this.dispatch();
+    });
+
+  /** Checks waiting for a worker (a gauge for metrics). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0))
+      job.resolve(tooComplexVerdict('the policy checker is shutting down'));
+    await Promise.all(this.slots.map((slot) => this.retire(slot)));
+  }
+
+  private spawn(): Slot {
+    const data: WorkerData = { profile: this.opts.profile, budgetMs: this.opts.budgetMs };
+    const worker = new Worker(WORKER_URL, {
+      workerData: data,
+      resourceLimits: { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: 32 },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    const slot: Slot = { worker, job: undefined, timer: undefined };
+    worker.on('message', (reply: CheckReply) => {
+      const job = slot.job;
+      if (!job || job.request.id !== reply.id) return;
+      this.finish(slot, reply.verdict);
+    });
+    // A worker over its heap limit (ERR_WORKER_OUT_OF_MEMORY) or broken in any other way: refuse its
+    // program and start a fresh one.
+    worker.on('error', (err: Error & { code?: string }) =>
+      this.replace(
+        slot,
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `the check needed more than ${this.opts.heapMb} MiB of memory`
+          : `the checker failed: ${err.message}`,
+      ),
+    );
+    worker.on('exit', (code) => {
+      if (!this.closed && this.slots.includes(slot)) this.replace(slot, `worker exited with code ${code}`);
+    });
+    return slot;
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.job) continue;
+      const job = this.queue.shift();
+      if (!job) return;
+      slot.job = job;
+      slot.timer = setTimeout(
+        () => this.replace(slot, `the check took longer than ${this.opts.budgetMs} ms`),
+        this.opts.budgetMs,
+      );
+      slot.worker.postMessage(job.request);
+    }
+  }
+
+  private finish(slot: Slot, verdict: PolicyVerdict): void {
+    const job = slot.job;
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    slot.timer = undefined;
+    job?.resolve(verdict);
+    this.dispatch();
+  }
+
+  /** Refuses the slot's program, if any, and puts a fresh worker in its place. */
+  private replace(slot: Slot, why: string): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    const job = slot.job;
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    if (job) {
+      this.opts.log.warn(
+        { language: job.request.language, bytes: job.request.source.length, why },
+        'policy check refused a program it could not finish',
+      );
+      job.resolve(tooComplexVerdict(why));
+    } else if (!this.closed) {
+      this.opts.log.warn({ why }, 'policy worker replaced');
+    }
+    void this.retire(slot);
+    if (this.closed) {
+      this.slots.splice(index, 1);
+      return;
+    }
+    this.slots[index] = this.spawn();
+    this.dispatch();
+  }
+
+  private async retire(slot: Slot): Promise<void> {
+    slot.worker.removeAllListeners('exit');
+    await slot.worker.terminate().catch(() => undefined);
+  }
+}

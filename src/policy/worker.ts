@@ -1,0 +1,31 @@
+// One policy worker thread: checks programs posted by the pool (pool.ts) with the profile it was started with.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createPolicy } from './index.ts';
+import type { PolicyLanguage, PolicyProfile, PolicyVerdict } from './types.ts';
+
+export interface WorkerData {
+  profile: PolicyProfile;
+  /** The pool's budget; the parsers that can stop early stop a little before it. */
+  budgetMs: number;
+}
+
+export interface CheckRequest {
+  id: number;
+  language: PolicyLanguage;
+  source: string;
+}
+
+export interface CheckReply {
+  id: number;
+  verdict: PolicyVerdict;
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const { profile, budgetMs } = workerData as WorkerData;
+  const policy = createPolicy(profile, { budgetMs: Math.max(1, budgetMs - 50) });
+  port.on('message', (request: CheckRequest) => {
+    const reply: CheckReply = { id: request.id, verdict: policy(request.language, request.source) };
+    port.postMessage(reply);
+  });
+}

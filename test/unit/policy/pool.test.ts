@@ -1,0 +1,105 @@
+// The policy pool: checks run in worker threads, so no program can stall or crash the caller.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createLogger } from '../../../src/log.ts';
+import { createPolicy } from '../../../src/policy/index.ts';
+import { PolicyPool } from '../../../src/policy/pool.ts';
+import { TOO_COMPLEX_RULE } from '../../../src/policy/types.ts';
+
+const log = createLogger('silent', 'test');
+const inThread = createPolicy('strict');
+
+function pool(opts: { workers?: number; budgetMs?: number; heapMb?: number } = {}): PolicyPool {
+  return new PolicyPool({ profile: 'strict', workers: 1, budgetMs: 2000, heapMb: 128, log, ...opts });
+}
+
+/** The longest gap between event-loop turns while `work` runs, in ms. */
+async function worstLoopStall<T>(work: Promise<T>): Promise<{ result: T; stallMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 5);
+  try {
+    return { result: await work, stallMs };
+  } finally {
+    clearInterval(tick);
+  }
+}
+
+test('a worker gives the same verdict as the policy run in the caller', async () => {
+  const p = pool();
+  try {
+    for (const [language, source] of [
+      ['python', 'import os\nos.system("id")\n'],
+      ['python', 'def main(a):\n    return {"a": a}\n'],
+      ['nodejs', "require('child_process').execSync('id')"],
+      ['nodejs', 'function main(args) { return args; }'],
+    ] as const) {
+      assert.equal(await p.check(language, source), inThread(language, source), `${language}: ${source}`);
+    }
+  } finally {
+    await p.close();
+  }
+});
+
+test("babel's quadratic error recovery is refused as too complex within the budget, without stalling the caller", async () => {
+  const p = pool({ budgetMs: 500 });
+  try {
+    const started = performance.now();
+    const { result, stallMs } = await worstLoopStall(p.check('nodejs', 'a:'.repeat(1024) + '\nx = ;'));
+    const tookMs = performance.now() - started;
+    assert.is(result.allowed, false);
+    assert.is(result.findings[0]?.rule, TOO_COMPLEX_RULE);
+    assert.match(result.findings[0]?.message ?? '', 'Program too complex to check');
+    assert.ok(tookMs < 3000, `answered after ${tookMs.toFixed(0)} ms`);
+    assert.ok(stallMs < 300, `event loop stalled ${stallMs.toFixed(0)} ms`);
+    // The replaced worker serves the next check.
+    assert.is((await p.check('python', 'x = 1\n')).allowed, true);
+  } finally {
+    await p.close();
+  }
+});
+
+test('a Python program whose parse outruns the budget is refused, and the worker stays usable', async () => {
+  const junk = Array.from({ length: 65_536 }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
+  const p = pool({ budgetMs: 400 });
+  try {
+    const verdict = await p.check('python', junk);
+    assert.is(verdict.findings[0]?.rule, TOO_COMPLEX_RULE);
+    assert.is((await p.check('python', 'import os\n')).findings[0]?.rule, 'import-blocked-module');
+  } finally {
+    await p.close();
+  }
+});
+
+test('a check that needs more memory than the heap limit is refused, and the next one works', async () => {
+  const p = pool({ heapMb: 32, budgetMs: 30_000 });
+  try {
+    // A 256 KiB array literal: Babel's tree for it needs far more than 32 MiB.
+    const verdict = await p.check('nodejs', `[${'[],'.repeat(87_000)}]`);
+    assert.is(verdict.allowed, false);
+    assert.is(verdict.findings[0]?.rule, TOO_COMPLEX_RULE);
+    assert.is((await p.check('nodejs', 'const x = 1;')).allowed, true);
+  } finally {
+    await p.close();
+  }
+});
+
+test('ordinary checks queued behind a costly one are answered in order', async () => {
+  const p = pool({ workers: 2, budgetMs: 500 });
+  try {
+    const costly = p.check('nodejs', 'a:'.repeat(2048));
+    const quick = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => p.check('python', `x = ${i}\nimport subprocess\n`)),
+    );
+    for (const verdict of quick) assert.is(verdict.findings[0]?.rule, 'import-blocked-module');
+    assert.is((await costly).findings[0]?.rule, TOO_COMPLEX_RULE);
+  } finally {
+    await p.close();
+  }
+});
+
+test.run();
