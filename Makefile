@@ -80,7 +80,7 @@ up: ## Cluster with gVisor (kind if Docker works, else local), images, chart, AP
 	hack/up.sh
 
 .PHONY: down
-down: ## Undo `make up`: port-forward, Helm release, and the cluster it started (KEEP_CLUSTER=1 keeps it).
+down: ## Undo `make up`: the Helm release, and the cluster it started (KEEP_CLUSTER=1 keeps it).
 	hack/down.sh
 
 .PHONY: clean
@@ -88,5 +88,6 @@ clean: down ## Remove build output and local state (the tool cache in ~/.cache/c
 	rm -rf dist .dev
 
 .PHONY: bench
-bench: setup binaries ## Print the API's own overhead per request (1 KiB and 100 KiB programs).
+bench: setup binaries ## Print the API's own overhead per request and the policy check's cost (sizes, worst inputs).
+	$(NODE) bench/policy.ts
 	$(NODE) bench/api-overhead.ts

@@ -7,41 +7,10 @@ import { makeClients } from '../src/kube/client.ts';
 import { createLogger } from '../src/log.ts';
 import { createPolicy, startPolicy } from '../src/policy/index.ts';
 import { startControlPlane } from '../test/harness/control-plane.ts';
+import { program, stats } from './programs.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
 const WARMUP = 5;
-
-const SNIPPET = `import math, json
-from collections import Counter
-
-def score(values, weight=1.5):
-    total = sum(v * weight for v in values if v > 0)
-    return math.sqrt(total) if total else 0.0
-
-`;
-
-function program(bytes: number, language: 'python' | 'nodejs'): string {
-  const body =
-    language === 'python'
-      ? SNIPPET
-      : 'function score(v) { return v.filter((x) => x > 0).reduce((a, b) => a + b, 0); }\n';
-  const main =
-    language === 'python'
-      ? 'def main(n):\n    return {"s": score(range(n))}\n'
-      : 'function main({ n }) { return { s: n }; }\n';
-  return body.repeat(Math.ceil((bytes - main.length) / body.length)).slice(0, bytes - main.length) + main;
-}
-
-function stats(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  return {
-    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
-    p50: at(0.5),
-    p95: at(0.95),
-    max: sorted.at(-1) as number,
-  };
-}
 
 const plane = await startControlPlane({ crdDir: new URL('../crds', import.meta.url).pathname });
 try {

@@ -122,8 +122,18 @@ export function checkJavaScript(source: string): PolicyVerdict {
  * Undefined when neither parses, which Node will report as a SyntaxError without running anything.
  */
 function parseProgram(source: string): t.Program | 'too-deep' | undefined {
-  let best: { program: t.Program; errors: number } | undefined;
+  // Without recovery first: it stops at the first error, while recovery can collect errors quadratically
+  // ("a:" repeated 512 times costs seconds), so only programs with syntax errors pay for it.
   let tooDeep = false;
+  for (const sourceType of ['module', 'script'] as const) {
+    try {
+      return parse(source, { sourceType, plugins: PARSER_PLUGINS }).program;
+    } catch (error) {
+      tooDeep ||= error instanceof RangeError;
+    }
+  }
+  if (tooDeep) return 'too-deep';
+  let best: { program: t.Program; errors: number } | undefined;
   for (const sourceType of ['module', 'script'] as const) {
     try {
       const file = parse(source, { sourceType, errorRecovery: true, plugins: PARSER_PLUGINS });

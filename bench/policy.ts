@@ -1,0 +1,68 @@
+// Benchmark (not a test): the static policy's cost per program size, in the caller's thread and through
+// the worker pool the API uses, and what the worst known inputs cost. Prints figures; asserts nothing.
+// Run: make bench (or node bench/policy.ts).
+import { createLogger } from '../src/log.ts';
+import { createPolicy } from '../src/policy/index.ts';
+import { PolicyPool } from '../src/policy/pool.ts';
+import type { PolicyLanguage } from '../src/policy/types.ts';
+import { program, stats } from './programs.ts';
+
+const RUNS = Number(process.env.BENCH_POLICY_RUNS ?? 30);
+const SIZES_KIB = [1, 16, 100, 256];
+const config = { profile: 'strict' as const, workers: 2, budgetMs: 2000, heapMb: 128 };
+const inThread = createPolicy('strict');
+const pool = new PolicyPool({ ...config, log: createLogger('silent', 'bench') });
+
+const ms = (n: number) => n.toFixed(1).padStart(8);
+
+async function time(fn: () => unknown): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+console.log(
+  `Policy check time (ms), ${RUNS} runs each; pool: ${config.workers} workers, ${config.budgetMs} ms budget, ${config.heapMb} MiB heap`,
+);
+console.log('language  size      in-thread p50      max    pool p50      p95      max');
+for (const language of ['python', 'nodejs'] as const) {
+  for (const kib of SIZES_KIB) {
+    const source = program(kib * 1024, language);
+    const direct: number[] = [];
+    const pooled: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      direct.push(await time(() => inThread(language, source)));
+      pooled.push(await time(() => pool.check(language, source)));
+    }
+    const d = stats(direct);
+    const p = stats(pooled);
+    console.log(
+      `${language.padEnd(8)}  ${`${kib} KiB`.padEnd(8)}  ${ms(d.p50)} ${ms(d.max)}   ${ms(p.p50)} ${ms(p.p95)} ${ms(p.max)}`,
+    );
+  }
+}
+
+const junk = (n: number) => Array.from({ length: n }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
+const worst: [string, PolicyLanguage, string][] = [
+  ['js  "a:" x 512 (1 KiB)', 'nodejs', 'a:'.repeat(512)],
+  ['js  "a:" x 1024 (2 KiB)', 'nodejs', 'a:'.repeat(1024)],
+  ['js  "a:" x 1024 + syntax error', 'nodejs', `${'a:'.repeat(1024)}\nx = ;`],
+  ['js  256 KiB of junk', 'nodejs', junk(256 * 1024)],
+  ['js  256 KiB array literal', 'nodejs', `[${'[],'.repeat(87_000)}]`],
+  ['py  64 KiB of "elif:"', 'python', 'elif:\n'.repeat((64 * 1024) / 6)],
+  ['py  256 KiB of junk', 'python', junk(256 * 1024)],
+  ['py  256 KiB list literal', 'python', `[${'[],'.repeat(87_000)}]`],
+];
+console.log('\nWorst known inputs through the pool, with a 1 KiB check sent beside each');
+console.log(
+  'input                               answer ms   verdict                                   1 KiB beside ms',
+);
+for (const [name, language, source] of worst) {
+  const started = performance.now();
+  const costly = pool.check(language, source).then((v) => ({ v, ms: performance.now() - started }));
+  const beside = await time(() => pool.check('python', program(1024, 'python')));
+  const { v, ms: took } = await costly;
+  const verdict = v.allowed ? 'allowed' : (v.findings[0]?.message ?? '').slice(0, 40);
+  console.log(`${name.padEnd(34)}  ${ms(took)}   ${verdict.padEnd(40)}  ${ms(beside)}`);
+}
+await pool.close();
