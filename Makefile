@@ -91,3 +91,7 @@ clean: down ## Remove build output and local state (the tool cache in ~/.cache/c
 bench: setup binaries ## Print the API's own overhead per request and the policy check's cost (sizes, worst inputs).
 	$(NODE) bench/policy.ts
 	$(NODE) bench/api-overhead.ts
+
+.PHONY: fuzz
+fuzz: setup ## Send 10,000 hostile requests to every API route over a real socket (FUZZ_SEED, FUZZ_REQUESTS).
+	$(NODE) test/fuzz/api-fuzz.ts

@@ -1,19 +1,20 @@
-// The API server: fastify with zod schemas, RAGFlow's error shapes, auth and rate limits before any parsing.
+// The API server: fastify with zod schemas, auth and rate limits before any parsing, and one error shape per
+// API (RAGFlow's on /run, set in its plugin; the problem body everywhere else).
+import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, LogController, type onRequestAsyncHookHandler } from 'fastify';
-import {
-  hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
+import Fastify, { LogController } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config/api.ts';
-import { authorize } from './auth.ts';
-import { bodyTooLargeDetail, jsonInvalidDetail, type ValidationIssue, validationDetail } from './errors.ts';
+import { AccessControl } from './access.ts';
+import { useBoundedJsonParser } from './json-body.ts';
 import type { ApiMetrics } from './metrics.ts';
-import { tooManyRequests } from './ragflow/response.ts';
-import { SlidingWindowLimiter } from './rate-limit.ts';
+import {
+  problemClientError,
+  problemErrorHandler,
+  problemFrameworkError,
+  problemNotFound,
+} from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nativeRoutes } from './routes/native.ts';
 import { ragflowRoutes } from './routes/ragflow.ts';
@@ -36,6 +37,14 @@ export async function buildServer(deps: ApiDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     // Keep-alive from RAGFlow's HTTP client must not hold a graceful shutdown hostage.
     forceCloseConnections: 'idle',
+    // A client has this long to send its whole request (fastify's default is no limit): a stalled upload
+    // gets 408 instead of holding its socket for good. Answers may take as long as the run does.
+    requestTimeout: 60_000,
+    // Room for the longest run name (253), so a long name meets the schema's message, not a bare 414.
+    routerOptions: { maxParamLength: 256 },
+    // What is refused before routing answers in the problem shape too.
+    frameworkErrors: problemFrameworkError,
+    clientErrorHandler: problemClientError,
   });
   // While draining, every answer closes its connection: a client that kept it alive would otherwise
   // reuse it against a closing server, or hold the shutdown open until the Pod is killed.
@@ -64,61 +73,24 @@ export async function buildServer(deps: ApiDeps) {
     },
     transform: jsonSchemaTransform,
   });
-  const limit = ({ max, windowMs }: { max: number; windowMs: number }): onRequestAsyncHookHandler => {
-    const limiter = new SlidingWindowLimiter(max, windowMs);
-    return async (req, reply) => {
-      const waitMs = limiter.hit(req.ip);
-      if (waitMs === 0) return;
-      metrics.rejections.inc({ reason: 'rate_limited' });
-      await reply
-        .code(429)
-        .header('retry-after', String(Math.ceil(waitMs / 1000)))
-        .send(tooManyRequests());
-    };
-  };
-  const authenticate: onRequestAsyncHookHandler = async (req, reply) => {
-    const decision = authorize(config, req.headers);
-    if (decision.ok) return;
-    metrics.rejections.inc({ reason: decision.status === 401 ? 'unauthorized' : 'no_token_configured' });
-    if (decision.status === 401)
-      req.log.warn({ ip: req.ip, url: req.url }, 'rejected request with a missing or invalid token');
-    await reply.code(decision.status).send({ detail: decision.detail });
-  };
-  // Upstream's order: a small per-client budget before auth (throttles token guessing), then auth, then the run quota.
-  const guards = [limit(config.preAuthRateLimit), authenticate, limit(config.runRateLimit)];
-
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      metrics.rejections.inc({ reason: 'invalid_request' });
-      return reply
-        .code(422)
-        .send({ detail: validationDetail(err.validation as unknown as ValidationIssue[], req.body) });
-    }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      metrics.rejections.inc({ reason: 'body_too_large' });
-      return reply.code(413).send({ detail: bodyTooLargeDetail(config.bodyLimitBytes) });
-    }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      metrics.rejections.inc({ reason: 'invalid_request' });
-      return reply.code(422).send({
-        detail: jsonInvalidDetail(
-          `Content-Type must be application/json, got ${req.headers['content-type'] ?? 'none'}`,
-        ),
-      });
-    }
-    if (err.statusCode === 400 && (err instanceof SyntaxError || err.code?.startsWith('FST_ERR_CTP_'))) {
-      metrics.rejections.inc({ reason: 'invalid_request' });
-      return reply.code(422).send({ detail: jsonInvalidDetail(err.message) });
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ detail: err.message });
-    }
-    req.log.error({ err }, 'unhandled error');
-    return reply.code(500).send({ detail: 'internal error; see the API server log' });
+  // Node drops a CONNECT without a word unless someone listens; answer it like any other unknown method.
+  // The socket is ours now and nobody reads it, so close it outright once the answer is written.
+  app.server.on('connect', (_req: unknown, socket: Duplex) => {
+    const body = JSON.stringify({ error: 'MethodNotAllowed', message: 'CONNECT is not supported' });
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      () => socket.destroy(),
+    );
   });
+  useBoundedJsonParser(app);
+  // Shared by /run and /v1: one failed-authentication budget per address, one quota per token.
+  const access = new AccessControl({ config, metrics, log: deps.log });
+  app.setErrorHandler(problemErrorHandler({ metrics, bodyLimitBytes: config.bodyLimitBytes }));
+  app.setNotFoundHandler(problemNotFound);
 
   await app.register(healthRoutes, deps);
-  await app.register(ragflowRoutes, { ...deps, guards });
-  await app.register(nativeRoutes, { ...deps, guards });
+  await app.register(ragflowRoutes, { ...deps, access });
+  await app.register(nativeRoutes, { ...deps, access });
   return app;
 }

@@ -4,10 +4,8 @@ import { LIMITS } from '../coderun/schema.ts';
 import { atMost, boolean, integer, LOG_LEVELS, oneOf, parseEnv, seconds, text } from './env.ts';
 import { type PolicyConfig, policyConfig, policyShape } from './policy.ts';
 
-export interface RateLimit {
-  max: number;
-  windowMs: number;
-}
+/** At most `max` requests per `windowMs`; null is "unlimited". */
+export type RateLimit = { max: number; windowMs: number } | null;
 
 export interface ApiConfig {
   host: string;
@@ -22,7 +20,9 @@ export interface ApiConfig {
   /** Extra wait beyond the run's timeout for scheduling and sandbox start before the API gives up. */
   startBudgetSeconds: number;
   maxInflight: number;
+  /** Failed authentications per client address before its further attempts get 429. */
   preAuthRateLimit: RateLimit;
+  /** Requests per token (per address when unauthenticated use is allowed) after authentication. */
   runRateLimit: RateLimit;
   bodyLimitBytes: number;
   ttlSecondsAfterFinished: number;
@@ -35,16 +35,21 @@ export interface ApiConfig {
 
 const WINDOWS: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
-/** slowapi's form, as RAGFlow writes it: "30/minute", "120/minute", "5/second". */
+/** slowapi's form, as RAGFlow writes it: "30/minute", "120/minute", "5/second"; or "unlimited". */
 const rate = (fallback: string) =>
   z
     .string()
     .optional()
-    .transform((v, ctx) => {
-      const m = /^\s*(\d+)\s*\/\s*(second|minute|hour|day)s?\s*$/i.exec(v?.trim() ? v : fallback);
+    .transform((v, ctx): RateLimit => {
+      const value = v?.trim() ? v.trim() : fallback;
+      if (value.toLowerCase() === 'unlimited') return null;
+      const m = /^(\d+)\s*\/\s*(second|minute|hour|day)s?$/i.exec(value);
       const max = m ? Number(m[1]) : 0;
-      if (!m || max < 1) {
-        ctx.addIssue({ code: 'custom', message: 'expected a rate such as 30/minute, 5/second or 1000/hour' });
+      if (!m || max < 1 || !Number.isSafeInteger(max)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a rate such as 30/minute, 5/second or 1000/hour, or unlimited',
+        });
         return z.NEVER;
       }
       return { max, windowMs: WINDOWS[(m[2] as string).toLowerCase()] as number };
@@ -64,7 +69,8 @@ const shape = {
   CODERUN_START_BUDGET: seconds(120, 1, 3600),
   CODERUN_MAX_INFLIGHT: integer(32, 1, 10_000),
   SANDBOX_RUN_PREAUTH_RATE_LIMIT: rate('30/minute'),
-  SANDBOX_RUN_RATE_LIMIT: rate('120/minute'),
+  // Per token, so one RAGFlow is one client: high enough never to cap it (CODERUN_MAX_INFLIGHT binds first).
+  SANDBOX_RUN_RATE_LIMIT: rate('6000/minute'),
   CODERUN_BODY_LIMIT: integer(2 * 2 ** 20, 1024, 64 * 2 ** 20),
   CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
   ...policyShape,

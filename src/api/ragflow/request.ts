@@ -2,17 +2,17 @@
 import { z } from 'zod';
 import { LANGUAGES, type Language } from '../../coderun/schema.ts';
 
-/** Aliases accepted beside RAGFlow's own values, case-insensitive. */
-const LANGUAGE_ALIASES: Record<string, Language> = {
-  python: 'python',
-  python3: 'python',
-  py: 'python',
-  nodejs: 'nodejs',
-  javascript: 'nodejs',
-  js: 'nodejs',
-  node: 'nodejs',
-};
-export const ACCEPTED_LANGUAGES = Object.keys(LANGUAGE_ALIASES);
+/** Aliases accepted beside RAGFlow's own values, case-insensitive. A Map: "__proto__" is no language. */
+const LANGUAGE_ALIASES = new Map<string, Language>([
+  ['python', 'python'],
+  ['python3', 'python'],
+  ['py', 'python'],
+  ['nodejs', 'nodejs'],
+  ['javascript', 'nodejs'],
+  ['js', 'nodejs'],
+  ['node', 'nodejs'],
+]);
+export const ACCEPTED_LANGUAGES = [...LANGUAGE_ALIASES.keys()];
 
 // Standard alphabet, padding required, no whitespace: what Python's b64decode(validate=True) accepts.
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -42,7 +42,7 @@ export const RunRequest = z.object({
     .default('python')
     .meta({ description: `One of ${LANGUAGES.join(', ')} (aliases: ${ACCEPTED_LANGUAGES.join(', ')}).` })
     .transform((value, ctx) => {
-      const language = LANGUAGE_ALIASES[value.trim().toLowerCase()];
+      const language = LANGUAGE_ALIASES.get(value.trim().toLowerCase());
       if (!language) {
         ctx.addIssue({
           code: 'custom',

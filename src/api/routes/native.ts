@@ -1,10 +1,13 @@
 // The native API: create a run and return at once (or wait up to ?wait seconds), read it, delete it.
-// Unlike /run, stdout and stderr are kept on failure and the run outlives the request.
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+// Unlike /run, stdout and stderr are kept on failure and the run outlives the request. Every error is a
+// problem body ({error, message, issues?}), declared in each route's response schema.
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LIMITS } from '../../coderun/schema.ts';
 import { isNotFound } from '../../kube/client.ts';
+import { type AccessControl, accessHook } from '../access.ts';
+import { Problem, problemErrorHandler, problemForRefusal } from '../problem.ts';
 import { ACCEPTED_LANGUAGES, RunRequest } from '../ragflow/request.ts';
 import { newRunName } from '../run-service.ts';
 import { RunView, runView } from '../run-view.ts';
@@ -18,20 +21,30 @@ const CreateRun = z.object({
   timeoutSeconds: z.number().int().min(1).max(LIMITS.timeoutMaxSeconds).optional(),
 });
 
-const NameParams = z.object({ name: z.string().min(1).max(253) });
-const Problem = z.object({ error: z.string(), message: z.string() });
-const PolicyProblem = Problem.extend({
-  findings: z.array(
-    z.object({ line: z.number(), column: z.number(), rule: z.string(), message: z.string() }),
-  ),
+// A Kubernetes object name (DNS subdomain): anything else could never name a run, and must not reach the
+// Kubernetes client as a path segment ("..", "%2F").
+const NameParams = z.object({
+  name: z
+    .string()
+    .max(253)
+    .regex(
+      /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+      'must be a run name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+    ),
 });
+const errors = { '4xx': Problem, '5xx': Problem };
 
 export async function nativeRoutes(
   app: FastifyInstance,
-  deps: ApiDeps & { guards: onRequestAsyncHookHandler[] },
+  deps: ApiDeps & { access: AccessControl },
 ): Promise<void> {
+  // Encapsulated: this plugin's errors, including validation, are problem bodies that match the schemas.
+  app.setErrorHandler(
+    problemErrorHandler({ metrics: deps.metrics, bodyLimitBytes: deps.config.bodyLimitBytes }),
+  );
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { service, config } = deps;
+  const guard = accessHook(deps.access, problemForRefusal);
   const security: Record<string, string[]>[] = [{ bearer: [] }, { sandboxToken: [] }];
   const notFound = (name: string) => ({
     error: 'NotFound',
@@ -41,13 +54,13 @@ export async function nativeRoutes(
   api.post(
     '/v1/runs',
     {
-      onRequest: deps.guards,
+      onRequest: guard,
       schema: {
         description: `Creates a run. Returns 201 at once, or with ?wait=N waits up to N seconds: 200 when it finished, 202 when still running. Languages: ${ACCEPTED_LANGUAGES.join(', ')}.`,
         security,
         body: CreateRun,
         querystring: z.object({ wait: z.coerce.number().min(0).max(LIMITS.timeoutMaxSeconds).optional() }),
-        response: { 200: RunView, 201: RunView, 202: RunView, 422: PolicyProblem, 429: Problem },
+        response: { 200: RunView, 201: RunView, 202: RunView, ...errors },
       },
     },
     async (req, reply) => {
@@ -88,12 +101,12 @@ export async function nativeRoutes(
   api.get(
     '/v1/runs/:name',
     {
-      onRequest: deps.guards,
+      onRequest: guard,
       schema: {
         description: 'Reads a run.',
         security,
         params: NameParams,
-        response: { 200: RunView, 404: Problem },
+        response: { 200: RunView, ...errors },
       },
     },
     async (req, reply) => {
@@ -109,12 +122,12 @@ export async function nativeRoutes(
   api.delete(
     '/v1/runs/:name',
     {
-      onRequest: deps.guards,
+      onRequest: guard,
       schema: {
         description: 'Deletes a run; a running sandbox is stopped.',
         security,
         params: NameParams,
-        response: { 204: z.null(), 404: Problem },
+        response: { 204: z.null(), ...errors },
       },
     },
     async (req, reply) => {

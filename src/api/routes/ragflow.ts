@@ -1,6 +1,8 @@
 // POST /run: RAGFlow's executor-manager contract. HTTP 200 for every execution outcome.
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { type AccessControl, accessHook } from '../access.ts';
+import { ragflowFaultReply, ragflowRefusalBody } from '../ragflow/errors.ts';
 import { RunRequest } from '../ragflow/request.ts';
 import {
   executionTimeout,
@@ -11,6 +13,7 @@ import {
   ragflowResultFromRun,
   tooManyRequests,
 } from '../ragflow/response.ts';
+import { classifyError, rejectionReason } from '../request-errors.ts';
 import type { SubmitOutcome } from '../run-service.ts';
 import type { ApiDeps } from '../server.ts';
 import { abortOnDisconnect } from './disconnect.ts';
@@ -39,12 +42,25 @@ function resultOf(outcome: SubmitOutcome): RagflowResult {
 
 export async function ragflowRoutes(
   app: FastifyInstance,
-  deps: ApiDeps & { guards: onRequestAsyncHookHandler[] },
+  deps: ApiDeps & { access: AccessControl },
 ): Promise<void> {
+  // Encapsulated: FastAPI's error bodies are RAGFlow's contract on /run and nowhere else.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const fault = classifyError(err);
+    const reason = rejectionReason(fault);
+    if (reason) deps.metrics.rejections.inc({ reason });
+    else req.log.error({ err }, 'unhandled error');
+    const { status, body } = ragflowFaultReply(
+      fault,
+      { body: req.body, contentType: req.headers['content-type'] },
+      deps.config.bodyLimitBytes,
+    );
+    return reply.code(status).send(body);
+  });
   app.withTypeProvider<ZodTypeProvider>().post(
     '/run',
     {
-      onRequest: deps.guards,
+      onRequest: accessHook(deps.access, ragflowRefusalBody),
       schema: {
         description: "Runs a program and waits for the outcome (RAGFlow's executor-manager contract).",
         security: [{ bearer: [] }, { sandboxToken: [] }] as Record<string, string[]>[],

@@ -22,6 +22,20 @@ test('the window slides: the oldest request leaving frees a slot', () => {
   assert.is(limiter.hit('a'), 0);
 });
 
+test('peek tells the wait without recording a hit; a refused hit is not recorded either', () => {
+  let now = 0;
+  const limiter = new SlidingWindowLimiter(2, 1_000, () => now);
+  assert.is(limiter.peek('a'), 0);
+  assert.is(limiter.hit('a'), 0);
+  assert.is(limiter.peek('a'), 0);
+  assert.is(limiter.hit('a'), 0);
+  now = 100;
+  assert.is(limiter.peek('a'), 900);
+  assert.is(limiter.hit('a'), 900);
+  now = 1_001;
+  assert.is(limiter.hit('a'), 0, 'the refused hit at 100 did not extend the window');
+});
+
 test('clients are limited separately', () => {
   const limiter = new SlidingWindowLimiter(1, 60_000, () => 0);
   assert.is(limiter.hit('a'), 0);

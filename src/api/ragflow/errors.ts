@@ -1,18 +1,16 @@
 // Error bodies in FastAPI's shape, which RAGFlow clients already parse: {"detail": [{type, loc, msg, input}]}.
+// They belong to /run only; the rest of the API answers with the problem body (../problem.ts).
+import type { Refusal } from '../access.ts';
+import { MISSING_TOKEN, NO_TOKEN_CONFIGURED } from '../auth.ts';
+import type { RequestFault, ValidationIssue } from '../request-errors.ts';
+import { tooManyRequests } from './response.ts';
+
 export interface DetailItem {
   type: string;
   loc: (string | number)[];
   msg: string;
   input: unknown;
   ctx?: Record<string, unknown>;
-}
-
-/** One validation issue as fastify-type-provider-zod reports it. */
-export interface ValidationIssue {
-  keyword: string;
-  instancePath: string;
-  message: string;
-  params: Record<string, unknown>;
 }
 
 function valueAt(body: unknown, path: string[]): unknown {
@@ -71,4 +69,45 @@ export function bodyTooLargeDetail(limitBytes: number): DetailItem[] {
       ctx: { limit: limitBytes },
     },
   ];
+}
+
+/** What /run answers for a request it could not accept, as upstream's FastAPI service would. */
+export function ragflowFaultReply(
+  fault: RequestFault,
+  req: { body: unknown; contentType: string | undefined },
+  bodyLimitBytes: number,
+): { status: number; body: unknown } {
+  switch (fault.kind) {
+    case 'invalid':
+      return { status: 422, body: { detail: validationDetail(fault.issues, req.body) } };
+    case 'body_too_large':
+      return { status: 413, body: { detail: bodyTooLargeDetail(bodyLimitBytes) } };
+    case 'unsupported_media_type':
+      return {
+        status: 422,
+        body: {
+          detail: jsonInvalidDetail(
+            `Content-Type must be application/json, got ${req.contentType ?? 'none'}`,
+          ),
+        },
+      };
+    case 'malformed_body':
+      return { status: 422, body: { detail: jsonInvalidDetail(fault.message) } };
+    case 'client':
+      return { status: fault.status, body: { detail: fault.message } };
+    case 'internal':
+      return { status: 500, body: { detail: 'internal error; see the API server log' } };
+  }
+}
+
+/** Upstream's answers to a refused token or an exhausted limit. */
+export function ragflowRefusalBody(refusal: Refusal): unknown {
+  switch (refusal.status) {
+    case 401:
+      return { detail: MISSING_TOKEN };
+    case 503:
+      return { detail: NO_TOKEN_CONFIGURED };
+    case 429:
+      return tooManyRequests();
+  }
 }
