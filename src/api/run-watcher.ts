@@ -13,6 +13,21 @@ interface Waiter {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+// A watch that ends sooner than this after it started counts as a failure, so nothing can loop tightly.
+const MIN_HEALTHY_WATCH_MS = 1000;
+
+/** How the watch is doing, for readiness and liveness. */
+export interface WatchHealth {
+  /** A watch is open now. */
+  watching: boolean;
+  /** Milliseconds since the watch was last open (0 while it is). */
+  downForMs: number;
+  /** Why the last watch ended, if one has. */
+  lastEnd: string | undefined;
+}
+
+/** One watch event as the API server sends it; ERROR carries a metav1.Status instead of a run. */
+type WatchObject = CodeRun & { code?: number; reason?: string; message?: string };
 
 export class RunWatcher {
   private readonly kube: KubeClients;
@@ -20,12 +35,17 @@ export class RunWatcher {
   private readonly namespace: string;
   private readonly labelSelector: string;
   private readonly log: Logger;
+  private readonly now: () => number;
   private readonly waiters = new Map<string, Waiter>();
   private resourceVersion = '';
   private request: AbortController | undefined;
   private stopped = false;
   private failures = 0;
-  private connected = false;
+  private openedAt: number | undefined;
+  private lastOpenAt: number;
+  private lastEnd: string | undefined;
+  /** Set by an ERROR event: the reason the current watch is about to end. */
+  private endReason: string | undefined;
 
   constructor(opts: {
     kube: KubeClients;
@@ -33,17 +53,24 @@ export class RunWatcher {
     namespace: string;
     labelSelector: string;
     log: Logger;
+    now?: () => number;
   }) {
     this.kube = opts.kube;
     this.runs = opts.runs;
     this.namespace = opts.namespace;
     this.labelSelector = opts.labelSelector;
     this.log = opts.log.child({ component: 'run-watcher' });
+    this.now = opts.now ?? Date.now;
+    this.lastOpenAt = this.now();
   }
 
-  /** True while the watch is established (readiness). */
-  get healthy(): boolean {
-    return this.connected;
+  get health(): WatchHealth {
+    const watching = this.openedAt !== undefined;
+    return {
+      watching,
+      downForMs: watching ? 0 : this.now() - this.lastOpenAt,
+      lastEnd: this.lastEnd,
+    };
   }
 
   async start(): Promise<void> {
@@ -87,17 +114,26 @@ export class RunWatcher {
     this.waiters.get(name)?.resolve(null);
   }
 
-  private onEvent(type: string, run: CodeRun): void {
-    if (type === 'BOOKMARK' || type === 'ERROR') return;
-    if (run.metadata?.resourceVersion) this.resourceVersion = run.metadata.resourceVersion;
-    const waiter = this.waiters.get(run.metadata?.name);
+  private onEvent(type: string, obj: WatchObject): void {
+    if (type === 'ERROR') {
+      // The API server reports a failed watch as an event and then ends the stream normally.
+      // 410 Gone: our resource version was compacted away; only a fresh list can resume.
+      if (obj.code === 410) this.resourceVersion = '';
+      this.endReason = `${obj.code ?? '?'} ${obj.reason ?? 'Error'}: ${obj.message ?? 'watch error event'}`;
+      return;
+    }
+    // Bookmarks carry only a resource version: keep it, so a reconnect after a quiet spell resumes there.
+    if (obj.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    if (type === 'BOOKMARK') return;
+    const waiter = this.waiters.get(obj.metadata?.name);
     if (!waiter) return;
     if (type === 'DELETED') waiter.resolve(null);
-    else if (isTerminal(run.status)) waiter.resolve(run);
+    else if (isTerminal(obj.status)) waiter.resolve(obj);
   }
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
+    this.endReason = undefined;
     try {
       if (!this.resourceVersion) {
         // Start from "now" and catch up on the runs we wait for: events before this point are gone.
@@ -114,6 +150,9 @@ export class RunWatcher {
         await this.recheckWaiters();
       }
       const watch = new Watch(this.kube.kubeConfig);
+      // client-node reports a failed connect through the done callback and still resolves, so this
+      // attempt only counts as open if it has not ended by then.
+      let endedEarly = false;
       this.request = await watch.watch(
         `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}`,
         {
@@ -121,24 +160,42 @@ export class RunWatcher {
           resourceVersion: this.resourceVersion,
           allowWatchBookmarks: true,
         },
-        (type, obj) => this.onEvent(type, obj as CodeRun),
-        (err) => this.reconnect(err),
+        (type, obj) => this.onEvent(type, obj as WatchObject),
+        (err) => {
+          endedEarly = this.openedAt === undefined;
+          this.ended(err);
+        },
       );
-      this.connected = true;
-      this.failures = 0;
+      if (this.stopped || endedEarly) return;
+      this.openedAt = this.now();
+      this.lastOpenAt = this.openedAt;
     } catch (err) {
-      this.reconnect(err);
+      this.ended(err);
     }
   }
 
-  private reconnect(err: unknown): void {
-    this.connected = false;
+  /** Every end of a watch comes here once: log why, then reconnect (relisting after a 410). */
+  private ended(err: unknown): void {
+    const openFor = this.openedAt === undefined ? 0 : this.now() - this.openedAt;
+    if (this.openedAt !== undefined) this.lastOpenAt = this.now();
+    this.openedAt = undefined;
+    this.request = undefined;
     if (this.stopped) return;
     if (statusCode(err) === 410) this.resourceVersion = '';
-    // client-node ends every watch with a client-side TimeoutError after a while: that is a normal end.
-    const failed = err && (err as { name?: string }).name !== 'TimeoutError';
-    const delay = failed ? Math.min(MAX_BACKOFF_MS, 200 * 2 ** this.failures++) : 0;
-    if (failed) this.log.warn({ err: String(err), retryInMs: delay }, 'run watch failed; reconnecting');
+    // client-node ends a watch that saw no bytes for 30 s with a TimeoutError, and the API server ends
+    // every watch after its timeout: both are normal ends, resumed at once from the last resource version.
+    const timedOut = (err as { name?: string } | null)?.name === 'TimeoutError';
+    const reason =
+      this.endReason ?? (err ? (timedOut ? 'idle timeout' : String(err)) : 'closed by the server');
+    const normal = !this.endReason && (!err || timedOut) && openFor >= MIN_HEALTHY_WATCH_MS;
+    this.lastEnd = reason;
+    if (normal) this.failures = 0;
+    const delay = normal ? 0 : Math.min(MAX_BACKOFF_MS, 200 * 2 ** this.failures++);
+    const relist = !this.resourceVersion;
+    const fields = { reason, openForMs: openFor, retryInMs: delay, relist, waiters: this.waiters.size };
+    if (normal) this.log.debug(fields, 'run watch ended; resuming');
+    else if (relist && this.failures <= 1) this.log.info(fields, 'run watch expired; relisting');
+    else this.log.warn(fields, 'run watch failed; reconnecting');
     setTimeout(() => void this.connect(), delay).unref();
   }
 

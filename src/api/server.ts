@@ -26,6 +26,8 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   /** Readiness: can this replica reach Kubernetes and watch its runs? */
   ready: () => Promise<boolean>;
+  /** Liveness: false once this replica's watch has been down too long to recover by itself. */
+  live: () => { ok: boolean; detail?: string };
   log: Logger;
 }
 

@@ -11,6 +11,7 @@ import { RunWatcher } from './run-watcher.ts';
 import { buildServer } from './server.ts';
 
 const READINESS_CACHE_MS = 5000;
+const WATCH_READY_GRACE_MS = 5000;
 
 export async function startApi(opts: {
   config: ApiConfig;
@@ -31,26 +32,42 @@ export async function startApi(opts: {
   const metrics = createMetrics(() => service.inFlight);
 
   let lastProbe = { at: 0, ok: false };
+  // A reconnect takes milliseconds; only a watch that stays down this long makes the replica unready.
+  const watchUp = (downForMs: number) => {
+    const health = watcher.health;
+    return health.watching || health.downForMs < downForMs;
+  };
   const ready = async () => {
-    if (Date.now() - lastProbe.at < READINESS_CACHE_MS) return lastProbe.ok && watcher.healthy;
-    let ok = false;
-    try {
-      await kube.custom.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: config.namespace,
-        plural: PLURAL,
-        limit: 1,
-      });
-      ok = true;
-    } catch (err) {
-      log.warn({ err: String(err) }, 'readiness probe cannot list CodeRuns');
+    if (Date.now() - lastProbe.at >= READINESS_CACHE_MS) {
+      let ok = false;
+      try {
+        await kube.custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace: config.namespace,
+          plural: PLURAL,
+          limit: 1,
+        });
+        ok = true;
+      } catch (err) {
+        log.warn({ err: String(err) }, 'readiness probe cannot list CodeRuns');
+      }
+      lastProbe = { at: Date.now(), ok };
     }
-    lastProbe = { at: Date.now(), ok };
-    return ok && watcher.healthy;
+    return lastProbe.ok && watchUp(WATCH_READY_GRACE_MS);
+  };
+  // Liveness: a replica whose watch has been down past the bound is wedged (it would answer no run), so
+  // Kubernetes restarts it.
+  const live = () => {
+    if (watchUp(config.watchLivenessSeconds * 1000)) return { ok: true };
+    const { downForMs, lastEnd } = watcher.health;
+    return {
+      ok: false,
+      detail: `the CodeRun watch has been down for ${Math.round(downForMs / 1000)} s (last end: ${lastEnd ?? 'never opened'})`,
+    };
   };
 
-  const app = await buildServer({ config, service, metrics, ready, log });
+  const app = await buildServer({ config, service, metrics, ready, live, log });
   await watcher.start();
   await app.listen({ host: config.host, port: config.port });
 
@@ -61,5 +78,5 @@ export async function startApi(opts: {
     clearTimeout(grace);
     watcher.stop();
   };
-  return { app, service, stop };
+  return { app, service, watcher, stop };
 }

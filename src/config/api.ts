@@ -28,6 +28,8 @@ export interface ApiConfig {
   ttlSecondsAfterFinished: number;
   policy: PolicyConfig;
   shutdownGraceSeconds: number;
+  /** /healthz fails once the CodeRun watch has been down this long, so Kubernetes restarts the replica. */
+  watchLivenessSeconds: number;
   /** Identifies this replica's runs (label), so its watch sees only what it waits for. */
   replica: string;
   logLevel: string;
@@ -75,6 +77,7 @@ const shape = {
   CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
   ...policyShape,
   CODERUN_SHUTDOWN_GRACE: seconds(30, 0, 3600),
+  CODERUN_WATCH_LIVENESS: seconds(120, 10, 3600),
   LOG_LEVEL: text('info'),
 };
 
@@ -98,6 +101,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
     policy: policyConfig(e),
     shutdownGraceSeconds: e.CODERUN_SHUTDOWN_GRACE,
+    watchLivenessSeconds: e.CODERUN_WATCH_LIVENESS,
     replica: (e.POD_NAME || e.HOSTNAME)
       .toLowerCase()
       .replace(/[^a-z0-9.-]/g, '-')

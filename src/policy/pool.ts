@@ -70,7 +70,6 @@ export class PolicyPool {
       stdout: false,
       stderr: false,
     });
-    worker.unref();
     const slot: Slot = { worker, job: undefined, timer: undefined };
     worker.on('message', (reply: CheckReply) => {
       const job = slot.job;
@@ -90,6 +89,9 @@ export class PolicyPool {
     worker.on('exit', (code) => {
       if (!this.closed && this.slots.includes(slot)) this.replace(slot, `worker exited with code ${code}`);
     });
+    // After the listeners: adding a 'message' listener refs the worker's port again, and an idle pool must
+    // not keep its process alive.
+    worker.unref();
     return slot;
   }
 

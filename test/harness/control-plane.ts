@@ -28,17 +28,27 @@ import {
 } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 
+export type Component = 'etcd' | 'kube-apiserver';
+
 export interface ControlPlane {
   kubeconfigPath: string;
   kubeConfig: KubeConfig;
   server: string;
   dir: string;
+  /** Stops one component (SIGTERM), as a crash or an upgrade would; `startComponent` brings it back. */
+  stopComponent(name: Component): Promise<void>;
+  /** Starts a stopped component with its original flags and data, and waits until it is healthy. */
+  startComponent(name: Component): Promise<void>;
+  /** Compacts etcd up to its current revision (what the API server does every 5 minutes); returns it. */
+  compactEtcd(): Promise<number>;
   stop(): Promise<void>;
 }
 
 interface StartOptions {
   crdDir?: string;
   log?: (msg: string) => void;
+  /** Extra kube-apiserver flags, e.g. a short --min-request-timeout so watches end quickly. */
+  apiserverFlags?: string[];
 }
 
 interface Proc {
@@ -87,19 +97,51 @@ async function start(opts: StartOptions): Promise<{ plane: ControlPlane; pids: n
     for (const proc of [...procs].reverse()) await terminate(proc);
     rmSync(dir, { recursive: true, force: true });
   });
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const adminTls = {
+    ca: readFileSync(pki.ca),
+    cert: readFileSync(pki.admin.cert),
+    key: readFileSync(pki.admin.key),
+  };
+  const components: Record<Component, { bin: string; args: string[]; healthy: () => Promise<boolean> }> = {
+    etcd: {
+      bin: bins.etcd,
+      args: etcdArgs(dir, etcdPort, peerPort),
+      healthy: () => isOk(`${etcdUrl}/health`),
+    },
+    'kube-apiserver': {
+      bin: bins.k8s,
+      args: [...apiserverArgs(dir, pki, apiPort, etcdPort), ...(opts.apiserverFlags ?? [])],
+      healthy: () => isOk(`${server}/readyz`, adminTls),
+    },
+  };
+  const startComponent = async (name: Component) => {
+    const c = components[name];
+    const index = procs.findIndex((p) => p.name === name);
+    const proc = launch(procs, dir, c.bin, name, c.args);
+    // A restart keeps the component's place in the stop order.
+    if (index >= 0) procs.splice(index, 1, procs.pop() as Proc);
+    await waitUntil(proc, name === 'etcd' ? 'healthy' : 'ready', 60_000, c.healthy);
+  };
+  const stopComponent = async (name: Component) => {
+    const proc = procs.find((p) => p.name === name);
+    if (proc) await terminate(proc);
+  };
+  const compactEtcd = async () => {
+    const post = async (path: string, body: object) => {
+      const res = await fetch(`${etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<{ header?: { revision?: string } }>;
+    };
+    const revision = Number((await post('/v3/kv/range', { key: 'AA==' })).header?.revision);
+    await post('/v3/kv/compaction', { revision: String(revision), physical: true });
+    return revision;
+  };
   try {
-    const etcd = launch(procs, dir, bins.etcd, 'etcd', etcdArgs(dir, etcdPort, peerPort));
-    await waitUntil(etcd, 'healthy', 30_000, () => isOk(`http://127.0.0.1:${etcdPort}/health`));
+    await startComponent('etcd');
     log(`control plane: etcd ready (${since()})`);
 
-    const apiArgs = apiserverArgs(dir, pki, apiPort, etcdPort);
-    const apiserver = launch(procs, dir, bins.k8s, 'kube-apiserver', apiArgs);
-    const adminTls = {
-      ca: readFileSync(pki.ca),
-      cert: readFileSync(pki.admin.cert),
-      key: readFileSync(pki.admin.key),
-    };
-    await waitUntil(apiserver, 'ready', 60_000, () => isOk(`${server}/readyz`, adminTls));
+    await startComponent('kube-apiserver');
     log(`control plane: kube-apiserver ready at ${server} (${since()})`);
 
     const kcmArgs = controllerManagerArgs(dir, pki, kcmKubeconfig, kcmPort);
@@ -115,7 +157,16 @@ async function start(opts: StartOptions): Promise<{ plane: ControlPlane; pids: n
       await installCrds(kubeConfig, opts.crdDir);
       log(`control plane: CRDs from ${opts.crdDir} established (${since()})`);
     }
-    const plane = { kubeconfigPath, kubeConfig, server, dir, stop };
+    const plane = {
+      kubeconfigPath,
+      kubeConfig,
+      server,
+      dir,
+      stopComponent,
+      startComponent,
+      compactEtcd,
+      stop,
+    };
     return { plane, pids: procs.map((p) => p.child.pid as number) };
   } catch (err) {
     for (const proc of [...procs].reverse()) await terminate(proc);

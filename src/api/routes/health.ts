@@ -5,7 +5,11 @@ import type { ApiDeps } from '../server.ts';
 export async function healthRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const ok = async () => ({ status: 'ok' });
   app.get('/', { schema: { hide: true } }, ok);
-  app.get('/healthz', { schema: { hide: true } }, ok);
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    const live = deps.live();
+    if (live.ok) return { status: 'ok' };
+    return reply.code(503).send({ status: 'unavailable', detail: live.detail });
+  });
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     if (await deps.ready()) return { status: 'ok' };
     return reply

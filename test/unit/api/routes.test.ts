@@ -70,7 +70,12 @@ class ScriptedRuns implements Runs {
   }
 }
 
-async function server(env: Record<string, string> = {}, runs = new ScriptedRuns(), ready = true) {
+async function server(
+  env: Record<string, string> = {},
+  runs = new ScriptedRuns(),
+  ready = true,
+  live: { ok: boolean; detail?: string } = { ok: true },
+) {
   const config = loadApiConfig({
     SANDBOX_EXECUTOR_MANAGER_API_TOKEN: TOKEN,
     SANDBOX_RUN_PREAUTH_RATE_LIMIT: '1000/minute',
@@ -82,6 +87,7 @@ async function server(env: Record<string, string> = {}, runs = new ScriptedRuns(
     service: runs,
     metrics: createMetrics(() => runs.inFlight),
     ready: async () => ready,
+    live: () => live,
     log: createLogger('silent', 'test'),
   });
   return { app, runs };
@@ -102,6 +108,15 @@ test('GET /healthz and GET / answer {"status":"ok"} without a token', async () =
     assert.is(res.statusCode, 200);
     assert.equal(res.json(), { status: 'ok' });
   }
+});
+
+test('GET /healthz is 503, saying why, once the run watch has been down too long', async () => {
+  const detail =
+    'the CodeRun watch has been down for 130 s (last end: 410 Expired: too old resource version)';
+  const { app } = await server({}, new ScriptedRuns(), true, { ok: false, detail });
+  const res = await app.inject({ url: '/healthz' });
+  assert.is(res.statusCode, 503);
+  assert.equal(res.json(), { status: 'unavailable', detail });
 });
 
 test('GET /readyz is 503 while Kubernetes is unreachable', async () => {
