@@ -200,7 +200,7 @@ test('a run gets exactly one pod carrying every hardening field, accepted by the
   assert.is(pod.spec?.automountServiceAccountToken, false);
   assert.is(pod.spec?.enableServiceLinks, false);
   assert.is(pod.spec?.restartPolicy, 'Never');
-  assert.is(pod.spec?.activeDeadlineSeconds, 45);
+  assert.is(pod.spec?.activeDeadlineSeconds, 25); // the default 10 s timeout plus 15 s of grace
   const c = pod.spec?.containers[0];
   assert.is(c?.securityContext?.readOnlyRootFilesystem, true);
   assert.is(c?.securityContext?.allowPrivilegeEscalation, false);
@@ -217,7 +217,7 @@ test('a completed run is Succeeded with stdout, result and duration, and its pod
   await setContainerState(kube, NS, podName, { running: { startedAt: new Date() } });
   const job = JSON.parse(await runner.jobFor(NS, podName));
   assert.equal(job.arguments, { a: 1, b: 2 });
-  assert.is(job.timeoutMs, 30_000);
+  assert.is(job.timeoutMs, 10_000);
   runner.answer(NS, podName, report());
   const done = await finished(run);
   assert.is(done.status?.phase, 'Succeeded');
