@@ -105,7 +105,18 @@ export function buildSandboxPod(run: CodeRun, config: ControllerConfig): V1Pod {
       hostNetwork: false,
       hostPID: false,
       hostIPC: false,
-      dnsPolicy: 'Default',
+      // The sandbox has no network; a program that looks a name up must fail at once, not after the
+      // resolver's timeouts (glibc's are 5 s x 2 attempts per query). Nothing listens on loopback port 53,
+      // so a lookup is refused immediately; timeout:1 attempts:1 bound it where the node allows traffic.
+      dnsPolicy: 'None',
+      dnsConfig: {
+        nameservers: ['127.0.0.1'],
+        searches: [],
+        options: [
+          { name: 'timeout', value: '1' },
+          { name: 'attempts', value: '1' },
+        ],
+      },
       securityContext: {
         runAsNonRoot: true,
         runAsUser: SANDBOX_UID,

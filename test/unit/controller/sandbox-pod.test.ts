@@ -50,6 +50,18 @@ test('the pod has no service account token, no service links, no host namespaces
   assert.is(spec.restartPolicy, 'Never');
 });
 
+test('the pod resolves names only through loopback, where nothing answers, so a lookup fails at once', () => {
+  assert.is(spec.dnsPolicy, 'None', "not the node's resolver (dnsPolicy Default), nor cluster DNS");
+  assert.equal(spec.dnsConfig, {
+    nameservers: ['127.0.0.1'],
+    searches: [],
+    options: [
+      { name: 'timeout', value: '1' },
+      { name: 'attempts', value: '1' },
+    ],
+  });
+});
+
 test('the work dir and /tmp are memory-backed and size-limited', () => {
   assert.equal(spec.volumes, [
     { name: 'work', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
