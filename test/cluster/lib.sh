@@ -35,6 +35,10 @@ CNI_BRIDGE=coderun-cni0
 ETCD_PORT=12379 # not 2379: the integration harness may run its own etcd on loopback
 ETCD_PEER_PORT=12380
 APISERVER=https://$NODE_IP:6443
+# NodePorts are served on loopback only (kube-proxy nodePortAddresses): 127.0.0.1:<nodePort> of this
+# machine reaches the Service. The range starts at 9385 so that `make up` can give the API Service that
+# nodePort, its own port (hack/lib/dev.sh API_PORT); kind-config.yaml widens kind's range the same way.
+NODE_PORT_RANGE=9385-32767
 
 # Images the cluster itself needs (never pulled: nothing is reachable).
 PAUSE_TAG=3.10.2 # k8s.io/kubernetes/build/pause/Makefile TAG at v1.36.3
@@ -81,15 +85,61 @@ wait_for() {
 
 pid_alive() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
 
+# daemon_fingerprint BIN ARGS...: a hash of a daemon's command line and of the config files it names
+# (arguments that are files under $ETC), so that a changed flag or config file is noticed.
+daemon_fingerprint() {
+  local arg
+  {
+    printf '%s\0' "$@"
+    for arg in "$@"; do
+      case $arg in "$ETC"/*) [ -f "$arg" ] && cat "$arg" ;; esac
+    done
+  } | sha256sum | cut -d' ' -f1
+}
+
+# record_fingerprints: for every running daemon that has none yet (started by an up.sh from before
+# fingerprints), the fingerprint of what it runs with: its command line (/proc/PID/cmdline, exactly the
+# arguments start gave it) and its config files as they are now, before write_configs rewrites them.
+record_fingerprints() {
+  local d pid args
+  for d in "${DAEMONS[@]}"; do
+    pid_alive "$d" && [ ! -f "$PIDS/$d.fingerprint" ] || continue
+    pid=$(cat "$PIDS/$d.pid")
+    mapfile -d '' args <"/proc/$pid/cmdline"
+    daemon_fingerprint "${args[@]}" >"$PIDS/$d.fingerprint"
+  done
+}
+
 # start NAME BIN ARGS...: start a daemon in its own session, log to $LOGS/NAME.log, pid to $PIDS/NAME.pid.
+# A running daemon is kept when it runs with exactly these arguments and config files; otherwise it is
+# restarted, so that a reused cluster picks up a changed flag or config.
 start() {
-  local name=$1
+  local name=$1 fingerprint
   shift
-  pid_alive "$name" && { log "$name already running (pid $(cat "$PIDS/$name.pid"))"; return; }
+  fingerprint=$(daemon_fingerprint "$@")
+  if pid_alive "$name"; then
+    if [ "$(cat "$PIDS/$name.fingerprint" 2>/dev/null)" = "$fingerprint" ]; then
+      log "$name already running (pid $(cat "$PIDS/$name.pid"))"
+      return
+    fi
+    log "$name runs with other flags or config files than up.sh gives it now: restarting it"
+    stop "$name"
+  elif [ -f "$PIDS/$name.pid" ]; then
+    log "$name (pid $(cat "$PIDS/$name.pid")) has exited: starting it again"
+  fi
   mkdir -p "$LOGS" "$PIDS"
   echo "=== $(date -Is) $*" >>"$LOGS/$name.log"
-  PATH=$CLUSTER_PATH setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
+  (
+    # The daemon outlives this script: it must not inherit our other open files, such as the lock of
+    # `flock <lockfile> make up`, which it would otherwise hold for as long as it runs.
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    PATH=$CLUSTER_PATH exec setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1
+  ) &
   echo $! >"$PIDS/$name.pid"
+  echo "$fingerprint" >"$PIDS/$name.fingerprint"
 }
 
 # stop NAME...: SIGTERM each pid from its PID file (all at once), SIGKILL whatever is still alive
@@ -103,7 +153,7 @@ stop() {
       kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid") names+=("$name")
     fi
-    rm -f "$PIDS/$name.pid"
+    rm -f "$PIDS/$name.pid" "$PIDS/$name.fingerprint"
   done
   for i in "${!pids[@]}"; do
     pid=${pids[$i]} name=${names[$i]}

@@ -3,7 +3,8 @@
 # kube-scheduler, containerd + runsc, kubelet, kube-proxy) from the binaries test/cluster/build.sh
 # put in $CODERUN_CACHE. Idempotent: when every daemon from the PID files is alive and /readyz
 # answers, it reuses the running cluster (still syncing images, the seccomp profile and the
-# RuntimeClass). A half-running cluster is torn down with down.sh first.
+# RuntimeClass, and restarting only a daemon whose flags or config file changed since it started).
+# A half-running cluster is torn down with down.sh first.
 # Prints the admin kubeconfig path on stdout; progress and phase timings go to stderr.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -38,13 +39,26 @@ cluster_state() {
 # ---------------------------------------------------------------------------------------------
 # Host preparation (all undone by down.sh)
 
+# Kernel settings that we, the kubelet or kube-proxy change (kube-proxy sets route_localnet for NodePorts
+# on loopback); down.sh restores the values saved here.
+SAVED_SYSCTLS=(net.ipv4.ip_forward kernel.panic kernel.panic_on_oops vm.overcommit_memory
+  net.bridge.bridge-nf-call-iptables net.ipv4.conf.all.route_localnet)
+
+# Saves each setting once, before anything changes it; a key added to the list later is saved on the
+# next up.sh, before the daemon that changes it is (re)started.
+save_sysctls() {
+  local key
+  mkdir -p "$STATE"
+  touch "$STATE/sysctl.saved"
+  for key in "${SAVED_SYSCTLS[@]}"; do
+    grep -q "^$key=" "$STATE/sysctl.saved" && continue
+    sysctl -e "$key" | sed 's/ = /=/' >>"$STATE/sysctl.saved"
+  done
+}
+
 prepare_host() {
   mkdir -p "$STATE" "$RUN" "$PIDS" "$LOGS" "$ETC"
-  # Kernel settings we change; down.sh restores the values saved here.
-  if [ ! -f "$STATE/sysctl.saved" ]; then
-    sysctl -e net.ipv4.ip_forward kernel.panic kernel.panic_on_oops vm.overcommit_memory \
-      net.bridge.bridge-nf-call-iptables | sed 's/ = /=/' >"$STATE/sysctl.saved"
-  fi
+  save_sysctls
   # Routing from the pod bridge back into it (pod -> Service -> pod) needs forwarding on (it is
   # 0 here). bridge-nf-call-iptables makes bridged pod traffic see kube-proxy's rules.
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || modprobe br_netfilter ||
@@ -153,7 +167,14 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# Config files (rewritten on every start; cheap)
+# Config files (rendered on every run; a file is only written when its content changes, because
+# kube-proxy exits when its config file is written to, and a changed file restarts its daemon)
+
+# put FILE: stdin into FILE, unless FILE already holds exactly that.
+put() {
+  cat >"$1.tmp"
+  if cmp -s "$1.tmp" "$1"; then rm -f "$1.tmp"; else mv -f "$1.tmp" "$1"; fi
+}
 
 write_configs() {
   mkdir -p "$ETC/cni" "$(dirname "$RUNSC_CONFIG")" "$KUBELET_ROOT/seccomp"
@@ -206,10 +227,10 @@ state = '$RUN/containerd'
 # ---- test/cluster/containerd-runsc.toml (verbatim) ----
 EOF
     cat "$CLUSTER_DIR/containerd-runsc.toml"
-  } >"$ETC/containerd.toml"
+  } | put "$ETC/containerd.toml"
 
   # CNI: one bridge, host-local IPAM in our state dir. containerd adds loopback itself.
-  cat >"$ETC/cni/10-coderun.conflist" <<EOF
+  put "$ETC/cni/10-coderun.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "coderun",
@@ -224,7 +245,7 @@ EOF
 }
 EOF
 
-  cat >"$ETC/kube-scheduler.yaml" <<EOF
+  put "$ETC/kube-scheduler.yaml" <<EOF
 apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:
@@ -233,7 +254,7 @@ leaderElection:
   leaderElect: false
 EOF
 
-  cat >"$ETC/kubelet.yaml" <<EOF
+  put "$ETC/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 # This host is cgroup v1 (hybrid); kubelet >= 1.35 refuses v1 unless told otherwise (KEP-5573).
@@ -275,7 +296,7 @@ oomScoreAdj: 0                  # default -999 needs CAP_SYS_RESOURCE, which roo
 seccompDefault: false
 EOF
 
-  cat >"$ETC/kube-proxy.yaml" <<EOF
+  put "$ETC/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables
@@ -286,11 +307,14 @@ clusterCIDR: $POD_CIDR
 bindAddress: $NODE_IP
 healthzBindAddress: $NODE_IP:10256
 metricsBindAddress: $NODE_IP:10249
-# NodePorts only on our own address, never on the machine's real interface.
-nodePortAddresses: ["$NODE_IP/32"]
+# NodePorts on loopback only, never on the machine's real interface: 127.0.0.1:<nodePort> of this
+# machine reaches the Service (make up serves the API on 127.0.0.1:9385 so).
+nodePortAddresses: ["127.0.0.0/8"]
 oomScoreAdj: 0                  # default -999 needs CAP_SYS_RESOURCE, which root lacks here
 iptables:
-  localhostNodePorts: false     # else kube-proxy sets net.ipv4.conf.all.route_localnet=1
+  # Loopback NodePorts need net.ipv4.conf.all.route_localnet=1, which kube-proxy sets (down.sh restores
+  # it); kube-proxy's KUBE-FIREWALL rule then drops packets for 127.0.0.0/8 that come from elsewhere.
+  localhostNodePorts: true
 conntrack:                      # 0 = leave the host's conntrack sysctls alone
   maxPerCore: 0
   min: 0
@@ -321,7 +345,7 @@ start_apiserver() {
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
     --client-ca-file "$PKI/ca.crt" \
     --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
-    --service-cluster-ip-range "$SERVICE_CIDR" \
+    --service-cluster-ip-range "$SERVICE_CIDR" --service-node-port-range "$NODE_PORT_RANGE" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
@@ -349,7 +373,8 @@ start_controllers() {
 }
 
 start_containerd() {
-  touch "$RUN/containerd.started" # down.sh: shim sockets newer than this are ours
+  # down.sh: shim sockets newer than this are ours (kept when containerd is only restarted).
+  [ -f "$RUN/containerd.started" ] || touch "$RUN/containerd.started"
   start containerd "$CONTAINERD_BIN/containerd" --config "$ETC/containerd.toml"
   wait_for 30 containerd ctr_ version || fail_with containerd "containerd did not answer on $CONTAINERD_SOCK"
 }
@@ -418,6 +443,9 @@ main() {
   cluster_state || state=$?
   if [ "$state" -eq 0 ]; then
     log "cluster already running; reusing it"
+    phase "configs";       save_sysctls; record_fingerprints; write_configs
+    # Each start is a no-op unless that daemon's flags or config file changed.
+    phase "daemons";       start_etcd; start_apiserver; start_controllers; start_containerd; start_node
     phase "images";        import_images
     phase "seccomp";       install_seccomp
     phase "runtimeclass";  apply_runtimeclass
