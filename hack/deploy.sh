@@ -20,8 +20,9 @@ RUNTIME_CLASS=gvisor # the chart's sandbox.runtimeClassName
 SELECTOR="app.kubernetes.io/instance=$RELEASE"
 
 # Values for a 2-core development machine: one replica each (the controller still takes its Lease), the
-# Service under RAGFlow's default name, images that were loaded into the node rather than pulled, and
-# half a CPU per sandbox by default so a few runs fit next to everything else.
+# Service under RAGFlow's default name, images that were loaded into the node rather than pulled, and a
+# fifth of a CPU per sandbox by default, so that six runs at once (RAGFlow's security suite sends five
+# endless loops and a hello world together) fit on 2 cores next to everything else.
 dev_values() {
   local key
   DEV_VALUES=(
@@ -30,9 +31,14 @@ dev_values() {
     --set "api.service.name=$API_SERVICE"
     --set image.pullPolicy=IfNotPresent
     --set sandbox.imagePullPolicy=IfNotPresent
-    --set sandbox.cpu.default=500m
+    --set sandbox.cpu.default=200m
     --set "runtimeClass.create=$(runtimeclass_create)"
   )
+  # On the cluster `make up` brought up, the Service is a NodePort on 9385: that is what answers on
+  # localhost:9385 (hack/up.sh). Other clusters keep the chart's ClusterIP (9385 is outside their range).
+  if make_up_cluster; then
+    DEV_VALUES+=(--set api.service.type=NodePort --set "api.service.nodePort=$API_PORT")
+  fi
   # The operator image keeps its tag when it is rebuilt; a Pod annotation naming the exact image makes a
   # rebuilt image roll the Deployments (without it they would keep running the old one).
   if [ -f "$IMAGES/operator.tar" ]; then
@@ -42,6 +48,13 @@ dev_values() {
   fi
   # shellcheck disable=SC2206 # word splitting of HELM_ARGS is the point
   DEV_VALUES+=(${HELM_ARGS:-})
+}
+
+# The current cluster is the one `make up` recorded (.dev/kubeconfig, or for the local cluster the file it
+# links to).
+make_up_cluster() {
+  [ -e "$DEV/kubeconfig" ] && [ -n "${KUBECONFIG:-}" ] &&
+    [ "$(readlink -f "$KUBECONFIG")" = "$(readlink -f "$DEV/kubeconfig")" ]
 }
 
 # The chart creates the RuntimeClass unless one that this release does not own exists already (the local

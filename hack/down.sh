@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make down`: undoes `make up` (hack/up.sh) in reverse, using what it recorded in .dev/:
-#   the port-forward (by the pid in .dev/port-forward.pid), the Helm release and its namespace, then the
-#   cluster it brought up (.dev/cluster: `make cluster-down` for the local cluster, `make kind-down` for
-#   kind). KEEP_CLUSTER=1 leaves the cluster running (only the port-forward and the release go).
+#   the Helm release and its namespace (with them the NodePort that served localhost:9385), then the
+#   cluster it brought up (.dev/cluster: `make cluster-down` for the local cluster, which also restores the
+#   route_localnet setting kube-proxy changed; `make kind-down` for kind). KEEP_CLUSTER=1 leaves the cluster
+#   running (only the release goes).
 # The local cluster may be shared: check that nobody is running tests on it (pgrep -f "test/run.ts e2e")
 # before stopping it.
 set -euo pipefail
@@ -10,9 +11,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib/dev.sh"
 cd "$REPO"
 
-# Processes of the previous `make up` (hack/dev-up.sh: a control plane without kubelet), if still running.
+# Processes of earlier `make up`s, if still running: a kubectl port-forward, and before that
+# (hack/dev-up.sh) a control plane without kubelet.
 stop_legacy() {
   local name
+  stop_legacy_port_forward
   for name in api controller control-plane; do stop_group "$DEV/$name.pid" "$name (old make up)"; done
 }
 
@@ -45,7 +48,7 @@ cluster_down() {
 }
 
 main() {
-  phase "port-forward"; stop_group "$DEV/port-forward.pid" port-forward; stop_legacy
+  phase "leftovers";    stop_legacy
   phase "uninstall";    uninstall
   phase "cluster";      cluster_down
   phases_done

@@ -59,6 +59,10 @@ up() {
     log "kind cluster $KIND_CLUSTER exists; reusing it"
     [ "$(docker inspect -f '{{.State.Running}}' "$NODE" 2>/dev/null)" = true ] || docker start "$NODE" >/dev/null ||
       die "could not start the kind node container $NODE (docker logs $NODE)"
+    # Created from an older kind-config.yaml, it lacks the port mapping that makes localhost:9385 the API's
+    # NodePort; kind cannot add one to an existing cluster.
+    [ -n "$(docker port "$NODE" "$API_PORT/tcp" 2>/dev/null)" ] ||
+      die "kind cluster $KIND_CLUSTER does not publish port $API_PORT (created from an older kind-config.yaml): recreate it with make kind-down && make up"
   else
     kind create cluster --name "$KIND_CLUSTER" --config kind-config.yaml --wait 180s ||
       die "kind create cluster --name $KIND_CLUSTER --config kind-config.yaml failed (kind export logs --name $KIND_CLUSTER)"

@@ -9,10 +9,14 @@
 #  3. Starts or reuses the cluster (`make cluster-up` / `make kind-up`) and gets the images onto the node:
 #     the local cluster's up.sh imports every tarball whose hash changed; kind gets `kind load image-archive`.
 #  4. Installs the chart (hack/deploy.sh: helm upgrade --install coderun charts/coderun -n coderun
-#     --wait, one API and one controller replica, Service "sandbox-executor-manager"); skipped when the
-#     chart, values, operator image and cluster are what the last `make up` installed.
-#  5. Forwards 127.0.0.1:9385 to the Service (kubectl port-forward in a restart loop, pid in
-#     .dev/port-forward.pid, log in .dev/logs/port-forward.log) and waits for /readyz.
+#     --wait, one API and one controller replica, Service "sandbox-executor-manager" of type NodePort with
+#     nodePort 9385); skipped when the chart, values, operator image and cluster are what the last
+#     `make up` installed.
+#  5. Waits for /readyz on 127.0.0.1:9385, which is that NodePort: on the local cluster kube-proxy serves
+#     node ports on loopback (test/cluster/up.sh), on kind Docker publishes 127.0.0.1:9385 to the node's
+#     port 9385 (kind-config.yaml). No process of ours sits in the path: the kernel forwards each
+#     connection on its own, so no client (an oversize body, a dropped connection, garbage) can break
+#     the endpoint for the others, as one could break the `kubectl port-forward` tunnel used before.
 #  6. Sends one hello-world POST /run through localhost:9385, prints the answer and fails unless its
 #     status is "success"; then prints a curl example with the token from the chart's Secret.
 # Idempotent: a second `make up` reuses everything (a few seconds). `make down` (hack/down.sh) undoes it.
@@ -22,8 +26,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib/dev.sh"
 cd "$REPO"
 
-PF_PID=$DEV/port-forward.pid
-PF_LOG=$DEV_LOGS/port-forward.log
 API=http://127.0.0.1:$API_PORT
 
 choose_cluster() {
@@ -55,11 +57,13 @@ cluster_up() {
   echo "$kind" >"$DEV/cluster"
   case "$kind" in
     local)
+      free_api_port
       # up.sh reuses a healthy running cluster and imports only the image tarballs whose hash changed.
       step cluster-up "$MAKE" -s cluster-up
       ln -sfn "$LOCAL_KUBECONFIG" "$DEV/kubeconfig"
       ;;
     kind)
+      stop_legacy_port_forward
       step kind-up "$MAKE" -s kind-up # writes .dev/kubeconfig
       step kind-load "$REPO/hack/kind.sh" load
       ;;
@@ -67,50 +71,32 @@ cluster_up() {
   export KUBECONFIG=$DEV/kubeconfig
 }
 
-deploy() {
-  local before
-  before=$(cat "$DEV/deploy.stamp" 2>/dev/null || true)
-  step deploy "$REPO/hack/deploy.sh" ensure
-  # A new rollout replaces the Pod the port-forward is attached to: reconnect at once.
-  [ "$before" = "$(cat "$DEV/deploy.stamp" 2>/dev/null)" ] || stop_group "$PF_PID" port-forward
-}
-
 api_healthy() { curl -sf --max-time 3 "$API/readyz" >/dev/null 2>&1; }
 
-port_in_use() { [ -n "$(ss -ltnH "sport = :$API_PORT" 2>/dev/null)" ]; }
-
-# kubectl port-forward ends when its Pod goes away (rollout, restart); the loop starts it again.
-start_port_forward() {
-  stop_group "$PF_PID" port-forward
-  if port_in_use; then
-    die "port $API_PORT is already in use, so it cannot be forwarded: $(ss -ltnpH "sport = :$API_PORT" | head -n 3)"
-  fi
-  mkdir -p "$DEV_LOGS"
-  echo "=== $(date -Is) port-forward service/$API_SERVICE $API_PORT" >>"$PF_LOG"
-  # Without the per-request "Handling connection for 9385" lines, the log stays readable.
-  # shellcheck disable=SC2016 # expanded by the inner shell
-  setsid bash -c 'while :; do
-      "$0" --kubeconfig "$1" -n "$2" port-forward "service/$3" "$4:$4" --address 127.0.0.1 2>&1 |
-        grep --line-buffered -v "^Handling connection for"
-      echo "[$(date +%T)] port-forward exited (${PIPESTATUS[0]}); restarting in 1 s"; sleep 1
-    done' "$KUBECTL" "$DEV/kubeconfig" "$RELEASE_NAMESPACE" "$API_SERVICE" "$API_PORT" \
-    </dev/null >>"$PF_LOG" 2>&1 &
-  echo $! >"$PF_PID"
+# The local cluster's kube-proxy takes 127.0.0.1:9385 over for the NodePort, ahead of any process
+# listening there, which would then silently get nothing: refuse to start over one. The kubectl
+# port-forward of an earlier `make up` is ours, and goes.
+free_api_port() {
+  stop_legacy_port_forward
+  local listeners
+  listeners=$(ss -ltnpH "sport = :$API_PORT" 2>/dev/null || true)
+  [ -z "$listeners" ] ||
+    die "port $API_PORT is in use, and make up serves the API there (a NodePort on 127.0.0.1:$API_PORT): stop this first: $(head -n 3 <<<"$listeners")"
 }
 
-ensure_port_forward() {
-  if pid_alive "$PF_PID" && api_healthy; then
-    log "port-forward already serving $API (pid $(cat "$PF_PID"))"
-    return
-  fi
-  start_port_forward
+ensure_endpoint() {
   local i
-  for ((i = 0; i < 60; i++)); do
-    api_healthy && { log "API ready on $API (port-forward pid $(cat "$PF_PID"))"; return; }
+  for ((i = 0; i < 120; i++)); do
+    api_healthy && { log "API ready on $API (Service $API_SERVICE, NodePort $API_PORT)"; return; }
     sleep 0.5
   done
-  tail -n 10 "$PF_LOG" >&2
-  die "the API did not answer $API/readyz through the port-forward within 30 s (log: $PF_LOG; make logs)"
+  {
+    echo "---- Service and endpoints ----"
+    kc -n "$RELEASE_NAMESPACE" get service,endpointslices -o wide 2>&1 || true
+    echo "---- listeners on port $API_PORT ----"
+    ss -ltnpH "sport = :$API_PORT" 2>&1 || true
+  } >&2
+  die "the API did not answer $API/readyz within 60 s (make logs; the Service $API_SERVICE must be a NodePort on $API_PORT)"
 }
 
 hello_world() {
@@ -119,7 +105,7 @@ hello_world() {
   code=$(printf 'def main():\n    print("hello, world")\n    return {"hello": "world"}\n' | base64 -w0)
   body=$(curl -sS --max-time 180 "$API/run" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
     -d "{\"language\":\"python\",\"code_b64\":\"$code\"}") ||
-    die "POST $API/run failed (port-forward log: $PF_LOG; make logs)"
+    die "POST $API/run failed (make logs)"
   printf 'POST /run (hello world) answered:\n%s\n' "$body"
   [ "$(jq -r .status <<<"$body" 2>/dev/null)" = success ] ||
     die "the hello-world run did not succeed; see make logs and: $KUBECTL -n coderun-sandbox get coderuns,pods"
@@ -140,7 +126,7 @@ coderun is up: API on localhost:$API_PORT ($(cat "$DEV/cluster") cluster, releas
 
   $KUBECTL -n coderun-sandbox get coderuns    # every run is a CodeRun
   make logs                                    # API + controller logs
-  make down                                    # stop the port-forward, uninstall, stop the cluster
+  make down                                    # uninstall, stop the cluster
 MSG
 }
 
@@ -153,8 +139,8 @@ main() {
   phase "images";        build_images
   phase "cluster ($kind)"; cluster_up "$kind"
   resolve_tools # kubectl and helm: `make cluster-up` has built them; for kind, built here on first use
-  phase "deploy";        deploy
-  phase "port-forward";  ensure_port_forward
+  phase "deploy";        step deploy "$REPO/hack/deploy.sh" ensure
+  phase "endpoint";      ensure_endpoint
   phase "hello world";   hello_world
   phases_done
   usage

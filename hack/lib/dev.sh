@@ -15,7 +15,6 @@ MAKE=${MAKE:-make}
 #   kubeconfig       the admin kubeconfig of that cluster (a symlink for the local cluster)
 #   release          RELEASE and RELEASE_NAMESPACE that `make up` installed, for `make down`
 #   deploy.stamp     what the last deploy installed; `make up` skips helm when it is unchanged
-#   port-forward.pid the port-forward supervisor (its own process group), logs/port-forward.log
 #   logs/            one log per step
 #   kind/            gVisor binaries staged for kind-config.yaml's extraMounts, image-load stamps
 DEV=$REPO/.dev
@@ -24,6 +23,8 @@ DEV_LOGS=$DEV/logs
 RELEASE=${RELEASE:-coderun}
 RELEASE_NAMESPACE=${RELEASE_NAMESPACE:-coderun}
 API_SERVICE=sandbox-executor-manager # RAGFlow's default SANDBOX_HOST
+# The API's port, and the nodePort `make up` gives its Service: localhost:9385 on this machine reaches it
+# (test/cluster/lib.sh NODE_PORT_RANGE and kind-config.yaml admit it).
 API_PORT=9385
 LOCAL_KUBECONFIG=/var/lib/coderun-cluster/admin.kubeconfig # test/cluster/lib.sh ADMIN_KUBECONFIG
 KIND_CLUSTER=${KIND_CLUSTER:-coderun}
@@ -83,6 +84,10 @@ cluster_reachable() { kc get --raw /readyz >/dev/null 2>&1; }
 
 # pid_alive FILE: the process whose id FILE holds is running.
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# The `kubectl port-forward` supervisor that `make up` ran before the API became a NodePort
+# (.dev/port-forward.pid), if one is left.
+stop_legacy_port_forward() { stop_group "$DEV/port-forward.pid" "port-forward of an earlier make up"; }
 
 # stop_group FILE NAME: stop the process group led by the pid in FILE (started with setsid), then remove FILE.
 stop_group() {

@@ -293,6 +293,31 @@ helmTest('helm lint --strict passes, with the defaults and with every optional p
   }
 });
 
+helmTest(
+  'the API Service is a ClusterIP by default, and a NodePort on a fixed port as `make up` sets it',
+  () => {
+    type Service = { spec: { type: string; ports: { port: number; nodePort?: number }[] } };
+    const byDefault = find<Service>(render(), 'Service', 'coderun-api');
+    assert.is(byDefault.spec.type, 'ClusterIP');
+    assert.is(byDefault.spec.ports[0]?.nodePort, undefined);
+    // hack/deploy.sh on the cluster `make up` brought up: localhost:9385 of the node is this NodePort.
+    const makeUp = find<Service>(
+      render(['api.service.type=NodePort', 'api.service.nodePort=9385']),
+      'Service',
+      'coderun-api',
+    );
+    assert.is(makeUp.spec.type, 'NodePort');
+    assert.equal(makeUp.spec.ports[0], {
+      name: 'http',
+      port: 9385,
+      targetPort: 'http',
+      protocol: 'TCP',
+      appProtocol: 'http',
+      nodePort: 9385,
+    });
+  },
+);
+
 helmTest('a mistyped key or a wrongly typed value fails helm template with a message naming it', () => {
   const cases: [string[], RegExp][] = [
     [['--set', 'api.replicaz=3'], /additional properties 'replicaz' not allowed/],

@@ -1,7 +1,8 @@
 // kind-config.yaml (the kind cluster of `make kind-up` / `make up` with Docker) must run the same gVisor
 // handler as the local cluster, which test/cluster/up.sh appends verbatim from
 // test/cluster/containerd-runsc.toml: then the e2e tests on the local cluster also test kind's handler.
-// It must also mount gVisor, runsc.toml and the seccomp profile where the handler and the chart expect them.
+// It must also mount gVisor, runsc.toml and the seccomp profile where the handler and the chart expect them,
+// and make localhost:9385 the API's NodePort, as `make up` does on the local cluster.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -17,12 +18,19 @@ interface Mount {
   containerPath: string;
   readOnly?: boolean;
 }
+interface PortMapping {
+  containerPort: number;
+  hostPort: number;
+  listenAddress?: string;
+  protocol?: string;
+}
 interface KindConfig {
   kind: string;
   apiVersion: string;
   name: string;
+  kubeadmConfigPatches?: string[];
   containerdConfigPatches: string[];
-  nodes: { role: string; extraMounts?: Mount[] }[];
+  nodes: { role: string; extraMounts?: Mount[]; extraPortMappings?: PortMapping[] }[];
 }
 
 const config: KindConfig = parse(read('kind-config.yaml'));
@@ -107,6 +115,45 @@ test('mounted repository files exist; every hostPath is relative to the reposito
   }
   assert.ok(byContainerPath.has('/usr/local/bin/runsc'));
   assert.ok(byContainerPath.has('/usr/local/bin/containerd-shim-runsc-v1'));
+});
+
+/** The value of a `NAME=value` line of a shell file. */
+function shellSetting(path: string, name: string): string {
+  const value = new RegExp(`^${name}=([^\\s#]+)`, 'm').exec(read(path))?.[1];
+  if (!value) throw new Error(`${path} sets no ${name}`);
+  return value;
+}
+const apiPort = Number(shellSetting('hack/lib/dev.sh', 'API_PORT'));
+const nodePortRange = shellSetting('test/cluster/lib.sh', 'NODE_PORT_RANGE');
+
+test('make up gives the API Service nodePort API_PORT (9385), inside the local cluster NodePort range', () => {
+  assert.is(apiPort, 9385, "RAGFlow's port");
+  assert.match(read('hack/deploy.sh'), '--set "api.service.nodePort=$API_PORT"');
+  const [low, high] = nodePortRange.split('-').map(Number);
+  assert.ok(low! <= apiPort && apiPort <= high!, `${apiPort} in ${nodePortRange}`);
+  assert.ok(high! >= 32767, 'the default range (30000-32767) stays inside it');
+});
+
+test('extraPortMappings publish 127.0.0.1:9385 of this machine to port 9385 of the node, and nothing else', () => {
+  assert.equal(config.nodes[0]!.extraPortMappings, [
+    { containerPort: apiPort, hostPort: apiPort, listenAddress: '127.0.0.1', protocol: 'TCP' },
+  ]);
+});
+
+test("kubeadm patches widen the API server's NodePort range as on the local cluster, in v1beta3 and v1beta4 form", () => {
+  const patches = (config.kubeadmConfigPatches ?? []).map((patch) => parse(patch));
+  assert.equal(patches, [
+    {
+      apiVersion: 'kubeadm.k8s.io/v1beta3',
+      kind: 'ClusterConfiguration',
+      apiServer: { extraArgs: { 'service-node-port-range': nodePortRange } },
+    },
+    {
+      apiVersion: 'kubeadm.k8s.io/v1beta4',
+      kind: 'ClusterConfiguration',
+      apiServer: { extraArgs: [{ name: 'service-node-port-range', value: nodePortRange }] },
+    },
+  ]);
 });
 
 test('kind-config.yaml is what hack/render-kind-config.sh renders (run make kind-config)', () => {
