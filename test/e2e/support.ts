@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { RagflowResult } from '../../src/api/ragflow/response.ts';
 import type { CodeRunClient } from '../../src/coderun/client.ts';
 import { type CodeRun, isTerminal } from '../../src/coderun/schema.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
@@ -117,6 +118,62 @@ export async function ensureImagesImported(tarballs: readonly string[]): Promise
   if (missing.length) {
     const names = missing.map((i) => `${i.name} (${i.digest})`).join(', ');
     throw new Error(`the cluster's containerd lacks ${names}: run \`${MAKE_IMAGES}\``);
+  }
+}
+
+/** `make up`'s endpoint: the API Service's NodePort on 127.0.0.1:9385 of this machine (hack/up.sh). */
+export const LOCAL_API = { host: '127.0.0.1', port: 9385 };
+/** The namespace of the CodeRuns that `make up`'s release runs (the chart's default sandbox.namespace). */
+export const LOCAL_SANDBOX_NAMESPACE = 'coderun-sandbox';
+
+/**
+ * Runs `make up` (hack/up.sh; a few seconds when everything is up already, else it builds, starts and
+ * installs what is missing) and returns the API token of its release.
+ */
+export async function makeUp(): Promise<string> {
+  await command(join(REPO, 'hack', 'up.sh'), [], 3_600_000);
+  return (await command(join(REPO, 'hack', 'deploy.sh'), ['token'])).trim();
+}
+
+export interface RagflowReply {
+  status: number;
+  body: RagflowResult;
+  /** From sending the request to the end of the answer. */
+  ms: number;
+}
+
+/**
+ * POST /run as RAGFlow sends it (the program base64-encoded in code_b64) to `make up`'s endpoint. The
+ * endpoint is shared with whatever else runs on this machine, so a 429 (the replica's in-flight bound, a
+ * rate limit) is waited out as its Retry-After says; the time spent waiting is not counted in `ms`.
+ */
+export async function postLocalRun(
+  token: string,
+  program: { code: string; language?: string; arguments?: Record<string, unknown> },
+): Promise<RagflowReply> {
+  const body = JSON.stringify({
+    code_b64: Buffer.from(program.code, 'utf8').toString('base64'),
+    language: program.language ?? 'python',
+    arguments: program.arguments ?? {},
+  });
+  for (let attempt = 0; ; attempt++) {
+    const started = Date.now();
+    const res = await fetch(`http://${LOCAL_API.host}:${LOCAL_API.port}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+      signal: AbortSignal.timeout(300_000),
+    });
+    const text = await res.text();
+    if (res.status === 429 && attempt < 5) {
+      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
+    try {
+      return { status: res.status, body: JSON.parse(text) as RagflowResult, ms: Date.now() - started };
+    } catch {
+      throw new Error(`POST /run answered ${res.status} with a body that is not JSON: ${text.slice(0, 500)}`);
+    }
   }
 }
 
