@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/dev.sh"
 
 CHART=$REPO/charts/coderun
-CRD=coderuns.coderun.dev
+CRDS=(coderuns.coderun.dev sandboxpools.coderun.dev)
 RUNTIME_CLASS=gvisor # the chart's sandbox.runtimeClassName
 SELECTOR="app.kubernetes.io/instance=$RELEASE"
 
@@ -78,8 +78,11 @@ ensure_namespace() {
 apply_crds() {
   hm show crds "$CHART" | kc apply --server-side --force-conflicts --field-manager=coderun-dev -f - >/dev/null ||
     die "could not apply the CRD from $CHART/crds"
-  kc wait --for condition=Established "crd/$CRD" --timeout=60s >/dev/null ||
-    die "CRD $CRD not Established after 60 s (kubectl get crd $CRD -o yaml)"
+  local crd
+  for crd in "${CRDS[@]}"; do
+    kc wait --for condition=Established "crd/$crd" --timeout=60s >/dev/null ||
+      die "CRD $crd not Established after 60 s (kubectl get crd $crd -o yaml)"
+  done
 }
 
 diagnose() {

@@ -1,8 +1,12 @@
-// Writes crds/coderun.dev_coderuns.yaml from the zod schema (`make crds`).
+// Writes the CRDs from the zod schemas into crds/ and the chart's crds/ (`make crds`).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderCrdYaml } from '../src/coderun/crd-yaml.ts';
+import { renderCrds } from '../src/coderun/crd-yaml.ts';
 
-const target = join(import.meta.dirname, '..', 'crds', 'coderun.dev_coderuns.yaml');
-writeFileSync(target, renderCrdYaml());
-console.log(`wrote ${target}`);
+const root = join(import.meta.dirname, '..');
+for (const [file, yaml] of Object.entries(renderCrds())) {
+  for (const dir of ['crds', 'charts/coderun/crds']) {
+    writeFileSync(join(root, dir, file), yaml);
+    console.log(`wrote ${dir}/${file}`);
+  }
+}

@@ -36,6 +36,8 @@ render() {
 #   kubectl create namespace $NAMESPACE
 #   kubectl -n $NAMESPACE create secret generic $TOKEN_SECRET --from-literal=token="\$(openssl rand -hex 32)"
 #   kubectl apply --server-side -f deploy/manifests/coderun.yaml
+#   kubectl wait --for condition=Established crd/sandboxpools.coderun.dev
+#   kubectl apply --server-side -f deploy/manifests/coderun.yaml   # again: the SandboxPools need their CRD
 # RAGFlow sends the same token (deploy/ragflow.md).
 ---
 # The release namespace. Its seccomp installer DaemonSet mounts a host directory, which only the

@@ -12,7 +12,8 @@ const LANGUAGE = 'nodejs';
 const RESULT_MARKER = '__CODERUN_RESULT__ ';
 const RAGFLOW_MARKER = '__RAGFLOW_RESULT__:';
 const PROGRAM_FILE = 'main.js';
-const JOB_WAIT_MS = 60_000;
+// How long the runner waits for its job; a pool's Pod sets CODERUN_JOB_WAIT_SECONDS to its idle age.
+const DEFAULT_JOB_WAIT_MS = 60_000;
 // Source and arguments are at most 256 KiB each; JSON escaping can make the line several times longer.
 const MAX_JOB_BYTES = 8 * 2 ** 20;
 // After the program ended and its group was killed, how long a process that escaped the group (setsid)
@@ -29,9 +30,10 @@ const MAIN_LOCATOR =
   ';globalThis[Symbol.for("coderun.main")] = () => typeof main === "function" ? main : undefined;';
 const PROGRAM_HEAD = /^(?:#!.*(?:\n|$))?(?:\s*(["'])use strict\1)?/;
 
-// Runs as `node -e BOOTSTRAP <program path> <max result bytes>` with the arguments JSON on stdin and the
-// result channel on fd 3, never the program's stdout, so nothing the program prints can pass for the
-// result. Node decides CommonJS or ES module from the program's syntax. An exception or rejection is
+// Runs as `node -e BOOTSTRAP <program path>`, started before the job arrives so Node is up by the time it
+// does. It blocks reading stdin to its end: {"arguments": ..., "maxResultBytes": n}, which the runner writes
+// once the program file is in place. The result channel is fd 3, never the program's stdout, so nothing
+// the program prints can pass for the result. Node decides CommonJS or ES module from the program's syntax. An exception or rejection is
 // left uncaught: Node prints it the way `node main.js` would and exits with code 1. The bootstrap is
 // CommonJS on purpose: `--input-type=module` would be inherited by the program's eval Workers.
 const BOOTSTRAP = `
@@ -39,7 +41,8 @@ const { closeSync, readFileSync, writeSync } = require('node:fs');
 const { pathToFileURL } = require('node:url');
 
 const RESULT_FD = 3;
-const [program, maxResultBytes] = process.argv.slice(1);
+const [program] = process.argv.slice(1);
+let maxResultBytes = 0;
 
 function fail(message) {
   process.stderr.write('coderun: ' + message + '\\n');
@@ -82,7 +85,10 @@ function serialise(value) {
 }
 
 (async () => {
-  const args = JSON.parse(readFileSync(0, 'utf8'));
+  const start = readFileSync(0, 'utf8');
+  if (!start) return; // the runner gave up before a job arrived
+  const { arguments: args, maxResultBytes: max } = JSON.parse(start);
+  maxResultBytes = max;
   process.argv = [process.argv[0], program];
   const main = findMain(await import(pathToFileURL(program).href));
   if (!main) return;
@@ -108,11 +114,16 @@ async function readJob() {
       throw new JobError(EXIT_MALFORMED, `cannot read the job file ${path}: ${error.message}`);
     }
   } else {
-    line = await readStdinLine(JOB_WAIT_MS);
+    line = await readStdinLine(jobWaitMs());
   }
   if (line.length > MAX_JOB_BYTES)
     throw new JobError(EXIT_MALFORMED, `the job line is longer than ${MAX_JOB_BYTES} bytes`);
   return parseJob(line);
+}
+
+function jobWaitMs() {
+  const seconds = Number(process.env.CODERUN_JOB_WAIT_SECONDS);
+  return Number.isSafeInteger(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_JOB_WAIT_MS;
 }
 
 function firstLine(buffer) {
@@ -256,33 +267,54 @@ function childEnvironment() {
   return env;
 }
 
-function run(job) {
+/** The child `node`, started before the job so it is ready when the job arrives. */
+function startProgram() {
   const workdir = process.env.CODERUN_WORKDIR || process.cwd();
   const program = join(workdir, PROGRAM_FILE);
-  writeFileSync(program, withMainLocator(job.source));
   linkPackages(workdir);
-
-  const limit = job.maxOutputBytes;
-  const captures = [new Capture(limit), new Capture(limit), new Capture(limit)];
-  const start = performance.now();
-  const child = spawn(process.execPath, ['-e', BOOTSTRAP, program, String(limit)], {
+  const child = spawn(process.execPath, ['-e', BOOTSTRAP, program], {
     cwd: workdir,
     env: childEnvironment(),
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
+  // Collected from the start, so nothing is lost while the job is on its way.
+  const early = [[], [], []];
+  const streams = [child.stdout, child.stderr, child.stdio[3]];
+  streams.forEach((stream, i) => {
+    stream.on('data', (chunk) => early[i].push(chunk));
+    stream.on('error', () => {});
+  });
+  const state = { closed: false };
+  child.on('close', () => {
+    state.closed = true;
+  });
+  return { child, program, streams, early, state };
+}
+
+function abandon({ child }) {
+  killGroup(child.pid);
+}
+
+function run(job, started) {
+  const { child, program, streams, early, state } = started;
+  writeFileSync(program, withMainLocator(job.source));
+
+  const limit = job.maxOutputBytes;
+  const captures = [new Capture(limit), new Capture(limit), new Capture(limit)];
+  streams.forEach((stream, i) => {
+    stream.removeAllListeners('data');
+    for (const chunk of early[i]) captures[i].add(chunk);
+    stream.on('data', (chunk) => captures[i].add(chunk));
+  });
+  const start = performance.now();
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let exit;
     child.on('error', reject);
     // The program may exit or close stdin before reading its arguments; that is its business.
     child.stdin.on('error', () => {});
-    child.stdin.end(JSON.stringify(job.arguments));
-    const streams = [child.stdout, child.stderr, child.stdio[3]];
-    streams.forEach((stream, i) => {
-      stream.on('data', (chunk) => captures[i].add(chunk));
-      stream.on('error', () => {});
-    });
+    child.stdin.end(JSON.stringify({ arguments: job.arguments, maxResultBytes: limit }));
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child.pid);
@@ -297,15 +329,19 @@ function run(job) {
       const [stdout, stderr, result] = captures;
       resolve(buildReport({ ...exit, timedOut, stdout, stderr, result }));
     };
-    child.on('exit', (code, signal) => {
+    const onExit = (code, signal) => {
       exit = { code, signal, durationMs: performance.now() - start };
       clearTimeout(timer);
       // Whatever the program left running in its group goes with it.
       killGroup(child.pid);
       drainTimer = setTimeout(finish, DRAIN_MS);
-    });
+    };
+    // A child that died before the job (it cannot have run anything) reports like one that died after.
+    if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+    else child.on('exit', onExit);
     // 'close' comes after 'exit' once every pipe reached its end.
-    child.on('close', finish);
+    if (state.closed) finish();
+    else child.on('close', finish);
   });
 }
 
@@ -356,15 +392,23 @@ function escapeMarker(reportJson) {
 }
 
 async function main() {
+  let started;
+  try {
+    started = startProgram();
+  } catch (error) {
+    process.stderr.write(`coderun runner: internal error: cannot start node: ${error.stack ?? error}\n`);
+    return EXIT_INTERNAL;
+  }
   let job;
   try {
     job = await readJob();
   } catch (error) {
+    abandon(started);
     process.stderr.write(`coderun runner: ${error.message}\n`);
     return error instanceof JobError ? error.code : EXIT_INTERNAL;
   }
   try {
-    const report = await run(job);
+    const report = await run(job, started);
     const line = `${RESULT_MARKER}${escapeMarker(JSON.stringify(report))}\n`;
     await new Promise((resolve) => process.stdout.write(line, resolve));
     return 0;

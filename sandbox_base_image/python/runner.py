@@ -22,7 +22,8 @@ LANGUAGE = "python"
 RESULT_MARKER = "__CODERUN_RESULT__ "
 RAGFLOW_MARKER = "__RAGFLOW_RESULT__:"
 PROGRAM_FILE = "main.py"
-JOB_WAIT_SECONDS = 60
+# How long the runner waits for its job; a pool's Pod sets CODERUN_JOB_WAIT_SECONDS to its idle age.
+DEFAULT_JOB_WAIT_SECONDS = 60
 # Source and arguments are at most 256 KiB each; JSON escaping can make the line several times longer.
 MAX_JOB_BYTES = 8 * 2**20
 READ_CHUNK = 64 * 1024
@@ -35,11 +36,22 @@ EXIT_MALFORMED = 2
 EXIT_NO_JOB = 3
 EXIT_INTERNAL = 4
 
-# Runs as `python3 -I -B -X utf8 -c BOOTSTRAP <result fd> <program path> <max result bytes>` with the
-# arguments JSON on stdin. The result goes through the inherited pipe, never through the program's
+# Runs as `python3 -I -B -X utf8 -c BOOTSTRAP <result fd> <program path>`, started before the job arrives
+# (so the interpreter is up, and the modules in CODERUN_PRELOAD imported, by the time it does). It then
+# waits for one line on stdin, {"arguments": ..., "maxResultBytes": n}, which the runner writes once the
+# program file is in place. The result goes through the inherited pipe, never through the program's
 # stdout, so nothing the program prints can pass for it.
 BOOTSTRAP = r'''
 import json, os, sys, types
+
+
+def preload():
+    # Imported once in the waiting interpreter; the program's own import is then a dictionary lookup.
+    for name in filter(None, os.environ.pop("CODERUN_PRELOAD", "").split(",")):
+        try:
+            __import__(name.strip())
+        except Exception:
+            pass
 
 
 def print_user_traceback(kind, error, tb):
@@ -67,10 +79,15 @@ def report(fd, payload):
 
 
 def run():
-    result_fd, path, max_result_bytes = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    result_fd, path = int(sys.argv[1]), sys.argv[2]
     # Processes the program starts must not inherit the result channel.
     os.set_inheritable(result_fd, False)
-    arguments = json.loads(sys.stdin.buffer.read())
+    preload()
+    start = sys.stdin.buffer.readline()
+    if not start:
+        return  # the runner gave up before a job arrived
+    start = json.loads(start)
+    arguments, max_result_bytes = start["arguments"], start["maxResultBytes"]
     sys.argv = [path]
     sys.path.insert(0, os.path.dirname(path))
     module = types.ModuleType("__main__")
@@ -119,10 +136,15 @@ def read_job():
         except OSError as error:
             raise JobError(EXIT_MALFORMED, f"cannot read the job file {path}: {error.strerror}") from None
     else:
-        line = read_stdin_line(sys.stdin.fileno(), JOB_WAIT_SECONDS)
+        line = read_stdin_line(sys.stdin.fileno(), job_wait_seconds())
     if len(line) > MAX_JOB_BYTES:
         raise JobError(EXIT_MALFORMED, f"the job line is longer than {MAX_JOB_BYTES} bytes")
     return parse_job(line)
+
+
+def job_wait_seconds():
+    value = os.environ.get("CODERUN_JOB_WAIT_SECONDS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_JOB_WAIT_SECONDS
 
 
 def read_stdin_line(fd, wait_seconds):
@@ -271,50 +293,59 @@ def seed_matplotlib_cache(config_dir):
         pass  # matplotlib scans the fonts itself, only slower
 
 
-def run(job):
-    workdir = os.environ.get("CODERUN_WORKDIR") or os.getcwd()
-    program = os.path.join(workdir, PROGRAM_FILE)
-    with open(program, "wb") as program_file:
-        program_file.write(job["source"].encode("utf-8", "surrogatepass"))
+class Program:
+    """The child interpreter, started before the job so it is ready when the job arrives."""
 
-    limit = job["maxOutputBytes"]
-    stdout, stderr, result = Capture(limit), Capture(limit), Capture(limit)
-    env = child_environment()
-    result_read, result_write = os.pipe()
-    start = time.monotonic()
-    try:
-        child = subprocess.Popen(
-            [sys.executable or "python3", "-I", "-B", "-X", "utf8", "-c", BOOTSTRAP,
-             str(result_write), program, str(limit)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=(result_write,), cwd=workdir, env=env, start_new_session=True,
-        )
-    finally:
-        os.close(result_write)
-
-    os.set_blocking(child.stdin.fileno(), False)
-    with selectors.DefaultSelector() as selector:
-        selector.register(child.stdin, selectors.EVENT_WRITE, writer(json.dumps(job["arguments"]).encode()))
-        selector.register(child.stdout, selectors.EVENT_READ, reader(stdout))
-        selector.register(child.stderr, selectors.EVENT_READ, reader(stderr))
-        selector.register(open(result_read, "rb", buffering=0), selectors.EVENT_READ, reader(result))
-
-        deadline = start + job["timeoutMs"] / 1000
-        pump(selector, deadline, lambda: child.poll() is None)
+    def __init__(self, workdir):
+        self.path = os.path.join(workdir, PROGRAM_FILE)
+        result_read, result_write = os.pipe()
         try:
-            child.wait(timeout=max(0.0, deadline - time.monotonic()))
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        duration_ms = (time.monotonic() - start) * 1000
-        # Kills the program at its timeout, or whatever it left running in its group after it ended.
-        kill_group(child.pid)
-        child.wait()
-        pump(selector, time.monotonic() + DRAIN_SECONDS, lambda: True)
-        for key in list(selector.get_map().values()):
-            key.fileobj.close()
+            self.child = subprocess.Popen(
+                [sys.executable or "python3", "-I", "-B", "-X", "utf8", "-c", BOOTSTRAP,
+                 str(result_write), self.path],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(result_write,), cwd=workdir, env=child_environment(), start_new_session=True,
+            )
+        finally:
+            os.close(result_write)
+        self.result = open(result_read, "rb", buffering=0)
 
-    return build_report(child.returncode, timed_out, duration_ms, stdout, stderr, result)
+    def abandon(self):
+        """No job came: end the waiting interpreter and everything in its group."""
+        kill_group(self.child.pid)
+        self.child.wait()
+
+    def run(self, job):
+        with open(self.path, "wb") as program_file:
+            program_file.write(job["source"].encode("utf-8", "surrogatepass"))
+        child = self.child
+        limit = job["maxOutputBytes"]
+        stdout, stderr, result = Capture(limit), Capture(limit), Capture(limit)
+        start_line = json.dumps({"arguments": job["arguments"], "maxResultBytes": limit}) + "\n"
+        start = time.monotonic()
+        os.set_blocking(child.stdin.fileno(), False)
+        with selectors.DefaultSelector() as selector:
+            selector.register(child.stdin, selectors.EVENT_WRITE, writer(start_line.encode()))
+            selector.register(child.stdout, selectors.EVENT_READ, reader(stdout))
+            selector.register(child.stderr, selectors.EVENT_READ, reader(stderr))
+            selector.register(self.result, selectors.EVENT_READ, reader(result))
+
+            deadline = start + job["timeoutMs"] / 1000
+            pump(selector, deadline, lambda: child.poll() is None)
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            duration_ms = (time.monotonic() - start) * 1000
+            # Kills the program at its timeout, or whatever it left running in its group after it ended.
+            kill_group(child.pid)
+            child.wait()
+            pump(selector, time.monotonic() + DRAIN_SECONDS, lambda: True)
+            for key in list(selector.get_map().values()):
+                key.fileobj.close()
+
+        return build_report(child.returncode, timed_out, duration_ms, stdout, stderr, result)
 
 
 def decode_result(capture):
@@ -372,12 +403,18 @@ def escape_marker(report_json):
 
 def main():
     try:
+        program = Program(os.environ.get("CODERUN_WORKDIR") or os.getcwd())
+    except Exception as error:  # noqa: BLE001 - cannot start the interpreter at all
+        print(f"coderun runner: internal error: cannot start the program interpreter: {error!r}", file=sys.stderr)
+        return EXIT_INTERNAL
+    try:
         job = read_job()
     except JobError as error:
+        program.abandon()
         print(f"coderun runner: {error}", file=sys.stderr)
         return error.code
     try:
-        report = run(job)
+        report = program.run(job)
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the controller needs exit code 4
         print(f"coderun runner: internal error: {error!r}", file=sys.stderr)
         return EXIT_INTERNAL

@@ -1,8 +1,13 @@
 import { stringify } from 'yaml';
-import { buildCodeRunCrd } from './crd.ts';
+import { buildCodeRunCrd, buildSandboxPoolCrd } from './crd.ts';
 
-export const CRD_HEADER = '# Generated from src/coderun/schema.ts by `make crds`. Do not edit.\n';
+export const CRD_HEADER = '# Generated from src/coderun/ by `make crds`. Do not edit.\n';
 
-export function renderCrdYaml(): string {
-  return CRD_HEADER + stringify(buildCodeRunCrd(), { lineWidth: 0 });
+/** Every CRD file of crds/ (and the chart's copy), by file name. */
+export function renderCrds(): Record<string, string> {
+  const render = (crd: object) => CRD_HEADER + stringify(crd, { lineWidth: 0 });
+  return {
+    'coderun.dev_coderuns.yaml': render(buildCodeRunCrd()),
+    'coderun.dev_sandboxpools.yaml': render(buildSandboxPoolCrd()),
+  };
 }

@@ -1,5 +1,6 @@
 // Builds the CustomResourceDefinition from the zod schemas, so the CRD can never drift from the code.
 import { z } from 'zod';
+import { POOL_KIND, POOL_PLURAL, SandboxPoolSpec, SandboxPoolStatus } from './sandbox-pool.ts';
 import { CodeRunSpec, CodeRunStatus, GROUP, KIND, PLURAL, VERSION } from './schema.ts';
 
 type JsonSchema = { [key: string]: unknown };
@@ -51,46 +52,52 @@ function openApi(schema: z.ZodType): unknown {
   return toStructuralSchema(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }));
 }
 
-export function buildCodeRunCrd(): object {
+interface CrdShape {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  description: string;
+  spec: z.ZodType;
+  status: z.ZodType;
+  printerColumns: { name: string; type: string; jsonPath: string }[];
+  /** The scale subresource (kubectl scale, HorizontalPodAutoscaler). */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
+}
+
+function buildCrd(shape: CrdShape): object {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${PLURAL}.${GROUP}` },
+    metadata: { name: `${shape.plural}.${GROUP}` },
     spec: {
       group: GROUP,
       scope: 'Namespaced',
       names: {
-        kind: KIND,
-        listKind: `${KIND}List`,
-        plural: PLURAL,
-        singular: 'coderun',
-        shortNames: ['cr', 'crun'],
+        kind: shape.kind,
+        listKind: `${shape.kind}List`,
+        plural: shape.plural,
+        singular: shape.singular,
+        shortNames: shape.shortNames,
       },
       versions: [
         {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Language', type: 'string', jsonPath: '.spec.language' },
-            { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-            { name: 'Reason', type: 'string', jsonPath: '.status.reason' },
-            { name: 'Exit', type: 'integer', jsonPath: '.status.exitCode' },
-            { name: 'Duration-ms', type: 'integer', jsonPath: '.status.durationMs' },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
+          subresources: { status: {}, ...(shape.scale ? { scale: shape.scale } : {}) },
+          additionalPrinterColumns: shape.printerColumns,
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: 'One execution of an untrusted program in a gVisor sandbox Pod.',
+              description: shape.description,
               required: ['spec'],
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: openApi(CodeRunSpec),
-                status: openApi(CodeRunStatus),
+                spec: openApi(shape.spec),
+                status: openApi(shape.status),
               },
             },
           },
@@ -98,4 +105,49 @@ export function buildCodeRunCrd(): object {
       ],
     },
   };
+}
+
+export function buildCodeRunCrd(): object {
+  return buildCrd({
+    kind: KIND,
+    plural: PLURAL,
+    singular: 'coderun',
+    shortNames: ['cr', 'crun'],
+    description: 'One execution of an untrusted program in a gVisor sandbox Pod.',
+    spec: CodeRunSpec,
+    status: CodeRunStatus,
+    printerColumns: [
+      { name: 'Language', type: 'string', jsonPath: '.spec.language' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Reason', type: 'string', jsonPath: '.status.reason' },
+      { name: 'Exit', type: 'integer', jsonPath: '.status.exitCode' },
+      { name: 'Duration-ms', type: 'integer', jsonPath: '.status.durationMs' },
+      { name: 'Sandbox', type: 'string', jsonPath: '.status.sandbox' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+  });
+}
+
+export function buildSandboxPoolCrd(): object {
+  return buildCrd({
+    kind: POOL_KIND,
+    plural: POOL_PLURAL,
+    singular: 'sandboxpool',
+    shortNames: ['sp', 'spool'],
+    description: 'Pre-started, single-use gVisor sandbox Pods that matching CodeRuns claim.',
+    spec: SandboxPoolSpec,
+    status: SandboxPoolStatus,
+    printerColumns: [
+      { name: 'Language', type: 'string', jsonPath: '.spec.language' },
+      { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas' },
+      { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
+      { name: 'Claimed', type: 'integer', jsonPath: '.status.claimed' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    scale: {
+      specReplicasPath: '.spec.replicas',
+      statusReplicasPath: '.status.replicas',
+      labelSelectorPath: '.status.selector',
+    },
+  });
 }

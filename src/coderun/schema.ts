@@ -47,7 +47,7 @@ export const REASONS = [
 export type Reason = (typeof REASONS)[number];
 
 // A Kubernetes resource.Quantity, restricted to the plain forms (no exponents).
-const quantity = z
+export const quantity = z
   .string()
   .max(32)
   .regex(
@@ -125,6 +125,9 @@ export const CodeRunStatus = z.object({
     .optional()
     .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
   podName: z.string().max(253).optional(),
+  sandbox: z.enum(['warm', 'cold']).optional().meta({
+    description: 'warm: a pre-started Pod of a SandboxPool served the run; cold: a Pod was created for it.',
+  }),
   startTime: z.iso.datetime().optional(),
   completionTime: z.iso.datetime().optional(),
   durationMs: z

@@ -4,6 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CodeRunClient } from '../coderun/client.ts';
+import { POOL_PLURAL, type SandboxPool } from '../coderun/sandbox-pool.ts';
 import { API_VERSION, type CodeRun, GROUP, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
@@ -12,10 +13,12 @@ import { type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
 import type { ReportState } from './outcome.ts';
+import { PoolReconciler } from './pool-reconciler.ts';
 import { decide, needsPolicyVerdict, type Step } from './reconcile.ts';
 import type { SandboxChannel } from './sandbox-channel.ts';
-import { effectiveLimits, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
+import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
 import { finishedStatus, statusChanged } from './status.ts';
+import { claimCandidates, pickCandidate } from './warm-pool.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerDeps {
@@ -29,6 +32,9 @@ export interface ControllerDeps {
 }
 
 const ATTACH_ATTEMPTS = 3;
+const POOL_KEY_PREFIX = 'pool:';
+// A pool Pod another run won stays in the informer as idle for a moment; skip it that long.
+const LOST_CLAIM_MS = 5000;
 
 /** API refusals that a retry cannot change: forbidden by admission or quota, or an invalid Pod. */
 function isPermanentRefusal(err: unknown): boolean {
@@ -47,9 +53,15 @@ export class CodeRunController {
   private readonly events: EventRecorder;
   private readonly queue: WorkQueue;
   private readonly log: Logger;
-  private informers: ResilientInformer<CodeRun | V1Pod>[] = [];
+  private informers: ResilientInformer<CodeRun | V1Pod | SandboxPool>[] = [];
   private runInformers: ResilientInformer<CodeRun>[] = [];
   private podInformers: ResilientInformer<V1Pod>[] = [];
+  private poolInformers: ResilientInformer<SandboxPool>[] = [];
+  private readonly pools: PoolReconciler;
+  /** Pool Pods whose claim this process lost recently (name → when), so the next pick skips them. */
+  private readonly lostClaims = new Map<string, number>();
+  /** Run uid → the pool Pod this process claimed for it, until the informer shows the claim. */
+  private readonly claims = new Map<string, string>();
   private resync: NodeJS.Timeout | undefined;
   /** Keyed by run uid. */
   private readonly reports = new Map<string, ReportState>();
@@ -62,7 +74,19 @@ export class CodeRunController {
     this.log = deps.log.child({ component: 'controller' });
     this.runs = new CodeRunClient(deps.kube);
     this.events = new EventRecorder(deps.kube, 'coderun-controller', this.log);
-    this.queue = new WorkQueue((key) => this.reconcile(key), deps.concurrency ?? 8);
+    this.queue = new WorkQueue(
+      (key) =>
+        key.startsWith(POOL_KEY_PREFIX)
+          ? this.reconcilePool(key.slice(POOL_KEY_PREFIX.length))
+          : this.reconcile(key),
+      deps.concurrency ?? 8,
+    );
+    this.pools = new PoolReconciler({
+      kube: deps.kube,
+      config: deps.config,
+      events: this.events,
+      log: this.log,
+    });
   }
 
   async start(): Promise<void> {
@@ -92,13 +116,43 @@ export class CodeRunController {
           onChange: (pod) => {
             const owner = pod.metadata?.ownerReferences?.find((o) => o.controller && o.kind === KIND);
             if (owner) this.queue.add(`${pod.metadata?.namespace}/${owner.name}`);
+            // A pool's Pods keep its label after a claim, so the pool hears of every claim and deletion.
+            const pool = pod.metadata?.labels?.[LABELS.pool];
+            if (pool) this.queue.add(`${POOL_KEY_PREFIX}${pod.metadata?.namespace}/${pool}`);
           },
           log: this.log,
           what: `sandbox pods${ns ? ` in ${ns}` : ''}`,
         }),
       );
     }
-    this.informers = [...this.runInformers, ...this.podInformers];
+    for (const ns of namespaces) {
+      this.poolInformers.push(
+        resilientInformer<SandboxPool>({
+          kubeConfig: kube.kubeConfig,
+          path: `/apis/${GROUP}/${VERSION}${ns ? `/namespaces/${ns}` : ''}/${POOL_PLURAL}`,
+          list: async () =>
+            (ns
+              ? await kube.custom.listNamespacedCustomObject({
+                  group: GROUP,
+                  version: VERSION,
+                  namespace: ns,
+                  plural: POOL_PLURAL,
+                })
+              : await kube.custom.listClusterCustomObject({
+                  group: GROUP,
+                  version: VERSION,
+                  plural: POOL_PLURAL,
+                })) as {
+              items: SandboxPool[];
+            },
+          onChange: (pool) =>
+            this.queue.add(`${POOL_KEY_PREFIX}${pool.metadata.namespace}/${pool.metadata.name}`),
+          log: this.log,
+          what: `sandbox pools${ns ? ` in ${ns}` : ''}`,
+        }),
+      );
+    }
+    this.informers = [...this.runInformers, ...this.podInformers, ...this.poolInformers];
     await Promise.all(this.informers.map((i) => i.start()));
     // Level-triggered safety net: every known run is looked at again periodically.
     this.resync = setInterval(() => this.enqueueAll(), config.resyncSeconds * 1000);
@@ -121,6 +175,12 @@ export class CodeRunController {
 
   /** The resync: every known run is reconciled again, and memory of runs that no longer exist is dropped. */
   private enqueueAll(): void {
+    for (const informer of this.poolInformers) {
+      for (const pool of informer.list())
+        this.queue.add(`${POOL_KEY_PREFIX}${pool.metadata.namespace}/${pool.metadata.name}`);
+    }
+    const now = Date.now();
+    for (const [name, at] of this.lostClaims) if (now - at > LOST_CLAIM_MS) this.lostClaims.delete(name);
     const live = new Set<string>();
     for (const informer of this.runInformers) {
       for (const run of informer.list()) {
@@ -132,6 +192,7 @@ export class CodeRunController {
       ...this.reports.keys(),
       ...this.sessions.keys(),
       ...this.attachFailures.keys(),
+      ...this.claims.keys(),
     ])) {
       if (!live.has(uid)) this.forget(uid);
     }
@@ -165,15 +226,22 @@ export class CodeRunController {
     try {
       const run = this.findRun(namespace, name);
       if (!run) return;
-      const podName = run.status?.podName ?? sandboxPodName(name);
+      const uid = run.metadata.uid;
+      // A claimed pool Pod keeps its own name: after a restart that lost the status write, it is found
+      // by the run's uid label.
+      const podName =
+        run.status?.podName ??
+        this.claims.get(uid) ??
+        this.claimedPodName(namespace, uid) ??
+        sandboxPodName(name);
       const found = await this.findPod(namespace, podName);
       const owned =
         found?.metadata?.ownerReferences?.some((o) => o.controller && o.uid === run.metadata.uid) ?? false;
-      const uid = run.metadata.uid;
       const pod = owned ? found : null;
       const verdict = needsPolicyVerdict(run, pod)
         ? await this.deps.policy(run.spec.language, run.spec.source)
         : undefined;
+      const warmPod = verdict?.allowed && !found ? this.warmCandidate(run) : undefined;
       const steps = decide(
         {
           run,
@@ -182,6 +250,7 @@ export class CodeRunController {
           report: this.reports.get(uid) ?? { source: 'none' },
           sessionActive: this.sessions.has(uid),
           verdict,
+          warmPod,
           now: new Date(),
         },
         { config: this.deps.config },
@@ -197,12 +266,75 @@ export class CodeRunController {
     }
   }
 
+  private async reconcilePool(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const pool = this.poolInformers.map((i) => i.get(name, namespace)).find(Boolean);
+    if (!pool) {
+      this.pools.forget(key);
+      return;
+    }
+    try {
+      const recheck = await this.pools.reconcile(pool, this.allPods());
+      if (recheck !== undefined) this.queue.addAfter(`${POOL_KEY_PREFIX}${key}`, recheck);
+      this.failures.delete(`${POOL_KEY_PREFIX}${key}`);
+    } catch (err) {
+      const attempt = (this.failures.get(`${POOL_KEY_PREFIX}${key}`) ?? 0) + 1;
+      this.failures.set(`${POOL_KEY_PREFIX}${key}`, attempt);
+      const delay = Math.min(30_000, 250 * 2 ** attempt);
+      this.log.warn({ pool: key, err: apiErrorMessage(err), retryInMs: delay }, 'pool reconcile failed');
+      this.queue.addAfter(`${POOL_KEY_PREFIX}${key}`, delay);
+    }
+  }
+
+  private allPods(): V1Pod[] {
+    return this.podInformers.flatMap((i) => i.list() as V1Pod[]);
+  }
+
+  private allPools(): SandboxPool[] {
+    return this.poolInformers.flatMap((i) => i.list() as SandboxPool[]);
+  }
+
+  /** The pool Pod carrying this run's uid, if the informer has seen the claim. */
+  private claimedPodName(namespace: string, uid: string): string | undefined {
+    return this.allPods().find(
+      (p) => p.metadata?.namespace === namespace && p.metadata?.labels?.[LABELS.runUid] === uid,
+    )?.metadata?.name;
+  }
+
+  private warmCandidate(run: CodeRun): V1Pod | undefined {
+    const pools = this.allPools();
+    if (pools.length === 0) return undefined;
+    const candidates = claimCandidates(run, pools, this.allPods(), this.deps.config).filter(
+      (p) => !this.lostClaims.has(p.metadata?.name ?? ''),
+    );
+    return pickCandidate(candidates, run);
+  }
+
   private async execute(run: CodeRun, steps: Step[], key: string, log: Logger): Promise<void> {
     const { kube } = this.deps;
     const namespace = run.metadata.namespace;
     let current = run;
     for (const step of steps) {
       switch (step.do) {
+        case 'claimPod': {
+          const podName = step.pod.metadata?.name ?? '';
+          try {
+            await kube.core.replaceNamespacedPod({ namespace, name: podName, body: step.pod });
+          } catch (err) {
+            // Another run won it (409), or it is gone: pick again at once, without this Pod.
+            if (!isConflict(err) && !isNotFound(err) && !isPermanentRefusal(err)) throw err;
+            this.lostClaims.set(podName, Date.now());
+            log.info(
+              { pod: podName, err: apiErrorMessage(err) },
+              'lost the claim on a pool Pod; choosing again',
+            );
+            this.queue.addAfter(key, 0);
+            return;
+          }
+          this.claims.set(run.metadata.uid, podName);
+          log.info({ pod: podName }, 'claimed pool pod');
+          break;
+        }
         case 'createPod':
           try {
             await kube.core.createNamespacedPod({ namespace, body: step.pod });
@@ -297,6 +429,7 @@ export class CodeRunController {
   }
 
   private forget(uid: string): void {
+    this.claims.delete(uid);
     this.sessions.get(uid)?.abort();
     this.sessions.delete(uid);
     this.reports.delete(uid);

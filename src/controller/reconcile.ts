@@ -5,7 +5,7 @@ import type { ControllerConfig } from '../config/controller.ts';
 import { formatBytes } from '../kube/quantity.ts';
 import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
 import { podView, type ReportState } from './outcome.ts';
-import { buildSandboxPod, effectiveLimits, sandboxPodName } from './sandbox-pod.ts';
+import { buildSandboxPod, claimedPod, effectiveLimits, LABELS, sandboxPodName } from './sandbox-pod.ts';
 import { finishedStatus, podCreatedStatus, rejectedStatus, startedStatus, statusChanged } from './status.ts';
 
 export interface Observation {
@@ -19,6 +19,8 @@ export interface Observation {
   sessionActive: boolean;
   /** The policy's verdict on the source; checked (off the event loop) only when `needsPolicyVerdict`. */
   verdict: PolicyVerdict | undefined;
+  /** An idle, ready Pod of a pool that fits this run exactly (warm-pool.ts), when the run has no Pod yet. */
+  warmPod: V1Pod | undefined;
   now: Date;
 }
 
@@ -35,6 +37,8 @@ export interface EventNote {
 
 export type Step =
   | { do: 'createPod'; pod: V1Pod }
+  /** Take a pool's idle Pod: an update with its resourceVersion, so only one run can ever win it. */
+  | { do: 'claimPod'; pod: V1Pod }
   | { do: 'writeStatus'; status: CodeRunStatus; event?: EventNote }
   | { do: 'deliverJob'; podName: string }
   | { do: 'readReport'; podName: string }
@@ -110,13 +114,33 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
         },
       ];
     }
+    if (obs.warmPod) {
+      // Warm: the Pod already runs and its runner waits; claim it, mark the run started, send the job.
+      const claimed = claimedPod(obs.warmPod, run, config, now);
+      const name = claimed.metadata?.name ?? '';
+      const pool = claimed.metadata?.labels?.[LABELS.pool] ?? '';
+      const started = startedStatus({ ...run, status: podCreatedStatus(run, name, now, 'warm') }, now, now);
+      return [
+        { do: 'claimPod', pod: claimed },
+        {
+          do: 'writeStatus',
+          status: started,
+          event: {
+            type: 'Normal',
+            reason: 'Claimed',
+            message: `claimed pre-started Pod ${name} of pool ${pool}`,
+          },
+        },
+        { do: 'deliverJob', podName: name },
+      ];
+    }
     const created = buildSandboxPod(run, config);
     const name = created.metadata?.name ?? podName;
     return [
       { do: 'createPod', pod: created },
       {
         do: 'writeStatus',
-        status: podCreatedStatus(run, name, now),
+        status: podCreatedStatus(run, name, now, 'cold'),
         event: { type: 'Normal', reason: 'PodCreated', message: `created sandbox Pod ${name}` },
       },
     ];
@@ -125,7 +149,7 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
   const ownName = pod.metadata?.name ?? podName;
   const steps: Step[] = [];
   // Adopt a Pod created before a restart whose status write was lost.
-  let status = run.status?.podName ? run.status : podCreatedStatus(run, ownName, now);
+  let status = run.status?.podName ? run.status : podCreatedStatus(run, ownName, now, adoptedSandbox(pod));
   const limits = effectiveLimits(run, config);
   const view = podView({
     pod,
@@ -182,6 +206,11 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       steps.push({ do: 'requeue', afterMs: view.recheckAfterMs });
       return steps;
   }
+}
+
+/** A Pod that carries a pool label was claimed from that pool. */
+function adoptedSandbox(pod: V1Pod): 'warm' | 'cold' {
+  return pod.metadata?.labels?.[LABELS.pool] ? 'warm' : 'cold';
 }
 
 function finishedSteps(obs: Observation, config: ControllerConfig): Step[] {

@@ -1,7 +1,8 @@
 // The sandbox Pod for one CodeRun: a pure function of the run and the configuration.
 import { createHash } from 'node:crypto';
-import type { V1Pod } from '@kubernetes/client-node';
-import { API_VERSION, type CodeRun, KIND } from '../coderun/schema.ts';
+import type { V1EnvVar, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { POOL_KIND, type SandboxPool } from '../coderun/sandbox-pool.ts';
+import { API_VERSION, type CodeRun, type CodeRunSpec, KIND, type Language } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { formatBytes, formatMillicores, millicores, parseQuantity } from '../kube/quantity.ts';
 
@@ -15,6 +16,10 @@ export const LABELS = {
   run: 'coderun.dev/run',
   runUid: 'coderun.dev/run-uid',
   language: 'coderun.dev/language',
+  /** The SandboxPool a pre-started Pod belongs to (kept after the claim, for the pool's count). */
+  pool: 'coderun.dev/pool',
+  /** `idle` while a pool Pod waits for a run, `claimed` once a run took it. */
+  state: 'coderun.dev/state',
 } as const;
 export const MANAGED_BY = 'coderun';
 export const SANDBOX_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.component}=sandbox`;
@@ -26,7 +31,10 @@ export interface EffectiveLimits {
 }
 
 /** The run's requested limits with the operator's defaults filled in and its maxima applied. */
-export function effectiveLimits(run: CodeRun, config: ControllerConfig): EffectiveLimits {
+export function effectiveLimits(
+  run: { spec: Pick<CodeRunSpec, 'resources' | 'timeoutSeconds'> },
+  config: ControllerConfig,
+): EffectiveLimits {
   const requestedCpu = run.spec.resources?.cpu ? millicores(run.spec.resources.cpu) : null;
   const requestedMemory = run.spec.resources?.memory ? parseQuantity(run.spec.resources.memory) : null;
   return {
@@ -59,12 +67,21 @@ export function runLabelValue(runName: string): string {
   return `${runName.slice(0, 52).replace(/[-.]+$/, '')}-${hash}`;
 }
 
+/** What a sandbox Pod is, apart from who it serves. */
+export interface SandboxShape {
+  language: Language;
+  image: string;
+  cpuMillis: number;
+  memoryBytes: number;
+}
+
 export function buildSandboxPod(run: CodeRun, config: ControllerConfig): V1Pod {
   const limits = effectiveLimits(run, config);
-  const resources = {
-    cpu: formatMillicores(limits.cpuMillis),
-    memory: formatBytes(limits.memoryBytes),
-    'ephemeral-storage': formatBytes(config.ephemeralStorageBytes),
+  const shape = {
+    language: run.spec.language,
+    image: config.images[run.spec.language],
+    cpuMillis: limits.cpuMillis,
+    memoryBytes: limits.memoryBytes,
   };
   return {
     apiVersion: 'v1',
@@ -72,94 +89,216 @@ export function buildSandboxPod(run: CodeRun, config: ControllerConfig): V1Pod {
     metadata: {
       name: sandboxPodName(run.metadata.name),
       namespace: run.metadata.namespace,
+      labels: { ...sandboxLabels(shape.language), ...runLabels(run) },
+      annotations: { ...SANDBOX_ANNOTATIONS, [RUN_NAME_ANNOTATION]: run.metadata.name },
+      ownerReferences: [runOwner(run)],
+    },
+    spec: sandboxPodSpec(
+      shape,
+      config,
+      limits.timeoutSeconds + config.deadlineGraceSeconds,
+      [],
+      shape.cpuMillis,
+    ),
+  };
+}
+
+/**
+ * An idle Pod of a pool: hardened exactly like a run's own, waiting on stdin for one job. Its deadline
+ * covers the longest idle time plus the longest run; a claim lowers it to the run's own.
+ */
+export function buildPoolPod(pool: SandboxPool, shape: SandboxShape, config: ControllerConfig): V1Pod {
+  const pod = poolPodWithoutHash(pool, shape, config);
+  // Idle Pods built from another template (the pool or the operator changed) are replaced, never claimed.
+  const hash = createHash('sha256').update(JSON.stringify(pod.spec)).digest('hex').slice(0, 16);
+  pod.metadata = {
+    ...pod.metadata,
+    annotations: { ...pod.metadata?.annotations, [TEMPLATE_HASH_ANNOTATION]: hash },
+  };
+  return pod;
+}
+
+export const TEMPLATE_HASH_ANNOTATION = 'coderun.dev/template-hash';
+
+function poolPodWithoutHash(pool: SandboxPool, shape: SandboxShape, config: ControllerConfig): V1Pod {
+  const waitSeconds = pool.spec.maxIdleSeconds + POOL_JOB_WAIT_SLACK_SECONDS;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: `${pool.metadata.name.slice(0, 50)}-`,
+      namespace: pool.metadata.namespace,
       labels: {
-        [LABELS.managedBy]: MANAGED_BY,
-        [LABELS.component]: 'sandbox',
-        [LABELS.run]: runLabelValue(run.metadata.name),
-        [LABELS.runUid]: run.metadata.uid,
-        [LABELS.language]: run.spec.language,
+        ...sandboxLabels(shape.language),
+        [LABELS.pool]: pool.metadata.name,
+        [LABELS.state]: 'idle',
       },
-      annotations: {
-        'coderun.dev/run-name': run.metadata.name,
-        // Asks runsc to enforce the seccomp profile inside the sandbox; the node config should also set it.
-        'dev.gvisor.flag.oci-seccomp': 'true',
-      },
+      annotations: { ...SANDBOX_ANNOTATIONS },
       ownerReferences: [
         {
           apiVersion: API_VERSION,
-          kind: KIND,
-          name: run.metadata.name,
-          uid: run.metadata.uid,
+          kind: POOL_KIND,
+          name: pool.metadata.name,
+          uid: pool.metadata.uid,
           controller: true,
           blockOwnerDeletion: true,
         },
       ],
     },
-    spec: {
-      ...(config.runtimeClassName ? { runtimeClassName: config.runtimeClassName } : {}),
-      restartPolicy: 'Never',
-      activeDeadlineSeconds: limits.timeoutSeconds + config.deadlineGraceSeconds,
-      terminationGracePeriodSeconds: 1,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      hostNetwork: false,
-      hostPID: false,
-      hostIPC: false,
-      // The sandbox has no network; a program that looks a name up must fail at once, not after the
-      // resolver's timeouts (glibc's are 5 s x 2 attempts per query). Nothing listens on loopback port 53,
-      // so a lookup is refused immediately; timeout:1 attempts:1 bound it where the node allows traffic.
-      dnsPolicy: 'None',
-      dnsConfig: {
-        nameservers: ['127.0.0.1'],
-        searches: [],
-        options: [
-          { name: 'timeout', value: '1' },
-          { name: 'attempts', value: '1' },
-        ],
-      },
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: SANDBOX_UID,
-        runAsGroup: SANDBOX_UID,
-        fsGroup: SANDBOX_UID,
-        seccompProfile: config.seccompProfile
-          ? { type: 'Localhost', localhostProfile: config.seccompProfile }
-          : { type: 'RuntimeDefault' },
-      },
-      containers: [
-        {
-          name: CONTAINER_NAME,
-          image: config.images[run.spec.language],
-          imagePullPolicy: config.imagePullPolicy,
-          stdin: true,
-          stdinOnce: true,
-          tty: false,
-          workingDir: WORK_DIR,
-          env: [
-            { name: 'CODERUN_WORKDIR', value: WORK_DIR },
-            { name: 'HOME', value: WORK_DIR },
-            { name: 'TMPDIR', value: '/tmp' },
-          ],
-          resources: { requests: resources, limits: resources },
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            runAsNonRoot: true,
-            runAsUser: SANDBOX_UID,
-            capabilities: { drop: ['ALL'] },
-          },
-          volumeMounts: [
-            { name: 'work', mountPath: WORK_DIR },
-            { name: 'tmp', mountPath: '/tmp' },
-          ],
-          terminationMessagePolicy: 'File',
-        },
+    spec: sandboxPodSpec(
+      shape,
+      config,
+      waitSeconds + config.maxTimeoutSeconds + config.deadlineGraceSeconds,
+      [
+        { name: 'CODERUN_JOB_WAIT_SECONDS', value: String(waitSeconds) },
+        ...(pool.spec.preload?.length
+          ? [{ name: 'CODERUN_PRELOAD', value: pool.spec.preload.join(',') }]
+          : []),
       ],
-      volumes: [
-        { name: 'work', emptyDir: { medium: 'Memory', sizeLimit: formatBytes(config.workDirBytes) } },
-        { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: formatBytes(config.tmpDirBytes) } },
+      // An idle Pod uses next to no CPU: it asks the scheduler for little, while its limit is the run's.
+      Math.min(shape.cpuMillis, POOL_CPU_REQUEST_MILLIS),
+    ),
+  };
+}
+
+/**
+ * The pool Pod as the run's own: labelled and owned like a cold Pod (so garbage collection and every
+ * lookup treat it alike) and with its deadline lowered to the run's, counted from the Pod's start.
+ * Written with the Pod's resourceVersion, so two runs can never both claim it.
+ */
+export function claimedPod(pod: V1Pod, run: CodeRun, config: ControllerConfig, now: Date): V1Pod {
+  const limits = effectiveLimits(run, config);
+  const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp ?? now;
+  const runningSeconds = Math.max(0, Math.ceil((now.getTime() - new Date(started).getTime()) / 1000));
+  const deadline = runningSeconds + limits.timeoutSeconds + config.deadlineGraceSeconds;
+  const current = pod.spec?.activeDeadlineSeconds;
+  return {
+    ...pod,
+    metadata: {
+      ...pod.metadata,
+      labels: { ...pod.metadata?.labels, ...runLabels(run), [LABELS.state]: 'claimed' },
+      annotations: { ...pod.metadata?.annotations, [RUN_NAME_ANNOTATION]: run.metadata.name },
+      ownerReferences: [runOwner(run)],
+    },
+    spec: {
+      ...(pod.spec as V1PodSpec),
+      // Kubernetes only lets the deadline go down.
+      activeDeadlineSeconds: current === undefined ? deadline : Math.min(current, deadline),
+    },
+  };
+}
+
+export const RUN_NAME_ANNOTATION = 'coderun.dev/run-name';
+// What an idle pool Pod asks the scheduler for; its limit is the full size of the run it will serve.
+const POOL_CPU_REQUEST_MILLIS = 100;
+// The runner of a pool Pod gives up waiting a little after the pool would have recycled it.
+const POOL_JOB_WAIT_SLACK_SECONDS = 60;
+const SANDBOX_ANNOTATIONS = {
+  // Asks runsc to enforce the seccomp profile inside the sandbox; the node config should also set it.
+  'dev.gvisor.flag.oci-seccomp': 'true',
+};
+
+function sandboxLabels(language: Language): Record<string, string> {
+  return {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.component]: 'sandbox',
+    [LABELS.language]: language,
+  };
+}
+
+function runLabels(run: CodeRun): Record<string, string> {
+  return { [LABELS.run]: runLabelValue(run.metadata.name), [LABELS.runUid]: run.metadata.uid };
+}
+
+function runOwner(run: CodeRun) {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: run.metadata.name,
+    uid: run.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function sandboxPodSpec(
+  shape: SandboxShape,
+  config: ControllerConfig,
+  activeDeadlineSeconds: number,
+  extraEnv: V1EnvVar[],
+  cpuRequestMillis: number,
+): V1PodSpec {
+  const resources = {
+    cpu: formatMillicores(shape.cpuMillis),
+    memory: formatBytes(shape.memoryBytes),
+    'ephemeral-storage': formatBytes(config.ephemeralStorageBytes),
+  };
+  const requests = { ...resources, cpu: formatMillicores(cpuRequestMillis) };
+  return {
+    ...(config.runtimeClassName ? { runtimeClassName: config.runtimeClassName } : {}),
+    restartPolicy: 'Never',
+    activeDeadlineSeconds,
+    terminationGracePeriodSeconds: 1,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    hostNetwork: false,
+    hostPID: false,
+    hostIPC: false,
+    // The sandbox has no network; a program that looks a name up must fail at once, not after the
+    // resolver's timeouts (glibc's are 5 s x 2 attempts per query). Nothing listens on loopback port 53,
+    // so a lookup is refused immediately; timeout:1 attempts:1 bound it where the node allows traffic.
+    dnsPolicy: 'None',
+    dnsConfig: {
+      nameservers: ['127.0.0.1'],
+      searches: [],
+      options: [
+        { name: 'timeout', value: '1' },
+        { name: 'attempts', value: '1' },
       ],
     },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: SANDBOX_UID,
+      runAsGroup: SANDBOX_UID,
+      fsGroup: SANDBOX_UID,
+      seccompProfile: config.seccompProfile
+        ? { type: 'Localhost', localhostProfile: config.seccompProfile }
+        : { type: 'RuntimeDefault' },
+    },
+    containers: [
+      {
+        name: CONTAINER_NAME,
+        image: shape.image,
+        imagePullPolicy: config.imagePullPolicy,
+        stdin: true,
+        stdinOnce: true,
+        tty: false,
+        workingDir: WORK_DIR,
+        env: [
+          { name: 'CODERUN_WORKDIR', value: WORK_DIR },
+          { name: 'HOME', value: WORK_DIR },
+          { name: 'TMPDIR', value: '/tmp' },
+          ...extraEnv,
+        ],
+        resources: { requests, limits: resources },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          runAsUser: SANDBOX_UID,
+          capabilities: { drop: ['ALL'] },
+        },
+        volumeMounts: [
+          { name: 'work', mountPath: WORK_DIR },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+        terminationMessagePolicy: 'File',
+      },
+    ],
+    volumes: [
+      { name: 'work', emptyDir: { medium: 'Memory', sizeLimit: formatBytes(config.workDirBytes) } },
+      { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: formatBytes(config.tmpDirBytes) } },
+    ],
   };
 }

@@ -58,15 +58,22 @@ export function rejectedStatus(
   };
 }
 
-export function podCreatedStatus(run: CodeRun, podName: string, now: Date): CodeRunStatus {
+export function podCreatedStatus(
+  run: CodeRun,
+  podName: string,
+  now: Date,
+  sandbox: 'warm' | 'cold',
+): CodeRunStatus {
   const status = base(run);
-  const message = `sandbox Pod ${podName} created`;
+  const message =
+    sandbox === 'warm' ? `pre-started sandbox Pod ${podName} claimed` : `sandbox Pod ${podName} created`;
   return {
     ...status,
     phase: 'Pending',
     reason: 'PodCreated',
     message,
     podName,
+    sandbox,
     conditions: setCondition(status.conditions, condition(run, 'Accepted', true, 'PodCreated', message), now),
   };
 }

@@ -30,11 +30,10 @@ const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
 // ---------------------------------------------------------------------------------------------------
 // Copies of generated files
 
-test('the chart CRD is byte-identical to crds/coderun.dev_coderuns.yaml (copy it after `make crds`)', () => {
-  assert.fixture(
-    read('charts/coderun/crds/coderun.dev_coderuns.yaml'),
-    read('crds/coderun.dev_coderuns.yaml'),
-  );
+test('the chart CRDs are byte-identical to crds/ (`make crds` writes both)', () => {
+  for (const file of ['coderun.dev_coderuns.yaml', 'coderun.dev_sandboxpools.yaml']) {
+    assert.fixture(read(`charts/coderun/crds/${file}`), read(`crds/${file}`), file);
+  }
 });
 
 if (existsSync(join(REPO, 'seccomp', 'sandbox.json'))) {
@@ -474,7 +473,9 @@ helmTest('RBAC is namespaced and least-privilege: no cluster roles, each Role wh
   assert.equal(rules('coderun-controller', 'coderun-sandbox'), [
     'coderun.dev/coderuns: get,list,watch,update,patch,delete',
     'coderun.dev/coderuns/status: get,update,patch',
-    '/pods: create,get,list,watch,delete',
+    '/pods: create,get,list,watch,update,delete',
+    'coderun.dev/sandboxpools: get,list,watch',
+    'coderun.dev/sandboxpools/status: get,update,patch',
     '/pods/attach: create,get',
     '/pods/log: get',
     '/events: create,patch',

@@ -22,6 +22,7 @@ function observe(partial: Partial<Observation>): Observation {
     report: { source: 'none' },
     sessionActive: false,
     verdict: { allowed: true, findings: [] },
+    warmPod: undefined,
     now: NOW,
     ...partial,
   };

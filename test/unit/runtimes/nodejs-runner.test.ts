@@ -11,6 +11,7 @@ import {
   ragflowEnvelope,
   reportOf,
   runRunner,
+  runWithoutJob,
 } from './runner-harness.ts';
 
 const RUNNER = [process.execPath, 'sandbox_base_image/nodejs/runner.mjs'];
@@ -273,6 +274,19 @@ test('stdin closing without a job exits 3', () => {
   const r = runRunner(RUNNER, '');
   assert.is(r.status, 3);
   assert.match(r.stderr, 'stdin closed before a job line arrived');
+});
+
+test('a runner whose job never comes gives up after CODERUN_JOB_WAIT_SECONDS and leaves no process behind', async () => {
+  const ended = await runWithoutJob(RUNNER, { CODERUN_JOB_WAIT_SECONDS: '1' });
+  assert.is(ended.status, 3);
+  assert.match(ended.stderr, 'no job line arrived on stdin within 1 s');
+  assert.ok(ended.elapsedMs < 10_000, `took ${ended.elapsedMs} ms`);
+  assert.is(ended.leftovers, 0, 'the pre-started interpreter is gone');
+});
+
+test("the program's time counts from the job, not from the interpreter start", () => {
+  const r = report({ source: 'function main() { return 1; }' });
+  assert.ok(r.durationMs < 1000, `durationMs ${r.durationMs}`);
 });
 
 test.run();

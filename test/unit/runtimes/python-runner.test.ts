@@ -14,6 +14,7 @@ import {
   ragflowEnvelope,
   reportOf,
   runRunner,
+  runWithoutJob,
 } from './runner-harness.ts';
 
 // Version-manager shims (pyenv) add a few hundred milliseconds to every start; resolve python3 once.
@@ -226,6 +227,29 @@ test('the job can come from the file named by CODERUN_JOB_FILE', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a runner whose job never comes gives up after CODERUN_JOB_WAIT_SECONDS and leaves no process behind', async () => {
+  const ended = await runWithoutJob(RUNNER, { CODERUN_JOB_WAIT_SECONDS: '1' });
+  assert.is(ended.status, 3);
+  assert.match(ended.stderr, 'no job line arrived on stdin within 1 s');
+  assert.ok(ended.elapsedMs < 10_000, `took ${ended.elapsedMs} ms`);
+  assert.is(ended.leftovers, 0, 'the pre-started interpreter is gone');
+});
+
+test("the program's time counts from the job, not from the interpreter start", () => {
+  const r = report({ source: 'def main():\n    return 1\n' });
+  assert.ok(r.durationMs < 1000, `durationMs ${r.durationMs}`);
+});
+
+test('modules named in CODERUN_PRELOAD are imported before the job arrives', () => {
+  const source = 'def main():\n    import sys\n    return "decimal" in sys.modules\n';
+  const without = reportOf(runRunner(RUNNER, jobLine('python', { source })));
+  assert.equal(without.result, { present: true, value: false });
+  const env = { CODERUN_PRELOAD: 'decimal,nosuchmodule' };
+  const preloaded = reportOf(runRunner(RUNNER, jobLine('python', { source }), env));
+  assert.equal(preloaded.result, { present: true, value: true });
+  assert.is(preloaded.exitCode, 0, preloaded.stderr);
 });
 
 test.run();

@@ -1,7 +1,7 @@
 // Runs a sandbox runner on the host the way the sandbox container does: one job line on stdin,
 // CODERUN_WORKDIR pointing at a fresh directory, the report parsed with the controller's own parser.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -90,4 +90,49 @@ export function isAlive(pid: number): boolean {
 /** Ends a process a failed test may have left behind. */
 export function killIfAlive(pid: number): void {
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/**
+ * Starts a runner with stdin held open and never sends a job, as a pool Pod whose run never comes.
+ * Reports how it ended and how many processes still mention its work dir afterwards.
+ */
+export async function runWithoutJob(
+  command: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stderr: string; elapsedMs: number; leftovers: number }> {
+  const workdir = mkdtempSync(join(tmpdir(), 'coderun-runner-'));
+  const started = performance.now();
+  try {
+    const [file = '', ...args] = command;
+    const child = spawn(file, args, {
+      cwd: REPO,
+      env: { ...process.env, TMPDIR: workdir, CODERUN_WORKDIR: workdir, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(killer);
+    child.stdin.destroy();
+    const elapsedMs = performance.now() - started;
+    await new Promise((r) => setTimeout(r, 200));
+    return { status, stderr, elapsedMs, leftovers: processesMentioning(workdir) };
+  } finally {
+    rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+function processesMentioning(text: string): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text) && isAlive(Number(pid))) count++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return count;
 }

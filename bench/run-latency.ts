@@ -1,0 +1,239 @@
+// Benchmark (not a test): what a RAGFlow user waits for. POST /run on `make up`'s endpoint (localhost:9385),
+// cold (pools scaled to 0) and warm, sequential and in parallel, plus the floor (the bare interpreters).
+// Prints a table and writes it into docs/performance.md. Asserts nothing. Run: make bench (after make up).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { stats } from './programs.ts';
+
+const REPO = join(import.meta.dirname, '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const URL_RUN = `http://127.0.0.1:${process.env.CODERUN_API_PORT ?? 9385}/run`;
+const SANDBOX_NS = process.env.BENCH_SANDBOX_NAMESPACE ?? 'coderun-sandbox';
+// build-upstream.sh prints the directory the tool is cached in.
+const KUBECTL = join(
+  execFileSync(join(REPO, 'hack', 'build-upstream.sh'), ['k8s', 'kubectl'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1) as string,
+  'kubectl',
+);
+const KUBECONFIG = process.env.KUBECONFIG ?? '/var/lib/coderun-cluster/admin.kubeconfig';
+const TOKEN = execFileSync(join(REPO, 'hack', 'deploy.sh'), ['token'], { encoding: 'utf8' }).trim();
+
+const PROGRAMS = {
+  'python hello': { language: 'python', code: 'def main():\n    return {"hello": "world"}\n' },
+  'nodejs hello': { language: 'nodejs', code: 'function main() { return { hello: "world" }; }' },
+  'python pandas+matplotlib': {
+    language: 'python',
+    code: `import pandas as pd
+import matplotlib.pyplot as plt
+
+def main():
+    df = pd.DataFrame({"x": range(10), "y": [i * i for i in range(10)]})
+    df.plot(x="x", y="y")
+    plt.savefig("chart.png")
+    return {"rows": len(df), "sum": int(df.y.sum())}
+`,
+  },
+} as const;
+type ProgramName = keyof typeof PROGRAMS;
+
+interface Sample {
+  ms: number;
+  programMs: number;
+  ok: boolean;
+}
+
+async function post(name: ProgramName): Promise<Sample> {
+  const program = PROGRAMS[name];
+  const body = JSON.stringify({
+    language: program.language,
+    code_b64: Buffer.from(program.code).toString('base64'),
+  });
+  for (;;) {
+    const started = performance.now();
+    const res = await fetch(URL_RUN, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body,
+    });
+    const answer = (await res.json()) as { status?: string; time_used_ms?: number };
+    if (res.status === 429) {
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    return {
+      ms: performance.now() - started,
+      programMs: answer.time_used_ms ?? 0,
+      ok: answer.status === 'success',
+    };
+  }
+}
+
+function kubectl(...args: string[]): string {
+  return execFileSync(KUBECTL, ['--kubeconfig', KUBECONFIG, ...args], { encoding: 'utf8' });
+}
+
+function poolReplicas(): Record<string, number> {
+  const out = kubectl(
+    '-n',
+    SANDBOX_NS,
+    'get',
+    'sandboxpools',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas}{"\\n"}{end}',
+  );
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [name, n] = line.split('=');
+        return [name as string, Number(n)];
+      }),
+  );
+}
+
+function scale(replicas: Record<string, number>): void {
+  for (const [name, n] of Object.entries(replicas)) {
+    kubectl('-n', SANDBOX_NS, 'scale', 'sandboxpool', name, `--replicas=${n}`);
+  }
+}
+
+async function poolsReady(replicas: Record<string, number>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const out = kubectl(
+      '-n',
+      SANDBOX_NS,
+      'get',
+      'sandboxpools',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}{"\\n"}{end}',
+    );
+    const ready = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=')),
+    );
+    if (Object.entries(replicas).every(([name, n]) => Number(ready[name] ?? 0) >= n)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('pools did not become ready');
+}
+
+const f = (n: number) => n.toFixed(0).padStart(6);
+const rows: string[] = [];
+function row(label: string, samples: Sample[]): void {
+  const s = stats(samples.map((x) => x.ms));
+  const sorted = samples.map((x) => x.ms).sort((a, b) => a - b);
+  const p90 = sorted[Math.min(sorted.length - 1, Math.floor(0.9 * sorted.length))] as number;
+  const p99 = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] as number;
+  const program = stats(samples.map((x) => x.programMs)).p50;
+  const failed = samples.filter((x) => !x.ok).length;
+  const line = `| ${label.padEnd(36)} | ${samples.length} | ${f(s.p50)} | ${f(p90)} | ${f(p99)} | ${f(program)} | ${failed} |`;
+  rows.push(line);
+  console.log(line);
+}
+
+async function sequential(name: ProgramName, n: number, waitWarm: Record<string, number> | undefined) {
+  const samples: Sample[] = [];
+  for (let i = 0; i < n; i++) {
+    if (waitWarm) await poolsReady(waitWarm);
+    samples.push(await post(name));
+  }
+  return samples;
+}
+
+async function parallel(
+  name: ProgramName,
+  clients: number,
+  seconds: number,
+): Promise<{ samples: Sample[]; perSecond: number }> {
+  const samples: Sample[] = [];
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) samples.push(await post(name));
+    }),
+  );
+  return { samples, perSecond: samples.length / ((performance.now() - started) / 1000) };
+}
+
+function floor(): string[] {
+  const time = (cmd: string, args: string[]) => {
+    const t: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = performance.now();
+      execFileSync(cmd, args);
+      t.push(performance.now() - s);
+    }
+    return stats(t).p50;
+  };
+  return [
+    `bare \`python3 -c pass\` on the host: p50 ${time('python3', ['-c', 'pass']).toFixed(0)} ms`,
+    `bare \`node -e 0\` on the host: p50 ${time(process.execPath, ['-e', '0']).toFixed(0)} ms`,
+  ];
+}
+
+const original = poolReplicas();
+const header = '| what | runs | p50 ms | p90 ms | p99 ms | program p50 ms | failed |';
+console.log(`POST /run on ${URL_RUN}; pools ${JSON.stringify(original)}`);
+console.log(header);
+try {
+  const warmSizes = Object.fromEntries(Object.entries(original).map(([k, v]) => [k, Math.max(v, 2)]));
+  scale(warmSizes);
+  await poolsReady(warmSizes);
+  for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
+    await post(name); // warm-up
+    row(`${name}, warm (sequential)`, await sequential(name, RUNS, warmSizes));
+  }
+  const burstSize = 2 * (warmSizes.python ?? 2);
+  const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
+  row(`python hello, burst of ${burstSize} (2x pool)`, burst);
+  for (const clients of [4, 16]) {
+    await poolsReady(warmSizes);
+    const { samples, perSecond } = await parallel('python hello', clients, 20);
+    row(`python hello, ${clients} clients (${perSecond.toFixed(2)} runs/s)`, samples);
+  }
+  const cold = Object.fromEntries(Object.keys(original).map((k) => [k, 0]));
+  scale(cold);
+  await new Promise((r) => setTimeout(r, 3000));
+  for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
+    row(`${name}, cold (sequential)`, await sequential(name, Math.min(RUNS, 15), undefined));
+  }
+  const { samples, perSecond } = await parallel('python hello', 4, 20);
+  row(`python hello, cold, 4 clients (${perSecond.toFixed(2)} runs/s)`, samples);
+} finally {
+  scale(original);
+}
+const floorLines = floor();
+for (const line of floorLines) console.log(line);
+
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB`;
+const section = [
+  '<!-- run-latency:start -->',
+  `Measured by \`make bench\` (bench/run-latency.ts) at commit ${commit} on ${machine}, ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  header,
+  '|---|---|---|---|---|---|---|',
+  ...rows,
+  '',
+  ...floorLines.map((l) => `- ${l}`),
+  '<!-- run-latency:end -->',
+].join('\n');
+const doc = join(REPO, 'docs', 'performance.md');
+let text: string;
+try {
+  text = readFileSync(doc, 'utf8');
+} catch {
+  text = '# Performance\n\n## POST /run latency\n\n<!-- run-latency:start -->\n<!-- run-latency:end -->\n';
+}
+text = text.replace(/<!-- run-latency:start -->[\s\S]*<!-- run-latency:end -->/, section);
+writeFileSync(doc, text);
+console.log(`wrote the table into ${doc}`);

@@ -1,0 +1,148 @@
+// Keeps each SandboxPool at its size: creates idle Pods, deletes surplus and aged ones, writes the status.
+// The decisions are planPool's (warm-pool.ts); this file only carries them out.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { POOL_KIND, POOL_PLURAL, type SandboxPool, type SandboxPoolStatus } from '../coderun/sandbox-pool.ts';
+import { API_VERSION, GROUP, VERSION } from '../coderun/schema.ts';
+import type { ControllerConfig } from '../config/controller.ts';
+import { apiErrorMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import { buildPoolPod, LABELS, TEMPLATE_HASH_ANNOTATION } from './sandbox-pod.ts';
+import { planPool, poolShape } from './warm-pool.ts';
+
+// A Pod we created shows up in the informer a moment later; until then it still counts, so a second
+// reconcile in that moment does not create it again (the ReplicaSet controller's "expectations").
+const EXPECT_CREATED_MS = 30_000;
+
+export class PoolReconciler {
+  private readonly kube: KubeClients;
+  private readonly config: ControllerConfig;
+  private readonly events: EventRecorder;
+  private readonly log: Logger;
+  /** Pool key → Pods created and not yet seen in the informer, with their creation time. */
+  private readonly created = new Map<string, Map<string, { pod: V1Pod; at: number }>>();
+
+  constructor(opts: { kube: KubeClients; config: ControllerConfig; events: EventRecorder; log: Logger }) {
+    this.kube = opts.kube;
+    this.config = opts.config;
+    this.events = opts.events;
+    this.log = opts.log.child({ component: 'pools' });
+  }
+
+  /** Converges one pool; returns when to look again (ms), if ever. */
+  async reconcile(pool: SandboxPool, cached: readonly V1Pod[]): Promise<number | undefined> {
+    const key = `${pool.metadata.namespace}/${pool.metadata.name}`;
+    const pods = this.withExpected(key, pool, cached);
+    const template = buildPoolPod(pool, poolShape(pool, this.config), this.config);
+    const hash = template.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
+    const plan = planPool(pool, pods, hash, new Date());
+    for (const { name, why } of plan.remove) {
+      try {
+        await this.kube.core.deleteNamespacedPod({
+          namespace: pool.metadata.namespace,
+          name,
+          gracePeriodSeconds: 0,
+        });
+        this.log.info({ pool: key, pod: name, why }, 'deleted idle pool Pod');
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    let refused: string | undefined;
+    for (let i = 0; i < plan.create && !refused; i++) {
+      try {
+        const pod = await this.kube.core.createNamespacedPod({
+          namespace: pool.metadata.namespace,
+          body: template,
+        });
+        this.expect(key, pod);
+      } catch (err) {
+        // Quota, admission or a missing RuntimeClass: retrying at once cannot help; say so on the pool.
+        refused = apiErrorMessage(err);
+        this.log.warn({ pool: key, err: refused }, 'cannot create pool Pod');
+        await this.events.record(this.target(pool), 'Warning', 'PodCreateFailed', refused);
+      }
+    }
+    if (plan.create > 0 && !refused) this.log.info({ pool: key, created: plan.create }, 'refilled pool');
+    await this.writeStatus(pool, plan.status, refused);
+    return refused ? 10_000 : plan.recheckAfterMs;
+  }
+
+  /** Forgets a pool that no longer exists. */
+  forget(key: string): void {
+    this.created.delete(key);
+  }
+
+  private withExpected(key: string, pool: SandboxPool, cached: readonly V1Pod[]): V1Pod[] {
+    const mine = cached.filter(
+      (p) =>
+        p.metadata?.namespace === pool.metadata.namespace &&
+        p.metadata?.labels?.[LABELS.pool] === pool.metadata.name,
+    );
+    const expected = this.created.get(key);
+    if (!expected) return mine;
+    const seen = new Set(mine.map((p) => p.metadata?.name));
+    const now = Date.now();
+    for (const [name, entry] of expected) {
+      if (seen.has(name) || now - entry.at > EXPECT_CREATED_MS) expected.delete(name);
+    }
+    return [...mine, ...[...expected.values()].map((e) => e.pod)];
+  }
+
+  private expect(key: string, pod: V1Pod): void {
+    const name = pod.metadata?.name;
+    if (!name) return;
+    let expected = this.created.get(key);
+    if (!expected) {
+      expected = new Map();
+      this.created.set(key, expected);
+    }
+    expected.set(name, { pod, at: Date.now() });
+  }
+
+  private async writeStatus(pool: SandboxPool, next: SandboxPoolStatus, refused: string | undefined) {
+    const status = refused
+      ? {
+          ...next,
+          conditions: next.conditions?.map((c) =>
+            c.type === 'Ready'
+              ? {
+                  ...c,
+                  status: 'False' as const,
+                  reason: 'PodCreateFailed',
+                  message: refused.slice(0, 32_768),
+                }
+              : c,
+          ),
+        }
+      : next;
+    const strip = (s: SandboxPoolStatus | undefined) =>
+      JSON.stringify({ ...s, conditions: s?.conditions?.map(({ lastTransitionTime: _, ...c }) => c) });
+    if (strip(pool.status) === strip(status)) return;
+    try {
+      await this.kube.custom.replaceNamespacedCustomObjectStatus({
+        group: GROUP,
+        version: VERSION,
+        namespace: pool.metadata.namespace,
+        plural: POOL_PLURAL,
+        name: pool.metadata.name,
+        body: { apiVersion: API_VERSION, kind: POOL_KIND, metadata: pool.metadata, status },
+      });
+    } catch (err) {
+      // A newer pool is on its way through the informer, and with it another reconcile.
+      if (isConflict(err) || isNotFound(err)) return;
+      throw err;
+    }
+  }
+
+  private target(pool: SandboxPool) {
+    return {
+      apiVersion: API_VERSION,
+      kind: POOL_KIND,
+      name: pool.metadata.name,
+      namespace: pool.metadata.namespace,
+      uid: pool.metadata.uid,
+      resourceVersion: pool.metadata.resourceVersion,
+    };
+  }
+}

@@ -1,0 +1,195 @@
+// Warm pools, the pure part: which pool Pods a run may claim, and what a pool needs to converge.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { SandboxPool, SandboxPoolStatus } from '../coderun/sandbox-pool.ts';
+import type { CodeRun } from '../coderun/schema.ts';
+import type { ControllerConfig } from '../config/controller.ts';
+import { millicores, parseQuantity } from '../kube/quantity.ts';
+import {
+  effectiveLimits,
+  LABELS,
+  MANAGED_BY,
+  type SandboxShape,
+  TEMPLATE_HASH_ANNOTATION,
+} from './sandbox-pod.ts';
+import { setCondition } from './status.ts';
+
+/** The sandbox a pool's Pods have: its resources clamped exactly as a run's are. */
+export function poolShape(pool: SandboxPool, config: ControllerConfig): SandboxShape {
+  const limits = effectiveLimits({ spec: { resources: pool.spec.resources } }, config);
+  return {
+    language: pool.spec.language,
+    image: pool.spec.image || config.images[pool.spec.language],
+    cpuMillis: limits.cpuMillis,
+    memoryBytes: limits.memoryBytes,
+  };
+}
+
+/** The sandbox a run needs. */
+export function runShape(run: CodeRun, config: ControllerConfig): SandboxShape {
+  const limits = effectiveLimits(run, config);
+  return {
+    language: run.spec.language,
+    image: config.images[run.spec.language],
+    cpuMillis: limits.cpuMillis,
+    memoryBytes: limits.memoryBytes,
+  };
+}
+
+function sameShape(a: SandboxShape, b: SandboxShape): boolean {
+  return (
+    a.language === b.language &&
+    a.image === b.image &&
+    a.cpuMillis === b.cpuMillis &&
+    a.memoryBytes === b.memoryBytes
+  );
+}
+
+/** The shape a Pod really has (its container's limits), so a pool edited since its creation cannot mislead. */
+function podShape(pod: V1Pod): SandboxShape | undefined {
+  const container = pod.spec?.containers?.[0];
+  const limits = container?.resources?.limits;
+  const language = pod.metadata?.labels?.[LABELS.language];
+  const cpuMillis = millicores(String(limits?.cpu ?? ''));
+  const memoryBytes = parseQuantity(String(limits?.memory ?? ''));
+  if (!container?.image || cpuMillis === null || memoryBytes === null || !language) return undefined;
+  return { language: language as SandboxShape['language'], image: container.image, cpuMillis, memoryBytes };
+}
+
+export function isIdle(pod: V1Pod): boolean {
+  return pod.metadata?.labels?.[LABELS.state] === 'idle' && !pod.metadata?.deletionTimestamp;
+}
+
+/** Idle, running, and its runner still waiting: a claim gets the job to it at once. */
+export function isClaimable(pod: V1Pod): boolean {
+  if (!isIdle(pod) || pod.status?.phase !== 'Running') return false;
+  const container = pod.status.containerStatuses?.[0];
+  return Boolean(container?.state?.running && container.ready !== false);
+}
+
+/** Pods of pools whose sandbox is exactly what the run needs, ready to be claimed. */
+export function claimCandidates(
+  run: CodeRun,
+  pools: readonly SandboxPool[],
+  pods: readonly V1Pod[],
+  config: ControllerConfig,
+): V1Pod[] {
+  const need = runShape(run, config);
+  const poolNames = new Set(
+    pools
+      .filter(
+        (p) =>
+          p.metadata.namespace === run.metadata.namespace &&
+          !p.metadata.deletionTimestamp &&
+          sameShape(poolShape(p, config), need),
+      )
+      .map((p) => p.metadata.name),
+  );
+  if (poolNames.size === 0) return [];
+  return pods.filter((pod) => {
+    const shape = podShape(pod);
+    return (
+      pod.metadata?.namespace === run.metadata.namespace &&
+      poolNames.has(pod.metadata?.labels?.[LABELS.pool] ?? '') &&
+      isClaimable(pod) &&
+      shape !== undefined &&
+      sameShape(shape, need)
+    );
+  });
+}
+
+/**
+ * One candidate for this run. Runs reconciled at the same moment would all race for the first one;
+ * spreading them by uid makes most claims succeed at the first try.
+ */
+export function pickCandidate(candidates: readonly V1Pod[], run: CodeRun): V1Pod | undefined {
+  if (candidates.length === 0) return undefined;
+  let hash = 0;
+  for (const ch of run.metadata.uid) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return candidates[hash % candidates.length];
+}
+
+export function poolSelector(pool: SandboxPool): string {
+  return `${LABELS.managedBy}=${MANAGED_BY},${LABELS.component}=sandbox,${LABELS.pool}=${pool.metadata.name},${LABELS.state}=idle`;
+}
+
+export interface PoolPlan {
+  /** New idle Pods to create. */
+  create: number;
+  /** Idle Pods to delete (names): surplus, past their idle age, or whose runner ended. */
+  remove: { name: string; why: string }[];
+  status: SandboxPoolStatus;
+  /** When to look again even if nothing changes (the next idle Pod to age out). */
+  recheckAfterMs: number | undefined;
+}
+
+function ageMs(pod: V1Pod, now: Date): number {
+  const created = pod.metadata?.creationTimestamp;
+  return created ? now.getTime() - new Date(created).getTime() : 0;
+}
+
+/**
+ * What the pool needs: the pods of this pool (idle and claimed) and the template hash its Pods should
+ * carry in, creations, deletions and status out.
+ */
+export function planPool(
+  pool: SandboxPool,
+  pods: readonly V1Pod[],
+  templateHash: string,
+  now: Date,
+): PoolPlan {
+  const maxIdleMs = pool.spec.maxIdleSeconds * 1000;
+  const idle = pods.filter(isIdle);
+  const remove: PoolPlan['remove'] = [];
+  const live: V1Pod[] = [];
+  for (const pod of idle) {
+    const name = pod.metadata?.name ?? '';
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed')
+      remove.push({ name, why: `its runner ended (${phase})` });
+    else if (ageMs(pod, now) >= maxIdleMs) remove.push({ name, why: 'idle past maxIdleSeconds' });
+    else if (pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] !== templateHash)
+      remove.push({ name, why: 'built from an older template' });
+    else live.push(pod);
+  }
+  const desired = pool.metadata.deletionTimestamp ? 0 : pool.spec.replicas;
+  // Surplus: not-ready Pods go first (they cost a start), then the oldest.
+  const surplus = [...live]
+    .sort((a, b) => Number(isClaimable(a)) - Number(isClaimable(b)) || ageMs(b, now) - ageMs(a, now))
+    .slice(0, Math.max(0, live.length - desired));
+  for (const pod of surplus)
+    remove.push({ name: pod.metadata?.name ?? '', why: 'more idle Pods than replicas' });
+  const kept = live.filter((p) => !surplus.includes(p));
+  const ready = kept.filter(isClaimable).length;
+  const claimed = pods.filter(
+    (p) => p.metadata?.labels?.[LABELS.state] === 'claimed' && !p.metadata?.deletionTimestamp,
+  ).length;
+  const message =
+    ready >= desired
+      ? `${ready} of ${desired} idle sandbox Pods ready`
+      : `${ready} of ${desired} idle sandbox Pods ready; ${kept.length - ready} starting`;
+  const conditions = setCondition(
+    pool.status?.conditions,
+    {
+      type: 'Ready',
+      status: ready >= desired ? 'True' : 'False',
+      reason: ready >= desired ? 'PoolReady' : 'PoolFilling',
+      message,
+      observedGeneration: pool.metadata.generation ?? 1,
+    },
+    now,
+  );
+  const oldest = Math.max(0, ...kept.map((p) => ageMs(p, now)));
+  return {
+    create: Math.max(0, desired - kept.length),
+    remove,
+    status: {
+      replicas: kept.length,
+      readyReplicas: ready,
+      claimed,
+      selector: poolSelector(pool),
+      conditions,
+      observedGeneration: pool.metadata.generation ?? 1,
+    },
+    recheckAfterMs: kept.length ? Math.max(1000, maxIdleMs - oldest) : undefined,
+  };
+}

@@ -1,0 +1,272 @@
+// The pure warm-pool decisions: which Pods a run may claim, and how a pool converges.
+import type { V1Pod } from '@kubernetes/client-node';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { SandboxPool } from '../../../src/coderun/sandbox-pool.ts';
+import { decide } from '../../../src/controller/reconcile.ts';
+import {
+  buildPoolPod,
+  claimedPod,
+  LABELS,
+  TEMPLATE_HASH_ANNOTATION,
+} from '../../../src/controller/sandbox-pod.ts';
+import { claimCandidates, pickCandidate, planPool, poolShape } from '../../../src/controller/warm-pool.ts';
+import { makeRun, NOW, testConfig } from '../../fixtures.ts';
+
+const config = testConfig();
+/** The template hash a pool's Pods carry. */
+const hashOf = (pool: SandboxPool) =>
+  buildPoolPod(pool, poolShape(pool, config), config).metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
+
+function makePool(spec: Partial<SandboxPool['spec']> = {}, name = 'python'): SandboxPool {
+  return {
+    apiVersion: 'coderun.dev/v1alpha1',
+    kind: 'SandboxPool',
+    metadata: { name, namespace: 'sandbox', uid: `pool-${name}`, generation: 1 },
+    spec: { language: 'python', replicas: 2, maxIdleSeconds: 3600, ...spec },
+  };
+}
+
+let serial = 0;
+/** A pool Pod as the pool builds it, `ageSeconds` old, running and ready unless told otherwise. */
+function poolPod(
+  pool: SandboxPool,
+  opts: { ageSeconds?: number; phase?: string; ready?: boolean } = {},
+): V1Pod {
+  const pod = buildPoolPod(pool, poolShape(pool, config), config);
+  pod.metadata = {
+    ...pod.metadata,
+    name: `${pool.metadata.name}-${++serial}`,
+    creationTimestamp: new Date(NOW.getTime() - (opts.ageSeconds ?? 10) * 1000),
+  };
+  const phase = opts.phase ?? 'Running';
+  pod.status = {
+    phase,
+    startTime: new Date(NOW.getTime() - (opts.ageSeconds ?? 10) * 1000),
+    containerStatuses: [
+      {
+        name: 'runner',
+        image: 'img',
+        imageID: '',
+        ready: opts.ready ?? phase === 'Running',
+        restartCount: 0,
+        state:
+          phase === 'Running'
+            ? { running: { startedAt: NOW } }
+            : { waiting: { reason: 'ContainerCreating' } },
+      },
+    ],
+  };
+  return pod;
+}
+
+test('a pool Pod is hardened exactly like a run Pod of the same size, and waits for its job longer', () => {
+  const pool = makePool();
+  const pod = buildPoolPod(pool, poolShape(pool, config), config);
+  const cold = decide(
+    {
+      run: makeRun(),
+      pod: null,
+      stalePod: false,
+      report: { source: 'none' },
+      sessionActive: false,
+      verdict: { allowed: true, findings: [] },
+      warmPod: undefined,
+      now: NOW,
+    },
+    { config },
+  )[0];
+  if (cold?.do !== 'createPod') throw new Error('expected a cold create');
+  const {
+    activeDeadlineSeconds: _a,
+    containers: warmContainers,
+    ...warmSpec
+  } = pod.spec ?? { containers: [] };
+  const {
+    activeDeadlineSeconds: _b,
+    containers: coldContainers,
+    ...coldSpec
+  } = cold.pod.spec ?? {
+    containers: [],
+  };
+  assert.equal(warmSpec, coldSpec);
+  const { env: warmEnv, ...warmContainer } = warmContainers[0] ?? { name: '' };
+  const { env: coldEnv, ...coldContainer } = coldContainers[0] ?? { name: '' };
+  // Only the CPU request differs: an idle Pod asks the scheduler for 100m, its limit is the run's.
+  assert.equal(warmContainer.resources?.limits, coldContainer.resources?.limits);
+  assert.equal(warmContainer.resources?.requests, { ...coldContainer.resources?.requests, cpu: '100m' });
+  assert.equal({ ...warmContainer, resources: undefined }, { ...coldContainer, resources: undefined });
+  assert.equal(warmEnv?.slice(0, coldEnv?.length), coldEnv);
+  assert.equal(warmEnv?.at(-1), { name: 'CODERUN_JOB_WAIT_SECONDS', value: '3660' });
+  assert.is(pod.metadata?.labels?.[LABELS.state], 'idle');
+  assert.is(pod.metadata?.ownerReferences?.[0]?.kind, 'SandboxPool');
+});
+
+test('a run claims only ready idle Pods of a pool with exactly its language and size', () => {
+  const python = makePool();
+  const big = makePool({ resources: { memory: '1Gi' } }, 'python-big');
+  const node = makePool({ language: 'nodejs' }, 'node');
+  const ready = poolPod(python);
+  const starting = poolPod(python, { phase: 'Pending' });
+  const pods = [ready, starting, poolPod(big), poolPod(node)];
+  const candidates = claimCandidates(makeRun(), [python, big, node], pods, config);
+  assert.equal(
+    candidates.map((p) => p.metadata?.name),
+    [ready.metadata?.name],
+  );
+  const bigRun = makeRun({ resources: { memory: '1Gi' } });
+  assert.equal(
+    claimCandidates(bigRun, [python, big, node], pods, config).map((p) => p.metadata?.labels?.[LABELS.pool]),
+    ['python-big'],
+  );
+  assert.equal(claimCandidates(makeRun({ resources: { cpu: '500m' } }), [python], pods, config), []);
+});
+
+test('a claimed Pod is no candidate, and neither is one of a deleted pool', () => {
+  const pool = makePool();
+  const pod = poolPod(pool);
+  const claimed = claimedPod(pod, makeRun({}, undefined, 'other'), config, NOW);
+  assert.equal(claimCandidates(makeRun(), [pool], [claimed], config), []);
+  const deleting = { ...pool, metadata: { ...pool.metadata, deletionTimestamp: NOW.toISOString() } };
+  assert.equal(claimCandidates(makeRun(), [deleting], [pod], config), []);
+});
+
+test('the claim moves ownership to the run, labels it, and lowers the deadline to the run', () => {
+  const pool = makePool();
+  const pod = poolPod(pool, { ageSeconds: 100 });
+  const run = makeRun({ timeoutSeconds: 5 });
+  const claimed = claimedPod(pod, run, config, NOW);
+  assert.equal(
+    claimed.metadata?.ownerReferences?.map((o) => [o.kind, o.uid, o.controller]),
+    [['CodeRun', run.metadata.uid, true]],
+  );
+  assert.is(claimed.metadata?.labels?.[LABELS.state], 'claimed');
+  assert.is(claimed.metadata?.labels?.[LABELS.runUid], run.metadata.uid);
+  assert.is(claimed.metadata?.labels?.[LABELS.pool], 'python');
+  assert.is(claimed.spec?.activeDeadlineSeconds, 100 + 5 + config.deadlineGraceSeconds);
+  assert.is(claimed.metadata?.resourceVersion, pod.metadata?.resourceVersion);
+});
+
+test('a run with a warm candidate claims it, starts at once and gets its job in the same pass', () => {
+  const pool = makePool();
+  const pod = poolPod(pool);
+  const steps = decide(
+    {
+      run: makeRun(),
+      pod: null,
+      stalePod: false,
+      report: { source: 'none' },
+      sessionActive: false,
+      verdict: { allowed: true, findings: [] },
+      warmPod: pod,
+      now: NOW,
+    },
+    { config },
+  );
+  assert.equal(
+    steps.map((s) => s.do),
+    ['claimPod', 'writeStatus', 'deliverJob'],
+  );
+  const write = steps[1];
+  if (write?.do !== 'writeStatus') throw new Error('no status');
+  assert.is(write.status.sandbox, 'warm');
+  assert.is(write.status.phase, 'Running');
+  assert.is(write.status.podName, pod.metadata?.name);
+});
+
+test('a policy rejection wins over a warm candidate', () => {
+  const steps = decide(
+    {
+      run: makeRun(),
+      pod: null,
+      stalePod: false,
+      report: { source: 'none' },
+      sessionActive: false,
+      verdict: { allowed: false, findings: [{ line: 1, column: 1, rule: 'x', message: 'no' }] },
+      warmPod: poolPod(makePool()),
+      now: NOW,
+    },
+    { config },
+  );
+  assert.equal(
+    steps.map((s) => s.do),
+    ['writeStatus'],
+  );
+});
+
+test('candidates are spread over runs, so simultaneous claims rarely collide', () => {
+  const pool = makePool();
+  const pods = Array.from({ length: 5 }, () => poolPod(pool));
+  const picked = new Set(
+    Array.from(
+      { length: 40 },
+      (_, i) => pickCandidate(pods, makeRun({}, undefined, `run-${i}`))?.metadata?.name,
+    ),
+  );
+  assert.ok(picked.size >= 4, `only ${picked.size} distinct picks`);
+  assert.is(pickCandidate([], makeRun()), undefined);
+});
+
+test('an empty pool is filled to its replicas, and a full one is left alone', () => {
+  const pool = makePool({ replicas: 3 });
+  const empty = planPool(pool, [], hashOf(pool), NOW);
+  assert.is(empty.create, 3);
+  assert.equal(empty.remove, []);
+  assert.is(empty.status.replicas, 0);
+  assert.is(empty.status.conditions?.[0]?.status, 'False');
+  const full = planPool(pool, [poolPod(pool), poolPod(pool), poolPod(pool)], hashOf(pool), NOW);
+  assert.is(full.create, 0);
+  assert.equal(full.remove, []);
+  assert.equal([full.status.replicas, full.status.readyReplicas], [3, 3]);
+  assert.is(full.status.conditions?.[0]?.status, 'True');
+  assert.match(full.status.selector ?? '', 'coderun.dev/pool=python');
+});
+
+test('claimed Pods do not count toward the pool, so each claim is refilled', () => {
+  const pool = makePool({ replicas: 2 });
+  const claimed = claimedPod(poolPod(pool), makeRun(), config, NOW);
+  const plan = planPool(pool, [poolPod(pool), claimed], hashOf(pool), NOW);
+  assert.is(plan.create, 1);
+  assert.is(plan.status.claimed, 1);
+  assert.equal(plan.remove, []);
+});
+
+test('scaling down removes starting Pods first, then the oldest; scaling to 0 removes every idle one', () => {
+  const pool = makePool({ replicas: 1 });
+  const old = poolPod(pool, { ageSeconds: 500 });
+  const young = poolPod(pool, { ageSeconds: 5 });
+  const starting = poolPod(pool, { phase: 'Pending' });
+  const plan = planPool(pool, [old, young, starting], hashOf(pool), NOW);
+  assert.equal(
+    plan.remove.map((r) => r.name),
+    [starting.metadata?.name, old.metadata?.name],
+  );
+  const zero = planPool(makePool({ replicas: 0 }), [old, young], hashOf(makePool({ replicas: 0 })), NOW);
+  assert.is(zero.remove.length, 2);
+  assert.is(zero.create, 0);
+});
+
+test('idle Pods past maxIdleSeconds and Pods whose runner ended are replaced', () => {
+  const pool = makePool({ replicas: 2, maxIdleSeconds: 600 });
+  const aged = poolPod(pool, { ageSeconds: 601 });
+  const ended = poolPod(pool, { phase: 'Failed' });
+  const plan = planPool(pool, [aged, ended], hashOf(pool), NOW);
+  assert.equal(plan.remove.map((r) => r.why).sort(), [
+    'idle past maxIdleSeconds',
+    'its runner ended (Failed)',
+  ]);
+  assert.is(plan.create, 2);
+  const fresh = planPool(pool, [poolPod(pool, { ageSeconds: 100 })], hashOf(pool), NOW);
+  assert.is(fresh.recheckAfterMs, 500_000);
+});
+
+test('idle Pods built from another template are replaced, so a changed pool or operator rolls out', () => {
+  const pool = makePool({ replicas: 1 });
+  const stale = poolPod(pool);
+  stale.metadata = { ...stale.metadata, annotations: { 'coderun.dev/template-hash': 'older' } };
+  const plan = planPool(pool, [stale], hashOf(pool), NOW);
+  assert.equal(plan.remove, [{ name: stale.metadata.name as string, why: 'built from an older template' }]);
+  assert.is(plan.create, 1);
+});
+
+test.run();
