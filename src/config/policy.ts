@@ -23,7 +23,7 @@ type PolicyEnv = ReturnType<typeof parseEnv<typeof policyShape>>;
 
 export function policyConfig(e: PolicyEnv): PolicyConfig {
   return {
-    profile: oneOf('CODERUN_POLICY', e.CODERUN_POLICY, ['strict', 'off']),
+    profile: oneOf('CODERUN_POLICY', e.CODERUN_POLICY, ['strict', 'compat', 'off']),
     workers: e.CODERUN_POLICY_WORKERS,
     budgetMs: e.CODERUN_POLICY_BUDGET_MS,
     heapMb: e.CODERUN_POLICY_HEAP_MB,

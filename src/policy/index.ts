@@ -1,9 +1,9 @@
 // The static code policy: a profile picks the checks; each language has its own parser and rules.
 import type { Logger } from 'pino';
 import type { PolicyConfig } from '../config/policy.ts';
-import { checkJavaScript } from './javascript.ts';
+import { checkJavaScript } from './javascript/index.ts';
 import { PolicyPool } from './pool.ts';
-import { checkPython } from './python.ts';
+import { checkPython } from './python/index.ts';
 import {
   type AsyncCodePolicy,
   allowEverything,
@@ -12,15 +12,18 @@ import {
   type PolicyProfile,
 } from './types.ts';
 
-export { checkJavaScript } from './javascript.ts';
-export { checkPython } from './python.ts';
+export { checkJavaScript } from './javascript/index.ts';
+export { checkPython } from './python/index.ts';
 export * from './types.ts';
 
-/** The policy for a profile: `strict` checks each language with its own rules, `off` allows everything. */
+/**
+ * The policy for a profile: `strict` and `compat` check each language with its own rules (see README, "The
+ * static code policy"), `off` allows everything.
+ */
 export function createPolicy(profile: PolicyProfile, options: CheckOptions = {}): CodePolicy {
   if (profile === 'off') return allowEverything;
   return (language, source) =>
-    language === 'python' ? checkPython(source, options) : checkJavaScript(source);
+    language === 'python' ? checkPython(source, profile, options) : checkJavaScript(source, profile);
 }
 
 export interface PolicyChecker {

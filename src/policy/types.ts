@@ -1,6 +1,6 @@
 // The static code policy: defence in depth in front of gVisor, never the boundary.
 export type PolicyLanguage = 'python' | 'nodejs';
-export type PolicyProfile = 'strict' | 'off';
+export type PolicyProfile = 'strict' | 'compat' | 'off';
 
 /** One reason a program was rejected; `line` and `column` are 1-based. */
 export interface PolicyFinding {

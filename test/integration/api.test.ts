@@ -166,7 +166,7 @@ test('an OOM kill answers resource_limit_exceeded/memory with -137', async () =>
 
 test('a policy rejection answers -999 at once and creates no CodeRun', async () => {
   const before = (await apiRuns()).length;
-  const res = await postRun('import os\nos.system("id")\n');
+  const res = await postRun('import subprocess\nsubprocess.run(["id"])\n');
   const body = await res.json();
   assert.equal(
     [res.status, body.status, body.exit_code, body.detail],

@@ -166,7 +166,7 @@ test('the API server refuses an edit of the spec', async () => {
 });
 
 test('a run the policy rejects fails as PolicyRejected and creates no pod', async () => {
-  const run = await create({ source: 'import os\nos.system("id")\n' });
+  const run = await create({ source: 'import subprocess\nsubprocess.run(["id"])\n' });
   const done = await finished(run);
   assert.is(done.status?.reason, 'PolicyRejected');
   assert.ok(done.status?.policyFindings?.some((f) => f.line === 1));

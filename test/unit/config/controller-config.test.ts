@@ -48,7 +48,7 @@ test('every bad variable is reported at once', () => {
 });
 
 test('an enumerated variable lists the accepted values', () => {
-  assert.match(errorOf({ CODERUN_POLICY: 'lax' }), 'expected one of strict|off');
+  assert.match(errorOf({ CODERUN_POLICY: 'lax' }), 'expected one of strict|compat|off');
   assert.match(errorOf({ CODERUN_IMAGE_PULL_POLICY: 'Sometimes' }), 'Always|IfNotPresent|Never');
 });
 

@@ -1,15 +1,24 @@
-// The strict policy for Python: one walk over a lezer parse tree, checked against the lists below.
+// The compat profile for Python: upstream RAGFlow's block list (the modules and builtins its analyzer
+// refuses, so a RAGFlow user gets the -999 answers they know) plus the bypasses upstream missed, without its
+// false positives. One walk over a lezer parse tree of the text CPython will run (./source.ts).
 // Lezer recovers from syntax errors, so a broken program is still checked for what it visibly does,
 // and the syntax error itself is left to the interpreter to report.
-import type { SyntaxNode, SyntaxNodeRef, Tree } from '@lezer/common';
-import { parser } from '@lezer/python';
+import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
 import {
   type CheckOptions,
   type PolicyFinding,
   type PolicyVerdict,
   tooComplexVerdict,
   verdictFrom,
-} from './types.ts';
+} from '../types.ts';
+import {
+  childrenOf,
+  findingAt,
+  identifier,
+  type PythonSource,
+  parsePython,
+  preparePython,
+} from './source.ts';
 
 /**
  * Modules whose import is rejected, matched on the first dotted segment, with the reason for each.
@@ -171,8 +180,8 @@ interface MemberAccess {
 }
 
 interface Scan {
+  prepared: PythonSource;
   source: string;
-  lineStarts: number[];
   findings: PolicyFinding[];
   /** Local name → the dotted module path it was imported as (`np` → `numpy`, `path` → `os.path`). */
   moduleBindings: Map<string, string>;
@@ -182,13 +191,15 @@ interface Scan {
   tooDeepAt: number | undefined;
 }
 
-/** Checks one Python program against the strict profile. */
-export function checkPython(source: string, options: CheckOptions = {}): PolicyVerdict {
-  const tree = parseWithin(source, options.budgetMs);
+/** Checks one Python program against the compat profile. */
+export function checkPythonCompat(program: string, options: CheckOptions = {}): PolicyVerdict {
+  const prepared = preparePython(program);
+  if (prepared.foreignEncoding) return verdictFrom([prepared.foreignEncoding]);
+  const tree = parsePython(prepared.text, options.budgetMs);
   if (!tree) return tooComplexVerdict(`parsing took longer than ${options.budgetMs} ms`);
   const scan: Scan = {
-    source,
-    lineStarts: lineStartsOf(source),
+    prepared,
+    source: prepared.text,
     findings: [],
     moduleBindings: new Map(),
     memberAccesses: [],
@@ -201,18 +212,6 @@ export function checkPython(source: string, options: CheckOptions = {}): PolicyV
     addFinding(scan, scan.tooDeepAt, 'too-deep', 'Program nested too deeply to check');
   }
   return verdictFrom(scan.findings);
-}
-
-/** Lezer's parse, stopped early (undefined) once it has run for `budgetMs`: its error recovery can be slow. */
-function parseWithin(source: string, budgetMs: number | undefined): Tree | undefined {
-  if (budgetMs === undefined) return parser.parse(source);
-  const deadline = performance.now() + budgetMs;
-  const parse = parser.startParse(source);
-  for (let steps = 1; ; steps++) {
-    const tree = parse.advance();
-    if (tree) return tree;
-    if (steps % 256 === 0 && performance.now() > deadline) return undefined;
-  }
 }
 
 /** Tracks nesting depth around `visit`; lezer calls `leave` only for nodes whose `enter` did not return false. */
@@ -269,12 +268,19 @@ function checkPlainImport(scan: Scan, parts: SyntaxNode[]): void {
   }
 }
 
-/** `from a.b import c as d, e`; relative imports name the program's own files, of which there are none. */
+/**
+ * `from a.b import c as d, e`. A relative import is refused: the program is one file, so it names a package
+ * only when the program sets `__package__` itself (`__package__ = 'os'; from . import system`).
+ */
 function checkFromImport(scan: Scan, parts: SyntaxNode[]): void {
   const importAt = parts.findIndex((part) => part.name === 'import');
   const modulePath = importAt === -1 ? parts : parts.slice(0, importAt);
   const [first] = modulePath;
-  if (first?.name !== 'VariableName') return;
+  if (first !== undefined && first.name !== 'VariableName') {
+    addFinding(scan, first.from, 'relative-import', 'Relative import');
+    return;
+  }
+  if (first === undefined) return;
   const module = modulePath
     .filter((part) => part.name === 'VariableName')
     .map((name) => textOf(scan, name))
@@ -327,7 +333,7 @@ function splitAlias(clause: SyntaxNode[]): { path: SyntaxNode[]; alias: SyntaxNo
 }
 
 function checkName(scan: Scan, ref: SyntaxNodeRef): void {
-  const name = scan.source.slice(ref.from, ref.to);
+  const name = identifier(scan.source.slice(ref.from, ref.to));
   if (ESCAPE_GLOBALS.has(name)) {
     addFinding(scan, ref.from, 'escape-hatch', `Access to '${name}'`);
   } else if (Object.hasOwn(BLOCKED_PYTHON_BUILTINS, name)) {
@@ -364,7 +370,7 @@ function isBindingOrAttribute(node: SyntaxNode): boolean {
 }
 
 function checkAttribute(scan: Scan, ref: SyntaxNodeRef): void {
-  const name = scan.source.slice(ref.from, ref.to);
+  const name = identifier(scan.source.slice(ref.from, ref.to));
   if (Object.hasOwn(PYTHON_ESCAPE_ATTRIBUTES, name)) {
     addFinding(scan, ref.from, 'escape-hatch', `Access to '${name}'`);
   } else if (REEXPORTED_MODULE_ATTRIBUTES.has(name)) {
@@ -424,36 +430,10 @@ function blockedMembersOf(module: string): readonly string[] {
     : [];
 }
 
-function childrenOf(node: SyntaxNode): SyntaxNode[] {
-  const children: SyntaxNode[] = [];
-  for (let child = node.firstChild; child !== null; child = child.nextSibling) children.push(child);
-  return children;
-}
-
 function textOf(scan: Scan, node: SyntaxNode): string {
-  return scan.source.slice(node.from, node.to);
+  return identifier(scan.source.slice(node.from, node.to));
 }
 
 function addFinding(scan: Scan, offset: number, rule: string, message: string): void {
-  const line = lineIndexOf(scan.lineStarts, offset);
-  const column = offset - (scan.lineStarts[line] ?? 0) + 1;
-  scan.findings.push({ line: line + 1, column, rule, message });
-}
-
-function lineStartsOf(source: string): number[] {
-  const starts = [0];
-  for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) starts.push(at + 1);
-  return starts;
-}
-
-/** Zero-based index of the line holding `offset`, by binary search over the line starts. */
-function lineIndexOf(lineStarts: number[], offset: number): number {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if ((lineStarts[middle] ?? 0) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return low;
+  scan.findings.push(findingAt(scan.prepared, offset, rule, message));
 }

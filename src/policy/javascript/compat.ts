@@ -3,7 +3,7 @@
 // because Node will report the SyntaxError itself without running any of it.
 import { type ParserPlugin, parse } from '@babel/parser';
 import type * as t from '@babel/types';
-import { type PolicyFinding, type PolicyVerdict, verdictFrom } from './types.ts';
+import { type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
 
 /**
  * Node built-ins whose import or require is rejected (with or without `node:`, and their subpaths such as
@@ -106,8 +106,8 @@ interface Scan {
   processMemberAccesses: ProcessMemberAccess[];
 }
 
-/** Checks one JavaScript program against the strict profile. */
-export function checkJavaScript(source: string): PolicyVerdict {
+/** Checks one JavaScript program against the compat profile. */
+export function checkJavaScriptCompat(source: string): PolicyVerdict {
   const program = parseProgram(source);
   if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
   if (program === undefined) return verdictFrom([]);
