@@ -5,7 +5,8 @@ export const CRD_HEADER = '# Generated from src/coderun/ by `make crds`. Do not 
 
 /** Every CRD file of crds/ (and the chart's copy), by file name. */
 export function renderCrds(): Record<string, string> {
-  const render = (crd: object) => CRD_HEADER + stringify(crd, { lineWidth: 0 });
+  // Each file starts a YAML document: `helm show crds` concatenates the files as they are.
+  const render = (crd: object) => `${CRD_HEADER}---\n${stringify(crd, { lineWidth: 0 })}`;
   return {
     'coderun.dev_coderuns.yaml': render(buildCodeRunCrd()),
     'coderun.dev_sandboxpools.yaml': render(buildSandboxPoolCrd()),
