@@ -128,6 +128,10 @@ export const CodeRunStatus = z.object({
   sandbox: z.enum(['warm', 'cold']).optional().meta({
     description: 'warm: a pre-started Pod of a SandboxPool served the run; cold: a Pod was created for it.',
   }),
+  sandboxRetries: z.number().int().min(0).max(16).optional().meta({
+    description:
+      'Times the run moved to a fresh sandbox because the first ended before its job arrived (nothing had run).',
+  }),
   startTime: z.iso.datetime().optional(),
   completionTime: z.iso.datetime().optional(),
   durationMs: z

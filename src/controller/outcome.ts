@@ -27,10 +27,14 @@ export type PodView =
   | { state: 'running'; startedAt: Date }
   /** The container ended; the outcome depends on the runner's line, which is not read yet. */
   | { state: 'needs-report' }
-  | { state: 'done'; outcome: Outcome };
+  | { state: 'done'; outcome: Outcome }
+  /** The sandbox ended before its job arrived (an attach lost to a controller restart): nothing ran. */
+  | { state: 'never-ran'; message: string };
 
 export interface PodViewInput {
   pod: V1Pod;
+  /** When the run claimed this Pod from a pool (a warm run); cold Pods count from their creation. */
+  claimedAt?: Date;
   report: ReportState;
   now: Date;
   timeoutSeconds: number;
@@ -52,6 +56,7 @@ const CONTAINER_CREATE_FAILURES = new Set([
   'CreateContainerError',
   'RunContainerError',
 ]);
+const RUNNER_NO_JOB = 3;
 /** Runner exit codes from docs/runner-protocol.md. */
 const RUNNER_EXIT: Record<number, string> = {
   2: 'the runner refused the job as malformed',
@@ -141,7 +146,10 @@ export function podView(input: PodViewInput): PodView {
 
   const container = runnerStatus(pod);
   const terminated = container?.state?.terminated;
-  const age = ageSeconds(pod, now);
+  // A pool's Pod may have waited an hour before its run claimed it: the run's clock starts at the claim.
+  const age = input.claimedAt
+    ? Math.max(0, (now.getTime() - input.claimedAt.getTime()) / 1000)
+    : ageSeconds(pod, now);
   const hardDeadline =
     input.startTimeoutSeconds + input.timeoutSeconds + input.deadlineGraceSeconds + KUBELET_SLACK_SECONDS;
 
@@ -173,7 +181,7 @@ export function podView(input: PodViewInput): PodView {
     if (age > hardDeadline) {
       return failed(
         'SystemError',
-        `no outcome from the sandbox within ${Math.round(hardDeadline)} s of its creation`,
+        `no outcome from the sandbox within ${Math.round(hardDeadline)} s of its ${input.claimedAt ? 'claim' : 'creation'}`,
       );
     }
     const startedAt = container.state.running.startedAt ? new Date(container.state.running.startedAt) : now;
@@ -183,6 +191,10 @@ export function podView(input: PodViewInput): PodView {
 }
 
 function endedWithoutReport(pod: V1Pod, exitCode: number | undefined, error: string | undefined): PodView {
+  if (exitCode === RUNNER_NO_JOB && pod.status?.phase !== 'Unknown') {
+    const detail = runnerStatus(pod)?.state?.terminated?.message?.trim();
+    return { state: 'never-ran', message: `${RUNNER_EXIT[RUNNER_NO_JOB]}${detail ? `: ${detail}` : ''}` };
+  }
   if (error) return failed('SystemError', error, exitCode === undefined ? {} : { exitCode });
   if (exitCode !== undefined && RUNNER_EXIT[exitCode]) {
     const detail = runnerStatus(pod)?.state?.terminated?.message?.trim();

@@ -6,7 +6,14 @@ import { formatBytes } from '../kube/quantity.ts';
 import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
 import { podView, type ReportState } from './outcome.ts';
 import { buildSandboxPod, claimedPod, effectiveLimits, LABELS, sandboxPodName } from './sandbox-pod.ts';
-import { finishedStatus, podCreatedStatus, rejectedStatus, startedStatus, statusChanged } from './status.ts';
+import {
+  finishedStatus,
+  podCreatedStatus,
+  rejectedStatus,
+  retryStatus,
+  startedStatus,
+  statusChanged,
+} from './status.ts';
 
 export interface Observation {
   run: CodeRun;
@@ -147,12 +154,16 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
   }
 
   const ownName = pod.metadata?.name ?? podName;
+  // A sandbox this run already gave up (moved to a fresh one) is still going away: wait for it.
+  if (!run.status?.podName && pod.metadata?.deletionTimestamp) return [{ do: 'requeue', afterMs: 500 }];
   const steps: Step[] = [];
   // Adopt a Pod created before a restart whose status write was lost.
   let status = run.status?.podName ? run.status : podCreatedStatus(run, ownName, now, adoptedSandbox(pod));
   const limits = effectiveLimits(run, config);
+  const claimedAt = status.sandbox === 'warm' && status.startTime ? new Date(status.startTime) : undefined;
   const view = podView({
     pod,
+    ...(claimedAt ? { claimedAt } : {}),
     report: obs.report,
     now,
     timeoutSeconds: limits.timeoutSeconds,
@@ -196,6 +207,30 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
         steps.push({ do: 'deliverJob', podName: ownName });
       return steps;
     }
+    case 'never-ran': {
+      // Nothing ran, so a fresh sandbox is safe: drop this one and start over, a bounded number of times.
+      const retries = run.status?.sandboxRetries ?? 0;
+      if (retries >= MAX_SANDBOX_RETRIES) {
+        const outcome = { phase: 'Failed', reason: 'SystemError', message: view.message } as const;
+        return [
+          {
+            do: 'writeStatus',
+            status: finishedStatus(current, outcome, now),
+            event: { type: 'Warning', reason: 'SystemError', message: view.message },
+          },
+          { do: 'deletePod', podName: ownName },
+        ];
+      }
+      const message = `${view.message}; moving the run to a fresh sandbox`;
+      return [
+        { do: 'deletePod', podName: ownName },
+        {
+          do: 'writeStatus',
+          status: retryStatus(current, retries + 1, message, now),
+          event: { type: 'Warning', reason: 'SandboxRetried', message },
+        },
+      ];
+    }
     case 'needs-report':
       if (statusChanged(run.status, status)) steps.push({ do: 'writeStatus', status });
       // A live session will deliver the line (or its absence) itself; otherwise the Pod log holds it.
@@ -207,6 +242,8 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       return steps;
   }
 }
+
+const MAX_SANDBOX_RETRIES = 2;
 
 /** A Pod that carries a pool label was claimed from that pool. */
 function adoptedSandbox(pod: V1Pod): 'warm' | 'cold' {

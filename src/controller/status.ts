@@ -78,6 +78,23 @@ export function podCreatedStatus(
   };
 }
 
+/** Back to Pending without a Pod: the next reconcile claims or creates a fresh sandbox. */
+export function retryStatus(run: CodeRun, retries: number, message: string, now: Date): CodeRunStatus {
+  const { podName: _p, sandbox: _s, startTime: _t, ...status } = base(run);
+  return {
+    ...status,
+    phase: 'Pending',
+    reason: 'Accepted',
+    message,
+    sandboxRetries: retries,
+    conditions: setCondition(
+      status.conditions,
+      condition(run, 'Started', false, 'SandboxRetried', message),
+      now,
+    ),
+  };
+}
+
 export function startedStatus(run: CodeRun, startedAt: Date, now: Date): CodeRunStatus {
   const status = base(run);
   const message = 'the sandbox is running the program';

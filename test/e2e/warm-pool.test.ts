@@ -76,14 +76,24 @@ async function applyPool(name: string, language: 'python' | 'nodejs', replicas: 
     metadata: { name, namespace: NS },
     spec: { language, replicas, resources: SIZE },
   };
-  try {
-    const current = (await kube.custom.getNamespacedCustomObject(poolApi(name))) as SandboxPool;
-    await kube.custom.replaceNamespacedCustomObject({
-      ...poolApi(name),
-      body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } },
-    });
-  } catch {
-    await kube.custom.createNamespacedCustomObject({ ...POOLS, body });
+  // The controller writes the pool's status meanwhile: retry a replace that lost to it.
+  for (let attempt = 0; ; attempt++) {
+    let current: SandboxPool | undefined;
+    try {
+      current = (await kube.custom.getNamespacedCustomObject(poolApi(name))) as SandboxPool;
+    } catch {
+      await kube.custom.createNamespacedCustomObject({ ...POOLS, body });
+      return;
+    }
+    try {
+      await kube.custom.replaceNamespacedCustomObject({
+        ...poolApi(name),
+        body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } },
+      });
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
   }
 }
 
@@ -158,6 +168,7 @@ test('single use: files and processes a run leaves behind are never seen by the 
 
 test('a timeout in a warm Pod reports exactly what it reports cold', async () => {
   const source = 'import time\n\ndef main():\n    time.sleep(60)\n';
+  await waitReady('py', 1);
   const warm = await execute({ source, timeoutSeconds: 2 });
   assert.is(warm.status?.sandbox, 'warm');
   await applyPool('py', 'python', 0);

@@ -183,6 +183,32 @@ test('a container running far past every deadline ends as SystemError instead of
   assert.is(outcome(v).reason, 'SystemError');
 });
 
+test('a runner that ended without ever receiving its job (exit 3) ran nothing: the run may move on', () => {
+  const pod = makePod(run, {
+    state: { terminated: { exitCode: 3, reason: 'Error', message: 'stdin closed' } },
+  });
+  assert.equal(view(pod, logWithout), {
+    state: 'never-ran',
+    message: 'the runner received no job in time: stdin closed',
+  });
+});
+
+test("a warm run's clock starts at its claim, not at its pool Pod's creation an hour earlier", () => {
+  const pod = makePod(run, { state: { running: { startedAt: NOW } }, createdSecondsAgo: 3600 });
+  const base = {
+    pod,
+    report: none,
+    now: NOW,
+    timeoutSeconds: 10,
+    memoryLimit: '256Mi',
+    maxOutputBytes: 1024,
+    startTimeoutSeconds: 120,
+    deadlineGraceSeconds: 15,
+  };
+  assert.is(podView({ ...base, claimedAt: new Date(NOW.getTime() - 2000) }).state, 'running');
+  assert.is(podView(base).state, 'done');
+});
+
 test('a terminated container whose log was not read yet needs the report', () => {
   assert.equal(view(makePod(run, { state: exited(0) })), { state: 'needs-report' });
   assert.equal(view(makePod(run, { state: exited(0) }), { source: 'session', report: null }), {
@@ -193,12 +219,12 @@ test('a terminated container whose log was not read yet needs the report', () =>
 test('a terminated container with no result line in its log is a SystemError naming the runner exit code', () => {
   const o = outcome(
     view(
-      makePod(run, { state: { terminated: { exitCode: 3, reason: 'Error', message: 'no job' } } }),
+      makePod(run, { state: { terminated: { exitCode: 2, reason: 'Error', message: 'bad job' } } }),
       logWithout,
     ),
   );
   assert.is(o.reason, 'SystemError');
-  assert.match(o.message, 'no job in time');
+  assert.match(o.message, 'refused the job as malformed: bad job');
   const unknown = outcome(view(makePod(run, { state: exited(139, 'Error') }), logWithout));
   assert.match(unknown.message, 'code 139 before the runner reported');
 });

@@ -165,4 +165,31 @@ test('finished and deleted runs need no verdict', () => {
   assert.not.ok(needsPolicyVerdict(deleting, null));
 });
 
+test('a sandbox that never got its job is dropped and the run starts over, at most twice', () => {
+  const run = makeRun(
+    {},
+    { phase: 'Running', podName: 'hello-sandbox', sandbox: 'warm', startTime: NOW.toISOString() },
+  );
+  const never = { state: { terminated: { exitCode: 3, reason: 'Error', message: 'stdin closed' } } };
+  const pod = makePod(run, never);
+  const logWithout = { source: 'log', report: null } as const;
+  const steps = decide(observe({ run, pod, report: logWithout }), { config });
+  assert.equal(kinds(steps), ['deletePod', 'writeStatus']);
+  const status = statusOf(steps);
+  assert.equal(
+    [status.phase, status.podName, status.sandbox, status.sandboxRetries],
+    ['Pending', undefined, undefined, 1],
+  );
+  // While that Pod is going away, the run waits instead of judging it again.
+  const retried = makeRun({}, status);
+  const going = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: NOW } };
+  assert.equal(decide(observe({ run: retried, pod: going }), { config }), [{ do: 'requeue', afterMs: 500 }]);
+  const exhausted = makeRun({}, { ...run.status, sandboxRetries: 2 });
+  const final = statusOf(
+    decide(observe({ run: exhausted, pod: makePod(exhausted, never), report: logWithout }), { config }),
+  );
+  assert.equal([final.phase, final.reason], ['Failed', 'SystemError']);
+  assert.match(final.message ?? '', 'received no job');
+});
+
 test.run();
