@@ -127,8 +127,11 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       const name = claimed.metadata?.name ?? '';
       const pool = claimed.metadata?.labels?.[LABELS.pool] ?? '';
       const started = startedStatus({ ...run, status: podCreatedStatus(run, name, now, 'warm') }, now, now);
+      // The job goes out before the status write: the attach takes longer than the write, and a lost
+      // write is repaired by the next reconcile, which finds the claimed Pod by the run's uid.
       return [
         { do: 'claimPod', pod: claimed },
+        { do: 'deliverJob', podName: name },
         {
           do: 'writeStatus',
           status: started,
@@ -138,7 +141,6 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
             message: `claimed pre-started Pod ${name} of pool ${pool}`,
           },
         },
-        { do: 'deliverJob', podName: name },
       ];
     }
     const created = buildSandboxPod(run, config);

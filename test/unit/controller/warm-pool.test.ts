@@ -147,7 +147,7 @@ test('the claim moves ownership to the run, labels it, and lowers the deadline t
   assert.is(claimed.metadata?.resourceVersion, pod.metadata?.resourceVersion);
 });
 
-test('a run with a warm candidate claims it, starts at once and gets its job in the same pass', () => {
+test('a run with a warm candidate claims it, gets its job and is marked started in the same pass', () => {
   const pool = makePool();
   const pod = poolPod(pool);
   const steps = decide(
@@ -165,9 +165,9 @@ test('a run with a warm candidate claims it, starts at once and gets its job in 
   );
   assert.equal(
     steps.map((s) => s.do),
-    ['claimPod', 'writeStatus', 'deliverJob'],
+    ['claimPod', 'deliverJob', 'writeStatus'],
   );
-  const write = steps[1];
+  const write = steps[2];
   if (write?.do !== 'writeStatus') throw new Error('no status');
   assert.is(write.status.sandbox, 'warm');
   assert.is(write.status.phase, 'Running');
