@@ -72,10 +72,13 @@ interface Scan {
   aliases: Map<string, Chain>;
   /** Underscore names the program defines itself (in class bodies, or on self and cls). */
   ownNames: Set<string>;
-  /** Judgements that need every import and every own name: run after the walk. */
-  deferred: (() => void)[];
+  /** Names of the classes and functions the program defines. */
+  ownClasses: Set<string>;
+  ownFunctions: Set<string>;
+  /** Names assigned a type: `cls = type(x)`, `cls = x.__class__`. */
+  typeNames: Set<string>;
   /** Constant values of expressions already folded, by position and node type. */
-  folded: Map<string, Folded>;
+  folded: Map<number, Folded>;
   depth: number;
   tooDeepAt: number | undefined;
 }
@@ -93,63 +96,132 @@ export function checkPythonStrict(program: string, options: CheckOptions = {}): 
     bindings: new Map(),
     aliases: new Map(),
     ownNames: new Set(),
-    deferred: [],
+    ownClasses: new Set(),
+    ownFunctions: new Set(),
+    typeNames: new Set(),
     folded: new Map(),
     depth: 0,
     tooDeepAt: undefined,
   };
+  // First what the program defines (imports, aliases, its classes and their private names), then the uses,
+  // each judged as it is met.
+  tree.iterate({ enter: (node) => collect(scan, node) });
   tree.iterate({ enter: (node) => enter(scan, node), leave: () => void scan.depth-- });
-  for (const judge of scan.deferred) judge();
   if (scan.tooDeepAt !== undefined) {
     add(scan, scan.tooDeepAt, 'too-deep', 'Program nested too deeply to check');
   }
   return verdictFrom(scan.findings);
 }
 
-function enter(scan: Scan, node: SyntaxNodeRef): boolean {
-  if (!visit(scan, node.node)) return false;
+/** The first pass: imports, aliases, the program's classes and functions, and the private names it defines. */
+function collect(scan: Scan, ref: SyntaxNodeRef): boolean {
+  switch (ref.name) {
+    case 'ImportStatement':
+      collectImport(scan, parseImport(scan.text, ref.node));
+      return false;
+    case 'AssignStatement':
+      recordAlias(scan, ref.node);
+      return true;
+    case 'VariableName': {
+      const node = ref.node;
+      const parent = node.parent?.name;
+      if (parent === 'ClassDefinition' || parent === 'FunctionDefinition') {
+        if (node.prevSibling?.name === 'class' || node.prevSibling?.name === 'def') {
+          (parent === 'ClassDefinition' ? scan.ownClasses : scan.ownFunctions).add(textOf(scan, node));
+        }
+      }
+      if (
+        scan.text.charCodeAt(ref.from) === UNDERSCORE &&
+        roleOf(node) === 'binding' &&
+        isInClassBody(node)
+      ) {
+        scan.ownNames.add(textOf(scan, node));
+      }
+      return false;
+    }
+    case 'PropertyName':
+      if (scan.text.charCodeAt(ref.from) === UNDERSCORE) collectOwnAttribute(scan, ref.node);
+      return false;
+    default:
+      return true;
+  }
+}
+
+const UNDERSCORE = 0x5f;
+
+function enter(scan: Scan, ref: SyntaxNodeRef): boolean {
+  if (!visit(scan, ref)) return false;
   scan.depth++;
-  if (scan.depth > MAX_CHECKED_DEPTH) scan.tooDeepAt ??= node.from;
+  if (scan.depth > MAX_CHECKED_DEPTH) scan.tooDeepAt ??= ref.from;
   return true;
 }
 
-/** Returns false to skip the children of nodes handled here in full. */
-function visit(scan: Scan, node: SyntaxNode): boolean {
-  switch (node.name) {
+/** The second pass; returns false to skip the children of nodes handled here in full. */
+function visit(scan: Scan, ref: SyntaxNodeRef): boolean {
+  switch (ref.name) {
     case 'ImportStatement':
-      visitImport(scan, parseImport(scan.text, node));
+      visitImport(scan, parseImport(scan.text, ref.node));
       return false;
     case 'VariableName':
-      visitName(scan, node);
-      break;
+      visitName(scan, ref.node);
+      return true;
     case 'PropertyName':
-      visitProperty(scan, node);
-      break;
+      visitProperty(scan, ref.node);
+      return true;
     case 'Decorator':
-      visitDecorator(scan, node);
-      break;
-    case 'CallExpression':
+      visitDecorator(scan, ref.node);
+      return true;
+    case 'CallExpression': {
+      const node = ref.node;
       visitCall(scan, node);
-      break;
-    case 'AssignStatement':
-      recordAlias(scan, node);
-      break;
+      checkFolded(scan, node);
+      return true;
+    }
     case 'TypeDef':
-      visitAnnotation(scan, node);
-      break;
+      visitAnnotation(scan, ref.node);
+      return true;
     case 'String':
-      checkStringLiteral(scan, node);
-      break;
-    case 'FormatString':
+      checkStringLiteral(scan, ref.node);
+      return true;
+    case 'FormatString': {
+      const node = ref.node;
       checkFormatStringLiterals(scan, node);
-      break;
+      checkFolded(scan, node);
+      return true;
+    }
+    case 'MemberExpression':
+      // Only a subscript `[::-1]` folds.
+      if (scan.text.charCodeAt(ref.to - 1) === CLOSING_BRACKET) checkFolded(scan, ref.node);
+      return true;
+    case 'ContinuedString':
+    case 'BinaryExpression':
+    case 'ParenthesizedExpression':
+      checkFolded(scan, ref.node);
+      return true;
+    default:
+      return true;
   }
-  checkFolded(scan, node);
-  return true;
 }
+
+const CLOSING_BRACKET = 0x5d;
 
 // ---------------------------------------------------------------------------------------------------------
 // Imports
+
+function collectImport(scan: Scan, parsed: ParsedImport): void {
+  const { from } = parsed;
+  for (const clause of parsed.clauses) {
+    const [first] = clause.path;
+    if (first === undefined) continue;
+    if (from !== undefined) {
+      scan.bindings.set(clause.alias ?? first, { path: [...from.path, first].join('.'), module: false });
+    } else if (clause.alias === undefined) {
+      scan.bindings.set(first, { path: first, module: true });
+    } else {
+      scan.bindings.set(clause.alias, { path: clause.path.join('.'), module: true });
+    }
+  }
+}
 
 function visitImport(scan: Scan, parsed: ParsedImport): void {
   const { from } = parsed;
@@ -270,14 +342,14 @@ function visitName(scan: Scan, node: SyntaxNode): void {
       return;
     case 'attribute':
       // `case C(__globals__=g)` reads the attribute of the matched object.
-      scan.deferred.push(() => judgeAttribute(scan, name, node.from, undefined));
+      judgeAttribute(scan, name, node.from, undefined);
       return;
     case 'binding':
       judgeBinding(scan, node, name);
       return;
   }
   if (Object.hasOwn(PYTHON_DENIED_BUILTINS, name)) {
-    if (name === 'vars' && isVarsOfSelf(scan, node)) return;
+    if (name === 'vars' && isVarsOfInstance(scan, node)) return;
     const called = isCallee(node);
     add(
       scan,
@@ -291,13 +363,15 @@ function visitName(scan: Scan, node: SyntaxNode): void {
     add(scan, node.from, 'handed-on-builtin', `Reference to '${name}' other than a direct call`);
     return;
   }
-  if (isDunder(name) && !PYTHON_ORDINARY_DUNDER_NAMES.has(name)) {
+  // In a class body `__rmul__ = __mul__` reads a protocol method defined above.
+  if (isDunder(name) && !PYTHON_ORDINARY_DUNDER_NAMES.has(name) && !PYTHON_ORDINARY_DUNDERS.has(name)) {
     add(scan, node.from, 'dunder-name', `Access to '${name}'`);
     return;
   }
-  const memberObject = isMemberObject(node);
+  const memberObject =
+    isMemberObject(node) || (node.parent?.name === 'Decorator' && node.nextSibling?.name === '.');
   const callee = isCallee(node);
-  scan.deferred.push(() => {
+  {
     const binding = scan.bindings.get(name);
     if (binding === undefined) return;
     if (binding.module && !memberObject) {
@@ -305,7 +379,7 @@ function visitName(scan: Scan, node: SyntaxNode): void {
     } else if (DIRECT_CALL_ONLY.has(binding.path) && !callee) {
       add(scan, node.from, 'handed-on-builtin', `Reference to '${binding.path}' other than a direct call`);
     }
-  });
+  }
 }
 
 function judgeBinding(scan: Scan, node: SyntaxNode, name: string): void {
@@ -318,7 +392,6 @@ function judgeBinding(scan: Scan, node: SyntaxNode, name: string): void {
     );
     return;
   }
-  if (name.startsWith('_') && isInClassBody(node)) scan.ownNames.add(name);
 }
 
 /** How a VariableName is used: read, bound, a keyword argument's name, or an attribute name. */
@@ -393,11 +466,18 @@ function isMemberObject(node: SyntaxNode): boolean {
   return node.parent?.name === 'MemberExpression' && node.nextSibling?.name === '.';
 }
 
-function isVarsOfSelf(scan: Scan, node: SyntaxNode): boolean {
+/** `vars(obj)` of an instance is its own attributes; of a module or a type it is getattr by another name. */
+function isVarsOfInstance(scan: Scan, node: SyntaxNode): boolean {
   if (!isCallee(node)) return false;
   const args = argumentsWithNames(scan, node.nextSibling);
   const [only] = args.positional;
-  return args.positional.length === 1 && only?.name === 'VariableName' && textOf(scan, only) === 'self';
+  if (args.positional.length !== 1 || only === undefined || isTypeObject(scan, only)) return false;
+  if (only.name === 'VariableName') {
+    const name = textOf(scan, only);
+    if (scan.bindings.get(name)?.module)
+      add(scan, node.from, 'module-as-value', `Module '${name}' passed to vars`);
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -408,26 +488,29 @@ function visitProperty(scan: Scan, node: SyntaxNode): void {
   const member = node.parent;
   const object = member?.firstChild ?? undefined;
   if (member?.name !== 'MemberExpression' || object === undefined) return;
-  if (name.startsWith('_') && object.name === 'VariableName' && isSelf(textOf(scan, object))) {
-    scan.ownNames.add(name);
-  } else if (name.startsWith('_') && isAssignedAttribute(member)) {
-    scan.ownNames.add(name);
-  }
   const chain = chainOf(scan, member);
+  const path = chain && resolveChain(scan, chain);
+  if (path === undefined || chain === undefined) {
+    judgeAttribute(scan, name, node.from, object);
+    return;
+  }
+  const positions = [...path.basePositions, ...chain.segments.map((segment) => segment.at)];
+  if (!judgeModuleMember(scan, path.path, path.firstOwn, positions)) return;
+  const dotted = path.path.join('.');
   const callee = member.parent?.name === 'CallExpression' && member.parent.firstChild?.from === member.from;
-  scan.deferred.push(() => {
-    const path = chain && resolveChain(scan, chain);
-    if (path === undefined || chain === undefined) {
-      judgeAttribute(scan, name, node.from, object);
-      return;
-    }
-    const positions = [...path.basePositions, ...chain.segments.map((segment) => segment.at)];
-    if (!judgeModuleMember(scan, path.path, path.firstOwn, positions)) return;
-    const dotted = path.path.join('.');
-    if (DIRECT_CALL_ONLY.has(dotted) && !callee) {
-      add(scan, node.from, 'handed-on-builtin', `Reference to '${dotted}' other than a direct call`);
-    }
-  });
+  if (DIRECT_CALL_ONLY.has(dotted) && !callee) {
+    add(scan, node.from, 'handed-on-builtin', `Reference to '${dotted}' other than a direct call`);
+  }
+}
+
+/** `self._x`, `cls._x`, and `obj._x = ...` make `_x` one of the program's own private names. */
+function collectOwnAttribute(scan: Scan, node: SyntaxNode): void {
+  const member = node.parent;
+  const object = member?.firstChild;
+  if (member?.name !== 'MemberExpression' || !object) return;
+  if ((object.name === 'VariableName' && isSelf(textOf(scan, object))) || isAssignedAttribute(member)) {
+    scan.ownNames.add(textOf(scan, node));
+  }
 }
 
 function isSelf(name: string): boolean {
@@ -442,14 +525,21 @@ function isAssignedAttribute(member: SyntaxNode): boolean {
 
 /** An attribute read from anything but a module: denied names, dunders and other objects' private names. */
 function judgeAttribute(scan: Scan, name: string, at: number, object: SyntaxNode | undefined): void {
+  const objectName = object?.name === 'VariableName' ? textOf(scan, object) : undefined;
+  // The subclasses of a class the program defines are the program's own classes.
+  if (name === '__subclasses__' && objectName !== undefined && scan.ownClasses.has(objectName)) return;
   if (Object.hasOwn(PYTHON_DENIED_ATTRIBUTES, name)) {
     add(scan, at, 'denied-attribute', deniedAttributeMessage(name));
     return;
   }
-  const onSelf = object?.name === 'VariableName' && isSelf(textOf(scan, object));
+  const onSelf = objectName !== undefined && isSelf(objectName);
   if (isDunder(name)) {
+    // An instance's __dict__ is its own attributes; a class's holds descriptors such as __subclasses__.
+    if (name === '__dict__' && object !== undefined && isTypeObject(scan, object)) {
+      add(scan, at, 'dunder-attribute', "Access to '__dict__' of a type");
+      return;
+    }
     if (PYTHON_ORDINARY_DUNDERS.has(name) && name !== '__getattr__') return;
-    if (name === '__dict__' && onSelf) return;
     if (scan.ownNames.has(name)) return;
     add(scan, at, 'dunder-attribute', `Access to '${name}'`);
     return;
@@ -461,6 +551,23 @@ function judgeAttribute(scan: Scan, name: string, at: number, object: SyntaxNode
     at,
     'private-attribute',
     `Access to private attribute '${name}' of an object the program did not define`,
+  );
+}
+
+/** `type`, `object`, `type(x)` and `x.__class__`: objects whose `__dict__` holds the type's descriptors. */
+function isTypeObject(scan: Scan, object: SyntaxNode): boolean {
+  if (object.name === 'VariableName') {
+    const name = textOf(scan, object);
+    return name === 'type' || name === 'object' || scan.ownClasses.has(name) || scan.typeNames.has(name);
+  }
+  if (object.name === 'CallExpression') {
+    const callee = object.firstChild;
+    return callee?.name === 'VariableName' && textOf(scan, callee) === 'type';
+  }
+  return (
+    object.name === 'MemberExpression' &&
+    object.lastChild !== null &&
+    textOf(scan, object.lastChild) === '__class__'
   );
 }
 
@@ -507,11 +614,12 @@ function resolveChain(
   };
 }
 
-/** `x = np.lib`: later reads of `x.format` are judged as `numpy.lib.format`. */
+/** `x = np.lib`: later reads of `x.format` are judged as `numpy.lib.format`; `cls = type(x)` names a type. */
 function recordAlias(scan: Scan, statement: SyntaxNode): void {
   const parts = childrenOf(statement);
   if (parts.length !== 3 || parts[0]?.name !== 'VariableName' || parts[1]?.name !== 'AssignOp') return;
   const value = parts[2];
+  if (value !== undefined && isTypeObject(scan, value)) scan.typeNames.add(textOf(scan, parts[0]));
   if (value?.name !== 'MemberExpression') return;
   const chain = chainOf(scan, value);
   if (chain !== undefined) scan.aliases.set(textOf(scan, parts[0]), chain);
@@ -526,7 +634,7 @@ function visitDecorator(scan: Scan, decorator: SyntaxNode): void {
     root: textOf(scan, root),
     segments: rest.map((part) => ({ name: textOf(scan, part), at: part.from })),
   };
-  scan.deferred.push(() => {
+  {
     const path = resolveChain(scan, chain);
     if (path !== undefined) {
       const positions = [...path.basePositions, ...chain.segments.map((segment) => segment.at)];
@@ -534,7 +642,7 @@ function visitDecorator(scan: Scan, decorator: SyntaxNode): void {
       return;
     }
     for (const segment of chain.segments) judgeAttribute(scan, segment.name, segment.at, undefined);
-  });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -561,10 +669,11 @@ function visitCall(scan: Scan, call: SyntaxNode): void {
     if (methodName === 'query' || methodName === 'eval')
       checkEvaluatedExpression(scan, callee, methodName, args);
   }
-  scan.deferred.push(() => {
+  {
     const path = calleePath(scan, callee);
     if (path === undefined) return;
     if (PYTHON_NAMED_ATTRIBUTE_FUNCTIONS.has(path)) checkAttributeGetter(scan, path, args);
+    else if (TIMEIT_CALLS.has(path)) checkTimedStatement(scan, path, args);
     else if (path === 'numpy.load' && args.positional.length >= 3) {
       add(
         scan,
@@ -573,7 +682,7 @@ function visitCall(scan: Scan, call: SyntaxNode): void {
         'numpy.load with allow_pickle given by position: unpickling runs any callable',
       );
     }
-  });
+  }
 }
 
 function argumentsWithNames(scan: Scan, argList: SyntaxNode | null): Arguments {
@@ -613,11 +722,33 @@ function resolveAliasPath(scan: Scan, name: string): string | undefined {
   return alias && resolveChain(scan, alias)?.path.join('.');
 }
 
+// timeit runs its statement and setup with exec when they are strings; callables are ordinary.
+const TIMEIT_CALLS = new Set(['timeit.timeit', 'timeit.repeat', 'timeit.Timer']);
+
+function checkTimedStatement(scan: Scan, path: string, args: Arguments): void {
+  const [statement, setup] = args.positional;
+  for (const argument of [statement ?? args.keywords.get('stmt'), setup ?? args.keywords.get('setup')]) {
+    if (argument === undefined || argument.name === 'LambdaExpression') continue;
+    if (argument.name === 'VariableName' && scan.ownFunctions.has(textOf(scan, argument))) continue;
+    if (argument.name === 'MemberExpression' || argument.name === 'CallExpression') continue;
+    add(
+      scan,
+      argument.from,
+      'evaluated-string',
+      `'${path}' with a statement that is not a function: it is executed`,
+    );
+  }
+}
+
 /** Keyword arguments that load pickles or import modules by name. */
 function checkKeywords(scan: Scan, args: Arguments): void {
   const pickle = args.keywords.get('allow_pickle');
   if (pickle !== undefined && textOf(scan, pickle) !== 'False') {
     add(scan, pickle.from, 'pickle', 'allow_pickle: unpickling runs any callable');
+  }
+  const evalStr = args.keywords.get('eval_str');
+  if (evalStr !== undefined && textOf(scan, evalStr) !== 'False') {
+    add(scan, evalStr.from, 'evaluated-string', 'eval_str: annotations given as strings are evaluated');
   }
   const backend = args.keywords.get('backend');
   if (backend !== undefined) {
@@ -628,12 +759,22 @@ function checkKeywords(scan: Scan, args: Arguments): void {
   }
 }
 
-/** getattr/setattr/delattr(obj, name): the name must be a constant, and is judged like `obj.name`. */
+/**
+ * getattr/setattr/delattr(obj, name): a constant name is judged like `obj.name`, and so is each name of a loop
+ * over constants (`for agg in ("mean", "sum")`). A name computed at run time is refused for getattr, unless it
+ * starts with a constant prefix that no refused name starts with (`getattr(self, f"visit_{kind}")`): strings
+ * built at run time would otherwise spell `__globals__`. Setting attributes reads nothing, so setattr and
+ * delattr may name them at run time on anything but a module.
+ */
 function checkNamedAttribute(scan: Scan, builtin: string, args: Arguments): void {
   const [object, nameArgument] = args.positional;
   if (nameArgument === undefined) return;
-  const name = foldString(scan, nameArgument);
-  if (name === undefined) {
+  const names = constantNamesOf(scan, nameArgument);
+  if (names !== undefined) {
+    for (const name of names) judgeNamedAttribute(scan, name, object, nameArgument);
+    return;
+  }
+  if (builtin === 'getattr' && !hasSafePrefix(scan, nameArgument)) {
     add(
       scan,
       nameArgument.from,
@@ -642,19 +783,70 @@ function checkNamedAttribute(scan: Scan, builtin: string, args: Arguments): void
     );
     return;
   }
-  scan.deferred.push(() => {
-    if (object?.name === 'VariableName') {
-      const path = resolveChain(scan, {
-        root: textOf(scan, object),
-        segments: [{ name, at: nameArgument.from }],
-      });
-      if (path !== undefined) {
-        judgeModuleMember(scan, path.path, path.firstOwn, nameArgument.from);
-        return;
-      }
+  if (object?.name === 'VariableName' && scan.bindings.get(textOf(scan, object))?.module) {
+    add(
+      scan,
+      nameArgument.from,
+      'computed-attribute',
+      `'${builtin}' on a module with a name computed at run time`,
+    );
+  }
+}
+
+function judgeNamedAttribute(
+  scan: Scan,
+  name: string,
+  object: SyntaxNode | undefined,
+  nameArgument: SyntaxNode,
+): void {
+  if (object?.name === 'VariableName') {
+    const path = resolveChain(scan, {
+      root: textOf(scan, object),
+      segments: [{ name, at: nameArgument.from }],
+    });
+    if (path !== undefined) {
+      judgeModuleMember(scan, path.path, path.firstOwn, nameArgument.from);
+      return;
     }
-    judgeAttribute(scan, name, nameArgument.from, object);
-  });
+  }
+  judgeAttribute(scan, name, nameArgument.from, object);
+}
+
+/** The constant names an argument can take: a constant, or the variable of a loop over constants. */
+function constantNamesOf(scan: Scan, argument: SyntaxNode): string[] | undefined {
+  const value = foldString(scan, argument);
+  if (value !== undefined) return [value];
+  if (argument.name !== 'VariableName') return undefined;
+  const variable = textOf(scan, argument);
+  for (let scope = argument.parent; scope; scope = scope.parent) {
+    if (scope.name !== 'ForStatement' && !scope.name.endsWith('ComprehensionExpression')) continue;
+    const parts = childrenOf(scope);
+    const forAt = parts.findIndex((part) => part.name === 'for');
+    const target = parts[forAt + 1];
+    if (target?.name !== 'VariableName' || textOf(scan, target) !== variable) continue;
+    if (parts[forAt + 2]?.name !== 'in') return undefined;
+    const iterable = parts[forAt + 3];
+    const values = iterable && foldNode(scan, iterable);
+    if (Array.isArray(values) && values.every((item) => typeof item === 'string')) return values as string[];
+    return undefined;
+  }
+  return undefined;
+}
+
+/** `f"visit_{kind}"` or `"visit_" + kind`: whatever follows, the name cannot be private, a dunder or refused. */
+function hasSafePrefix(scan: Scan, argument: SyntaxNode): boolean {
+  let prefix: string | undefined;
+  if (argument.name === 'FormatString') {
+    const first = argument.firstChild;
+    const end = first?.name === 'FormatReplacement' ? first.from : argument.to;
+    prefix = scan.text.slice(argument.from, end).replace(/^[a-zA-Z]*["']{1,3}/, '');
+  } else if (argument.name === 'BinaryExpression') {
+    const left = argument.firstChild;
+    prefix = left ? foldString(scan, left) : undefined;
+  }
+  if (!prefix || !/^[A-Za-z]\w*$/.test(prefix)) return false;
+  const start = prefix;
+  return !Object.keys(PYTHON_DENIED_ATTRIBUTES).some((denied) => denied.startsWith(start));
 }
 
 /** operator.attrgetter('a.b') and methodcaller('name'): constant names, each judged as an attribute. */
@@ -683,11 +875,9 @@ function checkEvaluatedExpression(scan: Scan, callee: SyntaxNode, method: string
     return;
   }
   if (method !== 'eval') return;
-  scan.deferred.push(() => {
-    if (calleePath(scan, callee) === 'pandas.eval') {
-      add(scan, expression.from, 'computed-expression', 'pandas.eval of an expression computed at run time');
-    }
-  });
+  if (calleePath(scan, callee) === 'pandas.eval') {
+    add(scan, expression.from, 'computed-expression', 'pandas.eval of an expression computed at run time');
+  }
 }
 
 /** A string annotation is evaluated by typing.get_type_hints and friends: it must read as a plain type. */
@@ -735,14 +925,14 @@ function checkExpressionText(scan: Scan, value: string, at: number, annotation: 
       continue;
     }
     const chain: Chain = { root, segments: segments.map((name) => ({ name, at })) };
-    scan.deferred.push(() => {
+    {
       const path = resolveChain(scan, chain);
       if (path !== undefined) {
         judgeModuleMember(scan, path.path, path.firstOwn, at);
         return;
       }
       for (const segment of segments) judgeAttribute(scan, segment, at, undefined);
-    });
+    }
   }
 }
 
@@ -831,7 +1021,7 @@ function checkConstantValue(scan: Scan, at: number, value: string): void {
     for (const field of value.matchAll(/\{([^{}!:]*)/g)) {
       for (const attribute of (field[1] ?? '').matchAll(/\.\s*([A-Za-z_]\w*)/g)) {
         const name = attribute[1] ?? '';
-        scan.deferred.push(() => judgeAttribute(scan, name, at, undefined));
+        judgeAttribute(scan, name, at, undefined);
       }
     }
   }
@@ -847,7 +1037,8 @@ type Folded = string | number | Folded[] | undefined;
 
 /** Folds each node once: the walk asks for every nested expression, so results are kept per node. */
 function foldNode(scan: Scan, node: SyntaxNode, depth = 0): Folded {
-  const key = `${node.from}:${node.to}:${node.name}`;
+  // Offsets stay below 2^20 (programs are at most 256 KiB) and node types below 2^10: the key is exact.
+  const key = (node.from * 1_048_576 + node.to) * 1024 + node.type.id;
   if (scan.folded.has(key)) return scan.folded.get(key);
   if (depth > MAX_CHAIN) return undefined;
   const value = fold(scan, node, depth);

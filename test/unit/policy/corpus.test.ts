@@ -1,0 +1,272 @@
+// The red-team corpus (test/corpus): every attack and every ordinary program through each profile, with the
+// figures README reports. Attacks are complete programs that run their payload when nothing stops them; the
+// header of each file states its class (process, native, eval, internals, deserialise, socket) and whether it
+// is a textbook form or a targeted one. Prints block rate, false-positive rate and check time per profile.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createLogger } from '../../../src/log.ts';
+import { createPolicy } from '../../../src/policy/index.ts';
+import { PolicyPool } from '../../../src/policy/pool.ts';
+import type { PolicyLanguage, PolicyProfile } from '../../../src/policy/types.ts';
+
+const ROOT = join(import.meta.dirname, '../../corpus');
+const LANGUAGES: Record<PolicyLanguage, string> = { python: 'py', nodejs: 'js' };
+const PROFILES: PolicyProfile[] = ['strict', 'compat', 'off'];
+const SMALL_PROGRAM_BYTES = 16 * 1024;
+const CHECK_BUDGET_MS = 50;
+
+interface Program {
+  name: string;
+  language: PolicyLanguage;
+  source: string;
+  attack: boolean;
+  attackClass: string;
+  form: string;
+}
+
+function loadCorpus(): Program[] {
+  const programs: Program[] = [];
+  for (const kind of ['attacks', 'benign'] as const) {
+    for (const [language, extension] of Object.entries(LANGUAGES) as [PolicyLanguage, string][]) {
+      const dir = join(ROOT, kind, language);
+      for (const file of readdirSync(dir)
+        .filter((f) => f.endsWith(`.${extension}`))
+        .sort()) {
+        const source = readFileSync(join(dir, file), 'utf8');
+        const header = /^(?:#|\/\/) corpus: (.*)$/m.exec(source.split('\n').slice(0, 5).join('\n'))?.[1];
+        assert.ok(header, `${kind}/${language}/${file} has no "corpus:" header`);
+        const fields = Object.fromEntries([...header.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+        assert.is(header.startsWith('attack'), kind === 'attacks', `${file}: header says ${header}`);
+        programs.push({
+          name: `${language}/${file}`,
+          language,
+          source,
+          attack: kind === 'attacks',
+          attackClass: fields.class ?? 'benign',
+          form: fields.form ?? 'benign',
+        });
+      }
+    }
+  }
+  return programs;
+}
+
+const corpus = loadCorpus();
+const attacks = corpus.filter((p) => p.attack);
+const benign = corpus.filter((p) => !p.attack);
+const isProcessOrNative = (p: Program) => p.attackClass === 'process' || p.attackClass === 'native';
+
+interface Result {
+  program: Program;
+  allowed: boolean;
+  ms: number;
+}
+
+/** Checks every program once to warm the parsers up, then again, timing each check in this thread. */
+function runProfile(profile: PolicyProfile): Result[] {
+  const policy = createPolicy(profile);
+  for (const program of corpus) policy(program.language, program.source);
+  return corpus.map((program) => {
+    const started = performance.now();
+    const verdict = policy(program.language, program.source);
+    return { program, allowed: verdict.allowed, ms: performance.now() - started };
+  });
+}
+
+/**
+ * Ordinary programs of the corpus joined up to 16 KiB, the largest size the time budget speaks of. JavaScript
+ * programs are CommonJS ones, each in its own function so their declarations do not clash.
+ */
+function sixteenKiB(language: PolicyLanguage): string {
+  let source = '';
+  for (const program of benign.filter((p) => p.language === language)) {
+    if (language === 'nodejs' && /^(?:import|export) /m.test(program.source)) continue;
+    const part = language === 'nodejs' ? `(() => {\n${program.source}\n})();\n` : `${program.source}\n`;
+    if (source.length + part.length > SMALL_PROGRAM_BYTES) break;
+    source += part;
+  }
+  return source;
+}
+
+const percent = (part: number, whole: number) =>
+  whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
+const rate = (results: Result[], pick: (r: Result) => boolean) => {
+  const chosen = results.filter(pick);
+  return { blocked: chosen.filter((r) => !r.allowed).length, total: chosen.length };
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+const results = new Map(PROFILES.map((profile) => [profile, runProfile(profile)]));
+
+test('the corpus holds at least 80 attacks and 80 ordinary programs, each with its class', () => {
+  assert.ok(attacks.length >= 80, `${attacks.length} attacks`);
+  assert.ok(benign.length >= 80, `${benign.length} ordinary programs`);
+  const classes = new Set(['process', 'native', 'eval', 'internals', 'deserialise', 'socket']);
+  for (const attack of attacks) {
+    assert.ok(classes.has(attack.attackClass), `${attack.name}: class ${attack.attackClass}`);
+    assert.ok(['textbook', 'targeted'].includes(attack.form), `${attack.name}: form ${attack.form}`);
+  }
+});
+
+test('prints block rate, false-positive rate and check time per profile', () => {
+  const lines = ['', 'Policy corpus: node test/run.ts unit corpus', ''];
+  lines.push(
+    `${attacks.length} attacks (${attacks.filter(isProcessOrNative).length} process/native, ${attacks.filter((a) => a.form === 'textbook').length} textbook), ${benign.length} ordinary programs`,
+  );
+  lines.push(
+    'profile  attacks blocked   process/native    textbook          false positives   median ms  max ms',
+  );
+  for (const [profile, profileResults] of results) {
+    const all = rate(profileResults, (r) => r.program.attack);
+    const processNative = rate(profileResults, (r) => r.program.attack && isProcessOrNative(r.program));
+    const textbook = rate(profileResults, (r) => r.program.attack && r.program.form === 'textbook');
+    const falsePositives = rate(profileResults, (r) => !r.program.attack);
+    const times = profileResults.map((r) => r.ms);
+    const cell = (r: { blocked: number; total: number }) =>
+      `${r.blocked}/${r.total} ${percent(r.blocked, r.total)}`.padEnd(18);
+    lines.push(
+      `${profile.padEnd(9)}${cell(all)}${cell(processNative)}${cell(textbook)}${cell(falsePositives)}${median(times).toFixed(2).padStart(9)}${Math.max(
+        ...times,
+      )
+        .toFixed(2)
+        .padStart(8)}`,
+    );
+  }
+  const strict = results.get('strict') ?? [];
+  const byClass = new Map<string, Result[]>();
+  for (const r of strict.filter((r) => r.program.attack)) {
+    byClass.set(r.program.attackClass, [...(byClass.get(r.program.attackClass) ?? []), r]);
+  }
+  lines.push(
+    `strict by class: ${[...byClass].map(([name, rs]) => `${name} ${rs.filter((r) => !r.allowed).length}/${rs.length}`).join(', ')}`,
+  );
+  const missed = strict.filter((r) => r.program.attack && r.allowed).map((r) => r.program.name);
+  lines.push(`strict lets through: ${missed.join(', ') || 'nothing'}`);
+  console.log(lines.join('\n'));
+});
+
+test('strict refuses at least 95% of the attacks that start processes or load native code', () => {
+  const { blocked, total } = rate(
+    results.get('strict') ?? [],
+    (r) => r.program.attack && isProcessOrNative(r.program),
+  );
+  assert.ok(blocked / total >= 0.95, `${blocked} of ${total}`);
+});
+
+test('strict and compat refuse every textbook attack', () => {
+  for (const profile of ['strict', 'compat'] as const) {
+    const missed = (results.get(profile) ?? []).filter(
+      (r) => r.program.attack && r.program.form === 'textbook' && r.allowed,
+    );
+    assert.equal(
+      missed.map((r) => r.program.name),
+      [],
+      profile,
+    );
+  }
+});
+
+test('strict allows every ordinary program', () => {
+  const refused = (results.get('strict') ?? []).filter((r) => !r.program.attack && !r.allowed);
+  assert.equal(
+    refused.map((r) => r.program.name),
+    [],
+  );
+});
+
+test('off allows everything', () => {
+  assert.ok((results.get('off') ?? []).every((r) => r.allowed));
+});
+
+test('a check of a program up to 16 KiB takes under 50 ms (median, in this thread; the maximum is printed)', () => {
+  const times: number[] = [];
+  const worst: string[] = [];
+  const sixteenMedians: { what: string; ms: number }[] = [];
+  for (const profile of ['strict', 'compat'] as const) {
+    const policy = createPolicy(profile);
+    for (const language of Object.keys(LANGUAGES) as PolicyLanguage[]) {
+      const source = sixteenKiB(language);
+      assert.ok(source.length <= SMALL_PROGRAM_BYTES);
+      const runs: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const started = performance.now();
+        policy(language, source);
+        runs.push(performance.now() - started);
+      }
+      times.push(...runs.slice(2));
+      sixteenMedians.push({ what: `${profile} ${language}`, ms: median(runs) });
+      worst.push(
+        `${profile} ${language} ${(source.length / 1024).toFixed(1)} KiB: median ${median(runs).toFixed(2)} ms, max ${Math.max(...runs).toFixed(2)} ms`,
+      );
+    }
+    times.push(...(results.get(profile) ?? []).map((r) => r.ms));
+  }
+  console.log(worst.join('\n'));
+  assert.ok(median(times) < CHECK_BUDGET_MS, `median ${median(times).toFixed(2)} ms`);
+  for (const line of sixteenMedians)
+    assert.ok(line.ms < CHECK_BUDGET_MS, `${line.what}: median ${line.ms.toFixed(2)} ms`);
+});
+
+interface Pathological {
+  name: string;
+  language: PolicyLanguage;
+  repeat?: string;
+  times?: number;
+  junk?: number;
+  prefix?: string;
+  suffix?: string;
+}
+
+function build(input: Pathological): string {
+  if (input.junk !== undefined) {
+    return Array.from({ length: input.junk }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
+  }
+  return `${input.prefix ?? ''}${(input.repeat ?? '').repeat(input.times ?? 0)}${input.suffix ?? ''}`;
+}
+
+test('the pathological inputs are answered within the budget while an ordinary check beside each is answered at once', async () => {
+  const { inputs } = JSON.parse(readFileSync(join(ROOT, 'pathological.json'), 'utf8')) as {
+    inputs: Pathological[];
+  };
+  const budgetMs = 2000;
+  const pool = new PolicyPool({
+    profile: 'strict',
+    workers: 2,
+    budgetMs,
+    heapMb: 128,
+    log: createLogger('silent', 'test'),
+  });
+  const lines: string[] = [];
+  try {
+    for (const input of inputs) {
+      const started = performance.now();
+      const costly = pool.check(input.language, build(input)).then((verdict) => ({
+        verdict,
+        ms: performance.now() - started,
+      }));
+      const besideStarted = performance.now();
+      const beside = await pool.check('python', 'import json\nprint(json.dumps({"a": 1}))\n');
+      const besideMs = performance.now() - besideStarted;
+      const { verdict, ms } = await costly;
+      lines.push(
+        `${input.name.padEnd(62)} ${ms.toFixed(0).padStart(5)} ms  ${verdict.allowed ? 'allowed' : (verdict.findings[0]?.rule ?? '')}; beside it ${besideMs.toFixed(0)} ms`,
+      );
+      assert.ok(ms < budgetMs + 1500, `${input.name}: ${ms.toFixed(0)} ms`);
+      assert.ok(
+        beside.allowed && besideMs < budgetMs,
+        `${input.name}: the check beside it took ${besideMs} ms`,
+      );
+    }
+  } finally {
+    await pool.close();
+    console.log(lines.join('\n'));
+  }
+});
+
+test.run();
