@@ -164,6 +164,11 @@ async function parallel(
   return { samples, perSecond: samples.length / ((performance.now() - started) / 1000) };
 }
 
+// A version manager's shim (pyenv) would add its own start-up to every figure; resolve python3 once.
+const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+  encoding: 'utf8',
+}).trim();
+
 function floor(): string[] {
   const time = (cmd: string, args: string[]) => {
     const t: number[] = [];
@@ -175,7 +180,7 @@ function floor(): string[] {
     return stats(t).p50;
   };
   return [
-    `bare \`python3 -c pass\` on the host: p50 ${time('python3', ['-c', 'pass']).toFixed(0)} ms`,
+    `bare \`python3 -c pass\` on the host: p50 ${time(PYTHON, ['-c', 'pass']).toFixed(0)} ms`,
     `bare \`node -e 0\` on the host: p50 ${time(process.execPath, ['-e', '0']).toFixed(0)} ms`,
   ];
 }
@@ -185,12 +190,13 @@ const header = '| what | runs | p50 ms | p90 ms | p99 ms | program p50 ms | fail
 console.log(`POST /run on ${URL_RUN}; pools ${JSON.stringify(original)}`);
 console.log(header);
 try {
-  const warmSizes = Object.fromEntries(Object.entries(original).map(([k, v]) => [k, Math.max(v, 2)]));
+  const warmSizes = Object.fromEntries(Object.entries(original).map(([k, v]) => [k, Math.max(v, 3)]));
   scale(warmSizes);
   await poolsReady(warmSizes);
   for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
     await post(name); // warm-up
-    row(`${name}, warm (sequential)`, await sequential(name, RUNS, warmSizes));
+    const n = name.includes('pandas') ? Math.min(RUNS, 10) : RUNS;
+    row(`${name}, warm (sequential)`, await sequential(name, n, warmSizes));
   }
   const burstSize = 2 * (warmSizes.python ?? 2);
   const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
@@ -204,7 +210,7 @@ try {
   scale(cold);
   await new Promise((r) => setTimeout(r, 3000));
   for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
-    row(`${name}, cold (sequential)`, await sequential(name, Math.min(RUNS, 15), undefined));
+    row(`${name}, cold (sequential)`, await sequential(name, Math.min(RUNS, 10), undefined));
   }
   const { samples, perSecond } = await parallel('python hello', 4, 20);
   row(`python hello, cold, 4 clients (${perSecond.toFixed(2)} runs/s)`, samples);
