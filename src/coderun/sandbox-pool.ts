@@ -1,7 +1,7 @@
 // The SandboxPool resource, defined once: pre-started, single-use sandbox Pods for one language and one
 // size, which matching CodeRuns claim instead of waiting for a cold Pod. The CRD comes from this schema.
 import { z } from 'zod';
-import { Condition, type GROUP, Language, quantity, type VERSION } from './schema.ts';
+import { Condition, type GROUP, Language, SandboxResources, type VERSION } from './schema.ts';
 
 export const POOL_KIND = 'SandboxPool';
 export const POOL_PLURAL = 'sandboxpools';
@@ -12,20 +12,10 @@ export const SandboxPoolSpec = z.object({
     description:
       'Idle, ready sandbox Pods to keep. Each serves exactly one run and is then deleted; the pool refills. `kubectl scale` sets it.',
   }),
-  resources: z
-    .object({
-      cpu: quantity
-        .optional()
-        .meta({ description: "CPU of each Pod; defaults to the operator's run default." }),
-      memory: quantity
-        .optional()
-        .meta({ description: "Memory of each Pod; defaults to the operator's run default." }),
-    })
-    .optional()
-    .meta({
-      description:
-        'The sandbox size. A CodeRun is served from the pool only when its effective cpu and memory equal these (after the same clamping).',
-    }),
+  resources: SandboxResources.optional().meta({
+    description:
+      "The sandbox size; omitted fields take the operator's run defaults. A CodeRun is served from the pool only when its effective cpu and memory equal these (after the same clamping).",
+  }),
   image: z
     .string()
     .max(512)

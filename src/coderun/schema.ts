@@ -55,6 +55,14 @@ export const quantity = z
     'must be a Kubernetes quantity such as 500m, 1, 256Mi',
   );
 
+/** A sandbox's size, as a CodeRun asks for it and a SandboxPool's Pods have it; clamped to the operator's maxima. */
+export const SandboxResources = z.object({
+  cpu: quantity.optional().meta({ description: 'CPU limit, e.g. 500m. Clamped to the operator maximum.' }),
+  memory: quantity
+    .optional()
+    .meta({ description: 'Memory limit, e.g. 256Mi. Clamped to the operator maximum.' }),
+});
+
 export const CodeRunSpec = z
   .object({
     language: Language.meta({ description: 'Language of the program: python or nodejs.' }),
@@ -69,17 +77,9 @@ export const CodeRunSpec = z
     timeoutSeconds: z.number().int().min(1).max(LIMITS.timeoutMaxSeconds).optional().meta({
       description: "Wall-clock limit for the program. Defaults to the operator's configured timeout.",
     }),
-    resources: z
-      .object({
-        cpu: quantity
-          .optional()
-          .meta({ description: 'CPU limit, e.g. 500m. Clamped to the operator maximum.' }),
-        memory: quantity
-          .optional()
-          .meta({ description: 'Memory limit, e.g. 256Mi. Clamped to the operator maximum.' }),
-      })
-      .optional()
-      .meta({ description: "Per-run limits; omitted fields take the operator's defaults." }),
+    resources: SandboxResources.optional().meta({
+      description: "Per-run limits; omitted fields take the operator's defaults.",
+    }),
     ttlSecondsAfterFinished: z.number().int().min(0).max(LIMITS.ttlMaxSeconds).optional().meta({
       description: "Delete the CodeRun this long after it finished. Defaults to the operator's TTL.",
     }),

@@ -8,7 +8,7 @@ import { POOL_PLURAL, type SandboxPool } from '../coderun/sandbox-pool.ts';
 import { API_VERSION, type CodeRun, GROUP, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
-import { EventRecorder } from '../kube/events.ts';
+import { EventRecorder, eventTargetOf } from '../kube/events.ts';
 import { type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
@@ -380,7 +380,7 @@ export class CodeRunController {
           );
           if (step.event)
             await this.events.record(
-              this.eventTarget(current),
+              eventTargetOf(current),
               step.event.type,
               step.event.reason,
               step.event.message,
@@ -415,17 +415,6 @@ export class CodeRunController {
           break;
       }
     }
-  }
-
-  private eventTarget(run: CodeRun) {
-    return {
-      apiVersion: API_VERSION,
-      kind: KIND,
-      name: run.metadata.name,
-      namespace: run.metadata.namespace,
-      uid: run.metadata.uid,
-      resourceVersion: run.metadata.resourceVersion,
-    };
   }
 
   private forget(uid: string): void {

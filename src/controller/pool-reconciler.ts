@@ -6,7 +6,7 @@ import { POOL_KIND, POOL_PLURAL, type SandboxPool, type SandboxPoolStatus } from
 import { API_VERSION, GROUP, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
-import type { EventRecorder } from '../kube/events.ts';
+import { type EventRecorder, eventTargetOf } from '../kube/events.ts';
 import { buildPoolPod, LABELS, TEMPLATE_HASH_ANNOTATION } from './sandbox-pod.ts';
 import { planPool, poolShape } from './warm-pool.ts';
 
@@ -60,7 +60,7 @@ export class PoolReconciler {
         // Quota, admission or a missing RuntimeClass: retrying at once cannot help; say so on the pool.
         refused = apiErrorMessage(err);
         this.log.warn({ pool: key, err: refused }, 'cannot create pool Pod');
-        await this.events.record(this.target(pool), 'Warning', 'PodCreateFailed', refused);
+        await this.events.record(eventTargetOf(pool), 'Warning', 'PodCreateFailed', refused);
       }
     }
     if (plan.create > 0 && !refused) this.log.info({ pool: key, created: plan.create }, 'refilled pool');
@@ -133,16 +133,5 @@ export class PoolReconciler {
       if (isConflict(err) || isNotFound(err)) return;
       throw err;
     }
-  }
-
-  private target(pool: SandboxPool) {
-    return {
-      apiVersion: API_VERSION,
-      kind: POOL_KIND,
-      name: pool.metadata.name,
-      namespace: pool.metadata.namespace,
-      uid: pool.metadata.uid,
-      resourceVersion: pool.metadata.resourceVersion,
-    };
   }
 }

@@ -13,6 +13,16 @@ export interface EventTarget {
   resourceVersion?: string;
 }
 
+/** The object an event is about, from any object with Kubernetes metadata. */
+export function eventTargetOf(obj: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; uid: string; resourceVersion?: string };
+}): EventTarget {
+  const { name, namespace, uid, resourceVersion } = obj.metadata;
+  return { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace, uid, resourceVersion };
+}
+
 export class EventRecorder {
   private readonly kube: KubeClients;
   private readonly component: string;
