@@ -4,14 +4,16 @@
 // within the caps, and prints exactly one `__CODERUN_RESULT__ {json}` line. No dependencies, so nothing
 // a user installs or breaks can affect it.
 import { spawn } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 
 const PROTOCOL_VERSION = 1;
 const LANGUAGE = 'nodejs';
 const RESULT_MARKER = '__CODERUN_RESULT__ ';
 const RAGFLOW_MARKER = '__RAGFLOW_RESULT__:';
 const PROGRAM_FILE = 'main.js';
+// Created in the work dir before the program runs: RAGFlow's programs save their files there.
+const ARTIFACTS_DIR = 'artifacts';
 // How long the runner waits for its job; a pool's Pod sets CODERUN_JOB_WAIT_SECONDS to its idle age.
 const DEFAULT_JOB_WAIT_MS = 60_000;
 // Source and arguments are at most 256 KiB each; JSON escaping can make the line several times longer.
@@ -252,6 +254,15 @@ function linkPackages(workdir) {
   }
 }
 
+/** mkdir(2) never follows a link at the last component; whatever is already there is left as it is. */
+function makeArtifactsDir(workdir) {
+  try {
+    mkdirSync(join(workdir, ARTIFACTS_DIR), { mode: 0o755 });
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+  }
+}
+
 function killGroup(pgid) {
   try {
     process.kill(-pgid, 'SIGKILL');
@@ -298,6 +309,7 @@ function abandon({ child }) {
 
 function run(job, started) {
   const { child, program, streams, early, state } = started;
+  makeArtifactsDir(dirname(program));
   writeFileSync(program, withMainLocator(job.source));
 
   const limit = job.maxOutputBytes;

@@ -22,6 +22,8 @@ LANGUAGE = "python"
 RESULT_MARKER = "__CODERUN_RESULT__ "
 RAGFLOW_MARKER = "__RAGFLOW_RESULT__:"
 PROGRAM_FILE = "main.py"
+# Created in the work dir before the program runs: RAGFlow's programs save their files there.
+ARTIFACTS_DIR = "artifacts"
 # How long the runner waits for its job; a pool's Pod sets CODERUN_JOB_WAIT_SECONDS to its idle age.
 DEFAULT_JOB_WAIT_SECONDS = 60
 # Source and arguments are at most 256 KiB each; JSON escaping can make the line several times longer.
@@ -297,6 +299,7 @@ class Program:
     """The child interpreter, started before the job so it is ready when the job arrives."""
 
     def __init__(self, workdir):
+        self.workdir = workdir
         self.path = os.path.join(workdir, PROGRAM_FILE)
         result_read, result_write = os.pipe()
         try:
@@ -316,6 +319,7 @@ class Program:
         self.child.wait()
 
     def run(self, job):
+        make_artifacts_dir(self.workdir)
         with open(self.path, "wb") as program_file:
             program_file.write(job["source"].encode("utf-8", "surrogatepass"))
         child = self.child
@@ -346,6 +350,15 @@ class Program:
                 key.fileobj.close()
 
         return build_report(child.returncode, timed_out, duration_ms, stdout, stderr, result)
+
+
+def make_artifacts_dir(workdir):
+    """mkdir(2) never follows a link at the last component; whatever is already there (a directory, a
+    file, a link) is left as it is."""
+    try:
+        os.mkdir(os.path.join(workdir, ARTIFACTS_DIR), 0o755)
+    except FileExistsError:
+        pass
 
 
 def decode_result(capture):

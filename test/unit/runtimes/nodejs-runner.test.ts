@@ -1,5 +1,8 @@
 // The Node.js runner (sandbox_base_image/nodejs/runner.mjs) on the host's node, built-in modules only
 // (`require('axios')` needs the image's packages; the end-to-end tier covers it).
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RESULT_MARKER } from '../../../src/runtimes/protocol.ts';
@@ -287,6 +290,55 @@ test('a runner whose job never comes gives up after CODERUN_JOB_WAIT_SECONDS and
 test("the program's time counts from the job, not from the interpreter start", () => {
   const r = report({ source: 'function main() { return 1; }' });
   assert.ok(r.durationMs < 1000, `durationMs ${r.durationMs}`);
+});
+
+test('artifacts/ exists before the program runs, so writing artifacts/out.csv succeeds', () => {
+  const r = report({
+    source: [
+      "const fs = require('node:fs');",
+      "fs.writeFileSync('artifacts/out.csv', 'a,b\\n1,2\\n');",
+      'function main() {',
+      "  const stat = fs.lstatSync('artifacts');",
+      "  return { dir: stat.isDirectory(), mode: stat.mode & 0o777, size: fs.statSync('artifacts/out.csv').size };",
+      '}',
+    ].join('\n'),
+  });
+  assert.is(r.exitCode, 0, r.stderr);
+  const value = r.result.value as { dir: boolean; mode: number; size: number };
+  assert.equal([value.dir, value.size], [true, 8]);
+  assert.is(value.mode & ~0o755, 0, `mode ${value.mode.toString(8)} is wider than 755`);
+});
+
+test('a file or link already named artifacts is left as it is; the link is not followed', () => {
+  const outside = mkdtempSync(join(tmpdir(), 'coderun-outside-'));
+  try {
+    const target = join(outside, 'target');
+    const link = reportOf(
+      runRunner(
+        RUNNER,
+        jobLine('nodejs', {
+          source: "function main() { return require('node:fs').readlinkSync('artifacts'); }",
+        }),
+        {},
+        (workdir) => symlinkSync(target, join(workdir, 'artifacts')),
+      ),
+    );
+    assert.equal(link.result, { present: true, value: target });
+    assert.not.ok(existsSync(target), 'the runner created the link target');
+    const file = reportOf(
+      runRunner(
+        RUNNER,
+        jobLine('nodejs', {
+          source: "function main() { return require('node:fs').readFileSync('artifacts', 'utf8'); }",
+        }),
+        {},
+        (workdir) => writeFileSync(join(workdir, 'artifacts'), 'kept'),
+      ),
+    );
+    assert.equal(file.result, { present: true, value: 'kept' });
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -1,6 +1,6 @@
 // The Python runner (sandbox_base_image/python/runner.py) on the host's python3, stdlib programs only.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -250,6 +250,51 @@ test('modules named in CODERUN_PRELOAD are imported before the job arrives', () 
   const preloaded = reportOf(runRunner(RUNNER, jobLine('python', { source }), env));
   assert.equal(preloaded.result, { present: true, value: true });
   assert.is(preloaded.exitCode, 0, preloaded.stderr);
+});
+
+test('artifacts/ exists before the program runs, so writing artifacts/out.csv succeeds', () => {
+  const r = report({
+    source: [
+      'import os, stat',
+      'with open("artifacts/out.csv", "w") as out:',
+      '    out.write("a,b\\n1,2\\n")',
+      'def main():',
+      '    mode = os.lstat("artifacts").st_mode',
+      '    return {"dir": stat.S_ISDIR(mode), "mode": stat.S_IMODE(mode), "size": os.path.getsize("artifacts/out.csv")}',
+    ].join('\n'),
+  });
+  assert.is(r.exitCode, 0, r.stderr);
+  const value = r.result.value as { dir: boolean; mode: number; size: number };
+  assert.equal([value.dir, value.size], [true, 8]);
+  assert.is(value.mode & ~0o755, 0, `mode ${value.mode.toString(8)} is wider than 755`);
+});
+
+test('a file or link already named artifacts is left as it is; the link is not followed', () => {
+  const outside = mkdtempSync(join(tmpdir(), 'coderun-outside-'));
+  try {
+    const target = join(outside, 'target');
+    const link = reportOf(
+      runRunner(
+        RUNNER,
+        jobLine('python', { source: 'import os\ndef main():\n    return os.readlink("artifacts")\n' }),
+        {},
+        (workdir) => symlinkSync(target, join(workdir, 'artifacts')),
+      ),
+    );
+    assert.equal(link.result, { present: true, value: target });
+    assert.not.ok(existsSync(target), 'the runner created the link target');
+    const file = reportOf(
+      runRunner(
+        RUNNER,
+        jobLine('python', { source: 'def main():\n    return open("artifacts").read()\n' }),
+        {},
+        (workdir) => writeFileSync(join(workdir, 'artifacts'), 'kept'),
+      ),
+    );
+    assert.equal(file.result, { present: true, value: 'kept' });
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -20,11 +20,20 @@ export interface RunnerRun {
   elapsedMs: number;
 }
 
-/** Runs `command` with `input` on stdin in a temporary work dir that is removed afterwards. */
-export function runRunner(command: string[], input: string, env: Record<string, string> = {}): RunnerRun {
+/**
+ * Runs `command` with `input` on stdin in a temporary work dir that is removed afterwards; `prepare`
+ * may put things into the work dir first.
+ */
+export function runRunner(
+  command: string[],
+  input: string,
+  env: Record<string, string> = {},
+  prepare: (workdir: string) => void = () => {},
+): RunnerRun {
   const workdir = mkdtempSync(join(tmpdir(), 'coderun-runner-'));
   const started = performance.now();
   try {
+    prepare(workdir);
     const [file = '', ...args] = command;
     const run = spawnSync(file, args, {
       cwd: REPO,
