@@ -50,7 +50,7 @@ export function parseProgram(source: string): t.Program | 'too-deep' | undefined
   let tooDeep = false;
   for (const sourceType of ['module', 'script'] as const) {
     try {
-      return parse(source, { sourceType, plugins: PARSER_PLUGINS }).program;
+      return parse(source, { ...optionsFor(sourceType), plugins: PARSER_PLUGINS }).program;
     } catch (error) {
       tooDeep ||= error instanceof RangeError;
     }
@@ -59,7 +59,7 @@ export function parseProgram(source: string): t.Program | 'too-deep' | undefined
   let best: { program: t.Program; errors: number } | undefined;
   for (const sourceType of ['module', 'script'] as const) {
     try {
-      const file = parse(source, { sourceType, errorRecovery: true, plugins: PARSER_PLUGINS });
+      const file = parse(source, { ...optionsFor(sourceType), errorRecovery: true, plugins: PARSER_PLUGINS });
       if (file.errors.length === 0) return file.program;
       if (best === undefined || file.errors.length < best.errors) {
         best = { program: file.program, errors: file.errors.length };
@@ -70,6 +70,13 @@ export function parseProgram(source: string): t.Program | 'too-deep' | undefined
     }
   }
   return best?.program ?? (tooDeep ? 'too-deep' : undefined);
+}
+
+/** A script is read as Node runs it, inside the CommonJS wrapper function: `return` and `new.target` are allowed. */
+function optionsFor(sourceType: 'module' | 'script') {
+  return sourceType === 'module'
+    ? { sourceType }
+    : { sourceType, allowReturnOutsideFunction: true, allowNewTargetOutsideFunction: true };
 }
 
 /** Visits every node once, depth first, with an explicit stack so deep nesting cannot overflow the call stack. */

@@ -240,8 +240,8 @@ function isAllowedModule(specifier: string): boolean {
   const builtin = specifier.startsWith('node:');
   const name = builtin ? specifier.slice('node:'.length) : specifier;
   if (NODE_ALLOWED_MODULES.has(name)) return !builtin || name !== 'axios';
-  // A package's own subpaths (`axios/unsafe/...`) are the package's business; built-ins are listed exactly.
-  return !specifier.startsWith('node:') && name.startsWith('axios/');
+  // A package's own subpaths are the package's business (its exports decide); built-ins are listed exactly.
+  return !builtin && /^axios\/[\w./-]*$/.test(name) && !name.split('/').includes('..');
 }
 
 function isProcessModule(specifier: string): boolean {

@@ -318,6 +318,7 @@ export const PYTHON_DENIED_MEMBERS: Readonly<Record<string, string>> = {
   'pandas.io.clipboard': 'runs the clipboard programs',
   'pandas.io.clipboards': 'runs the clipboard programs',
   'pandas.options.plotting.backend': 'imports a module named by a string',
+  'pandas.compat.pickle_compat': 'unpickling runs any callable',
   'matplotlib.testing': 'subprocess_run_for_testing runs programs',
   'PIL.ImageShow': 'viewers run programs',
   'PIL.ImageGrab': 'runs screenshot programs',
@@ -399,6 +400,10 @@ export const PYTHON_DENIED_ATTRIBUTES: Readonly<Record<string, string>> = {
   subprocess_run_for_testing: 'runs programs',
   subprocess_run_helper: 'runs programs',
   ProcessPoolExecutor: 'starts processes',
+  open_unix_connection: 'Unix sockets NetworkPolicy cannot see',
+  start_unix_server: 'Unix sockets NetworkPolicy cannot see',
+  create_unix_connection: 'Unix sockets NetworkPolicy cannot see',
+  create_unix_server: 'Unix sockets NetworkPolicy cannot see',
   read_clipboard: 'runs the clipboard programs',
   to_clipboard: 'runs the clipboard programs',
   ImageShow: 'viewers run programs',
@@ -515,6 +520,7 @@ export const PYTHON_DENIED_BUILTINS: Readonly<Record<string, string>> = {
   globals: 'reaches __builtins__ and every global',
   locals: 'reaches the frame namespace',
   vars: 'vars(module) is the module namespace (vars(self) is allowed)',
+  help: 'pydoc imports the module a string names',
 };
 
 /**

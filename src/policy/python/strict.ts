@@ -359,6 +359,15 @@ function visitName(scan: Scan, node: SyntaxNode): void {
     );
     return;
   }
+  if ((name === 'type' || name === 'object') && isTypeHandedOn(scan, node)) {
+    add(
+      scan,
+      node.from,
+      'type-as-value',
+      `'${name}' handed on as a value: its __dict__ holds __subclasses__`,
+    );
+    return;
+  }
   if (PYTHON_NAMED_ATTRIBUTE_BUILTINS.has(name) && !isCallee(node)) {
     add(scan, node.from, 'handed-on-builtin', `Reference to '${name}' other than a direct call`);
     return;
@@ -554,6 +563,42 @@ function judgeAttribute(scan: Scan, name: string, at: number, object: SyntaxNode
   );
 }
 
+/**
+ * `type` and `object` may be called, read from, compared, tested against (isinstance) and subclassed; put in a
+ * list or a variable they become a type no rule can follow to its `__dict__`.
+ */
+function isTypeHandedOn(scan: Scan, node: SyntaxNode): boolean {
+  const parent = node.parent;
+  if (isCallee(node) || isMemberObject(node)) return false;
+  switch (parent?.name) {
+    case 'ClassDefinition':
+    case 'TypeDef':
+    case 'BinaryExpression':
+      return false;
+    case 'ArgList': {
+      if (parent.parent?.name === 'ClassDefinition') return false;
+      return !isTypeTest(scan, parent.parent);
+    }
+    case 'TupleExpression':
+      return !isTypeTest(scan, parent.parent?.parent ?? null);
+    default:
+      return !isInsideAnnotation(node);
+  }
+}
+
+/** isinstance(x, type) and issubclass(c, type). */
+function isTypeTest(scan: Scan, call: SyntaxNode | null): boolean {
+  const callee = call?.name === 'CallExpression' ? call.firstChild : null;
+  return callee?.name === 'VariableName' && ['isinstance', 'issubclass'].includes(textOf(scan, callee));
+}
+
+function isInsideAnnotation(node: SyntaxNode): boolean {
+  for (let up = node.parent, steps = 0; up && steps < 6; up = up.parent, steps++) {
+    if (up.name === 'TypeDef') return true;
+  }
+  return false;
+}
+
 /** `type`, `object`, `type(x)` and `x.__class__`: objects whose `__dict__` holds the type's descriptors. */
 function isTypeObject(scan: Scan, object: SyntaxNode): boolean {
   if (object.name === 'VariableName') {
@@ -614,12 +659,18 @@ function resolveChain(
   };
 }
 
+const TYPE_EXPRESSION = /\btype\s*\(|__class__|\bmro\b/;
+
 /** `x = np.lib`: later reads of `x.format` are judged as `numpy.lib.format`; `cls = type(x)` names a type. */
 function recordAlias(scan: Scan, statement: SyntaxNode): void {
   const parts = childrenOf(statement);
   if (parts.length !== 3 || parts[0]?.name !== 'VariableName' || parts[1]?.name !== 'AssignOp') return;
   const value = parts[2];
-  if (value !== undefined && isTypeObject(scan, value)) scan.typeNames.add(textOf(scan, parts[0]));
+  // `t = [type(x)][0]`, `t = x.__class__`: a value built from a type is one.
+  const valueText = value === undefined ? '' : scan.text.slice(value.from, value.to);
+  if (value !== undefined && (isTypeObject(scan, value) || TYPE_EXPRESSION.test(valueText))) {
+    scan.typeNames.add(textOf(scan, parts[0]));
+  }
   if (value?.name !== 'MemberExpression') return;
   const chain = chainOf(scan, value);
   if (chain !== undefined) scan.aliases.set(textOf(scan, parts[0]), chain);
@@ -939,16 +990,30 @@ function checkExpressionText(scan: Scan, value: string, at: number, annotation: 
 // ---------------------------------------------------------------------------------------------------------
 // Constant strings
 
-/** The literal text of an f-string between its replacement fields, which are walked as code. */
+/**
+ * The literal text of an f-string between its replacement fields, which are walked as code; and the whole with
+ * each field as `0`, so that a path built around a field (`f"/proc/{pid}/mem"`) is judged too.
+ */
 function checkFormatStringLiterals(scan: Scan, formatString: SyntaxNode): void {
   let from = formatString.from;
+  let whole = '';
   for (const field of childrenOf(formatString)) {
     if (field.name !== 'FormatReplacement') continue;
-    checkConstantValue(scan, from, scan.text.slice(from, field.from));
+    const literal = scan.text.slice(from, field.from);
+    checkConstantValue(scan, from, literal);
+    whole += `${literal}0`;
     from = field.to;
   }
-  checkConstantValue(scan, from, scan.text.slice(from, formatString.to));
+  const tail = scan.text.slice(from, formatString.to);
+  checkConstantValue(scan, from, tail);
+  if (whole === '') return;
+  const body = `${whole}${tail}`.replace(QUOTED_BODY, '$1');
+  if (PROCESS_MEMORY.test(body) || CODE_FILE.test(body.trim()))
+    checkConstantValue(scan, formatString.from, body);
 }
+
+// An f-string's text without its prefix and quotes.
+const QUOTED_BODY = /^[a-zA-Z]*(?:"""|'''|"|')([\s\S]*?)(?:"""|'''|"|')$/;
 
 function checkStringLiteral(scan: Scan, node: SyntaxNode): void {
   const literal = scan.text.slice(node.from, node.to);
@@ -996,7 +1061,8 @@ const ESCAPE_WORD = new RegExp(
   'g',
 );
 const CODE_FILE = /^\S*\.(?:py|pyc|pyo|pth|pyd|so(?:\.\d+)*|dll|dylib)$/i;
-const PROCESS_MEMORY = /\/proc\/[^\s/]+\/(?:task\/[^\s/]+\/)?mem\b/;
+// /proc/self/mem and friends; a bare process directory is a path about to be joined with one.
+const PROCESS_MEMORY = /\/proc\/[^\s/]+\/(?:task\/[^\s/]+\/)?mem\b|^\/proc\/(?:self|thread-self|\d+)\/?$/;
 
 /** Rules for the value of a constant string, wherever it is used. */
 function checkConstantValue(scan: Scan, at: number, value: string): void {
@@ -1011,6 +1077,8 @@ function checkConstantValue(scan: Scan, at: number, value: string): void {
     add(scan, at, 'code-file', `File name of Python code or a native library ('${trimmed}')`);
   }
   if (PROCESS_MEMORY.test(value)) add(scan, at, 'process-memory', 'Access to process memory under /proc');
+  if (trimmed === 'allow_pickle')
+    add(scan, at, 'pickle', 'allow_pickle named in a string: unpickling runs any callable');
   if (trimmed === 'plotting.backend') {
     add(scan, at, 'module-string', "Use of 'plotting.backend' (imports a module named by a string)");
   }

@@ -49,6 +49,14 @@ test('refuses relative paths and data: URLs, which would run text the program wr
   refusedBy("import('data:text/javascript,export default 1')", 'import-not-allowed');
 });
 
+test('refuses a path out of an allowed package', () => {
+  refusedBy("require('axios/../../work/helper.js')", 'import-not-allowed');
+});
+
+test('reads a script as Node runs it, inside the CommonJS wrapper, where top-level return is allowed', () => {
+  refusedBy("if (done) return;\nrequire('child_process');", 'import-not-allowed');
+});
+
 test('refuses a module named at run time', () => {
   assert.equal(findings('require(name);'), ['1:1 Module loaded from a name computed at run time']);
 });

@@ -234,6 +234,32 @@ test('allows the namedtuple methods that start with an underscore', () => {
   assert.ok(allowed('p = Point(1, 2)._replace(x=3)\nprint(p._asdict(), Point._fields, Point._make([1, 2]))'));
 });
 
+test('refuses type handed on as a value, and allows it called, compared, tested and subclassed', () => {
+  refusedBy('holder = [type][0]', 'type-as-value');
+  assert.ok(allowed('class Meta(type):\n    pass\nok = isinstance(x, (int, type)) and type(x) == type(y)'));
+});
+
+test('refuses __dict__ of a name assigned a type', () => {
+  refusedBy('kind = [type(f)][0]\nkind.__dict__[name]', 'dunder-attribute');
+});
+
+test('refuses help, which imports the module a string names', () => {
+  refusedBy('help("helper")', 'call-denied-builtin');
+});
+
+test('refuses allow_pickle given through a dict', () => {
+  refusedBy('np.load(path, **{"allow_pickle": True})', 'pickle');
+});
+
+test('refuses a path to process memory built around an f-string field', () => {
+  refusedBy('open(f"/proc/{pid}/mem", "rb")', 'process-memory');
+  assert.ok(allowed('open("/proc/meminfo").read()'));
+});
+
+test('refuses Unix sockets opened through asyncio', () => {
+  refusedBy('import asyncio\nasyncio.open_unix_connection("sock")', 'denied-attribute');
+});
+
 test('allows _ as a variable', () => {
   assert.ok(allowed('for _ in range(3):\n    pass\nfirst, *_ = items\nprint(_)'));
 });

@@ -358,6 +358,24 @@ for (const [description, program] of ordinaryPrograms) {
   });
 }
 
+test('refuses a coding cookie other than UTF-8, as strict does: CPython would run a different text', () => {
+  assert.equal(findings('# coding: utf-7\n# +AAo-import os'), [
+    "1:11 Source encoding 'utf-7' declared: only UTF-8 programs are checked",
+  ]);
+});
+
+test('reads past leading byte-order marks, which CPython strips', () => {
+  assert.equal(findings('\ufeffimport os'), ["1:9 Import of blocked module 'os'"]);
+});
+
+test('normalises identifiers as CPython does (NFKC)', () => {
+  assert.equal(findings('ｅｘｅｃ("1")'), ["1:1 Call of blocked builtin 'exec'"]);
+});
+
+test('checks the field CPython 3.11 sees after a backslash in an f-string', () => {
+  assert.equal(findings('s = f"\\{eval(code)}"'), ["1:9 Call of blocked builtin 'eval'"]);
+});
+
 test('formats findings the way RAGFlow shows them', () => {
   const { findings: found } = checkPython('import math\nimport os');
   assert.is(formatFindings(found), "Line 2: Import of blocked module 'os'");
