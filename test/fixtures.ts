@@ -88,6 +88,7 @@ export function makeReport(fields: Partial<RunnerReport> = {}): RunnerReport {
     stdoutTruncated: false,
     stderrTruncated: false,
     result: { present: true, value: { answer: 42 } },
+    memoryKb: 20_480,
     ...fields,
   };
 }

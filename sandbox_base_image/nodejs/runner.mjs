@@ -4,7 +4,7 @@
 // within the caps, and prints exactly one `__CODERUN_RESULT__ {json}` line. No dependencies, so nothing
 // a user installs or breaks can affect it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 
 const PROTOCOL_VERSION = 1;
@@ -14,6 +14,8 @@ const RAGFLOW_MARKER = '__RAGFLOW_RESULT__:';
 const PROGRAM_FILE = 'main.js';
 // Created in the work dir before the program runs: RAGFlow's programs save their files there.
 const ARTIFACTS_DIR = 'artifacts';
+// How often the runner reads the memory of the program's processes while it runs.
+const MEMORY_SAMPLE_MS = 50;
 // How long the runner waits for its job; a pool's Pod sets CODERUN_JOB_WAIT_SECONDS to its idle age.
 const DEFAULT_JOB_WAIT_MS = 60_000;
 // Source and arguments are at most 256 KiB each; JSON escaping can make the line several times longer.
@@ -35,16 +37,26 @@ const PROGRAM_HEAD = /^(?:#!.*(?:\n|$))?(?:\s*(["'])use strict\1)?/;
 // Runs as `node -e BOOTSTRAP <program path>`, started before the job arrives so Node is up by the time it
 // does. It blocks reading stdin to its end: {"arguments": ..., "maxResultBytes": n}, which the runner writes
 // once the program file is in place. The result channel is fd 3, never the program's stdout, so nothing
-// the program prints can pass for the result. Node decides CommonJS or ES module from the program's syntax. An exception or rejection is
-// left uncaught: Node prints it the way `node main.js` would and exits with code 1. The bootstrap is
-// CommonJS on purpose: `--input-type=module` would be inherited by the program's eval Workers.
+// the program prints can pass for the result; fd 4 carries the interpreter's peak memory. Node decides
+// CommonJS or ES module from the program's syntax. An exception or rejection is left uncaught: Node
+// prints it the way `node main.js` would and exits with code 1. The bootstrap is CommonJS on purpose:
+// `--input-type=module` would be inherited by the program's eval Workers.
 const BOOTSTRAP = `
 const { closeSync, readFileSync, writeSync } = require('node:fs');
 const { pathToFileURL } = require('node:url');
 
 const RESULT_FD = 3;
+const USAGE_FD = 4;
 const [program] = process.argv.slice(1);
 let maxResultBytes = 0;
+
+// The runner cannot read a process's peak memory once the process is gone (Node has no RUSAGE_CHILDREN),
+// so the interpreter reports its own on its way out: getrusage's ru_maxrss, the kernel's exact peak.
+process.on('exit', () => {
+  try {
+    writeSync(USAGE_FD, String(process.resourceUsage().maxRSS));
+  } catch {}
+});
 
 function fail(message) {
   process.stderr.write('coderun: ' + message + '\\n');
@@ -263,6 +275,86 @@ function makeArtifactsDir(workdir) {
   }
 }
 
+/**
+ * A process's peak resident memory in KiB: VmHWM, or VmRSS (the current figure) where /proc has no VmHWM,
+ * as under gVisor; 0 when the process is gone.
+ */
+function processPeakKb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const line = /^VmHWM:\s*(\d+) kB/m.exec(status) ?? /^VmRSS:\s*(\d+) kB/m.exec(status);
+    return line ? Number(line[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The largest peak among `pid` and its live descendants, found through /proc/<pid>/task/<tid>/children
+ * (Linux and gVisor; where that file is missing, `pid` alone). A few reads per process, where scanning
+ * all of /proc for the process group would read every process on a host.
+ */
+function treePeakKb(pid) {
+  let peak = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    peak = Math.max(peak, processPeakKb(next));
+    try {
+      for (const tid of readdirSync(`/proc/${next}/task`)) {
+        const children = readFileSync(`/proc/${next}/task/${tid}/children`, 'latin1');
+        for (const child of children.split(' ')) if (child) pending.push(child);
+      }
+    } catch {
+      // gone meanwhile, or no children files
+    }
+  }
+  return peak;
+}
+
+/**
+ * The program's peak resident memory: the largest peak of any one of its processes, as RUSAGE_CHILDREN's
+ * ru_maxrss is in the Python runner. Node cannot read a child's rusage, and a process's memory figures
+ * vanish from /proc the moment it exits, so two sources are combined: the interpreter's own ru_maxrss,
+ * which it writes on fd 4 as it exits (exact, but missing when a signal kills it), and samples of the
+ * interpreter and its descendants every MEMORY_SAMPLE_MS and just before the timeout kill (covering child
+ * processes and a killed interpreter, but sampled: growth in a process's last moments can be missed, and
+ * where /proc has no VmHWM a sample is the current figure, not the peak).
+ */
+class MemoryPeak {
+  sampledKb = 0;
+
+  constructor(pid) {
+    this.pid = pid;
+    this.schedule(MEMORY_SAMPLE_MS);
+  }
+
+  schedule(delayMs) {
+    this.timer = setTimeout(() => {
+      const started = performance.now();
+      this.sample();
+      // Sampling never takes more than a tenth of the runner's time, whatever the program spawns.
+      this.schedule(Math.max(MEMORY_SAMPLE_MS, 10 * (performance.now() - started)));
+    }, delayMs).unref();
+  }
+
+  sample() {
+    this.sampledKb = Math.max(this.sampledKb, treePeakKb(this.pid));
+  }
+
+  stop() {
+    clearTimeout(this.timer);
+  }
+
+  /** The peak in KiB, or undefined when nothing was measured. `reported` is what came on fd 4. */
+  kb(reported) {
+    const text = reported.text();
+    const own = /^\d+$/.test(text) ? Number(text) : 0;
+    const peak = Math.max(own, this.sampledKb);
+    return peak > 0 ? peak : undefined;
+  }
+}
+
 function killGroup(pgid) {
   try {
     process.kill(-pgid, 'SIGKILL');
@@ -287,11 +379,11 @@ function startProgram() {
     cwd: workdir,
     env: childEnvironment(),
     detached: true,
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
   });
   // Collected from the start, so nothing is lost while the job is on its way.
-  const early = [[], [], []];
-  const streams = [child.stdout, child.stderr, child.stdio[3]];
+  const early = [[], [], [], []];
+  const streams = [child.stdout, child.stderr, child.stdio[3], child.stdio[4]];
   streams.forEach((stream, i) => {
     stream.on('data', (chunk) => early[i].push(chunk));
     stream.on('error', () => {});
@@ -313,22 +405,27 @@ function run(job, started) {
   writeFileSync(program, withMainLocator(job.source));
 
   const limit = job.maxOutputBytes;
-  const captures = [new Capture(limit), new Capture(limit), new Capture(limit)];
+  const captures = [new Capture(limit), new Capture(limit), new Capture(limit), new Capture(32)];
   streams.forEach((stream, i) => {
     stream.removeAllListeners('data');
     for (const chunk of early[i]) captures[i].add(chunk);
     stream.on('data', (chunk) => captures[i].add(chunk));
   });
   const start = performance.now();
+  const memory = new MemoryPeak(child.pid);
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let exit;
-    child.on('error', reject);
+    child.on('error', (error) => {
+      memory.stop();
+      reject(error);
+    });
     // The program may exit or close stdin before reading its arguments; that is its business.
     child.stdin.on('error', () => {});
     child.stdin.end(JSON.stringify({ arguments: job.arguments, maxResultBytes: limit }));
     const timer = setTimeout(() => {
       timedOut = true;
+      memory.sample();
       killGroup(child.pid);
     }, job.timeoutMs);
     let drainTimer;
@@ -338,12 +435,13 @@ function run(job, started) {
       finished = true;
       clearTimeout(drainTimer);
       for (const stream of streams) stream.destroy();
-      const [stdout, stderr, result] = captures;
-      resolve(buildReport({ ...exit, timedOut, stdout, stderr, result }));
+      const [stdout, stderr, result, usage] = captures;
+      resolve(buildReport({ ...exit, timedOut, memoryKb: memory.kb(usage), stdout, stderr, result }));
     };
     const onExit = (code, signal) => {
       exit = { code, signal, durationMs: performance.now() - start };
       clearTimeout(timer);
+      memory.stop();
       // Whatever the program left running in its group goes with it.
       killGroup(child.pid);
       drainTimer = setTimeout(finish, DRAIN_MS);
@@ -373,7 +471,7 @@ function ragflowLine(value) {
   return `${RAGFLOW_MARKER}${Buffer.from(envelope).toString('base64')}\n`;
 }
 
-function buildReport({ code, signal, durationMs, timedOut, stdout, stderr, result }) {
+function buildReport({ code, signal, durationMs, timedOut, memoryKb, stdout, stderr, result }) {
   const outcome = decodeResult(result);
   let stdoutText = stdout.text();
   if (outcome.present) {
@@ -391,6 +489,7 @@ function buildReport({ code, signal, durationMs, timedOut, stdout, stderr, resul
     stdoutTruncated: stdout.truncated,
     stderrTruncated: stderr.truncated,
     result: outcome,
+    ...(memoryKb === undefined ? {} : { memoryKb }),
   };
 }
 

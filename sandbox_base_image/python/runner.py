@@ -10,6 +10,7 @@ import base64
 import codecs
 import json
 import os
+import resource
 import selectors
 import shutil
 import signal
@@ -345,11 +346,12 @@ class Program:
             # Kills the program at its timeout, or whatever it left running in its group after it ended.
             kill_group(child.pid)
             child.wait()
+            memory_kb = peak_memory_kb()
             pump(selector, time.monotonic() + DRAIN_SECONDS, lambda: True)
             for key in list(selector.get_map().values()):
                 key.fileobj.close()
 
-        return build_report(child.returncode, timed_out, duration_ms, stdout, stderr, result)
+        return build_report(child.returncode, timed_out, duration_ms, memory_kb, stdout, stderr, result)
 
 
 def make_artifacts_dir(workdir):
@@ -359,6 +361,14 @@ def make_artifacts_dir(workdir):
         os.mkdir(os.path.join(workdir, ARTIFACTS_DIR), 0o755)
     except FileExistsError:
         pass
+
+
+def peak_memory_kb():
+    """The program's peak resident memory in KiB, or None. The interpreter is the runner's only child, so
+    once it is reaped RUSAGE_CHILDREN's ru_maxrss is the largest peak of the interpreter and of the
+    processes it (or they) waited for; processes nobody reaped do not count."""
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak if peak > 0 else None
 
 
 def decode_result(capture):
@@ -388,13 +398,13 @@ def signal_name(number):
         return f"SIG{number}"
 
 
-def build_report(returncode, timed_out, duration_ms, stdout, stderr, result):
+def build_report(returncode, timed_out, duration_ms, memory_kb, stdout, stderr, result):
     outcome = decode_result(result)
     stdout_text = stdout.text()
     if outcome["present"]:
         separator = "\n" if stdout_text and not stdout_text.endswith("\n") else ""
         stdout_text += separator + ragflow_line(outcome["value"])
-    return {
+    report = {
         "v": PROTOCOL_VERSION,
         "exitCode": returncode if returncode >= 0 else None,
         "signal": signal_name(-returncode) if returncode < 0 else None,
@@ -406,6 +416,9 @@ def build_report(returncode, timed_out, duration_ms, stdout, stderr, result):
         "stderrTruncated": stderr.truncated,
         "result": outcome,
     }
+    if memory_kb is not None:
+        report["memoryKb"] = memory_kb
+    return report
 
 
 def escape_marker(report_json):

@@ -12,6 +12,9 @@ export const RunView = z.object({
   message: z.string().nullable(),
   exitCode: z.number().nullable(),
   durationMs: z.number().nullable(),
+  memoryUsedKb: z.number().nullable().meta({
+    description: 'Peak resident memory of the program in KiB (its largest process); null when not measured.',
+  }),
   stdout: z.string(),
   stderr: z.string(),
   stdoutTruncated: z.boolean(),
@@ -38,6 +41,7 @@ export function runView(run: CodeRun): RunView {
     message: s.message ?? null,
     exitCode: s.exitCode ?? null,
     durationMs: s.durationMs ?? null,
+    memoryUsedKb: s.memoryUsedKb ?? null,
     stdout: stripResultMarker(s.stdout ?? ''),
     stderr: s.stderr ?? '',
     stdoutTruncated: s.stdoutTruncated ?? false,

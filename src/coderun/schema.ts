@@ -146,6 +146,10 @@ export const CodeRunStatus = z.object({
   stdoutTruncated: z.boolean().optional(),
   stderrTruncated: z.boolean().optional(),
   result: RunResult.optional(),
+  memoryUsedKb: z.number().int().min(0).optional().meta({
+    description:
+      "Peak resident memory of the program in KiB: its largest process, the interpreter included, as the runner measured it (under gVisor, the Sentry's accounting). Absent when not measured.",
+  }),
   policyFindings: z.array(PolicyFindingSchema).max(256).optional(),
   observedGeneration: z.number().int().min(0).optional(),
 });

@@ -20,6 +20,7 @@ export interface Outcome {
   stdoutTruncated?: boolean;
   stderrTruncated?: boolean;
   result?: RunResult;
+  memoryUsedKb?: number;
 }
 
 export type PodView =
@@ -78,6 +79,7 @@ export function outcomeFromReport(
     stdoutTruncated: report.stdoutTruncated,
     stderrTruncated: report.stderrTruncated,
     result: report.result,
+    ...(report.memoryKb === undefined ? {} : { memoryUsedKb: report.memoryKb }),
   };
   if (report.timedOut) {
     return {

@@ -25,6 +25,8 @@ export const RunnerReport = z.object({
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
   result: z.object({ present: z.boolean(), value: z.unknown().optional() }),
+  /** Peak resident memory of the program in KiB (docs/runner-protocol.md); absent when not measured. */
+  memoryKb: z.number().int().min(0).optional(),
 });
 export type RunnerReport = z.infer<typeof RunnerReport>;
 

@@ -106,13 +106,17 @@ export function tooManyRequests(): RagflowResult {
   });
 }
 
-export function executionTimeout(timeUsed: number | null = null): RagflowResult {
+export function executionTimeout(
+  timeUsed: number | null = null,
+  memoryUsed: number | null = null,
+): RagflowResult {
   return base({
     status: 'resource_limit_exceeded',
     exit_code: -124,
     stderr: 'Execution timeout',
     resource_limit_type: 'time',
     time_used_ms: timeUsed,
+    memory_used_kb: memoryUsed,
   });
 }
 
@@ -120,6 +124,8 @@ export function executionTimeout(timeUsed: number | null = null): RagflowResult 
 export function ragflowResultFromRun(run: CodeRun): RagflowResult {
   const s = run.status ?? {};
   const timeUsed = s.durationMs ?? null;
+  // What the runner measured of the program; null when it did not report (e.g. the sandbox was OOM-killed).
+  const used = { time_used_ms: timeUsed, memory_used_kb: s.memoryUsedKb ?? null };
   const stderr = s.stderr ?? '';
   const exitCode = s.exitCode ?? 1;
   switch (s.reason) {
@@ -129,7 +135,7 @@ export function ragflowResultFromRun(run: CodeRun): RagflowResult {
         exit_code: 0,
         stdout: stripResultMarker(s.stdout ?? ''),
         stderr,
-        time_used_ms: timeUsed,
+        ...used,
         result: s.result?.present ? { present: true, value: s.result.value ?? null, type: 'json' } : null,
       });
     case 'NonZeroExit': {
@@ -140,7 +146,7 @@ export function ragflowResultFromRun(run: CodeRun): RagflowResult {
           exit_code: exitCode,
           stderr,
           unauthorized_access_type: 'file_access',
-          time_used_ms: timeUsed,
+          ...used,
         });
       }
       if (stderr.includes('Operation not permitted')) {
@@ -149,7 +155,7 @@ export function ragflowResultFromRun(run: CodeRun): RagflowResult {
           exit_code: exitCode,
           stderr,
           unauthorized_access_type: 'disallowed_syscall',
-          time_used_ms: timeUsed,
+          ...used,
         });
       }
       return base({
@@ -157,7 +163,7 @@ export function ragflowResultFromRun(run: CodeRun): RagflowResult {
         exit_code: exitCode,
         stderr,
         runtime_error_type: 'nonzero_exit',
-        time_used_ms: timeUsed,
+        ...used,
       });
     }
     case 'Signalled': {
@@ -167,18 +173,18 @@ export function ragflowResultFromRun(run: CodeRun): RagflowResult {
         exit_code: -(SIGNALS[signal ?? ''] ?? 9),
         stderr,
         runtime_error_type: 'signalled',
-        time_used_ms: timeUsed,
+        ...used,
       });
     }
     case 'TimedOut':
-      return executionTimeout(timeUsed);
+      return executionTimeout(timeUsed, used.memory_used_kb);
     case 'OOMKilled':
       return base({
         status: 'resource_limit_exceeded',
         exit_code: -137,
         stderr: 'Memory limit exceeded (killed by OOM)',
         resource_limit_type: 'memory',
-        time_used_ms: timeUsed,
+        ...used,
       });
     case 'OutputLimit':
       return base({
@@ -186,7 +192,7 @@ export function ragflowResultFromRun(run: CodeRun): RagflowResult {
         exit_code: exitCode,
         stderr: `${stderr}${stderr && !stderr.endsWith('\n') ? '\n' : ''}[coderun] ${s.message ?? 'output limit exceeded'}`,
         resource_limit_type: 'output',
-        time_used_ms: timeUsed,
+        ...used,
       });
     case 'PolicyRejected':
       return policyRejected(s.policyFindings ?? []);

@@ -35,6 +35,25 @@ test('exit 0 is success with stdout (marker removed), stderr, result and time', 
   assert.equal(r.result, { present: true, value: 3, type: 'json' });
 });
 
+test('memory_used_kb is the peak the runner measured, for every outcome it measured', () => {
+  const measured = { memoryUsedKb: 215_040, durationMs: 41, stderr: '' };
+  const statuses: CodeRunStatus[] = [
+    { phase: 'Succeeded', reason: 'Completed', exitCode: 0, ...measured },
+    { phase: 'Failed', reason: 'NonZeroExit', exitCode: 1, ...measured },
+    { phase: 'Failed', reason: 'NonZeroExit', exitCode: 1, ...measured, stderr: 'Permission denied' },
+    { phase: 'Failed', reason: 'Signalled', message: 'the program was killed by SIGKILL', ...measured },
+    { phase: 'Failed', reason: 'TimedOut', ...measured },
+    { phase: 'Failed', reason: 'OutputLimit', exitCode: 0, ...measured },
+  ];
+  for (const status of statuses) assert.is(answer(status).memory_used_kb, 215_040, status.reason);
+});
+
+test('memory_used_kb stays null when nothing was measured', () => {
+  assert.is(answer({ phase: 'Succeeded', reason: 'Completed', exitCode: 0 }).memory_used_kb, null);
+  assert.is(answer({ phase: 'Failed', reason: 'OOMKilled', exitCode: 137 }).memory_used_kb, null);
+  assert.is(answer({ phase: 'Failed', reason: 'PolicyRejected', policyFindings: [] }).memory_used_kb, null);
+});
+
 test('exit 0 without main has a null result', () => {
   assert.is(
     answer({ phase: 'Succeeded', reason: 'Completed', exitCode: 0, stdout: '', result: { present: false } })

@@ -57,7 +57,16 @@ class ScriptedRuns implements Runs {
     await new Promise(setImmediate);
     const run = this.stored.get(name);
     return run
-      ? { ...run, status: { phase: 'Succeeded', reason: 'Completed', exitCode: 0, stdout: 'done\n' } }
+      ? {
+          ...run,
+          status: {
+            phase: 'Succeeded',
+            reason: 'Completed',
+            exitCode: 0,
+            stdout: 'done\n',
+            memoryUsedKb: 9_000,
+          },
+        }
       : null;
   }
   async get(name: string): Promise<CodeRun> {
@@ -361,6 +370,7 @@ test('POST /v1/runs returns 201 with the run at once, or 200 with the outcome un
   assert.is(created.statusCode, 201);
   assert.match(created.json().name, /^run-[0-9a-f]{12}$/);
   assert.is(created.json().phase, 'Pending');
+  assert.is(created.json().memoryUsedKb, null);
   const waited = await app.inject({
     method: 'POST',
     url: '/v1/runs?wait=5',
@@ -369,8 +379,8 @@ test('POST /v1/runs returns 201 with the run at once, or 200 with the outcome un
   });
   assert.is(waited.statusCode, 200);
   assert.equal(
-    [waited.json().phase, waited.json().stdout, waited.json().language],
-    ['Succeeded', 'done\n', 'nodejs'],
+    [waited.json().phase, waited.json().stdout, waited.json().language, waited.json().memoryUsedKb],
+    ['Succeeded', 'done\n', 'nodejs', 9_000],
   );
 });
 

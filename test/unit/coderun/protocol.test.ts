@@ -32,6 +32,22 @@ test('a marker inside a line (e.g. in the JSON itself) does not start a result l
   assert.is(parseRunnerOutput(`noise ${RESULT_MARKER}{}\n`), null);
 });
 
+test('memoryKb is optional and, when present, a non-negative whole number of KiB', () => {
+  const line = (fields: object) => `${RESULT_MARKER}${JSON.stringify({ ...makeReport(), ...fields })}\n`;
+  const measured = parseRunnerOutput(line({ memoryKb: 51_200 }));
+  assert.ok(measured?.ok);
+  if (measured?.ok) assert.is(measured.report.memoryKb, 51_200);
+  const { memoryKb: _, ...unmeasured } = makeReport();
+  const absent = parseRunnerOutput(`${RESULT_MARKER}${JSON.stringify(unmeasured)}\n`);
+  assert.ok(absent?.ok);
+  if (absent?.ok) assert.is(absent.report.memoryKb, undefined);
+  for (const bad of [-1, 1.5, '1024']) {
+    const parsed = parseRunnerOutput(line({ memoryKb: bad }));
+    assert.equal(parsed?.ok, false, String(bad));
+    if (parsed && !parsed.ok) assert.match(parsed.error, "'memoryKb'");
+  }
+});
+
 test('output without a result line has no report', () => {
   assert.is(parseRunnerOutput('Traceback...\n'), null);
 });

@@ -38,6 +38,14 @@ test('a report with exit code 0 is Succeeded/Completed with the result and strea
   assert.equal(o.result, { present: true, value: { answer: 42 } });
 });
 
+test("the runner's memory figure becomes memoryUsedKb, and stays absent when it measured none", () => {
+  const pod = makePod(run, { state: running });
+  const measured = outcome(view(pod, { source: 'session', report: makeReport({ memoryKb: 300_000 }) }));
+  assert.is(measured.memoryUsedKb, 300_000);
+  const unmeasured = outcome(view(pod, { source: 'session', report: makeReport({ memoryKb: undefined }) }));
+  assert.not.ok('memoryUsedKb' in unmeasured);
+});
+
 test('a report with a non-zero exit code is Failed/NonZeroExit, keeping stderr', () => {
   const o = outcome(
     view(makePod(run, { state: exited(0) }), {

@@ -99,6 +99,7 @@ test('a report finishes the run and deletes its pod', () => {
   const status = statusOf(steps);
   assert.is(status.phase, 'Succeeded');
   assert.is(status.durationMs, 12);
+  assert.is(status.memoryUsedKb, 20_480);
   assert.is(status.conditions?.find((c) => c.type === 'Complete')?.status, 'True');
 });
 

@@ -341,4 +341,45 @@ test('a file or link already named artifacts is left as it is; the link is not f
   }
 });
 
+const HELLO = 'console.log("hello");';
+// Touches every page, so the 200 MiB are resident, not merely reserved.
+const FILL_200_MIB = 'Buffer.alloc(200 * 2 ** 20).fill(1);';
+
+function memoryKb(fields: JobFields): number {
+  const r = report(fields);
+  assert.ok(r.memoryKb !== undefined, 'the report has memoryKb');
+  return r.memoryKb ?? 0;
+}
+
+test('a hello world reports a plausible peak memory', () => {
+  const kb = memoryKb({ source: HELLO });
+  assert.ok(kb > 1_000 && kb < 200_000, `memoryKb ${kb}`);
+});
+
+test('a filled 200 MiB Buffer adds at least 150,000 KiB to the peak memory of a hello world', () => {
+  const hello = memoryKb({ source: HELLO });
+  const big = memoryKb({ source: FILL_200_MIB });
+  assert.ok(big - hello >= 150_000, `hello world ${hello} KiB, 200 MiB program ${big} KiB`);
+});
+
+test('a child process the program started counts in its peak memory (sampled while it runs)', () => {
+  const hello = memoryKb({ source: HELLO });
+  // The child holds its memory for 300 ms: the runner samples the group every 50 ms.
+  const child = `${FILL_200_MIB} Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);`;
+  const big = memoryKb({
+    source: `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(child)}]);`,
+  });
+  assert.ok(big - hello >= 150_000, `hello world ${hello} KiB, program with a 200 MiB child ${big} KiB`);
+});
+
+test('a program killed at its timeout still reports its peak memory', () => {
+  const hello = memoryKb({ source: HELLO });
+  const r = report({ source: `${FILL_200_MIB}\nsetInterval(() => {}, 1000);`, timeoutMs: 1500 });
+  assert.is(r.timedOut, true);
+  assert.ok(
+    (r.memoryKb ?? 0) - hello >= 150_000,
+    `hello world ${hello} KiB, killed program ${r.memoryKb} KiB`,
+  );
+});
+
 test.run();

@@ -297,4 +297,45 @@ test('a file or link already named artifacts is left as it is; the link is not f
   }
 });
 
+const HELLO = 'print("hello")';
+
+function memoryKb(fields: JobFields): number {
+  const r = report(fields);
+  assert.ok(r.memoryKb !== undefined, 'the report has memoryKb');
+  return r.memoryKb ?? 0;
+}
+
+test('a hello world reports a plausible peak memory', () => {
+  const kb = memoryKb({ source: HELLO });
+  assert.ok(kb > 1_000 && kb < 150_000, `memoryKb ${kb}`);
+});
+
+test('a 200 MiB bytearray adds at least 150,000 KiB to the peak memory of a hello world', () => {
+  const hello = memoryKb({ source: HELLO });
+  const big = memoryKb({ source: 'data = bytearray(200 * 2**20)\n' });
+  assert.ok(big - hello >= 150_000, `hello world ${hello} KiB, 200 MiB program ${big} KiB`);
+});
+
+test('a child process the program waited for counts in its peak memory', () => {
+  const hello = memoryKb({ source: HELLO });
+  const big = memoryKb({
+    source:
+      'import subprocess, sys\nsubprocess.run([sys.executable, "-c", "data = bytearray(200 * 2**20)"], check=True)\n',
+  });
+  assert.ok(big - hello >= 150_000, `hello world ${hello} KiB, program with a 200 MiB child ${big} KiB`);
+});
+
+test('a program killed at its timeout still reports its peak memory', () => {
+  const hello = memoryKb({ source: HELLO });
+  const r = report({
+    source: 'import time\ndata = bytearray(200 * 2**20)\ntime.sleep(1000)\n',
+    timeoutMs: 1500,
+  });
+  assert.is(r.timedOut, true);
+  assert.ok(
+    (r.memoryKb ?? 0) - hello >= 150_000,
+    `hello world ${hello} KiB, killed program ${r.memoryKb} KiB`,
+  );
+});
+
 test.run();
