@@ -322,12 +322,12 @@ test('a Python exception is a program_error: exit code 1, the traceback on stder
 });
 
 test('a program the static policy refuses is -999 "Code is unsafe" with one "Line <n>: ..." per finding', async () => {
-  const body = contractBody(await postRun({ code: 'import os\nos.system("id")\n' }));
+  const body = contractBody(await postRun({ code: 'import subprocess\nsubprocess.run(["id"])\n' }));
   assert.is(body.status, 'program_runner_error');
   assert.is(body.exit_code, -999);
   assert.is(body.detail, 'Code is unsafe');
   assert.is(body.stdout, '');
-  assert.match(body.stderr, /^Line 1: .*\bos\b/);
+  assert.match(body.stderr, /^Line 1: .*\bsubprocess\b/);
   for (const line of body.stderr.split('\n')) assert.match(line, /^Line \d+: \S/);
 });
 

@@ -7,6 +7,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RagflowResult } from '../../src/api/ragflow/response.ts';
+import { POOL_PLURAL, type SandboxPool } from '../../src/coderun/sandbox-pool.ts';
+import { GROUP, VERSION } from '../../src/coderun/schema.ts';
 import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { RAGFLOW_FIELDS } from '../fixtures.ts';
@@ -39,14 +41,30 @@ test.before(async () => {
 
 type Program = { code: string; language: 'python' | 'nodejs' };
 
-/** Until no sandbox Pod of an earlier run (make up's own hello world) still holds CPU on the node. */
-function quietNode(): Promise<boolean> {
-  return waitFor(
+/**
+ * Until no sandbox Pod of an earlier run (make up's own hello world) still holds CPU on the node, and the
+ * warm pools are full again, as they are for a RAGFlow that has been idle for a few seconds.
+ */
+async function quietNode(): Promise<boolean> {
+  await waitFor(
     'the sandbox Pods of earlier runs to be gone',
     async () =>
       (await kube.core.listNamespacedPod({ namespace: LOCAL_SANDBOX_NAMESPACE, labelSelector: LABELS.run }))
         .items.length === 0,
     60_000,
+  );
+  return waitFor(
+    'the warm pools to be full',
+    async () => {
+      const list = (await kube.custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: LOCAL_SANDBOX_NAMESPACE,
+        plural: POOL_PLURAL,
+      })) as { items: SandboxPool[] };
+      return list.items.every((p) => (p.status?.readyReplicas ?? 0) >= p.spec.replicas);
+    },
+    120_000,
   );
 }
 
