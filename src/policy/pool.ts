@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { type AsyncCodePolicy, type PolicyProfile, type PolicyVerdict, tooComplexVerdict } from './types.ts';
-import type { CheckReply, CheckRequest, WorkerData } from './worker.ts';
+import { type CheckReply, type CheckRequest, READY, type WorkerData } from './worker.ts';
 
 export interface PolicyPoolOptions {
   profile: PolicyProfile;
@@ -23,6 +23,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Set once the worker has loaded its parsers: a starting worker's time is not charged to a program. */
+  ready: boolean;
   job: Job | undefined;
   timer: NodeJS.Timeout | undefined;
 }
@@ -70,8 +72,14 @@ export class PolicyPool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, job: undefined, timer: undefined };
-    worker.on('message', (reply: CheckReply) => {
+    const slot: Slot = { worker, ready: false, job: undefined, timer: undefined };
+    worker.on('message', (reply: CheckReply | typeof READY) => {
+      if (reply === READY) {
+        slot.ready = true;
+        slot.worker.unref();
+        this.dispatch();
+        return;
+      }
       const job = slot.job;
       if (!job || job.request.id !== reply.id) return;
       this.finish(slot, reply.verdict);
@@ -97,7 +105,7 @@ export class PolicyPool {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.job) continue;
+      if (slot.job || !slot.ready) continue;
       const job = this.queue.shift();
       if (!job) return;
       slot.job = job;
@@ -107,6 +115,8 @@ export class PolicyPool {
       );
       slot.worker.postMessage(job.request);
     }
+    // Checks wait for a worker that is still starting: keep the process alive until it is ready.
+    if (this.queue.length > 0) for (const slot of this.slots) if (!slot.ready) slot.worker.ref();
   }
 
   private finish(slot: Slot, verdict: PolicyVerdict): void {
@@ -133,6 +143,8 @@ export class PolicyPool {
       job.resolve(tooComplexVerdict(why));
     } else if (!this.closed) {
       this.opts.log.warn({ why }, 'policy worker replaced');
+      // A worker that fails while starting answers the oldest waiting check, so none waits on a broken checker.
+      if (!slot.ready) this.queue.shift()?.resolve(tooComplexVerdict(why));
     }
     void this.retire(slot);
     if (this.closed) {
