@@ -1,0 +1,142 @@
+// Warm-pool claims against a real API server: two controllers that both believe they lead (the moment of a
+// hand-over) race for the same idle Pods, and optimistic concurrency still gives each Pod to one run only.
+// The test plays the kubelet (Pod status) and the runner (answers); everything else is real.
+import type { V1Pod } from '@kubernetes/client-node';
+import { NodeV1Api } from '@kubernetes/client-node';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CodeRunClient } from '../../src/coderun/client.ts';
+import { POOL_PLURAL } from '../../src/coderun/sandbox-pool.ts';
+import { API_VERSION, type CodeRun, GROUP, VERSION } from '../../src/coderun/schema.ts';
+import { type RunningController, startController } from '../../src/controller/run.ts';
+import { LABELS } from '../../src/controller/sandbox-pod.ts';
+import { type KubeClients, makeClients } from '../../src/kube/client.ts';
+import { createLogger } from '../../src/log.ts';
+import { testConfig, testPolicy } from '../fixtures.ts';
+import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
+import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
+
+const NS = 'warm';
+const POOL = 'python';
+const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
+let plane: ControlPlane;
+let kube: KubeClients;
+let runs: CodeRunClient;
+const runner = new ScriptedRunner();
+const controllers: RunningController[] = [];
+
+test.before(async () => {
+  plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname });
+  kube = makeClients(plane.kubeConfig);
+  runs = new CodeRunClient(kube);
+  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
+  await plane.kubeConfig
+    .makeApiClient(NodeV1Api)
+    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
+  // Two controllers without a Lease: both act on every event, as two leaders would during a bad hand-over.
+  for (let i = 0; i < 2; i++) {
+    controllers.push(
+      startController({
+        kube,
+        config: testConfig({ CODERUN_LEADER_ELECTION: 'false', CODERUN_START_TIMEOUT: '60' }),
+        policy: testPolicy(),
+        channel: runner,
+        log,
+        onLostLeadership: () => undefined,
+      }),
+    );
+  }
+});
+
+test.after(async () => {
+  for (const c of controllers) await c.stop();
+  await plane?.stop();
+});
+
+async function poolPods(): Promise<V1Pod[]> {
+  const list = await kube.core.listNamespacedPod({ namespace: NS, labelSelector: `${LABELS.pool}=${POOL}` });
+  return list.items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+/** Plays the kubelet for every idle pool Pod: its runner is up and waiting. */
+async function startIdlePods(): Promise<number> {
+  let started = 0;
+  for (const pod of await poolPods()) {
+    if (pod.metadata?.labels?.[LABELS.state] !== 'idle' || pod.status?.phase === 'Running') continue;
+    await setContainerState(kube, NS, pod.metadata?.name as string, { running: { startedAt: new Date() } });
+    started++;
+  }
+  return started;
+}
+
+test('a pool fills to its replicas once, with both controllers creating its Pods', async () => {
+  await kube.custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: NS,
+    plural: POOL_PLURAL,
+    body: {
+      apiVersion: API_VERSION,
+      kind: 'SandboxPool',
+      metadata: { name: POOL, namespace: NS },
+      spec: { language: 'python', replicas: 4 },
+    },
+  });
+  await waitFor('four idle Pods', async () => (await poolPods()).length >= 4);
+  await new Promise((r) => setTimeout(r, 2000));
+  // Expectations keep each controller from creating twice; two controllers may overshoot once, then
+  // the surplus is deleted.
+  await waitFor('exactly four idle Pods', async () => (await poolPods()).length === 4, 20_000);
+  await startIdlePods();
+});
+
+test('twelve runs at once on four ready Pods: no Pod is claimed twice, every run finishes', async () => {
+  const created = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      runs.create({
+        namespace: NS,
+        name: `race-${i}`,
+        spec: { language: 'python', source: 'def main(i):\n    return i\n', arguments: { i } },
+      }),
+    ),
+  );
+  // Play the kubelet and the runner until every run is done: start every Pod that appears (cold ones
+  // and refills), answer every job delivered.
+  const answered = new Set<string>();
+  const done = await waitFor(
+    'every run to finish',
+    async () => {
+      const all = await kube.core.listNamespacedPod({ namespace: NS });
+      for (const pod of all.items) {
+        const name = pod.metadata?.name as string;
+        if (!pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Running') {
+          await setContainerState(kube, NS, name, { running: { startedAt: new Date() } }).catch(
+            () => undefined,
+          );
+        }
+        if (runner.jobs.get(`${NS}/${name}`)?.length && !answered.has(name)) {
+          answered.add(name);
+          runner.answer(NS, name, report());
+        }
+      }
+      const current = await Promise.all(created.map((r) => runs.get(NS, r.metadata.name)));
+      return current.every((r) => r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed')
+        ? current
+        : null;
+    },
+    90_000,
+  );
+  for (const run of done)
+    assert.is(run.status?.phase, 'Succeeded', `${run.metadata.name}: ${run.status?.message}`);
+  const pods = done.map((r: CodeRun) => r.status?.podName);
+  assert.is(new Set(pods).size, done.length, `each run had its own Pod: ${pods.join(', ')}`);
+  const warm = done.filter((r) => r.status?.sandbox === 'warm').length;
+  assert.ok(warm >= 4, `at least the four ready Pods were claimed (${warm} warm)`);
+  // No Pod was ever sent the jobs of two different runs, whichever controller sent them.
+  for (const [pod, jobs] of runner.jobs) {
+    const runsSent = new Set(jobs.map((line) => JSON.parse(line).arguments.i));
+    assert.is(runsSent.size, 1, `${pod} got the jobs of runs ${[...runsSent].join(', ')}`);
+  }
+});
+
+test.run();
