@@ -122,6 +122,24 @@ export const PYTHON_ALLOWED_MODULES: ReadonlySet<string> = new Set([
   'kiwisolver',
   'pyparsing',
   'packaging',
+  // Data packages the image does not ship: importing them fails at run time, which a program may handle
+  // (try: import seaborn / except ImportError), so the import alone is not refused.
+  'seaborn',
+  'scipy',
+  'sklearn',
+  'statsmodels',
+  'plotly',
+  'openpyxl',
+  'xlrd',
+  'tabulate',
+  'tqdm',
+  'yaml',
+  'bs4',
+  'lxml',
+  'networkx',
+  'pytz',
+  'pyarrow',
+  'polars',
 ]);
 
 /**

@@ -378,7 +378,9 @@ function visitName(scan: Scan, node: SyntaxNode): void {
     return;
   }
   const memberObject =
-    isMemberObject(node) || (node.parent?.name === 'Decorator' && node.nextSibling?.name === '.');
+    isMemberObject(node) ||
+    (node.parent?.name === 'Decorator' && node.nextSibling?.name === '.') ||
+    isTestedOnly(node);
   const callee = isCallee(node);
   {
     const binding = scan.bindings.get(name);
@@ -468,6 +470,35 @@ function isInClassBody(node: SyntaxNode): boolean {
 
 function isCallee(node: SyntaxNode): boolean {
   return node.parent?.name === 'CallExpression' && node.parent.firstChild?.from === node.from;
+}
+
+/**
+ * A value tested rather than passed on: compared (`sns is not None`, `x == y`), negated, or the condition of
+ * if, while, assert or a conditional expression. An optional import is tested this way.
+ */
+function isTestedOnly(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  const previous = node.prevSibling?.name;
+  const next = node.nextSibling?.name;
+  switch (parent?.name) {
+    case 'BinaryExpression':
+      return (
+        ['is', 'in', 'not', 'CompareOp'].includes(previous ?? '') ||
+        ['is', 'in', 'not', 'CompareOp'].includes(next ?? '')
+      );
+    case 'UnaryExpression':
+      return previous === 'not';
+    case 'IfStatement':
+    case 'WhileStatement':
+    case 'AssertStatement':
+      return previous === 'if' || previous === 'elif' || previous === 'while' || previous === 'assert';
+    case 'ConditionalExpression':
+      return previous === 'if';
+    case 'ExpressionStatement':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** `name.attribute`, the form in which a module may be used. */

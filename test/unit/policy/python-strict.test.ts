@@ -110,6 +110,14 @@ test('refuses a module handed on as a value', () => {
   assert.equal(findings('import random\nm = random'), ["2:5 Module 'random' used as a value"]);
 });
 
+test('allows an optional import of a package the image lacks, tested before use', () => {
+  assert.ok(
+    allowed(
+      'try:\n    import seaborn as sns\nexcept ImportError:\n    sns = None\nif sns is not None:\n    sns.set()',
+    ),
+  );
+});
+
 test('allows a class or function imported from a module to be handed on', () => {
   assert.ok(allowed('from datetime import datetime\nprint(isinstance(x, datetime))'));
 });
