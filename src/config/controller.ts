@@ -51,6 +51,10 @@ export interface ControllerConfig {
     renewDeadlineSeconds: number;
     retryPeriodSeconds: number;
   };
+  /** Where /healthz, /readyz and /metrics are served. */
+  http: { host: string; port: number };
+  /** /healthz fails once an informer's watch has been down this long, so Kubernetes restarts the replica. */
+  watchLivenessSeconds: number;
   logLevel: string;
 }
 
@@ -85,6 +89,9 @@ const shape = {
   CODERUN_LEASE_DURATION: seconds(15, 2, 600),
   CODERUN_LEASE_RENEW_DEADLINE: seconds(10, 1, 600),
   CODERUN_LEASE_RETRY_PERIOD: seconds(2, 1, 60),
+  CODERUN_CONTROLLER_HOST: text('0.0.0.0'),
+  CODERUN_CONTROLLER_PORT: integer(8081, 0, 65_535),
+  CODERUN_WATCH_LIVENESS: seconds(120, 10, 3600),
   LOG_LEVEL: text('info'),
 };
 
@@ -133,6 +140,8 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
       renewDeadlineSeconds: e.CODERUN_LEASE_RENEW_DEADLINE,
       retryPeriodSeconds: e.CODERUN_LEASE_RETRY_PERIOD,
     },
+    http: { host: e.CODERUN_CONTROLLER_HOST, port: e.CODERUN_CONTROLLER_PORT },
+    watchLivenessSeconds: e.CODERUN_WATCH_LIVENESS,
     logLevel: oneOf('LOG_LEVEL', e.LOG_LEVEL, LOG_LEVELS),
   };
 }

@@ -5,13 +5,14 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CodeRunClient } from '../coderun/client.ts';
 import { POOL_PLURAL, type SandboxPool } from '../coderun/sandbox-pool.ts';
-import { API_VERSION, type CodeRun, GROUP, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
+import { API_VERSION, type CodeRun, GROUP, isTerminal, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
 import { EventRecorder, eventTargetOf } from '../kube/events.ts';
-import { type ResilientInformer, resilientInformer } from '../kube/informer.ts';
+import { type InformerHealth, type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
+import { ControllerMetrics, type ReconcileKind, type Sandbox } from './metrics.ts';
 import type { ReportState } from './outcome.ts';
 import { PoolReconciler } from './pool-reconciler.ts';
 import { decide, needsPolicyVerdict, type Step } from './reconcile.ts';
@@ -29,6 +30,8 @@ export interface ControllerDeps {
   log: Logger;
   /** Parallel reconciles; one key is never reconciled twice at once. */
   concurrency?: number;
+  /** Where the controller counts what it does; a fresh registry when not given. */
+  metrics?: ControllerMetrics;
 }
 
 const ATTACH_ATTEMPTS = 3;
@@ -68,19 +71,25 @@ export class CodeRunController {
   private readonly sessions = new Map<string, AbortController>();
   private readonly attachFailures = new Map<string, number>();
   private readonly failures = new Map<string, number>();
+  /** Run uid → when its Pod was created (cold) or claimed (warm) by this process, for the start metrics. */
+  private readonly startClocks = new Map<string, { sandbox: Sandbox; at: number; running: boolean }>();
+  private started = false;
+  readonly metrics: ControllerMetrics;
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
     this.log = deps.log.child({ component: 'controller' });
     this.runs = new CodeRunClient(deps.kube);
     this.events = new EventRecorder(deps.kube, 'coderun-controller', this.log);
-    this.queue = new WorkQueue(
-      (key) =>
-        key.startsWith(POOL_KEY_PREFIX)
-          ? this.reconcilePool(key.slice(POOL_KEY_PREFIX.length))
-          : this.reconcile(key),
-      deps.concurrency ?? 8,
-    );
+    this.metrics = deps.metrics ?? new ControllerMetrics();
+    this.queue = new WorkQueue((key) => {
+      const kind: ReconcileKind = key.startsWith(POOL_KEY_PREFIX) ? 'pool' : 'run';
+      const done = this.metrics.reconcileStarted(kind);
+      const reconciled =
+        kind === 'pool' ? this.reconcilePool(key.slice(POOL_KEY_PREFIX.length)) : this.reconcile(key);
+      return reconciled.finally(done);
+    }, deps.concurrency ?? 8);
+    this.metrics.observe({ queueDepth: () => this.queue.depth, pools: () => this.allPools() });
     this.pools = new PoolReconciler({
       kube: deps.kube,
       config: deps.config,
@@ -154,6 +163,7 @@ export class CodeRunController {
     }
     this.informers = [...this.runInformers, ...this.podInformers, ...this.poolInformers];
     await Promise.all(this.informers.map((i) => i.start()));
+    this.started = true;
     // Level-triggered safety net: every known run is looked at again periodically.
     this.resync = setInterval(() => this.enqueueAll(), config.resyncSeconds * 1000);
     this.resync.unref();
@@ -166,6 +176,16 @@ export class CodeRunController {
     for (const session of this.sessions.values()) session.abort();
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.queue.idle();
+  }
+
+  /** Whether start() has started every informer; false on a standby that never led. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** How each informer is doing, for /readyz and /healthz; empty until this replica leads. */
+  informerHealth(): InformerHealth[] {
+    return this.informers.map((i) => i.health());
   }
 
   /** Resolves once no reconcile is queued or running. */
@@ -193,6 +213,7 @@ export class CodeRunController {
       ...this.sessions.keys(),
       ...this.attachFailures.keys(),
       ...this.claims.keys(),
+      ...this.startClocks.keys(),
     ])) {
       if (!live.has(uid)) this.forget(uid);
     }
@@ -258,6 +279,7 @@ export class CodeRunController {
       await this.execute(run, steps, key, log);
       this.failures.delete(key);
     } catch (err) {
+      this.metrics.reconcileFailed('run');
       const attempt = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, attempt);
       const delay = Math.min(30_000, 250 * 2 ** attempt);
@@ -278,6 +300,7 @@ export class CodeRunController {
       if (recheck !== undefined) this.queue.addAfter(`${POOL_KEY_PREFIX}${key}`, recheck);
       this.failures.delete(`${POOL_KEY_PREFIX}${key}`);
     } catch (err) {
+      this.metrics.reconcileFailed('pool');
       const attempt = (this.failures.get(`${POOL_KEY_PREFIX}${key}`) ?? 0) + 1;
       this.failures.set(`${POOL_KEY_PREFIX}${key}`, attempt);
       const delay = Math.min(30_000, 250 * 2 ** attempt);
@@ -332,12 +355,14 @@ export class CodeRunController {
             return;
           }
           this.claims.set(run.metadata.uid, podName);
+          this.startClocks.set(run.metadata.uid, { sandbox: 'warm', at: Date.now(), running: true });
           log.info({ pod: podName }, 'claimed pool pod');
           break;
         }
         case 'createPod':
           try {
             await kube.core.createNamespacedPod({ namespace, body: step.pod });
+            this.startClocks.set(run.metadata.uid, { sandbox: 'cold', at: Date.now(), running: false });
             log.info({ pod: step.pod.metadata?.name }, 'created sandbox pod');
           } catch (err) {
             // Already there (an earlier attempt, or a restart): the next reconcile adopts it.
@@ -361,8 +386,9 @@ export class CodeRunController {
             return;
           }
           break;
-        case 'writeStatus':
+        case 'writeStatus': {
           if (!statusChanged(current.status, step.status)) break;
+          const wasTerminal = isTerminal(current.status);
           try {
             current = await this.runs.replaceStatus(current, step.status);
           } catch (err) {
@@ -374,6 +400,8 @@ export class CodeRunController {
             if (isNotFound(err)) return;
             throw err;
           }
+          if (!wasTerminal && isTerminal(step.status))
+            this.metrics.runFinished(run.spec.language, step.status);
           log.info(
             { phase: step.status.phase, reason: step.status.reason },
             step.status.message ?? 'status updated',
@@ -386,9 +414,16 @@ export class CodeRunController {
               step.event.message,
             );
           break;
-        case 'deliverJob':
+        }
+        case 'deliverJob': {
+          const clock = this.startClocks.get(run.metadata.uid);
+          if (clock && !clock.running) {
+            clock.running = true;
+            this.metrics.podStarted((Date.now() - clock.at) / 1000);
+          }
           this.deliverJob(current, step.podName, key, log);
           break;
+        }
         case 'readReport':
           await this.readReport(current, step.podName, log);
           this.queue.add(key);
@@ -419,6 +454,7 @@ export class CodeRunController {
 
   private forget(uid: string): void {
     this.claims.delete(uid);
+    this.startClocks.delete(uid);
     this.sessions.get(uid)?.abort();
     this.sessions.delete(uid);
     this.reports.delete(uid);
@@ -437,14 +473,21 @@ export class CodeRunController {
     const timer = setTimeout(() => abort.abort(), budgetMs);
     this.sessions.set(uid, abort);
     const job = encodeJobLine(buildJob(run.spec, limits.timeoutSeconds, config.maxOutputBytes));
+    const attached = () => {
+      const clock = this.startClocks.get(uid);
+      if (!clock) return;
+      this.startClocks.delete(uid);
+      this.metrics.jobDelivered(clock.sandbox, (Date.now() - clock.at) / 1000);
+    };
     channel
-      .deliver(run.metadata.namespace, podName, job, abort.signal)
+      .deliver(run.metadata.namespace, podName, job, abort.signal, attached)
       .then((parsed) => {
         if (this.sessions.get(uid) === abort) this.reports.set(uid, reportFrom('session', parsed));
       })
       .catch((err: unknown) => {
         const attempts = (this.attachFailures.get(uid) ?? 0) + 1;
         this.attachFailures.set(uid, attempts);
+        this.metrics.attachFailed();
         log.warn({ err: apiErrorMessage(err), attempts }, 'attach to the sandbox failed');
         // Retry a few times while the Pod runs; after that the Pod log is the only source left.
         if (attempts >= ATTACH_ATTEMPTS && this.sessions.get(uid) === abort) {

@@ -5,11 +5,16 @@ import type { KubeClients } from '../kube/client.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { CodeRunController } from './controller.ts';
+import type { ControllerState } from './health.ts';
+import type { ControllerMetrics } from './metrics.ts';
 import type { SandboxChannel } from './sandbox-channel.ts';
 
 export interface RunningController {
   readonly isLeader: boolean;
   controller: CodeRunController;
+  metrics: ControllerMetrics;
+  /** A snapshot for /healthz and /readyz. */
+  state(): ControllerState;
   /** Stops reconciling and releases the Lease. */
   stop(): Promise<void>;
 }
@@ -26,10 +31,23 @@ export interface StartOptions {
 
 export function startController(opts: StartOptions): RunningController {
   const controller = new CodeRunController(opts);
+  const { metrics } = controller;
   const le = opts.config.leaderElection;
+  const stateOf = (leading: boolean): ControllerState => ({
+    role: leading ? 'leader' : 'standby',
+    started: controller.isStarted,
+    informers: controller.informerHealth(),
+  });
   if (!le.enabled) {
+    metrics.observe({ isLeader: () => true });
     void controller.start();
-    return { isLeader: true, controller, stop: () => controller.stop() };
+    return {
+      isLeader: true,
+      controller,
+      metrics,
+      state: () => stateOf(true),
+      stop: () => controller.stop(),
+    };
   }
   const elector = new LeaderElector(
     opts.kube,
@@ -43,6 +61,7 @@ export function startController(opts: StartOptions): RunningController {
     },
     opts.log,
   );
+  metrics.observe({ isLeader: () => elector.isLeader });
   elector.run({
     onStartedLeading: () => controller.start(),
     onStoppedLeading: () => {
@@ -55,6 +74,8 @@ export function startController(opts: StartOptions): RunningController {
       return elector.isLeader;
     },
     controller,
+    metrics,
+    state: () => stateOf(elector.isLeader),
     stop: async () => {
       await controller.stop();
       await elector.stop();

@@ -9,12 +9,14 @@ export interface SandboxChannel {
   /**
    * Writes the job line to the runner's stdin and reads its stdout until the result line or the end of the
    * stream; null when the stream ended without a result line. Rejects when the attach itself fails.
+   * `onAttached` is called once the attach is open and the job on its way (for the start metrics).
    */
   deliver(
     namespace: string,
     podName: string,
     jobLine: string,
     signal: AbortSignal,
+    onAttached?: () => void,
   ): Promise<ParsedReport | null>;
   /** The result line from the Pod log, for a run whose attach session this process does not hold. */
   readLog(namespace: string, podName: string): Promise<ParsedReport | null>;
@@ -55,6 +57,7 @@ export class KubeSandboxChannel implements SandboxChannel {
     podName: string,
     jobLine: string,
     signal: AbortSignal,
+    onAttached?: () => void,
   ): Promise<ParsedReport | null> {
     return new Promise((resolve, reject) => {
       let socket: { close(): void; on(event: 'close', cb: () => void): void } | undefined;
@@ -74,6 +77,7 @@ export class KubeSandboxChannel implements SandboxChannel {
         .then((ws) => {
           socket = ws;
           if (settled) ws.close();
+          else onAttached?.();
           ws.on('close', finish);
         })
         .catch((err: unknown) => {

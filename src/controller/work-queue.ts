@@ -19,6 +19,11 @@ export class WorkQueue {
     this.concurrency = concurrency;
   }
 
+  /** Keys waiting to be processed now (not those being processed or delayed). */
+  get depth(): number {
+    return this.queue.length;
+  }
+
   add(key: string): void {
     if (this.stopped) return;
     if (this.active.has(key)) {

@@ -1,19 +1,35 @@
 // A list-watch cache that survives API server restarts and network errors: client-node's informer stops on
-// an error, so this restarts it with capped exponential backoff.
+// an error, so this restarts it with capped exponential backoff. It also reports how it is doing (synced,
+// watching, down for how long), for the controller's /readyz and /healthz.
 import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-  makeInformer,
+  ListWatch,
+  Watch,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
 /** Any object with Kubernetes metadata; custom resources arrive as plain JSON (timestamps are strings). */
 export type Watched = { metadata?: { name?: string; namespace?: string } };
 
+/** How one informer is doing. */
+export interface InformerHealth {
+  what: string;
+  /** A list has completed since start, so the cache holds every object. */
+  synced: boolean;
+  /** A watch is open now. */
+  watching: boolean;
+  /** Milliseconds since a watch was last open (since start if none has opened yet); 0 while one is. */
+  downForMs: number;
+  /** Why the last list or watch failed, if one has. */
+  lastError: string | undefined;
+}
+
 export interface ResilientInformer<T extends Watched> {
   list(): readonly T[];
   get(name: string, namespace?: string): T | undefined;
+  health(): InformerHealth;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -31,10 +47,36 @@ export interface InformerOptions<T extends Watched> {
 const MAX_BACKOFF_MS = 30_000;
 
 export function resilientInformer<T extends Watched>(opts: InformerOptions<T>): ResilientInformer<T> {
-  const informer = makeInformer<KubernetesObject>(
-    opts.kubeConfig,
+  let synced = false;
+  let watching = false;
+  let lastOpenAt = Date.now();
+  let lastError: string | undefined;
+  const list = async () => {
+    const result = await opts.list();
+    synced = true;
+    return result as unknown as KubernetesListObject<KubernetesObject>;
+  };
+  // client-node's Watch resolves even when the request failed (it calls `done` first), so a watch counts
+  // as open only if it resolved without ending.
+  const inner = new Watch(opts.kubeConfig);
+  const watch: Pick<Watch, 'watch'> = {
+    watch: async (path, params, callback, done) => {
+      let ended = false;
+      const request = await inner.watch(path, params, callback, (err) => {
+        ended = true;
+        if (watching) lastOpenAt = Date.now();
+        watching = false;
+        done(err);
+      });
+      if (!ended) watching = true;
+      return request;
+    },
+  };
+  const informer = new ListWatch<KubernetesObject>(
     opts.path,
-    opts.list as () => Promise<KubernetesListObject<KubernetesObject>>,
+    watch as Watch,
+    list,
+    false,
     opts.labelSelector,
   );
   const onChange = opts.onChange as (obj: KubernetesObject) => void;
@@ -49,6 +91,7 @@ export function resilientInformer<T extends Watched>(opts: InformerOptions<T>): 
   });
   informer.on('error', (err: unknown) => {
     if (stopped) return;
+    lastError = String(err);
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** failures++);
     opts.log.warn({ err: String(err), what: opts.what, retryInMs: delay }, 'watch failed; restarting');
     retry = setTimeout(() => {
@@ -58,8 +101,16 @@ export function resilientInformer<T extends Watched>(opts: InformerOptions<T>): 
   return {
     list: () => informer.list() as unknown as readonly T[],
     get: (name, namespace) => informer.get(name, namespace) as T | undefined,
+    health: () => ({
+      what: opts.what,
+      synced,
+      watching,
+      downForMs: watching ? 0 : Date.now() - lastOpenAt,
+      lastError,
+    }),
     start: async () => {
       stopped = false;
+      if (!watching) lastOpenAt = Date.now();
       await informer.start();
     },
     stop: async () => {
