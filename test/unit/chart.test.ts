@@ -594,4 +594,64 @@ helmTest(
   },
 );
 
+helmTest(
+  'the controller probes /healthz and /readyz on its named port, which its metrics Service and ServiceMonitor scrape',
+  () => {
+    type Service = {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        type: string;
+        selector: Record<string, string>;
+        ports: { name: string; port: number; targetPort: string }[];
+      };
+    };
+    type Monitor = {
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        endpoints: { port: string; path: string }[];
+      };
+    };
+    for (const [set, port] of [
+      [[], 8081],
+      [['controller.containerPort=9090'], 9090],
+    ] as const) {
+      const docs = render([...set, 'metrics.serviceMonitor.enabled=true']);
+      const deployment = find<V1Deployment>(docs, 'Deployment', 'coderun-controller');
+      const c = deployment.spec?.template.spec?.containers[0] as V1Container;
+      assert.equal(
+        c.ports?.map((p) => [p.name, p.containerPort]),
+        [['http', port]],
+      );
+      assert.equal([c.livenessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.port], ['/healthz', 'http']);
+      assert.equal([c.readinessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.port], ['/readyz', 'http']);
+      const config = loadControllerConfig(envOf(c));
+      assert.equal(config.http, { host: '0.0.0.0', port });
+      assert.is(config.watchLivenessSeconds, 120);
+
+      const service = find<Service>(docs, 'Service', 'coderun-controller');
+      assert.is(service.spec.type, 'ClusterIP');
+      assert.equal(
+        service.spec.ports.map((p) => [p.name, p.port, p.targetPort]),
+        [['metrics', port, 'http']],
+      );
+      const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+      for (const [k, v] of Object.entries(service.spec.selector)) assert.is(podLabels[k], v, k);
+
+      const monitor = find<Monitor>(docs, 'ServiceMonitor', 'coderun-controller');
+      assert.equal(
+        monitor.spec.endpoints.map((e) => [e.port, e.path]),
+        [['metrics', '/metrics']],
+      );
+      for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels))
+        assert.is(service.metadata.labels[k], v, k);
+      // Only the controller's Service carries its labels, so the API's monitor does not scrape it twice.
+      const apiMonitor = find<Monitor>(docs, 'ServiceMonitor', 'coderun-api');
+      assert.is.not(
+        apiMonitor.spec.selector.matchLabels['app.kubernetes.io/component'],
+        service.metadata.labels['app.kubernetes.io/component'],
+      );
+    }
+  },
+);
+
 test.run();
