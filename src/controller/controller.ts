@@ -5,7 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CodeRunClient } from '../coderun/client.ts';
 import { POOL_PLURAL, type SandboxPool } from '../coderun/sandbox-pool.ts';
-import { API_VERSION, type CodeRun, GROUP, isTerminal, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
+import { type CodeRun, GROUP, isTerminal, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
 import { EventRecorder, eventTargetOf } from '../kube/events.ts';
