@@ -8,6 +8,7 @@ import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
 import { type EventRecorder, eventTargetOf } from '../kube/events.ts';
 import { buildPoolPod, LABELS, TEMPLATE_HASH_ANNOTATION } from './sandbox-pod.ts';
+import { statusChanged } from './status.ts';
 import { planPool, poolShape } from './warm-pool.ts';
 
 // A Pod we created shows up in the informer a moment later; until then it still counts, so a second
@@ -116,9 +117,7 @@ export class PoolReconciler {
           ),
         }
       : next;
-    const strip = (s: SandboxPoolStatus | undefined) =>
-      JSON.stringify({ ...s, conditions: s?.conditions?.map(({ lastTransitionTime: _, ...c }) => c) });
-    if (strip(pool.status) === strip(status)) return;
+    if (!statusChanged(pool.status, status)) return;
     try {
       await this.kube.custom.replaceNamespacedCustomObjectStatus({
         group: GROUP,

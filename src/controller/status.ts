@@ -128,9 +128,27 @@ export function finishedStatus(run: CodeRun, outcome: Outcome, now: Date): CodeR
   };
 }
 
-/** True when writing `next` would change what the API server holds (ignoring condition timestamps). */
-export function statusChanged(current: CodeRunStatus | undefined, next: CodeRunStatus): boolean {
-  const strip = (s: CodeRunStatus | undefined) =>
-    JSON.stringify({ ...s, conditions: s?.conditions?.map(({ lastTransitionTime: _, ...c }) => c) });
+/**
+ * True when writing `next` would change what the API server holds, ignoring condition timestamps and
+ * the order of keys (the API server need not keep ours): a status write no one needs is a write to etcd
+ * and an event to every watcher.
+ */
+export function statusChanged<T extends { conditions?: Condition[] }>(
+  current: T | undefined,
+  next: T,
+): boolean {
+  const strip = (s: T | undefined) =>
+    canonical({ ...s, conditions: s?.conditions?.map(({ lastTransitionTime: _, ...c }) => c) });
   return strip(current) !== strip(next);
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
 }
