@@ -279,12 +279,7 @@ export class CodeRunController {
       await this.execute(run, steps, key, log);
       this.failures.delete(key);
     } catch (err) {
-      this.metrics.reconcileFailed('run');
-      const attempt = (this.failures.get(key) ?? 0) + 1;
-      this.failures.set(key, attempt);
-      const delay = Math.min(30_000, 250 * 2 ** attempt);
-      log.warn({ err: apiErrorMessage(err), retryInMs: delay }, 'reconcile failed');
-      this.queue.addAfter(key, delay);
+      this.retryLater(key, 'run', err, log);
     }
   }
 
@@ -295,18 +290,27 @@ export class CodeRunController {
       this.pools.forget(key);
       return;
     }
+    const queueKey = `${POOL_KEY_PREFIX}${key}`;
     try {
       const recheck = await this.pools.reconcile(pool, this.allPods());
-      if (recheck !== undefined) this.queue.addAfter(`${POOL_KEY_PREFIX}${key}`, recheck);
-      this.failures.delete(`${POOL_KEY_PREFIX}${key}`);
+      if (recheck !== undefined) this.queue.addAfter(queueKey, recheck);
+      this.failures.delete(queueKey);
     } catch (err) {
-      this.metrics.reconcileFailed('pool');
-      const attempt = (this.failures.get(`${POOL_KEY_PREFIX}${key}`) ?? 0) + 1;
-      this.failures.set(`${POOL_KEY_PREFIX}${key}`, attempt);
-      const delay = Math.min(30_000, 250 * 2 ** attempt);
-      this.log.warn({ pool: key, err: apiErrorMessage(err), retryInMs: delay }, 'pool reconcile failed');
-      this.queue.addAfter(`${POOL_KEY_PREFIX}${key}`, delay);
+      this.retryLater(queueKey, 'pool', err, this.log.child({ pool: key }));
     }
+  }
+
+  /** A failed reconcile comes back with capped exponential backoff, per key. */
+  private retryLater(queueKey: string, kind: ReconcileKind, err: unknown, log: Logger): void {
+    this.metrics.reconcileFailed(kind);
+    const attempt = (this.failures.get(queueKey) ?? 0) + 1;
+    this.failures.set(queueKey, attempt);
+    const delay = Math.min(30_000, 250 * 2 ** attempt);
+    log.warn(
+      { err: apiErrorMessage(err), retryInMs: delay },
+      kind === 'pool' ? 'pool reconcile failed' : 'reconcile failed',
+    );
+    this.queue.addAfter(queueKey, delay);
   }
 
   private allPods(): V1Pod[] {
