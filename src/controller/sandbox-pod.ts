@@ -75,14 +75,20 @@ export interface SandboxShape {
   memoryBytes: number;
 }
 
-export function buildSandboxPod(run: CodeRun, config: ControllerConfig): V1Pod {
+/** The sandbox a run needs: its language's image and its effective limits. */
+export function runShape(run: CodeRun, config: ControllerConfig): SandboxShape {
   const limits = effectiveLimits(run, config);
-  const shape = {
+  return {
     language: run.spec.language,
     image: config.images[run.spec.language],
     cpuMillis: limits.cpuMillis,
     memoryBytes: limits.memoryBytes,
   };
+}
+
+export function buildSandboxPod(run: CodeRun, config: ControllerConfig): V1Pod {
+  const limits = effectiveLimits(run, config);
+  const shape = runShape(run, config);
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -8,6 +8,7 @@ import {
   effectiveLimits,
   LABELS,
   MANAGED_BY,
+  runShape,
   type SandboxShape,
   TEMPLATE_HASH_ANNOTATION,
 } from './sandbox-pod.ts';
@@ -19,17 +20,6 @@ export function poolShape(pool: SandboxPool, config: ControllerConfig): SandboxS
   return {
     language: pool.spec.language,
     image: pool.spec.image || config.images[pool.spec.language],
-    cpuMillis: limits.cpuMillis,
-    memoryBytes: limits.memoryBytes,
-  };
-}
-
-/** The sandbox a run needs. */
-export function runShape(run: CodeRun, config: ControllerConfig): SandboxShape {
-  const limits = effectiveLimits(run, config);
-  return {
-    language: run.spec.language,
-    image: config.images[run.spec.language],
     cpuMillis: limits.cpuMillis,
     memoryBytes: limits.memoryBytes,
   };
