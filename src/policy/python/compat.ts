@@ -4,21 +4,8 @@
 // Lezer recovers from syntax errors, so a broken program is still checked for what it visibly does,
 // and the syntax error itself is left to the interpreter to report.
 import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
-import {
-  type CheckOptions,
-  type PolicyFinding,
-  type PolicyVerdict,
-  tooComplexVerdict,
-  verdictFrom,
-} from '../types.ts';
-import {
-  childrenOf,
-  findingAt,
-  identifier,
-  type PythonSource,
-  parsePython,
-  preparePython,
-} from './source.ts';
+import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
+import { childrenOf, findingAt, identifier, type PythonSource, readPython } from './source.ts';
 
 /**
  * Modules whose import is rejected, matched on the first dotted segment, with the reason for each.
@@ -193,10 +180,9 @@ interface Scan {
 
 /** Checks one Python program against the compat profile. */
 export function checkPythonCompat(program: string, options: CheckOptions = {}): PolicyVerdict {
-  const prepared = preparePython(program);
-  if (prepared.foreignEncoding) return verdictFrom([prepared.foreignEncoding]);
-  const tree = parsePython(prepared.text, options.budgetMs);
-  if (!tree) return tooComplexVerdict(`parsing took longer than ${options.budgetMs} ms`);
+  const read = readPython(program, options.budgetMs);
+  if ('verdict' in read) return read.verdict;
+  const { source: prepared, tree } = read;
   const scan: Scan = {
     prepared,
     source: prepared.text,

@@ -3,7 +3,7 @@
 // policy judge one program while the interpreter runs another.
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
-import type { PolicyFinding } from '../types.ts';
+import { type PolicyFinding, type PolicyVerdict, tooComplexVerdict, verdictFrom } from '../types.ts';
 
 export interface PythonSource {
   /** The program without its leading byte-order marks. */
@@ -92,6 +92,21 @@ export function findingAt(
   message: string,
 ): PolicyFinding {
   return { ...positionOf(source, offset), rule, message };
+}
+
+/**
+ * The program as CPython will read it and its parse tree, or the verdict that ends every profile's check
+ * before it starts: a foreign coding cookie is refused, a parse past its budget is too complex to check.
+ */
+export function readPython(
+  program: string,
+  budgetMs: number | undefined,
+): { source: PythonSource; tree: Tree } | { verdict: PolicyVerdict } {
+  const source = preparePython(program);
+  if (source.foreignEncoding) return { verdict: verdictFrom([source.foreignEncoding]) };
+  const tree = parsePython(source.text, budgetMs);
+  if (!tree) return { verdict: tooComplexVerdict(`parsing took longer than ${budgetMs} ms`) };
+  return { source, tree };
 }
 
 /**

@@ -6,13 +6,7 @@
 // ./strict-rules.ts. One walk over lezer's tree of the text CPython will run (./source.ts) collects uses;
 // those that depend on imports or on the program's own classes are judged once the walk is done.
 import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
-import {
-  type CheckOptions,
-  type PolicyFinding,
-  type PolicyVerdict,
-  tooComplexVerdict,
-  verdictFrom,
-} from '../types.ts';
+import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
 import {
   childrenOf,
   findingAt,
@@ -20,8 +14,7 @@ import {
   type ParsedImport,
   type PythonSource,
   parseImport,
-  parsePython,
-  preparePython,
+  readPython,
   stringValue,
 } from './source.ts';
 import {
@@ -85,10 +78,9 @@ interface Scan {
 
 /** Checks one Python program against the strict profile. */
 export function checkPythonStrict(program: string, options: CheckOptions = {}): PolicyVerdict {
-  const source = preparePython(program);
-  if (source.foreignEncoding) return verdictFrom([source.foreignEncoding]);
-  const tree = parsePython(source.text, options.budgetMs);
-  if (!tree) return tooComplexVerdict(`parsing took longer than ${options.budgetMs} ms`);
+  const read = readPython(program, options.budgetMs);
+  if ('verdict' in read) return read.verdict;
+  const { source, tree } = read;
   const scan: Scan = {
     source,
     text: source.text,
