@@ -7,7 +7,7 @@
 // module, so the rules hold for both readings. Tables in ./strict-rules.ts.
 import type * as t from '@babel/types';
 import { type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
-import { findingAt, isMember, nameOf, parseProgram, TOO_DEEP } from './parse.ts';
+import { findingAt, forEachChild, isCallee, isMember, nameOf, parseProgram, TOO_DEEP } from './parse.ts';
 import {
   NODE_ALLOWED_MODULES,
   NODE_DECODERS,
@@ -51,18 +51,6 @@ const TIMERS = new Set(['setTimeout', 'setInterval']);
 const COMPARISONS = new Set(['===', '!==', '==', '!=', 'instanceof', 'in']);
 const REQUIRE_LIKE = new Set(['require', 'getBuiltinModule']);
 const MAX_FOLD_DEPTH = 32;
-
-// AST keys that never hold child nodes worth walking.
-const NON_CHILD_KEYS = new Set([
-  'loc',
-  'start',
-  'end',
-  'range',
-  'extra',
-  'leadingComments',
-  'trailingComments',
-  'innerComments',
-]);
 
 /** Checks one JavaScript program against the strict profile. */
 export function checkJavaScriptStrict(source: string): PolicyVerdict {
@@ -122,26 +110,10 @@ function walk(root: t.Node, onNode: (visit: Visit) => void): void {
         inFunction = true;
         break;
     }
-    const fields = node as unknown as Record<string, unknown>;
-    for (const key of Object.keys(fields)) {
-      if (NON_CHILD_KEYS.has(key)) continue;
-      const value = fields[key];
-      if (Array.isArray(value)) {
-        for (const element of value) {
-          if (isNode(element))
-            stack.push({ node: element, parent: node, key, scope, inFunction, ownArguments });
-        }
-      } else if (isNode(value)) {
-        stack.push({ node: value, parent: node, key, scope, inFunction, ownArguments });
-      }
-    }
+    forEachChild(node, (child, key) =>
+      stack.push({ node: child, parent: node, key, scope, inFunction, ownArguments }),
+    );
   }
-}
-
-function isNode(value: unknown): value is t.Node {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
-  );
 }
 
 function visitNode(scan: Scan, visit: Visit): void {
@@ -539,11 +511,6 @@ function isHandedOn({ parent, key }: Visit): boolean {
     default:
       return true;
   }
-}
-
-function isCallee({ parent, key }: Visit): boolean {
-  const call = parent?.type === 'CallExpression' || parent?.type === 'OptionalCallExpression';
-  return call && key === 'callee';
 }
 
 /** `const p = process` and `const { env } = process`: an alias or a destructuring, judged member by member. */
