@@ -8,6 +8,7 @@ import {
   KIND,
 } from '../src/coderun/schema.ts';
 import { type ControllerConfig, loadControllerConfig } from '../src/config/controller.ts';
+import type { Observation } from '../src/controller/reconcile.ts';
 import { buildSandboxPod } from '../src/controller/sandbox-pod.ts';
 import { createLogger } from '../src/log.ts';
 import { startPolicy } from '../src/policy/index.ts';
@@ -108,3 +109,18 @@ export const RAGFLOW_FIELDS = [
   'artifacts',
   'result',
 ].sort();
+
+/** What the controller observes about a new run with no Pod yet and an allowing policy; tests override parts. */
+export function observe(partial: Partial<Observation>): Observation {
+  return {
+    run: makeRun(),
+    pod: null,
+    stalePod: false,
+    report: { source: 'none' },
+    sessionActive: false,
+    verdict: { allowed: true, findings: [] },
+    warmPod: undefined,
+    now: NOW,
+    ...partial,
+  };
+}

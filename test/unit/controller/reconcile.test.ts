@@ -1,32 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  decide,
-  needsPolicyVerdict,
-  type Observation,
-  type Step,
-} from '../../../src/controller/reconcile.ts';
-import { makePod, makeReport, makeRun, NOW, testConfig } from '../../fixtures.ts';
+import { decide, needsPolicyVerdict, type Step } from '../../../src/controller/reconcile.ts';
+import { makePod, makeReport, makeRun, NOW, observe, testConfig } from '../../fixtures.ts';
 
 const config = testConfig();
 const rejectOs = {
   allowed: false,
   findings: [{ line: 1, column: 1, rule: 'import-blocked-module', message: "Import of blocked module 'os'" }],
 };
-
-function observe(partial: Partial<Observation>): Observation {
-  return {
-    run: makeRun(),
-    pod: null,
-    stalePod: false,
-    report: { source: 'none' },
-    sessionActive: false,
-    verdict: { allowed: true, findings: [] },
-    warmPod: undefined,
-    now: NOW,
-    ...partial,
-  };
-}
 
 function kinds(steps: Step[]): string[] {
   return steps.map((s) => s.do);

@@ -11,7 +11,7 @@ import {
   TEMPLATE_HASH_ANNOTATION,
 } from '../../../src/controller/sandbox-pod.ts';
 import { claimCandidates, pickCandidate, planPool, poolShape } from '../../../src/controller/warm-pool.ts';
-import { makeRun, NOW, testConfig } from '../../fixtures.ts';
+import { makeRun, NOW, observe, testConfig } from '../../fixtures.ts';
 
 const config = testConfig();
 /** The template hash a pool's Pods carry. */
@@ -63,19 +63,7 @@ function poolPod(
 test('a pool Pod is hardened exactly like a run Pod of the same size, and waits for its job longer', () => {
   const pool = makePool();
   const pod = buildPoolPod(pool, poolShape(pool, config), config);
-  const cold = decide(
-    {
-      run: makeRun(),
-      pod: null,
-      stalePod: false,
-      report: { source: 'none' },
-      sessionActive: false,
-      verdict: { allowed: true, findings: [] },
-      warmPod: undefined,
-      now: NOW,
-    },
-    { config },
-  )[0];
+  const cold = decide(observe({}), { config })[0];
   if (cold?.do !== 'createPod') throw new Error('expected a cold create');
   const {
     activeDeadlineSeconds: _a,
@@ -150,19 +138,7 @@ test('the claim moves ownership to the run, labels it, and lowers the deadline t
 test('a run with a warm candidate claims it, gets its job and is marked started in the same pass', () => {
   const pool = makePool();
   const pod = poolPod(pool);
-  const steps = decide(
-    {
-      run: makeRun(),
-      pod: null,
-      stalePod: false,
-      report: { source: 'none' },
-      sessionActive: false,
-      verdict: { allowed: true, findings: [] },
-      warmPod: pod,
-      now: NOW,
-    },
-    { config },
-  );
+  const steps = decide(observe({ warmPod: pod }), { config });
   assert.equal(
     steps.map((s) => s.do),
     ['claimPod', 'deliverJob', 'writeStatus'],
@@ -176,16 +152,10 @@ test('a run with a warm candidate claims it, gets its job and is marked started 
 
 test('a policy rejection wins over a warm candidate', () => {
   const steps = decide(
-    {
-      run: makeRun(),
-      pod: null,
-      stalePod: false,
-      report: { source: 'none' },
-      sessionActive: false,
+    observe({
       verdict: { allowed: false, findings: [{ line: 1, column: 1, rule: 'x', message: 'no' }] },
       warmPod: poolPod(makePool()),
-      now: NOW,
-    },
+    }),
     { config },
   );
   assert.equal(
