@@ -1,10 +1,10 @@
 // One watch per API replica on the CodeRuns it created; resolves each waiting request when its run finishes.
 // No object cache: finished runs carry up to 512 KiB of output each, and only the waiters matter.
-import { Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { CodeRunClient } from '../coderun/client.ts';
 import { type CodeRun, GROUP, isTerminal, PLURAL, VERSION } from '../coderun/schema.ts';
 import { isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
+import { TrackedWatch } from '../kube/tracked-watch.ts';
 
 interface Waiter {
   resolve: (run: CodeRun | null) => void;
@@ -41,8 +41,7 @@ export class RunWatcher {
   private request: AbortController | undefined;
   private stopped = false;
   private failures = 0;
-  private openedAt: number | undefined;
-  private lastOpenAt: number;
+  private readonly watch: TrackedWatch;
   private lastEnd: string | undefined;
   /** Set by an ERROR event: the reason the current watch is about to end. */
   private endReason: string | undefined;
@@ -61,16 +60,11 @@ export class RunWatcher {
     this.labelSelector = opts.labelSelector;
     this.log = opts.log.child({ component: 'run-watcher' });
     this.now = opts.now ?? Date.now;
-    this.lastOpenAt = this.now();
+    this.watch = new TrackedWatch(opts.kube.kubeConfig, this.now);
   }
 
   get health(): WatchHealth {
-    const watching = this.openedAt !== undefined;
-    return {
-      watching,
-      downForMs: watching ? 0 : this.now() - this.lastOpenAt,
-      lastEnd: this.lastEnd,
-    };
+    return { watching: this.watch.watching, downForMs: this.watch.downForMs, lastEnd: this.lastEnd };
   }
 
   async start(): Promise<void> {
@@ -149,11 +143,7 @@ export class RunWatcher {
           (list as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? '';
         await this.recheckWaiters();
       }
-      const watch = new Watch(this.kube.kubeConfig);
-      // client-node reports a failed connect through the done callback and still resolves, so this
-      // attempt only counts as open if it has not ended by then.
-      let endedEarly = false;
-      this.request = await watch.watch(
+      this.request = await this.watch.watch(
         `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}`,
         {
           labelSelector: this.labelSelector,
@@ -161,24 +151,15 @@ export class RunWatcher {
           allowWatchBookmarks: true,
         },
         (type, obj) => this.onEvent(type, obj as WatchObject),
-        (err) => {
-          endedEarly = this.openedAt === undefined;
-          this.ended(err);
-        },
+        (err) => this.ended(err, this.watch.lastOpenForMs),
       );
-      if (this.stopped || endedEarly) return;
-      this.openedAt = this.now();
-      this.lastOpenAt = this.openedAt;
     } catch (err) {
-      this.ended(err);
+      this.ended(err, 0);
     }
   }
 
   /** Every end of a watch comes here once: log why, then reconnect (relisting after a 410). */
-  private ended(err: unknown): void {
-    const openFor = this.openedAt === undefined ? 0 : this.now() - this.openedAt;
-    if (this.openedAt !== undefined) this.lastOpenAt = this.now();
-    this.openedAt = undefined;
+  private ended(err: unknown, openFor: number): void {
     this.request = undefined;
     if (this.stopped) return;
     if (statusCode(err) === 410) this.resourceVersion = '';

@@ -6,9 +6,10 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
   ListWatch,
-  Watch,
+  type Watch,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { TrackedWatch } from './tracked-watch.ts';
 
 /** Any object with Kubernetes metadata; custom resources arrive as plain JSON (timestamps are strings). */
 export type Watched = { metadata?: { name?: string; namespace?: string } };
@@ -48,33 +49,17 @@ const MAX_BACKOFF_MS = 30_000;
 
 export function resilientInformer<T extends Watched>(opts: InformerOptions<T>): ResilientInformer<T> {
   let synced = false;
-  let watching = false;
-  let lastOpenAt = Date.now();
   let lastError: string | undefined;
   const list = async () => {
     const result = await opts.list();
     synced = true;
     return result as unknown as KubernetesListObject<KubernetesObject>;
   };
-  // client-node's Watch resolves even when the request failed (it calls `done` first), so a watch counts
-  // as open only if it resolved without ending.
-  const inner = new Watch(opts.kubeConfig);
-  const watch: Pick<Watch, 'watch'> = {
-    watch: async (path, params, callback, done) => {
-      let ended = false;
-      const request = await inner.watch(path, params, callback, (err) => {
-        ended = true;
-        if (watching) lastOpenAt = Date.now();
-        watching = false;
-        done(err);
-      });
-      if (!ended) watching = true;
-      return request;
-    },
-  };
+  const watch = new TrackedWatch(opts.kubeConfig);
   const informer = new ListWatch<KubernetesObject>(
     opts.path,
-    watch as Watch,
+    // ListWatch only ever calls watch().
+    watch as unknown as Watch,
     list,
     false,
     opts.labelSelector,
@@ -104,13 +89,13 @@ export function resilientInformer<T extends Watched>(opts: InformerOptions<T>): 
     health: () => ({
       what: opts.what,
       synced,
-      watching,
-      downForMs: watching ? 0 : Date.now() - lastOpenAt,
+      watching: watch.watching,
+      downForMs: watch.downForMs,
       lastError,
     }),
     start: async () => {
       stopped = false;
-      if (!watching) lastOpenAt = Date.now();
+      watch.resetDownClock();
       await informer.start();
     },
     stop: async () => {
