@@ -5,6 +5,7 @@
 #   hack/build-upstream.sh containerd    containerd, ctr, containerd-shim-runc-v2
 #   hack/build-upstream.sh gvisor        runsc, containerd-shim-runsc-v1 (one pinned `go`-branch pseudo-version, one patch)
 #   hack/build-upstream.sh helm
+#   hack/build-upstream.sh versitygw    the embedded artifacts store: an S3 API over a directory (posix backend)
 # Prints the directory holding the binaries. A second call with the same versions is a no-op.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -117,7 +118,16 @@ build_helm() {
   echo "$out"
 }
 
-what=${1:?usage: build-upstream.sh k8s|etcd|containerd|gvisor|helm [cmd ...]}
+# versitygw has no replace directives either. Its Makefile stamps the version into main.Version; the
+# build commit and time are left at their defaults, so two builds of one version are the same file.
+build_versitygw() {
+  local out="$CACHE/versitygw-$VERSITYGW_VERSION" m=github.com/versity/versitygw
+  if [ -x "$out/versitygw" ]; then echo "$out"; return; fi
+  go_install "$out" "-s -w -X main.Version=$VERSITYGW_VERSION" "$m/cmd/versitygw@$VERSITYGW_VERSION"
+  echo "$out"
+}
+
+what=${1:?usage: build-upstream.sh k8s|etcd|containerd|gvisor|helm|versitygw [cmd ...]}
 shift
 case "$what" in
   k8s) build_k8s "$@" ;;
@@ -125,5 +135,6 @@ case "$what" in
   containerd) build_containerd ;;
   gvisor) build_gvisor ;;
   helm) build_helm ;;
-  *) echo "build-upstream.sh: unknown target '$what' (k8s, etcd, containerd, gvisor or helm)" >&2; exit 2 ;;
+  versitygw) build_versitygw ;;
+  *) echo "build-upstream.sh: unknown target '$what' (k8s, etcd, containerd, gvisor, helm or versitygw)" >&2; exit 2 ;;
 esac
