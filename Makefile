@@ -56,8 +56,9 @@ crds: setup ## Regenerate crds/ from the zod schema.
 	$(NODE) hack/generate-crd.ts
 
 .PHONY: binaries
-binaries: ## Build etcd, kube-apiserver and kube-controller-manager into the cache (slow once).
+binaries: ## Build etcd, kube-apiserver, kube-controller-manager and versitygw (S3) into the cache (slow once).
 	hack/build-upstream.sh etcd >/dev/null
+	hack/build-upstream.sh versitygw >/dev/null
 	hack/build-upstream.sh k8s kube-apiserver kube-controller-manager kubectl >/dev/null
 
 .PHONY: test-unit
@@ -65,7 +66,7 @@ test-unit: setup ## Unit tests (pure functions).
 	$(NODE) test/run.ts unit
 
 .PHONY: test-integration
-test-integration: setup binaries ## Integration tests against a real etcd + kube-apiserver + kube-controller-manager.
+test-integration: setup binaries ## Integration tests against a real etcd + kube-apiserver + kube-controller-manager (and S3).
 	$(NODE) test/run.ts integration
 
 .PHONY: test-e2e

@@ -176,7 +176,7 @@ async function start(opts: StartOptions): Promise<{ plane: ControlPlane; pids: n
   }
 }
 
-function buildUpstream(...args: string[]): string {
+export function buildUpstream(...args: string[]): string {
   const script = join(repoRoot, 'hack', 'build-upstream.sh');
   // stderr is inherited so a cold build shows its progress instead of looking hung.
   const out = execFileSync(script, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -287,7 +287,7 @@ function writeKubeconfig(path: string, server: string, ca: string, user: KeyPair
 }
 
 // Holds all listeners open until every port is read, so the ports are distinct.
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
   const ports = servers.map((s) => (s.address() as { port: number }).port);
