@@ -70,7 +70,7 @@ test-integration: setup binaries ## Integration tests against a real etcd + kube
 	$(NODE) test/run.ts integration
 
 .PHONY: test-e2e
-test-e2e: setup images operator-image cluster-up ## End-to-end tests: real CodeRuns in gVisor Pods on the local cluster (root).
+test-e2e: setup images operator-image artifacts-image cluster-up ## End-to-end tests: real CodeRuns in gVisor Pods on the local cluster (root).
 	$(NODE) test/run.ts e2e
 
 .PHONY: test

@@ -4,7 +4,8 @@
 #  1. Picks the cluster: the one a previous `make up` recorded in .dev/cluster; else kind when a Docker
 #     engine answers (`docker info`); else the local single-node cluster built from upstream parts
 #     (test/cluster/, needs root). Force one with CLUSTER=kind or CLUSTER=local.
-#  2. Builds the images when their inputs changed (`make images`: sandbox images, `make operator-image`),
+#  2. Builds the images when their inputs changed (`make images`: sandbox images, `make operator-image`,
+#     `make artifacts-image`: the chart's embedded S3 store),
 #     each cached by a hash of its inputs under ~/.cache/coderun/images/.
 #  3. Starts or reuses the cluster (`make cluster-up` / `make kind-up`) and gets the images onto the node:
 #     the local cluster's up.sh imports every tarball whose hash changed; kind gets `kind load image-archive`.
@@ -48,6 +49,7 @@ choose_cluster() {
 build_images() {
   step images "$MAKE" -s images
   step operator-image "$MAKE" -s operator-image
+  step artifacts-image "$MAKE" -s artifacts-image
 }
 
 # Recorded before starting, so that `make down` can clean up after a start that failed half-way.

@@ -28,7 +28,7 @@ API_SERVICE=sandbox-executor-manager # RAGFlow's default SANDBOX_HOST
 API_PORT=9385
 LOCAL_KUBECONFIG=/var/lib/coderun-cluster/admin.kubeconfig # test/cluster/lib.sh ADMIN_KUBECONFIG
 KIND_CLUSTER=${KIND_CLUSTER:-coderun}
-IMAGES=$CACHE/images # the image tarballs `make images` and `make operator-image` write
+IMAGES=$CACHE/images # the image tarballs `make images`, `make operator-image` and `make artifacts-image` write
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$(date +%T)" "$*" >&2; exit 1; }

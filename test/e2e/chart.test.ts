@@ -78,7 +78,7 @@ test.before(async () => {
     kube = cluster.kube;
     apps = cluster.kc.makeApiClient(AppsV1Api);
     runs = new CodeRunClient(kube);
-    await ensureImagesImported(['operator.tar', 'sandbox-python.tar', 'sandbox-nodejs.tar']);
+    await ensureImagesImported(['operator.tar', 'artifacts.tar', 'sandbox-python.tar', 'sandbox-nodejs.tar']);
     // Helm installs the CRD only when it is missing, so an older one would stay: apply the chart's copy first,
     // as the chart README says to before an upgrade.
     await installCrds(cluster.kc, join(CHART, 'crds'));
