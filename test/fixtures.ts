@@ -120,6 +120,7 @@ export function observe(partial: Partial<Observation>): Observation {
     sessionActive: false,
     verdict: { allowed: true, findings: [] },
     warmPod: undefined,
+    artifacts: { state: 'none' },
     now: NOW,
     ...partial,
   };

@@ -20,6 +20,20 @@ export const RunView = z.object({
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
   result: z.object({ present: z.boolean(), value: z.unknown().optional() }).nullable(),
+  artifacts: z
+    .array(
+      z.object({
+        name: z.string(),
+        mimeType: z.string(),
+        size: z.number(),
+        sha256: z.string(),
+        url: z.string().meta({ description: 'Path of GET /v1/runs/{name}/artifacts/{file} on this API.' }),
+      }),
+    )
+    .meta({ description: 'Files the program wrote (only after exit code 0), sorted by name.' }),
+  skippedArtifacts: z
+    .array(z.object({ name: z.string(), reason: z.string(), size: z.number().optional() }))
+    .meta({ description: 'Files the program wrote that are not returned, and why.' }),
   policyFindings: z.array(
     z.object({ line: z.number(), column: z.number(), rule: z.string(), message: z.string() }),
   ),
@@ -47,6 +61,11 @@ export function runView(run: CodeRun): RunView {
     stdoutTruncated: s.stdoutTruncated ?? false,
     stderrTruncated: s.stderrTruncated ?? false,
     result: s.result ?? null,
+    artifacts: (s.artifacts ?? []).map(({ location: _, ...a }) => ({
+      ...a,
+      url: `/v1/runs/${run.metadata.name}/artifacts/${encodeURIComponent(a.name)}`,
+    })),
+    skippedArtifacts: s.skippedArtifacts ?? [],
     policyFindings: s.policyFindings ?? [],
     createdAt: created ? new Date(created).toISOString() : null,
     startTime: s.startTime ?? null,

@@ -1,10 +1,12 @@
 // The API server: fastify with zod schemas, auth and rate limits before any parsing, and one error shape per
 // API (RAGFlow's on /run, set in its plugin; the problem body everywhere else).
+
 import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { ArtifactStore } from '../artifacts/store.ts';
 import type { ApiConfig } from '../config/api.ts';
 import { AccessControl } from './access.ts';
 import { useBoundedJsonParser } from './json-body.ts';
@@ -22,6 +24,8 @@ import type { Runs } from './run-service.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
+  /** Where finished runs' artifacts are read from; null when this installation keeps none. */
+  store: ArtifactStore | null;
   service: Runs;
   metrics: ApiMetrics;
   /** Readiness: can this replica reach Kubernetes and watch its runs? */

@@ -1,5 +1,6 @@
 // Wires the API server to Kubernetes: the CodeRun client, this replica's run watch, readiness, shutdown.
 import type { Logger } from 'pino';
+import { artifactStoreFrom } from '../artifacts/s3-store.ts';
 import { CodeRunClient } from '../coderun/client.ts';
 import { GROUP, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
@@ -67,7 +68,8 @@ export async function startApi(opts: {
     };
   };
 
-  const app = await buildServer({ config, service, metrics, ready, live, log });
+  const store = artifactStoreFrom(config.artifacts);
+  const app = await buildServer({ config, service, store, metrics, ready, live, log });
   await watcher.start();
   await app.listen({ host: config.host, port: config.port });
 

@@ -1,6 +1,7 @@
 // The CodeRun resource, defined once. The CRD YAML (hack/generate-crd.ts), the TypeScript types and the
 // API's validation all come from these zod schemas; a unit test proves crds/ is up to date.
 import { z } from 'zod';
+import { ARTIFACT_LIMITS, SKIP_REASONS } from '../artifacts/rules.ts';
 
 export const GROUP = 'coderun.dev';
 export const VERSION = 'v1alpha1';
@@ -115,6 +116,22 @@ export const RunResult = z.object({
 });
 export type RunResult = z.infer<typeof RunResult>;
 
+export const StoredArtifact = z.object({
+  name: z.string().max(255),
+  mimeType: z.string().max(64),
+  size: z.number().int().min(1).max(ARTIFACT_LIMITS.maxBytes),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  location: z.string().max(2048).meta({ description: 'Where the bytes are kept, e.g. s3://bucket/key.' }),
+});
+export type StoredArtifact = z.infer<typeof StoredArtifact>;
+
+export const SkippedArtifact = z.object({
+  name: z.string().max(255),
+  reason: z.enum(SKIP_REASONS),
+  size: z.number().int().min(0).optional(),
+});
+export type SkippedArtifact = z.infer<typeof SkippedArtifact>;
+
 export const CodeRunStatus = z.object({
   phase: z.enum(PHASES).optional(),
   reason: z.enum(REASONS).optional(),
@@ -149,6 +166,14 @@ export const CodeRunStatus = z.object({
   memoryUsedKb: z.number().int().min(0).optional().meta({
     description:
       "Peak resident memory of the program in KiB: its largest process, the interpreter included, as the runner measured it (under gVisor, the Sentry's accounting). Absent when not measured.",
+  }),
+  artifacts: z.array(StoredArtifact).max(ARTIFACT_LIMITS.maxFiles).optional().meta({
+    description:
+      'Files the program wrote (only after exit code 0), sorted by name; fetch one with GET /v1/runs/{name}/artifacts/{file}.',
+  }),
+  skippedArtifacts: z.array(SkippedArtifact).max(ARTIFACT_LIMITS.maxSkipped).optional().meta({
+    description:
+      'Files the program wrote that are not returned, and why (too large, wrong type, a link, ...).',
   }),
   policyFindings: z.array(PolicyFindingSchema).max(256).optional(),
   observedGeneration: z.number().int().min(0).optional(),

@@ -1,6 +1,7 @@
 // The API server's configuration: every variable, its default and its accepted form, read once at start-up.
 import { z } from 'zod';
 import { LIMITS } from '../coderun/schema.ts';
+import { type ArtifactStoreConfig, artifactStoreConfig, artifactStoreShape } from './artifacts.ts';
 import { atMost, boolean, integer, LOG_LEVELS, oneOf, parseEnv, seconds, text } from './env.ts';
 import { type PolicyConfig, policyConfig, policyShape } from './policy.ts';
 
@@ -27,6 +28,8 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   ttlSecondsAfterFinished: number;
   policy: PolicyConfig;
+  /** Where the controller keeps artifacts; /run and GET /v1/runs/{name}/artifacts/{file} read them there. */
+  artifacts: ArtifactStoreConfig;
   shutdownGraceSeconds: number;
   /** /healthz fails once the CodeRun watch has been down this long, so Kubernetes restarts the replica. */
   watchLivenessSeconds: number;
@@ -76,6 +79,7 @@ const shape = {
   CODERUN_BODY_LIMIT: integer(2 * 2 ** 20, 1024, 64 * 2 ** 20),
   CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
   ...policyShape,
+  ...artifactStoreShape,
   CODERUN_SHUTDOWN_GRACE: seconds(30, 0, 3600),
   CODERUN_WATCH_LIVENESS: seconds(120, 10, 3600),
   LOG_LEVEL: text('info'),
@@ -100,6 +104,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     bodyLimitBytes: e.CODERUN_BODY_LIMIT,
     ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
     policy: policyConfig(e),
+    artifacts: artifactStoreConfig(e),
     shutdownGraceSeconds: e.CODERUN_SHUTDOWN_GRACE,
     watchLivenessSeconds: e.CODERUN_WATCH_LIVENESS,
     replica: (e.POD_NAME || e.HOSTNAME)

@@ -1,6 +1,7 @@
 // The controller's configuration: every variable, its default and its accepted form, read once at start-up.
 import type { Language } from '../coderun/schema.ts';
 import { LIMITS } from '../coderun/schema.ts';
+import { type ArtifactStoreConfig, artifactStoreConfig, artifactStoreShape } from './artifacts.ts';
 import {
   atMost,
   boolean,
@@ -41,6 +42,14 @@ export interface ControllerConfig {
   startTimeoutSeconds: number;
   ttlSecondsAfterFinished: number;
   policy: PolicyConfig;
+  /** Where artifacts go; `none` reports them as skipped. */
+  artifacts: ArtifactStoreConfig;
+  /** How long a sandbox that listed artifacts waits for the controller to fetch them. */
+  artifactHoldSeconds: number;
+  /** Artifact fetches at once (each streams; this bounds memory and the store's load). */
+  artifactCollections: number;
+  /** How often run folders in the store whose run is gone are deleted (the safety net behind the TTL). */
+  artifactSweepSeconds: number;
   resyncSeconds: number;
   leaderElection: {
     enabled: boolean;
@@ -79,6 +88,10 @@ const shape = {
   CODERUN_START_TIMEOUT: seconds(120, 5, 3600),
   CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
   ...policyShape,
+  ...artifactStoreShape,
+  CODERUN_ARTIFACT_HOLD: seconds(60, 1, 3600),
+  CODERUN_ARTIFACT_COLLECTIONS: integer(4, 1, 64),
+  CODERUN_ARTIFACT_SWEEP: seconds(300, 10, 86_400),
   CODERUN_RESYNC: seconds(30, 1, 3600),
   CODERUN_LEADER_ELECTION: boolean(true),
   CODERUN_LEASE_NAME: text('coderun-controller'),
@@ -130,6 +143,10 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     startTimeoutSeconds: e.CODERUN_START_TIMEOUT,
     ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
     policy: policyConfig(e),
+    artifacts: artifactStoreConfig(e),
+    artifactHoldSeconds: e.CODERUN_ARTIFACT_HOLD,
+    artifactCollections: e.CODERUN_ARTIFACT_COLLECTIONS,
+    artifactSweepSeconds: e.CODERUN_ARTIFACT_SWEEP,
     resyncSeconds: e.CODERUN_RESYNC,
     leaderElection: {
       enabled: e.CODERUN_LEADER_ELECTION,

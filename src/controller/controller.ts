@@ -3,6 +3,8 @@
 // the runner reports of live attach sessions, which the Pod log replaces after a restart.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { artifactStoreFrom } from '../artifacts/s3-store.ts';
+import { type ArtifactStore, folderUid, runFolder } from '../artifacts/store.ts';
 import { CodeRunClient } from '../coderun/client.ts';
 import { POOL_PLURAL, type SandboxPool } from '../coderun/sandbox-pool.ts';
 import { type CodeRun, GROUP, isTerminal, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
@@ -12,10 +14,11 @@ import { EventRecorder, eventTargetOf } from '../kube/events.ts';
 import { type InformerHealth, type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
+import { ArtifactCollector } from './artifact-collector.ts';
 import { ControllerMetrics, type ReconcileKind, type Sandbox } from './metrics.ts';
 import type { ReportState } from './outcome.ts';
 import { PoolReconciler } from './pool-reconciler.ts';
-import { decide, needsPolicyVerdict, type Step } from './reconcile.ts';
+import { type ArtifactState, decide, needsPolicyVerdict, type Step } from './reconcile.ts';
 import type { SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
 import { finishedStatus, statusChanged } from './status.ts';
@@ -32,9 +35,12 @@ export interface ControllerDeps {
   concurrency?: number;
   /** Where the controller counts what it does; a fresh registry when not given. */
   metrics?: ControllerMetrics;
+  /** Where artifacts go; by default the store `config.artifacts` names (null: none). */
+  store?: ArtifactStore | null;
 }
 
 const ATTACH_ATTEMPTS = 3;
+const COLLECT_ATTEMPTS = 3;
 const POOL_KEY_PREFIX = 'pool:';
 // A pool Pod another run won stays in the informer as idle for a moment; skip it that long.
 const LOST_CLAIM_MS = 5000;
@@ -73,6 +79,14 @@ export class CodeRunController {
   private readonly failures = new Map<string, number>();
   /** Run uid → when its Pod was created (cold) or claimed (warm) by this process, for the start metrics. */
   private readonly startClocks = new Map<string, { sandbox: Sandbox; at: number; running: boolean }>();
+  /** Run uid → this process's fetch of its artifacts, and the attempts that failed. */
+  private readonly artifactStates = new Map<string, ArtifactState>();
+  private readonly collectFailures = new Map<string, number>();
+  private collecting = 0;
+  private readonly collectWaiters: (() => void)[] = [];
+  private readonly store: ArtifactStore | null;
+  private readonly collector: ArtifactCollector | null;
+  private sweeper: NodeJS.Timeout | undefined;
   private started = false;
   readonly metrics: ControllerMetrics;
 
@@ -82,6 +96,8 @@ export class CodeRunController {
     this.runs = new CodeRunClient(deps.kube);
     this.events = new EventRecorder(deps.kube, 'coderun-controller', this.log);
     this.metrics = deps.metrics ?? new ControllerMetrics();
+    this.store = deps.store !== undefined ? deps.store : artifactStoreFrom(deps.config.artifacts);
+    this.collector = this.store ? new ArtifactCollector(deps.channel, this.store) : null;
     this.queue = new WorkQueue((key) => {
       const kind: ReconcileKind = key.startsWith(POOL_KEY_PREFIX) ? 'pool' : 'run';
       const done = this.metrics.reconcileStarted(kind);
@@ -162,6 +178,16 @@ export class CodeRunController {
       );
     }
     this.informers = [...this.runInformers, ...this.podInformers, ...this.poolInformers];
+    if (this.store) {
+      // A store that is down must not keep runs from running: their files are reported as not returned.
+      await this.store
+        .ready()
+        .catch((err: unknown) =>
+          this.log.error({ err: apiErrorMessage(err) }, 'the artifact store does not answer'),
+        );
+      this.sweeper = setInterval(() => void this.sweepArtifacts(), config.artifactSweepSeconds * 1000);
+      this.sweeper.unref();
+    }
     await Promise.all(this.informers.map((i) => i.start()));
     this.started = true;
     // Level-triggered safety net: every known run is looked at again periodically.
@@ -172,6 +198,7 @@ export class CodeRunController {
 
   async stop(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
+    if (this.sweeper) clearInterval(this.sweeper);
     this.queue.stop();
     for (const session of this.sessions.values()) session.abort();
     await Promise.all(this.informers.map((i) => i.stop()));
@@ -214,6 +241,7 @@ export class CodeRunController {
       ...this.attachFailures.keys(),
       ...this.claims.keys(),
       ...this.startClocks.keys(),
+      ...this.artifactStates.keys(),
     ])) {
       if (!live.has(uid)) this.forget(uid);
     }
@@ -272,6 +300,7 @@ export class CodeRunController {
           sessionActive: this.sessions.has(uid),
           verdict,
           warmPod,
+          artifacts: this.artifactStates.get(uid) ?? { state: 'none' },
           now: new Date(),
         },
         { config: this.deps.config },
@@ -425,9 +454,24 @@ export class CodeRunController {
             clock.running = true;
             this.metrics.podStarted((Date.now() - clock.at) / 1000);
           }
+          if (step.afterRestart && (await this.reportInLog(current, step.podName))) {
+            this.queue.add(key);
+            break;
+          }
           this.deliverJob(current, step.podName, key, log);
           break;
         }
+        case 'collectArtifacts':
+          this.collectArtifacts(current, step, key, log);
+          break;
+        case 'recordEvent':
+          await this.events.record(
+            eventTargetOf(current),
+            step.event.type,
+            step.event.reason,
+            step.event.message,
+          );
+          break;
         case 'readReport':
           await this.readReport(current, step.podName, log);
           this.queue.add(key);
@@ -442,6 +486,9 @@ export class CodeRunController {
           break;
         case 'deleteRun':
           try {
+            if (this.store && run.status?.artifacts?.length) {
+              await this.store.deletePrefix(runFolder(namespace, run.metadata.name, run.metadata.uid));
+            }
             await this.runs.delete(namespace, run.metadata.name);
             log.info('deleted finished run after its TTL');
           } catch (err) {
@@ -463,6 +510,97 @@ export class CodeRunController {
     this.sessions.delete(uid);
     this.reports.delete(uid);
     this.attachFailures.delete(uid);
+    this.artifactStates.delete(uid);
+    this.collectFailures.delete(uid);
+  }
+
+  /**
+   * After a restart the job may have run already: a runner that keeps its sandbox for the artifact fetch
+   * prints nothing more, so an attach would wait in vain. The Pod log holds its result line if so.
+   */
+  private async reportInLog(run: CodeRun, podName: string): Promise<boolean> {
+    try {
+      const parsed = await this.deps.channel.readLog(run.metadata.namespace, podName);
+      if (!parsed) return false;
+      this.reports.set(run.metadata.uid, reportFrom('log', parsed));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Fetches in the background, a bounded number at once; the fetch's end re-enqueues the run. */
+  private collectArtifacts(
+    run: CodeRun,
+    step: Extract<Step, { do: 'collectArtifacts' }>,
+    key: string,
+    log: Logger,
+  ): void {
+    const uid = run.metadata.uid;
+    const collector = this.collector;
+    if (!collector) return;
+    this.artifactStates.set(uid, { state: 'collecting' });
+    const ref = { namespace: run.metadata.namespace, name: run.metadata.name, uid, podName: step.podName };
+    const started = Date.now();
+    this.collectSlot()
+      .then(() => collector.collect(ref, step.plan).finally(() => this.releaseCollectSlot()))
+      .then((collected) => {
+        if (this.artifactStates.get(uid)?.state !== 'collecting') return;
+        this.artifactStates.set(uid, { state: 'collected', ...collected });
+        log.info(
+          { stored: collected.stored.length, skipped: collected.skipped.length, ms: Date.now() - started },
+          'stored artifacts',
+        );
+      })
+      .catch((err: unknown) => {
+        const attempts = (this.collectFailures.get(uid) ?? 0) + 1;
+        this.collectFailures.set(uid, attempts);
+        log.warn({ err: apiErrorMessage(err), attempts }, 'could not store the artifacts');
+        if (this.artifactStates.get(uid)?.state !== 'collecting') return;
+        this.artifactStates.set(
+          uid,
+          attempts >= COLLECT_ATTEMPTS
+            ? { state: 'failed', error: `could not store the artifacts: ${apiErrorMessage(err)}` }
+            : { state: 'none' },
+        );
+      })
+      .finally(() => this.queue.addAfter(key, this.artifactStates.get(uid)?.state === 'none' ? 1000 : 0));
+  }
+
+  private collectSlot(): Promise<void> {
+    if (this.collecting < this.deps.config.artifactCollections) {
+      this.collecting++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.collectWaiters.push(resolve));
+  }
+
+  private releaseCollectSlot(): void {
+    const next = this.collectWaiters.shift();
+    if (next) next();
+    else this.collecting--;
+  }
+
+  /**
+   * The safety net behind deletion at the TTL: run folders in the store whose run no longer exists (deleted
+   * by hand, or while this controller was down) are deleted. Only for namespaces this controller serves.
+   */
+  private async sweepArtifacts(): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    const live = new Set(this.runInformers.flatMap((i) => i.list().map((r) => r.metadata.uid)));
+    const served = new Set(this.deps.config.namespaces);
+    try {
+      for (const folder of await store.listRunFolders()) {
+        const namespace = folder.split('/')[0] ?? '';
+        if (served.size && !served.has(namespace)) continue;
+        if (live.has(folderUid(folder))) continue;
+        await store.deletePrefix(folder);
+        this.log.info({ folder }, 'deleted artifacts of a run that no longer exists');
+      }
+    } catch (err) {
+      this.log.warn({ err: apiErrorMessage(err) }, 'artifact sweep failed');
+    }
   }
 
   /** Attaches in the background; the session's end re-enqueues the run. */
@@ -476,7 +614,9 @@ export class CodeRunController {
       (limits.timeoutSeconds + config.deadlineGraceSeconds + config.startTimeoutSeconds) * 1000;
     const timer = setTimeout(() => abort.abort(), budgetMs);
     this.sessions.set(uid, abort);
-    const job = encodeJobLine(buildJob(run.spec, limits.timeoutSeconds, config.maxOutputBytes));
+    const job = encodeJobLine(
+      buildJob(run.spec, limits.timeoutSeconds, config.maxOutputBytes, config.artifactHoldSeconds),
+    );
     const attached = () => {
       const clock = this.startClocks.get(uid);
       if (!clock) return;

@@ -1,6 +1,6 @@
 // What a sandbox Pod (and the runner's report, if we have it) says about its run. Pure.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import type { Reason, RunResult } from '../coderun/schema.ts';
+import type { Reason, RunResult, SkippedArtifact, StoredArtifact } from '../coderun/schema.ts';
 import type { RunnerReport } from '../runtimes/protocol.ts';
 import { CONTAINER_NAME } from './sandbox-pod.ts';
 
@@ -21,6 +21,8 @@ export interface Outcome {
   stderrTruncated?: boolean;
   result?: RunResult;
   memoryUsedKb?: number;
+  artifacts?: StoredArtifact[];
+  skippedArtifacts?: SkippedArtifact[];
 }
 
 export type PodView =

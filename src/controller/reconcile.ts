@@ -1,10 +1,19 @@
 // The reconcile decision: what one CodeRun needs next, from what the controller observes. Pure.
 import type { V1Pod } from '@kubernetes/client-node';
-import { argumentsBytes, type CodeRun, type CodeRunStatus, isTerminal, LIMITS } from '../coderun/schema.ts';
+import {
+  argumentsBytes,
+  type CodeRun,
+  type CodeRunStatus,
+  isTerminal,
+  LIMITS,
+  type SkippedArtifact,
+  type StoredArtifact,
+} from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { formatBytes } from '../kube/quantity.ts';
 import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
-import { podView, type ReportState } from './outcome.ts';
+import { type ArtifactPlan, allSkipped, planArtifacts } from './artifact-collector.ts';
+import { type Outcome, podView, type ReportState } from './outcome.ts';
 import { buildSandboxPod, claimedPod, effectiveLimits, LABELS, sandboxPodName } from './sandbox-pod.ts';
 import {
   finishedStatus,
@@ -28,8 +37,17 @@ export interface Observation {
   verdict: PolicyVerdict | undefined;
   /** An idle, ready Pod of a pool that fits this run exactly (warm-pool.ts), when the run has no Pod yet. */
   warmPod: V1Pod | undefined;
+  /** This process's collection of the run's artifacts from its finished sandbox. */
+  artifacts: ArtifactState;
   now: Date;
 }
+
+export type ArtifactState =
+  | { state: 'none' }
+  | { state: 'collecting' }
+  | { state: 'collected'; stored: StoredArtifact[]; skipped: SkippedArtifact[] }
+  /** The sandbox could not be read or the store refused, for good; the message says why. */
+  | { state: 'failed'; error: string };
 
 /** Whether `decide` may reach the policy: the run is live and has no sandbox Pod yet. */
 export function needsPolicyVerdict(run: CodeRun, pod: V1Pod | null): boolean {
@@ -47,7 +65,11 @@ export type Step =
   /** Take a pool's idle Pod: an update with its resourceVersion, so only one run can ever win it. */
   | { do: 'claimPod'; pod: V1Pod }
   | { do: 'writeStatus'; status: CodeRunStatus; event?: EventNote }
-  | { do: 'deliverJob'; podName: string }
+  /** Send the job; after a restart the Pod log is read first, since the job may have run already. */
+  | { do: 'deliverJob'; podName: string; afterRestart: boolean }
+  /** Fetch the files the runner listed into the artifact store (the runner keeps its sandbox meanwhile). */
+  | { do: 'collectArtifacts'; podName: string; plan: ArtifactPlan }
+  | { do: 'recordEvent'; event: EventNote }
   | { do: 'readReport'; podName: string }
   | { do: 'deletePod'; podName: string }
   | { do: 'deleteRun' }
@@ -131,7 +153,7 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       // write is repaired by the next reconcile, which finds the claimed Pod by the run's uid.
       return [
         { do: 'claimPod', pod: claimed },
-        { do: 'deliverJob', podName: name },
+        { do: 'deliverJob', podName: name, afterRestart: false },
         {
           do: 'writeStatus',
           status: started,
@@ -177,20 +199,27 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
   const current = { ...run, status };
   switch (view.state) {
     case 'done': {
-      const finished = finishedStatus(current, view.outcome, now);
       const ok = view.outcome.phase === 'Succeeded';
-      return [
+      const plan = ok && obs.report.report ? planArtifacts(obs.report.report) : null;
+      const files: ArtifactFields = plan ? artifactFields(plan, obs.artifacts, config) : { fields: {} };
+      if ('collect' in files) {
+        return files.collect && plan ? [{ do: 'collectArtifacts', podName: ownName, plan }] : [];
+      }
+      const outcome: Outcome = { ...view.outcome, ...files.fields };
+      const steps: Step[] = [
         {
           do: 'writeStatus',
-          status: finished,
+          status: finishedStatus(current, outcome, now),
           event: {
             type: ok ? 'Normal' : 'Warning',
             reason: ok ? 'Succeeded' : view.outcome.reason,
             message: view.outcome.message,
           },
         },
-        { do: 'deletePod', podName: ownName },
       ];
+      if ('event' in files && files.event) steps.push({ do: 'recordEvent', event: files.event });
+      steps.push({ do: 'deletePod', podName: ownName });
+      return steps;
     }
     case 'running': {
       if (status.phase !== 'Running') {
@@ -206,7 +235,7 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
         });
       }
       if (obs.report.source === 'none' && !obs.sessionActive)
-        steps.push({ do: 'deliverJob', podName: ownName });
+        steps.push({ do: 'deliverJob', podName: ownName, afterRestart: run.status?.phase === 'Running' });
       return steps;
     }
     case 'never-ran': {
@@ -246,6 +275,40 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
 }
 
 const MAX_SANDBOX_RETRIES = 2;
+
+type ArtifactFields =
+  | { collect: boolean }
+  | { fields: Pick<Outcome, 'artifacts' | 'skippedArtifacts'>; event?: EventNote };
+
+/**
+ * What a successful run's status says about its files: fetch them first (collect: true), wait for the
+ * fetch under way (collect: false), or the lists to write, with an Event when some are not returned.
+ */
+function artifactFields(plan: ArtifactPlan, state: ArtifactState, config: ControllerConfig): ArtifactFields {
+  let stored: StoredArtifact[] = [];
+  let skipped = plan.skipped;
+  let error: string | undefined;
+  if (plan.wanted.length && config.artifacts.kind === 'none') skipped = allSkipped(plan, 'no-store');
+  else if (plan.wanted.length) {
+    if (state.state === 'none') return { collect: true };
+    if (state.state === 'collecting') return { collect: false };
+    if (state.state === 'failed') {
+      skipped = allSkipped(plan, 'store-error');
+      error = state.error;
+    } else {
+      stored = state.stored;
+      skipped = state.skipped;
+    }
+  }
+  const fields = {
+    ...(stored.length ? { artifacts: stored } : {}),
+    ...(skipped.length ? { skippedArtifacts: skipped } : {}),
+  };
+  if (!skipped.length) return { fields };
+  const list = skipped.map((s) => `${s.name} (${s.reason})`).join(', ');
+  const message = `${skipped.length} file(s) the program wrote are not returned: ${list}${error ? `; ${error}` : ''}`;
+  return { fields, event: { type: 'Warning', reason: 'ArtifactsSkipped', message: message.slice(0, 1024) } };
+}
 
 /** A Pod that carries a pool label was claimed from that pool. */
 function adoptedSandbox(pod: V1Pod): 'warm' | 'cold' {

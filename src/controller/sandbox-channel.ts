@@ -1,11 +1,12 @@
 // Job delivery and result collection (docs/runner-protocol.md): attach for live runs, the Pod log after a restart.
 import { Readable, Writable } from 'node:stream';
-import { Attach, type KubeConfig } from '@kubernetes/client-node';
+import { Attach, Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
 import { lastResultLine, type ParsedReport, parseRunnerOutput } from '../runtimes/protocol.ts';
-import { CONTAINER_NAME } from './sandbox-pod.ts';
+import type { SandboxFiles } from './artifact-collector.ts';
+import { CONTAINER_NAME, WORK_DIR } from './sandbox-pod.ts';
 
-export interface SandboxChannel {
+export interface SandboxChannel extends SandboxFiles {
   /**
    * Writes the job line to the runner's stdin and reads its stdout until the result line or the end of the
    * stream; null when the stream ended without a result line. Rejects when the attach itself fails.
@@ -43,13 +44,89 @@ class ResultCollector extends Writable {
   }
 }
 
+/** The part of a WebSocket the fetch paces: reading stops while the consumer is behind. */
+interface Pausable {
+  pause(): void;
+  resume(): void;
+  close(): void;
+  on(event: 'close', cb: () => void): void;
+}
+
+/**
+ * Passes an exec's stdout on to `target` and pauses the socket while `target` is full: client-node writes
+ * every message it receives and ignores backpressure, so without this a slow store would pile the whole
+ * transfer up in memory.
+ */
+class Paced extends Writable {
+  socket: Pausable | undefined;
+  private readonly target: Writable;
+
+  constructor(target: Writable) {
+    super();
+    this.target = target;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (this.target.destroyed) {
+      done();
+      return;
+    }
+    if (!this.target.write(chunk)) {
+      this.socket?.pause();
+      this.target.once('drain', () => this.socket?.resume());
+    }
+    done();
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    this.target.end();
+    done();
+  }
+}
+
 export class KubeSandboxChannel implements SandboxChannel {
   private readonly kube: KubeClients;
   private readonly attach: Attach;
+  private readonly exec: Exec;
 
   constructor(kube: KubeClients, kubeConfig: KubeConfig = kube.kubeConfig) {
     this.kube = kube;
     this.attach = new Attach(kubeConfig);
+    this.exec = new Exec(kubeConfig);
+  }
+
+  /** `tar` in the sandbox (docs/runner-protocol.md, Artifacts): no link is followed, names are literal. */
+  readArtifacts(namespace: string, podName: string, names: string[], sink: Writable): Promise<void> {
+    const command = ['tar', '-C', `${WORK_DIR}/artifacts`, '-cf', '-', '--', ...names];
+    const stdout = new Paced(sink);
+    const stderr: Buffer[] = [];
+    const errors = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        if (stderr.length < 16) stderr.push(chunk);
+        done();
+      },
+    });
+    return new Promise((resolve, reject) => {
+      let status: V1Status | undefined;
+      sink.once('error', (err) => {
+        stdout.socket?.close();
+        reject(err);
+      });
+      this.exec
+        .exec(namespace, podName, CONTAINER_NAME, command, stdout, errors, null, false, (s) => {
+          status = s;
+        })
+        .then((ws) => {
+          stdout.socket = ws as unknown as Pausable;
+          stdout.socket.on('close', () => {
+            // tar names a file that vanished and carries on with the rest; the collector marks it changed.
+            if (status?.status === 'Success' || status?.reason === 'NonZeroExitCode') return resolve();
+            const detail = status?.message ?? Buffer.concat(stderr).toString('utf8').trim();
+            reject(new Error(`could not read the sandbox's artifacts${detail ? `: ${detail}` : ''}`));
+          });
+        })
+        .catch(reject);
+    });
   }
 
   async deliver(

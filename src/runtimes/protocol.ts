@@ -12,6 +12,8 @@ export interface Job {
   arguments: Record<string, unknown>;
   timeoutMs: number;
   maxOutputBytes: number;
+  /** After a result line that lists artifacts, keep the sandbox (and its files) this long for the fetch. */
+  artifactHoldMs?: number;
 }
 
 export const RunnerReport = z.object({
@@ -27,10 +29,29 @@ export const RunnerReport = z.object({
   result: z.object({ present: z.boolean(), value: z.unknown().optional() }),
   /** Peak resident memory of the program in KiB (docs/runner-protocol.md); absent when not measured. */
   memoryKb: z.number().int().min(0).optional(),
+  /** Files collected after exit code 0 (docs/runner-protocol.md, Artifacts); the controller re-checks each. */
+  artifacts: z
+    .array(
+      z.object({
+        name: z.string(),
+        mimeType: z.string(),
+        size: z.number().int().min(0),
+        sha256: z.string(),
+      }),
+    )
+    .optional(),
+  skippedArtifacts: z
+    .array(z.object({ name: z.string(), reason: z.string(), size: z.number().int().min(0).optional() }))
+    .optional(),
 });
 export type RunnerReport = z.infer<typeof RunnerReport>;
 
-export function buildJob(spec: CodeRunSpec, timeoutSeconds: number, maxOutputBytes: number): Job {
+export function buildJob(
+  spec: CodeRunSpec,
+  timeoutSeconds: number,
+  maxOutputBytes: number,
+  artifactHoldSeconds: number,
+): Job {
   return {
     v: PROTOCOL_VERSION,
     language: spec.language,
@@ -38,6 +59,7 @@ export function buildJob(spec: CodeRunSpec, timeoutSeconds: number, maxOutputByt
     arguments: spec.arguments ?? {},
     timeoutMs: timeoutSeconds * 1000,
     maxOutputBytes,
+    artifactHoldMs: artifactHoldSeconds * 1000,
   };
 }
 

@@ -139,6 +139,7 @@ export async function standInServer(env: Record<string, string>, onError: (line:
   const deps = {
     config: loadApiConfig({ ...env, CODERUN_API_HOST: '127.0.0.1', CODERUN_API_PORT: '0' }),
     service: runs,
+    store: null,
     metrics: createMetrics(() => runs.inFlight),
     ready: async () => true,
     live: () => ({ ok: true }),

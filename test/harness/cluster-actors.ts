@@ -1,6 +1,9 @@
 // Stand-ins for what an integration cluster lacks: the kubelet (writes Pod status) and the runner (answers
 // the job the controller delivers). Everything else is the real API server.
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { V1ContainerState, V1Pod } from '@kubernetes/client-node';
+import { pack as tarPack } from 'tar-stream';
 import type { SandboxChannel } from '../../src/controller/sandbox-channel.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { type ParsedReport, RESULT_MARKER, type RunnerReport } from '../../src/runtimes/protocol.ts';
@@ -17,6 +20,9 @@ export class ScriptedRunner implements SandboxChannel {
   private readonly pending = new Map<string, PendingDelivery>();
   private readonly logs = new Map<string, string>();
   private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly files = new Map<string, Map<string, Buffer>>();
+  /** Every artifact fetch: the Pod and the names asked for. */
+  readonly fetches: { pod: string; names: string[] }[] = [];
 
   async deliver(
     namespace: string,
@@ -37,6 +43,25 @@ export class ScriptedRunner implements SandboxChannel {
     const log = this.logs.get(`${namespace}/${podName}`) ?? '';
     const { parseRunnerOutput } = await import('../../src/runtimes/protocol.ts');
     return parseRunnerOutput(log);
+  }
+
+  /** Plays the sandbox's `tar` (docs/runner-protocol.md): the named files that exist, as one tar stream. */
+  async readArtifacts(namespace: string, podName: string, names: string[], sink: Writable): Promise<void> {
+    const key = `${namespace}/${podName}`;
+    this.fetches.push({ pod: key, names });
+    const files = this.files.get(key) ?? new Map<string, Buffer>();
+    const pack = tarPack();
+    for (const name of names) {
+      const bytes = files.get(name);
+      if (bytes) pack.entry({ name, size: bytes.length }, bytes);
+    }
+    pack.finalize();
+    await pipeline(pack, sink);
+  }
+
+  /** The files the sandbox's artifacts folder holds (what the program wrote). */
+  setFiles(namespace: string, podName: string, files: Record<string, Buffer>): void {
+    this.files.set(`${namespace}/${podName}`, new Map(Object.entries(files)));
   }
 
   /** Resolves with the job line once the controller has delivered one to this Pod. */

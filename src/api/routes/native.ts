@@ -4,9 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isArtifactName } from '../../artifacts/rules.ts';
 import { LIMITS } from '../../coderun/schema.ts';
 import { isNotFound } from '../../kube/client.ts';
 import { type AccessControl, accessHook } from '../access.ts';
+import { keyOf } from '../artifacts.ts';
 import { Problem, problemErrorHandler, problemForRefusal } from '../problem.ts';
 import { ACCEPTED_LANGUAGES, RunRequest } from '../ragflow/request.ts';
 import { newRunName } from '../run-service.ts';
@@ -33,6 +35,21 @@ const NameParams = z.object({
     ),
 });
 const errors = { '4xx': Problem, '5xx': Problem };
+
+const ArtifactParams = NameParams.extend({
+  file: z
+    .string()
+    .refine(
+      isArtifactName,
+      'must be an artifact name: no "/", "\\", ".." or control characters, not starting with "."',
+    ),
+});
+
+/** RFC 6266 / 5987: a plain fallback name and the exact UTF-8 one. */
+function attachment(file: string): string {
+  const plain = file.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${plain}"; filename*=UTF-8''${encodeURIComponent(file)}`;
+}
 
 export async function nativeRoutes(
   app: FastifyInstance,
@@ -116,6 +133,46 @@ export async function nativeRoutes(
         if (isNotFound(err)) return reply.code(404).send(notFound(req.params.name));
         throw err;
       }
+    },
+  );
+
+  api.get(
+    '/v1/runs/:name/artifacts/:file',
+    {
+      onRequest: guard,
+      schema: {
+        description:
+          "Downloads one file the run wrote (listed in the run's `artifacts`), as an attachment with its MIME type.",
+        security,
+        params: ArtifactParams,
+        response: errors,
+      },
+    },
+    async (req, reply) => {
+      const { name, file } = req.params;
+      let run: Awaited<ReturnType<typeof service.get>>;
+      try {
+        run = await service.get(name);
+      } catch (err) {
+        if (isNotFound(err)) return reply.code(404).send(notFound(name));
+        throw err;
+      }
+      const artifact = run.status?.artifacts?.find((a) => a.name === file);
+      const object = artifact && deps.store ? await deps.store.get(keyOf(run, file)) : null;
+      if (!artifact || !object) {
+        const listed = run.status?.artifacts?.map((a) => a.name) ?? [];
+        return reply.code(404).send({
+          error: 'NotFound',
+          message: `run ${name} has no artifact named ${file}${listed.length ? ` (it has: ${listed.join(', ')})` : ` (it has none; phase ${run.status?.phase ?? 'Pending'})`}`,
+        });
+      }
+      return reply
+        .type(artifact.mimeType)
+        .header('content-length', String(object.size || artifact.size))
+        .header('content-disposition', attachment(file))
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "sandbox; default-src 'none'")
+        .send(object.body as never);
     },
   );
 

@@ -1,7 +1,9 @@
 // POST /run: RAGFlow's executor-manager contract. HTTP 200 for every execution outcome.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { CodeRun } from '../../coderun/schema.ts';
 import { type AccessControl, accessHook } from '../access.ts';
+import { openArtifacts, ragflowBody } from '../artifacts.ts';
 import { ragflowFaultReply, ragflowRefusalBody } from '../ragflow/errors.ts';
 import { RunRequest } from '../ragflow/request.ts';
 import {
@@ -71,12 +73,14 @@ export async function ragflowRoutes(
       const started = process.hrtime.bigint();
       const { code_b64: source, language, arguments: args } = req.body;
       let result: RagflowResult;
+      let finishedRun: CodeRun | undefined;
       try {
         const outcome = await deps.service.run(
           { language, source, arguments: args },
           abortOnDisconnect(req, reply),
         );
         result = resultOf(outcome);
+        if (outcome.kind === 'finished') finishedRun = outcome.run;
         if (outcome.kind === 'rejected') deps.metrics.rejections.inc({ reason: 'policy' });
         if (outcome.kind === 'busy') {
           deps.metrics.rejections.inc({ reason: 'overloaded' });
@@ -94,6 +98,15 @@ export async function ragflowRoutes(
         { language, route: '/run' },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
+      // Files only for a program that exited 0, as RAGFlow's executor does.
+      if (result.status === 'success' && finishedRun?.status?.artifacts?.length && deps.store) {
+        try {
+          const opened = await openArtifacts(deps.store, finishedRun, req.log);
+          return reply.type('application/json').send(ragflowBody(result, opened));
+        } catch (err) {
+          req.log.error({ err }, "could not read the run's artifacts from the store");
+        }
+      }
       return result;
     },
   );

@@ -1,14 +1,17 @@
 // Every status code and body shape of the HTTP contract, through fastify.inject (no socket, no cluster).
+
+import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createMetrics } from '../../../src/api/metrics.ts';
 import type { Runs, Screening, Submission, SubmitOutcome } from '../../../src/api/run-service.ts';
 import { buildServer } from '../../../src/api/server.ts';
+import type { ArtifactStore, StoredObject } from '../../../src/artifacts/store.ts';
 import type { CodeRun, CodeRunStatus } from '../../../src/coderun/schema.ts';
 import { loadApiConfig } from '../../../src/config/api.ts';
 import { createLogger } from '../../../src/log.ts';
 import { createPolicy } from '../../../src/policy/index.ts';
-import { makeRun } from '../../fixtures.ts';
+import { makeRun, RAGFLOW_FIELDS } from '../../fixtures.ts';
 
 const TOKEN = 'sekret-token';
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -84,6 +87,7 @@ async function server(
   runs = new ScriptedRuns(),
   ready = true,
   live: { ok: boolean; detail?: string } = { ok: true },
+  store: ArtifactStore | null = null,
 ) {
   const config = loadApiConfig({
     SANDBOX_EXECUTOR_MANAGER_API_TOKEN: TOKEN,
@@ -94,6 +98,7 @@ async function server(
   const app = await buildServer({
     config,
     service: runs,
+    store,
     metrics: createMetrics(() => runs.inFlight),
     ready: async () => ready,
     live: () => live,
@@ -418,4 +423,141 @@ test('the native routes need the token too', async () => {
   assert.is((await (await server()).app.inject({ url: '/v1/runs/x' })).statusCode, 401);
 });
 
+/** An artifact store in memory, for the routes' side of artifacts (the S3 store is tested against a real server). */
+class MemoryStore implements ArtifactStore {
+  readonly objects = new Map<string, Buffer>();
+  location(key: string): string {
+    return `mem://${key}`;
+  }
+  async ready(): Promise<void> {}
+  async put(key: string, body: Readable): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(c as Buffer);
+    this.objects.set(key, Buffer.concat(chunks));
+  }
+  async get(key: string): Promise<StoredObject | null> {
+    const bytes = this.objects.get(key);
+    return bytes ? { body: Readable.from([bytes]), size: bytes.length } : null;
+  }
+  async deletePrefix(prefix: string): Promise<number> {
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix));
+    for (const k of keys) this.objects.delete(k);
+    return keys.length;
+  }
+  async listRunFolders(): Promise<string[]> {
+    return [];
+  }
+}
+
+const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(70_001, 7)]);
+const CSV = Buffer.from('a,b\n1,2\n');
+
+/** A finished run that lists two artifacts, with their bytes in `store`. */
+function runWithArtifacts(store: MemoryStore, status: Partial<CodeRunStatus> = {}): CodeRun {
+  const run = makeRun({}, { phase: 'Succeeded', reason: 'Completed', exitCode: 0, stdout: 'ok\n' }, 'art');
+  const files = [
+    { name: 'chart.png', mimeType: 'image/png', bytes: PNG },
+    { name: 'data.csv', mimeType: 'text/csv', bytes: CSV },
+  ];
+  for (const f of files) store.objects.set(`sandbox/art/uid-art/${f.name}`, f.bytes);
+  run.status = {
+    ...run.status,
+    artifacts: files.map((f) => ({
+      name: f.name,
+      mimeType: f.mimeType,
+      size: f.bytes.length,
+      sha256: 'a'.repeat(64),
+      location: `mem://sandbox/art/uid-art/${f.name}`,
+    })),
+    ...status,
+  };
+  return run;
+}
+
+test("POST /run returns the files of a successful run inline, base64, in RAGFlow's item shape", async () => {
+  const store = new MemoryStore();
+  const runs = new ScriptedRuns();
+  runs.outcome = { kind: 'finished', run: runWithArtifacts(store) };
+  const { app } = await server({}, runs, true, { ok: true }, store);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/run',
+    headers: auth,
+    payload: { language: 'python', code_b64: b64('def main():\n  return 1\n') },
+  });
+  assert.is(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /^application\/json/);
+  const body = res.json();
+  assert.equal(Object.keys(body).sort(), RAGFLOW_FIELDS);
+  assert.is(body.status, 'success');
+  assert.is(body.stdout, 'ok\n');
+  assert.equal(
+    body.artifacts.map((a: Record<string, unknown>) => [a.name, a.mime_type, a.size]),
+    [
+      ['chart.png', 'image/png', PNG.length],
+      ['data.csv', 'text/csv', CSV.length],
+    ],
+  );
+  assert.ok(Buffer.from(body.artifacts[0].content_b64, 'base64').equals(PNG));
+  assert.is(body.artifacts[1].content_b64, CSV.toString('base64'));
+  assert.not.match(body.artifacts[0].content_b64, /\s/);
+  await app.close();
+});
+
+test('POST /run returns no files for a run that failed, and leaves out a file the store lost', async () => {
+  const store = new MemoryStore();
+  const runs = new ScriptedRuns();
+  runs.outcome = {
+    kind: 'finished',
+    run: runWithArtifacts(store, { phase: 'Failed', reason: 'NonZeroExit', exitCode: 1, stderr: 'boom' }),
+  };
+  const { app } = await server({}, runs, true, { ok: true }, store);
+  const payload = { language: 'python', code_b64: b64('def main():\n  return 1\n') };
+  let res = await app.inject({ method: 'POST', url: '/run', headers: auth, payload });
+  assert.is(res.json().status, 'program_error');
+  assert.equal(res.json().artifacts, []);
+
+  runs.outcome = { kind: 'finished', run: runWithArtifacts(store) };
+  store.objects.delete('sandbox/art/uid-art/chart.png');
+  res = await app.inject({ method: 'POST', url: '/run', headers: auth, payload });
+  assert.equal(
+    res.json().artifacts.map((a: { name: string }) => a.name),
+    ['data.csv'],
+  );
+  await app.close();
+});
+
+test('GET /v1/runs/{name}/artifacts/{file} serves one file as an attachment; 404 names what the run has', async () => {
+  const store = new MemoryStore();
+  const runs = new ScriptedRuns();
+  runs.stored.set('art', runWithArtifacts(store));
+  const { app } = await server({}, runs, true, { ok: true }, store);
+  const view = await app.inject({ method: 'GET', url: '/v1/runs/art', headers: auth });
+  assert.equal(
+    view.json().artifacts.map((a: { url: string }) => a.url),
+    ['/v1/runs/art/artifacts/chart.png', '/v1/runs/art/artifacts/data.csv'],
+  );
+  assert.is(view.json().artifacts[0].location, undefined);
+
+  const res = await app.inject({ method: 'GET', url: '/v1/runs/art/artifacts/chart.png', headers: auth });
+  assert.is(res.statusCode, 200);
+  assert.is(res.headers['content-type'], 'image/png');
+  assert.is(res.headers['content-length'], String(PNG.length));
+  assert.match(String(res.headers['content-disposition']), /^attachment; filename="chart.png"/);
+  assert.is(res.headers['x-content-type-options'], 'nosniff');
+  assert.ok(res.rawPayload.equals(PNG));
+
+  const missing = await app.inject({ method: 'GET', url: '/v1/runs/art/artifacts/other.png', headers: auth });
+  assert.is(missing.statusCode, 404);
+  assert.match(missing.json().message, /no artifact named other\.png \(it has: chart\.png, data\.csv\)/);
+
+  for (const bad of ['..%2Fetc%2Fpasswd', '.hidden.png', '%0A.png']) {
+    const r = await app.inject({ method: 'GET', url: `/v1/runs/art/artifacts/${bad}`, headers: auth });
+    assert.is(r.statusCode, 422, bad);
+    assert.match(r.json().message, /file/, bad);
+  }
+  const noToken = await app.inject({ method: 'GET', url: '/v1/runs/art/artifacts/chart.png' });
+  assert.is(noToken.statusCode, 401);
+  await app.close();
+});
 test.run();

@@ -4,7 +4,7 @@ import { buildJob, encodeJobLine, parseRunnerOutput, RESULT_MARKER } from '../..
 import { makeReport, makeRun } from '../../fixtures.ts';
 
 test('the job is one JSON line carrying source, arguments and limits', () => {
-  const line = encodeJobLine(buildJob(makeRun({ arguments: { a: 1 } }).spec, 10, 1024));
+  const line = encodeJobLine(buildJob(makeRun({ arguments: { a: 1 } }).spec, 10, 1024, 60));
   assert.ok(line.endsWith('\n'));
   assert.is(line.indexOf('\n'), line.length - 1);
   assert.equal(JSON.parse(line), {
@@ -14,6 +14,7 @@ test('the job is one JSON line carrying source, arguments and limits', () => {
     arguments: { a: 1 },
     timeoutMs: 10_000,
     maxOutputBytes: 1024,
+    artifactHoldMs: 60_000,
   });
 });
 
