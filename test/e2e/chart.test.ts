@@ -6,6 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import zlib from 'node:zlib';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AppsV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -395,6 +397,15 @@ const SAMPLES: Record<string, (run: CodeRun) => void> = {
     assert.is(run.status?.phase, 'Failed', describeRun(run));
     assert.is(run.status?.reason, 'TimedOut');
   },
+  'python-chart': (run) => {
+    assert.is(run.status?.reason, 'Completed', describeRun(run));
+    const [chart, ...more] = run.status?.artifacts ?? [];
+    assert.is(more.length, 0, describeRun(run));
+    assert.is(chart?.name, 'chart.png');
+    assert.is(chart?.mimeType, 'image/png');
+    assert.match(chart?.sha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.match(chart?.location ?? '', /^s3:\/\/[^/]+\/.*\/chart\.png$/);
+  },
   'python-rejected': (run) => {
     assert.is(run.status?.phase, 'Failed', describeRun(run));
     assert.is(run.status?.reason, 'PolicyRejected');
@@ -416,6 +427,268 @@ test('the samples in deploy/samples, created with kubectl in the sandbox namespa
     assert.ok(name.startsWith(`${sample}-`), name);
     SAMPLES[sample]?.(run);
   }
+});
+
+// ---- Artifacts: files a program writes come back as RAGFlow shows them ----
+
+const PNG_SIGNATURE = Buffer.from('89504e470d0a1a0a', 'hex');
+
+/** Walks a PNG's chunks, checking each CRC; true for a whole, valid file that ends with IEND. */
+function validPng(bytes: Buffer): boolean {
+  if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return false;
+  let at = 8;
+  while (at + 12 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.subarray(at + 4, at + 8);
+    const crc = bytes.readUInt32BE(at + 8 + length);
+    if (zlib.crc32(bytes.subarray(at + 4, at + 8 + length)) !== crc) return false;
+    at += 12 + length;
+    if (type.toString('latin1') === 'IEND') return at === bytes.length;
+  }
+  return false;
+}
+
+type Artifact = RagflowResult['artifacts'][number];
+const decoded = (a: Artifact | undefined) => Buffer.from(a?.content_b64 ?? '', 'base64');
+
+test('a matplotlib chart saved to artifacts/ comes back in /run as a valid PNG of the reported size', async () => {
+  const code = `import matplotlib.pyplot as plt
+
+def main():
+    plt.plot([1, 2, 3], [3, 1, 2])
+    plt.savefig("artifacts/chart.png")
+    return "drawn"
+`;
+  const body = contractBody(await postRun({ code }));
+  assert.is(body.status, 'success', body.stderr);
+  assert.is(body.artifacts.length, 1, JSON.stringify(body.artifacts.map((a) => a.name)));
+  const [chart] = body.artifacts;
+  assert.is(chart?.name, 'chart.png');
+  assert.is(chart?.mime_type, 'image/png');
+  assert.is(decoded(chart).length, chart?.size);
+  assert.ok(validPng(decoded(chart)), 'a PNG whose every chunk checks');
+  assert.not.match(chart?.content_b64 ?? '', /\s/, 'standard base64, no newlines');
+});
+
+test('a chart saved at the work dir root is promoted, pandas to_csv comes back, and Node.js writes JSON and SVG', async () => {
+  const python = `import matplotlib.pyplot as plt
+import pandas as pd
+
+def main():
+    plt.bar(["a", "b"], [1, 2])
+    plt.savefig("chart.png")
+    pd.DataFrame({"x": [1, 2], "y": [3, 4]}).to_csv("artifacts/table.csv", index=False)
+`;
+  const py = contractBody(await postRun({ code: python }));
+  assert.is(py.status, 'success', py.stderr);
+  assert.equal(
+    py.artifacts.map((a) => [a.name, a.mime_type]),
+    [
+      ['chart.png', 'image/png'],
+      ['table.csv', 'text/csv'],
+    ],
+  );
+  assert.ok(validPng(decoded(py.artifacts[0])));
+  assert.is(decoded(py.artifacts[1]).toString('utf8'), 'x,y\n1,3\n2,4\n');
+
+  const node = `const fs = require('fs');
+function main() {
+  fs.writeFileSync('artifacts/data.json', JSON.stringify({ ok: true }));
+  fs.writeFileSync('artifacts/shape.svg', '<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>');
+  return 2;
+}
+module.exports = main;
+`;
+  const js = contractBody(await postRun({ code: node, language: 'nodejs' }));
+  assert.is(js.status, 'success', js.stderr);
+  assert.equal(
+    js.artifacts.map((a) => [a.name, a.mime_type, decoded(a).toString('utf8').slice(0, 4)]),
+    [
+      ['data.json', 'application/json', '{"ok'],
+      ['shape.svg', 'image/svg+xml', '<svg'],
+    ],
+  );
+});
+
+test('12 files give the first 10 by name; too large, empty, linked, nested and .exe files are not returned, and the run says why', async () => {
+  const code = `import os
+
+def main():
+    for i in range(12):
+        with open(f"artifacts/f{i:02d}.json", "w") as f:
+            f.write("[%d]" % i)
+    with open("artifacts/big.csv", "wb") as f:
+        f.write(b"x" * (11 * 1024 * 1024))
+    open("artifacts/empty.csv", "w").close()
+    os.symlink("/etc/passwd", "artifacts/passwd.csv")
+    os.mkdir("artifacts/sub")
+    with open("artifacts/sub/inner.png", "wb") as f:
+        f.write(b"x")
+    with open("artifacts/tool.exe", "wb") as f:
+        f.write(b"MZ")
+`;
+  const created = await call('/v1/runs?wait=120', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer() },
+    body: JSON.stringify({ language: 'python', source: code, arguments: {} }),
+  });
+  assert.is(created.status, 200, JSON.stringify(created.body));
+  const view = created.body as {
+    name: string;
+    phase: string;
+    stderr: string;
+    artifacts: { name: string; url: string; size: number }[];
+    skippedArtifacts: { name: string; reason: string }[];
+  };
+  assert.is(view.phase, 'Succeeded', view.stderr);
+  assert.equal(
+    view.artifacts.map((a) => a.name),
+    Array.from({ length: 10 }, (_, i) => `f${String(i).padStart(2, '0')}.json`),
+  );
+  const reasons = Object.fromEntries(view.skippedArtifacts.map((s) => [s.name, s.reason]));
+  assert.equal(reasons, {
+    'big.csv': 'too-large',
+    'empty.csv': 'empty',
+    'passwd.csv': 'symlink',
+    sub: 'not-regular',
+    'tool.exe': 'extension',
+    'f10.json': 'limit',
+    'f11.json': 'limit',
+  });
+  assert.is(view.stderr, '', 'nothing about skipped files on stderr');
+
+  const file = await fetch(`${baseUrl}${view.artifacts[3]?.url}`, { headers: bearer() });
+  assert.is(file.status, 200);
+  assert.is(file.headers.get('content-type'), 'application/json');
+  assert.is(await file.text(), '[3]');
+
+  const events = await kube.core.listNamespacedEvent({
+    namespace: SANDBOX_NS,
+    fieldSelector: `involvedObject.name=${view.name}`,
+  });
+  const warning = events.items.find((e) => e.reason === 'ArtifactsSkipped');
+  assert.match(warning?.message ?? '', /big\.csv \(too-large\)/);
+});
+
+test('a program that fails after writing files returns no artifacts', async () => {
+  const code = `def main():
+    with open("artifacts/partial.csv", "w") as f:
+        f.write("a\\n1\\n")
+    raise RuntimeError("late failure")
+`;
+  const body = contractBody(await postRun({ code }));
+  assert.is(body.status, 'program_error');
+  assert.equal(body.artifacts, []);
+});
+
+test('the peak memory a run reports grows by about the size of a 200 MiB bytearray', async () => {
+  // 512 MiB, so the block fits beside the interpreter whatever the chart's default limit is.
+  const peak = async (name: string, source: string) => {
+    await runs.create({
+      namespace: SANDBOX_NS,
+      name,
+      spec: { language: 'python', source, arguments: {}, resources: { memory: '512Mi' } },
+    });
+    const run = await waitForRunEnd(runs, SANDBOX_NS, name, 120_000);
+    assert.is(run.status?.reason, 'Completed', describeRun(run));
+    return run.status?.memoryUsedKb ?? 0;
+  };
+  const suffix = Date.now().toString(36);
+  const small = await peak(`mem-small-${suffix}`, 'def main():\n    return 1\n');
+  const big = await peak(
+    `mem-big-${suffix}`,
+    'def main():\n    block = bytearray(200 * 1024 * 1024)\n    return len(block)\n',
+  );
+  const grown = big - small;
+  assert.ok(grown > 180 * 1024 && grown < 260 * 1024, `grew by ${grown} KiB (${small} → ${big})`);
+});
+
+/** An S3 client for the release's embedded store, with the credentials the controller uses. */
+async function releaseStore(): Promise<{ s3: S3Client; bucket: string; prefix: string }> {
+  const [deployment] = (
+    await apps.listNamespacedDeployment({
+      namespace: NS,
+      labelSelector: `${INSTANCE},app.kubernetes.io/component=controller`,
+    })
+  ).items;
+  const env = deployment?.spec?.template.spec?.containers[0]?.env ?? [];
+  const plain = (name: string) => env.find((e) => e.name === name)?.value ?? '';
+  const secret = async (name: string) => {
+    const ref = env.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+    const data = ref?.name
+      ? (await kube.core.readNamespacedSecret({ name: ref.name, namespace: NS })).data
+      : {};
+    return Buffer.from(data?.[ref?.key ?? ''] ?? '', 'base64').toString('utf8');
+  };
+  // The Service's DNS name does not resolve on the node; its ClusterIP does answer there.
+  const endpoint = new URL(plain('CODERUN_ARTIFACTS_S3_ENDPOINT'));
+  const service = await kube.core.readNamespacedService({
+    name: endpoint.hostname.split('.')[0] ?? '',
+    namespace: NS,
+  });
+  endpoint.hostname = service.spec?.clusterIP ?? '';
+  const s3 = new S3Client({
+    endpoint: endpoint.toString(),
+    region: plain('CODERUN_ARTIFACTS_S3_REGION') || 'us-east-1',
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: await secret('AWS_ACCESS_KEY_ID'),
+      secretAccessKey: await secret('AWS_SECRET_ACCESS_KEY'),
+    },
+  });
+  return { s3, bucket: plain('CODERUN_ARTIFACTS_S3_BUCKET'), prefix: plain('CODERUN_ARTIFACTS_S3_PREFIX') };
+}
+
+async function storedKeys(store: { s3: S3Client; bucket: string }, prefix: string): Promise<string[]> {
+  const out = await store.s3.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key ?? '');
+}
+
+test('kubectl create: the controller restarting between the program end and the status write still returns the files, and after the TTL nothing is left in the store', async () => {
+  const store = await releaseStore();
+  const manifest = join(workDir, 'restart-artifacts.yaml');
+  writeFileSync(
+    manifest,
+    JSON.stringify({
+      apiVersion: 'coderun.dev/v1alpha1',
+      kind: 'CodeRun',
+      metadata: { generateName: 'restart-artifacts-' },
+      spec: {
+        language: 'python',
+        timeoutSeconds: 60,
+        ttlSecondsAfterFinished: 5,
+        source:
+          'import time\n\ndef main():\n    time.sleep(4)\n    with open("artifacts/late.csv", "w") as f:\n        f.write("a,b\\n1,2\\n")\n',
+      },
+    }),
+  );
+  const name = (
+    await kubectl('create', '-f', manifest, '-n', SANDBOX_NS, '-o', 'jsonpath={.metadata.name}')
+  ).trim();
+  await waitFor(
+    `run ${name} to be Running`,
+    async () => (await runs.get(SANDBOX_NS, name)).status?.phase === 'Running',
+    120_000,
+  );
+  // Every controller goes at once, while the program sleeps: the program ends with no controller alive,
+  // and the runner keeps its sandbox (and the file) until a new leader fetches it.
+  for (const pod of await podNames('controller'))
+    await kube.core.deleteNamespacedPod({ name: pod, namespace: NS, gracePeriodSeconds: 0 });
+  const run = await waitForRunEnd(runs, SANDBOX_NS, name, 180_000);
+  assert.is(run.status?.reason, 'Completed', describeRun(run));
+  assert.equal(
+    run.status?.artifacts?.map((a) => [a.name, a.size]),
+    [['late.csv', 8]],
+    describeRun(run),
+  );
+  const prefix = `${store.prefix}${SANDBOX_NS}/${name}/${run.metadata.uid}/`;
+  assert.equal(await storedKeys(store, prefix), [`${prefix}late.csv`]);
+  await waitFor(
+    `run ${name} to be deleted after its TTL`,
+    async () => !(await runs.get(SANDBOX_NS, name).catch(() => null)),
+    120_000,
+  );
+  assert.equal(await storedKeys(store, prefix), [], 'the run folder is deleted with the run');
 });
 
 // ---- Upgrades ----
