@@ -4,7 +4,22 @@
 // within the caps, and prints exactly one `__CODERUN_RESULT__ {json}` line. No dependencies, so nothing
 // a user installs or breaks can affect it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 
 const PROTOCOL_VERSION = 1;
@@ -14,6 +29,32 @@ const RAGFLOW_MARKER = '__RAGFLOW_RESULT__:';
 const PROGRAM_FILE = 'main.js';
 // Created in the work dir before the program runs: RAGFlow's programs save their files there.
 const ARTIFACTS_DIR = 'artifacts';
+// RAGFlow's artifact rules (docs/runner-protocol.md, Artifacts): the allowed extensions, lower-cased,
+// and the MIME type each is reported with.
+const ARTIFACT_TYPES = new Map([
+  ['.png', 'image/png'],
+  ['.jpg', 'image/jpeg'],
+  ['.jpeg', 'image/jpeg'],
+  ['.svg', 'image/svg+xml'],
+  ['.pdf', 'application/pdf'],
+  ['.csv', 'text/csv'],
+  ['.json', 'application/json'],
+  ['.html', 'text/html'],
+]);
+const MAX_ARTIFACT_BYTES = 10 * 2 ** 20;
+const MAX_ARTIFACTS = 10;
+// A program can create any number of files; the report lists this many skipped ones, names cut to length.
+const MAX_SKIPPED_ARTIFACTS = 50;
+const MAX_SKIPPED_NAME = 255;
+// A leading dot, control characters, path separators, `..` anywhere.
+const FORBIDDEN_NAME = /^\.|[\x00-\x1f\x7f/\\]|\.\./;
+// What the runner itself puts into the work dir: never promoted, never reported.
+const RUNNER_NAMES = new Set([PROGRAM_FILE, ARTIFACTS_DIR, 'node_modules']);
+// During the artifact hold these end the runner (with code 0); as the container's init it has no
+// default action for them.
+const HOLD_SIGNALS = ['SIGTERM', 'SIGINT'];
+// Node's timers stop at 2^31 - 1 ms (about 24 days); a longer hold is cut to that.
+const MAX_HOLD_MS = 2 ** 31 - 1;
 // How often the runner reads the memory of the program's processes while it runs.
 const MEMORY_SAMPLE_MS = 50;
 // How long the runner waits for its job; a pool's Pod sets CODERUN_JOB_WAIT_SECONDS to its idle age.
@@ -205,6 +246,13 @@ function parseJob(line) {
     job,
     'maxOutputBytes',
     Number.isSafeInteger(job.maxOutputBytes) && job.maxOutputBytes >= 0,
+    'a non-negative integer',
+  );
+  job.artifactHoldMs ??= 0;
+  expect(
+    job,
+    'artifactHoldMs',
+    Number.isSafeInteger(job.artifactHoldMs) && job.artifactHoldMs >= 0,
     'a non-negative integer',
   );
   return job;
@@ -436,7 +484,13 @@ function run(job, started) {
       clearTimeout(drainTimer);
       for (const stream of streams) stream.destroy();
       const [stdout, stderr, result, usage] = captures;
-      resolve(buildReport({ ...exit, timedOut, memoryKb: memory.kb(usage), stdout, stderr, result }));
+      const report = buildReport({ ...exit, timedOut, memoryKb: memory.kb(usage), stdout, stderr, result });
+      // Only a program that ended well has artifacts; otherwise its files are not even looked at.
+      if (exit.code === 0 && !timedOut) {
+        const { artifacts, skipped } = collectArtifacts(dirname(program));
+        Object.assign(report, { artifacts, skippedArtifacts: skipped });
+      }
+      resolve(report);
     };
     const onExit = (code, signal) => {
       exit = { code, signal, durationMs: performance.now() - start };
@@ -452,6 +506,180 @@ function run(job, started) {
     // 'close' comes after 'exit' once every pipe reached its end.
     if (state.closed) finish();
     else child.on('close', finish);
+  });
+}
+
+/**
+ * The files the program left for the caller: first the allowed files at the top of the work dir are moved
+ * into artifacts/, then every entry of artifacts/ is checked, the candidates sorted by name and the first
+ * MAX_ARTIFACTS read through a descriptor that cannot be a link. Names are handled as bytes, as the
+ * kernel has them. Nothing goes to stderr: RAGFlow takes any stderr for an error.
+ */
+function collectArtifacts(workdir) {
+  const none = { artifacts: [], skipped: [] };
+  const folder = join(workdir, ARTIFACTS_DIR);
+  try {
+    makeArtifactsDir(workdir); // the program may have removed it
+    // A file or a link named artifacts is never looked into.
+    if (!lstatSync(folder).isDirectory()) return none;
+    const skipped = promoteRootFiles(workdir, folder);
+    const candidates = [];
+    for (const raw of readdirSync(folder, { encoding: 'buffer' })) {
+      const entry = checkEntry(raw, folder);
+      if (entry.reason === undefined) candidates.push(entry);
+      else if (entry.reason) skipped.push(skip(entry.name, entry.reason, entry.size));
+    }
+    const artifacts = [];
+    // The names passed the UTF-8 check: their bytes sort in code point order (a JavaScript string sort
+    // compares UTF-16 units, which puts U+10000 and above before U+E000-U+FFFF).
+    candidates.sort((a, b) => Buffer.compare(a.raw, b.raw));
+    for (const { raw, name } of candidates) {
+      if (artifacts.length === MAX_ARTIFACTS) {
+        skipped.push(skip(name, 'limit'));
+        continue;
+      }
+      const outcome = readArtifact(entryPath(folder, raw), name);
+      if (outcome.sha256) artifacts.push({ name, ...outcome });
+      else if (outcome.reason) skipped.push(skip(name, outcome.reason, outcome.size));
+    }
+    skipped.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    return { artifacts, skipped: skipped.slice(0, MAX_SKIPPED_ARTIFACTS) };
+  } catch {
+    // The program changed permissions under us: report nothing rather than fail the run.
+    return none;
+  }
+}
+
+function skip(name, reason, size) {
+  const points = Array.from(name);
+  const shown = points.length > MAX_SKIPPED_NAME ? points.slice(0, MAX_SKIPPED_NAME).join('') : name;
+  return { name: shown, reason, ...(size === undefined ? {} : { size }) };
+}
+
+function entryPath(folder, raw) {
+  return Buffer.concat([Buffer.from(`${folder}/`), raw]);
+}
+
+// ignoreBOM keeps a leading U+FEFF in the name, as Python's decoder does.
+const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const strictUtf8 = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
+
+/** The name as reported (invalid UTF-8 replaced) and whether it is allowed for an artifact. */
+function artifactName(raw) {
+  const name = lenientUtf8.decode(raw);
+  try {
+    strictUtf8.decode(raw);
+  } catch {
+    return { name, allowed: false };
+  }
+  return { name, allowed: !FORBIDDEN_NAME.test(name) };
+}
+
+function mimeTypeOf(name) {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  // Lower-cases ASCII only, as the Python runner's bytes.lower() does; every allowed extension is ASCII.
+  return ARTIFACT_TYPES.get(name.slice(dot).replace(/[A-Z]+/g, (letters) => letters.toLowerCase()));
+}
+
+/**
+ * Moves each allowed regular file at the top of the work dir into artifacts/, as if the program had written
+ * it there; one whose name is taken in artifacts/ stays where it is ("name-conflict"). Other files at the
+ * top are no artifacts and not reported.
+ */
+function promoteRootFiles(workdir, folder) {
+  const skipped = [];
+  for (const raw of readdirSync(workdir, { encoding: 'buffer' })) {
+    const { name, allowed } = artifactName(raw);
+    if (RUNNER_NAMES.has(name) || !allowed || !mimeTypeOf(name)) continue;
+    const from = entryPath(workdir, raw);
+    try {
+      if (!lstatSync(from).isFile()) continue;
+      // rename(2) would replace an artifact of that name; link(2) fails instead, atomically, and does not
+      // follow a link.
+      linkSync(from, entryPath(folder, raw));
+    } catch (error) {
+      if (error.code === 'EEXIST') skipped.push(skip(name, 'name-conflict'));
+      continue; // otherwise gone meanwhile, or not linkable: it stays where it is
+    }
+    unlinkSync(from);
+  }
+  return skipped;
+}
+
+/**
+ * {raw, name} for a candidate, {name, reason, size?} for a skipped entry, {reason: null} for one that
+ * vanished; from lstat, so a link is never followed.
+ */
+function checkEntry(raw, folder) {
+  const { name, allowed } = artifactName(raw);
+  if (!allowed) return { name, reason: 'name' };
+  let info;
+  try {
+    info = lstatSync(entryPath(folder, raw));
+  } catch (error) {
+    if (error.code === 'ENOENT') return { reason: null };
+    throw error;
+  }
+  if (info.isSymbolicLink()) return { name, reason: 'symlink' };
+  if (!info.isFile()) return { name, reason: 'not-regular' };
+  if (!mimeTypeOf(name)) return { name, reason: 'extension' };
+  return { raw, name, ...sizeProblem(info.size) };
+}
+
+function sizeProblem(size) {
+  if (size === 0) return { reason: 'empty' };
+  if (size > MAX_ARTIFACT_BYTES) return { reason: 'too-large', size };
+  return {};
+}
+
+/**
+ * {mimeType, size, sha256} of the bytes read through a descriptor opened with O_NOFOLLOW (a link swapped
+ * in after lstat fails to open; O_NONBLOCK keeps a FIFO from blocking), or {reason, size?}, or {} when it
+ * cannot be opened at all.
+ */
+function readArtifact(path, name) {
+  let fd;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    return error.code === 'ELOOP' ? { reason: 'symlink' } : {};
+  }
+  const digest = createHash('sha256');
+  let size = 0;
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { reason: 'not-regular' };
+    if (info.size > MAX_ARTIFACT_BYTES) return { reason: 'too-large', size: info.size };
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    while (size <= MAX_ARTIFACT_BYTES) {
+      const count = readSync(fd, buffer, 0, buffer.length, null);
+      if (count === 0) break;
+      digest.update(buffer.subarray(0, count));
+      size += count;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const problem = sizeProblem(size);
+  if (problem.reason) return problem;
+  return { mimeType: mimeTypeOf(name), size, sha256: digest.digest('hex') };
+}
+
+/**
+ * Keeps the container, and with it the artifacts, alive for the controller's `tar` until SIGTERM or SIGINT
+ * arrives or `holdMs` passes. Call it before the result line is written, so a signal sent right after
+ * the line is not lost; await the promise after.
+ */
+function holdArtifacts(holdMs) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.min(holdMs, MAX_HOLD_MS));
+    for (const signal of HOLD_SIGNALS) {
+      process.once(signal, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }
   });
 }
 
@@ -520,8 +748,11 @@ async function main() {
   }
   try {
     const report = await run(job, started);
+    const hold =
+      report.artifacts?.length > 0 && job.artifactHoldMs > 0 ? holdArtifacts(job.artifactHoldMs) : null;
     const line = `${RESULT_MARKER}${escapeMarker(JSON.stringify(report))}\n`;
     await new Promise((resolve) => process.stdout.write(line, resolve));
+    await hold;
     return 0;
   } catch (error) {
     process.stderr.write(`coderun runner: internal error: ${error.stack ?? error}\n`);

@@ -8,12 +8,16 @@ only, so nothing a user installs or breaks can affect it.
 
 import base64
 import codecs
+import errno
+import hashlib
 import json
 import os
+import re
 import resource
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -25,6 +29,26 @@ RAGFLOW_MARKER = "__RAGFLOW_RESULT__:"
 PROGRAM_FILE = "main.py"
 # Created in the work dir before the program runs: RAGFlow's programs save their files there.
 ARTIFACTS_DIR = "artifacts"
+# RAGFlow's artifact rules (docs/runner-protocol.md, Artifacts): the allowed extensions, lower-cased,
+# and the MIME type each is reported with.
+ARTIFACT_TYPES = {
+    b".png": "image/png", b".jpg": "image/jpeg", b".jpeg": "image/jpeg", b".svg": "image/svg+xml",
+    b".pdf": "application/pdf", b".csv": "text/csv", b".json": "application/json", b".html": "text/html",
+}
+MAX_ARTIFACT_BYTES = 10 * 2**20
+MAX_ARTIFACTS = 10
+# A program can create any number of files; the report lists this many skipped ones, names cut to length.
+MAX_SKIPPED_ARTIFACTS = 50
+MAX_SKIPPED_NAME = 255
+# A leading dot, control characters, path separators, `..` anywhere.
+FORBIDDEN_NAME = re.compile(r"^\.|[\x00-\x1f\x7f/\\]|\.\.")
+# What the runner itself puts into the work dir: never promoted, never reported.
+RUNNER_NAMES = {PROGRAM_FILE, ARTIFACTS_DIR}
+# During the artifact hold these end the runner (with code 0); as the container's init it has no
+# default action for them.
+HOLD_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+# The longest hold either runner keeps (Node's timers stop at 2^31 - 1 ms, about 24 days).
+MAX_HOLD_MS = 2**31 - 1
 # How long the runner waits for its job; a pool's Pod sets CODERUN_JOB_WAIT_SECONDS to its idle age.
 DEFAULT_JOB_WAIT_SECONDS = 60
 # Source and arguments are at most 256 KiB each; JSON escaping can make the line several times longer.
@@ -186,6 +210,11 @@ def parse_job(line):
     expect(job, "timeoutMs", is_integer(job.get("timeoutMs")) and job["timeoutMs"] > 0, "a positive integer")
     expect(
         job, "maxOutputBytes", is_integer(job.get("maxOutputBytes")) and job["maxOutputBytes"] >= 0,
+        "a non-negative integer",
+    )
+    job.setdefault("artifactHoldMs", 0)
+    expect(
+        job, "artifactHoldMs", is_integer(job.get("artifactHoldMs")) and job["artifactHoldMs"] >= 0,
         "a non-negative integer",
     )
     return job
@@ -351,7 +380,11 @@ class Program:
             for key in list(selector.get_map().values()):
                 key.fileobj.close()
 
-        return build_report(child.returncode, timed_out, duration_ms, memory_kb, stdout, stderr, result)
+        report = build_report(child.returncode, timed_out, duration_ms, memory_kb, stdout, stderr, result)
+        # Only a program that ended well has artifacts; otherwise its files are not even looked at.
+        if child.returncode == 0 and not timed_out:
+            report["artifacts"], report["skippedArtifacts"] = collect_artifacts(self.workdir)
+        return report
 
 
 def make_artifacts_dir(workdir):
@@ -361,6 +394,159 @@ def make_artifacts_dir(workdir):
         os.mkdir(os.path.join(workdir, ARTIFACTS_DIR), 0o755)
     except FileExistsError:
         pass
+
+
+def collect_artifacts(workdir):
+    """The files the program left for the caller, as (artifacts, skippedArtifacts): first the allowed
+    files at the top of the work dir are moved into artifacts/, then every entry of artifacts/ is
+    checked, the candidates sorted by name and the first MAX_ARTIFACTS read through a descriptor that
+    cannot be a link. Nothing goes to stderr: RAGFlow takes any stderr for an error."""
+    try:
+        make_artifacts_dir(workdir)  # the program may have removed it
+        folder = os.open(os.path.join(workdir, ARTIFACTS_DIR), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return [], []  # a file or a link named artifacts, or a folder the program made unreadable
+    try:
+        skipped = promote_root_files(workdir, folder)
+        candidates = []
+        for name in os.listdir(folder):
+            shown, reason = check_entry(name, folder)
+            if reason is None:
+                candidates.append(name)
+            elif reason:
+                skipped.append(skip(shown, *reason))
+        artifacts = []
+        # The names passed the UTF-8 check: their bytes sort in code point order.
+        for name in sorted(candidates, key=os.fsencode):
+            shown = os.fsencode(name).decode()
+            if len(artifacts) == MAX_ARTIFACTS:
+                skipped.append(skip(shown, "limit"))
+                continue
+            outcome = read_artifact(name, folder)
+            if isinstance(outcome, dict):
+                artifacts.append({"name": shown, **outcome})
+            elif outcome:
+                skipped.append(skip(shown, *outcome))
+    except OSError:
+        return [], []  # the program changed permissions under us; report nothing rather than fail the run
+    finally:
+        os.close(folder)
+    skipped.sort(key=lambda entry: entry["name"])
+    return artifacts, skipped[:MAX_SKIPPED_ARTIFACTS]
+
+
+def skip(name, reason, size=None):
+    entry = {"name": name[:MAX_SKIPPED_NAME], "reason": reason}
+    if size is not None:
+        entry["size"] = size
+    return entry
+
+
+def artifact_name(name):
+    """The name as reported (invalid UTF-8 replaced) and whether it is allowed for an artifact."""
+    raw = os.fsencode(name)
+    shown = raw.decode("utf-8", "replace")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return shown, False
+    return shown, not FORBIDDEN_NAME.search(shown)
+
+
+def mime_type(name):
+    raw = os.fsencode(name)
+    dot = raw.rfind(b".")
+    return ARTIFACT_TYPES.get(raw[dot:].lower()) if dot > 0 else None
+
+
+def promote_root_files(workdir, folder):
+    """Moves each allowed regular file at the top of the work dir into artifacts/, as if the program had
+    written it there; one whose name is taken in artifacts/ stays where it is ("name-conflict"). Other
+    files at the top are no artifacts and not reported."""
+    skipped = []
+    root = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in os.listdir(root):
+            shown, allowed = artifact_name(name)
+            if name in RUNNER_NAMES or not allowed or mime_type(name) is None:
+                continue
+            try:
+                if not stat.S_ISREG(os.lstat(name, dir_fd=root).st_mode):
+                    continue
+                # rename(2) would replace an artifact of that name; link(2) fails instead, atomically.
+                os.link(name, name, src_dir_fd=root, dst_dir_fd=folder, follow_symlinks=False)
+            except FileExistsError:
+                skipped.append(skip(shown, "name-conflict"))
+                continue
+            except OSError:
+                continue  # gone meanwhile, or not linkable: it stays where it is
+            os.unlink(name, dir_fd=root)
+    finally:
+        os.close(root)
+    return skipped
+
+
+def check_entry(name, folder):
+    """(shown name, None) for a candidate, (shown, (reason, size?)) for a skipped entry, (shown, ())
+    for one that vanished; from lstat, so a link is never followed."""
+    shown, allowed = artifact_name(name)
+    if not allowed:
+        return shown, ("name",)
+    try:
+        info = os.lstat(name, dir_fd=folder)
+    except FileNotFoundError:
+        return shown, ()
+    if stat.S_ISLNK(info.st_mode):
+        return shown, ("symlink",)
+    if not stat.S_ISREG(info.st_mode):
+        return shown, ("not-regular",)
+    if mime_type(name) is None:
+        return shown, ("extension",)
+    return shown, size_problem(info.st_size)
+
+
+def size_problem(size):
+    if size == 0:
+        return ("empty",)
+    if size > MAX_ARTIFACT_BYTES:
+        return ("too-large", size)
+    return None
+
+
+def read_artifact(name, folder):
+    """{mimeType, size, sha256} of the bytes read through a descriptor opened with O_NOFOLLOW (a link
+    swapped in after lstat fails to open; O_NONBLOCK keeps a FIFO from blocking), or (reason, size?),
+    or () when it cannot be opened at all."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError as error:
+        return ("symlink",) if error.errno == errno.ELOOP else ()
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return ("not-regular",)
+        if info.st_size > MAX_ARTIFACT_BYTES:
+            return ("too-large", info.st_size)
+        digest, size = hashlib.sha256(), 0
+        while size <= MAX_ARTIFACT_BYTES:
+            chunk = os.read(fd, READ_CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    problem = size_problem(size)
+    if problem:
+        return problem
+    return {"mimeType": mime_type(name), "size": size, "sha256": digest.hexdigest()}
+
+
+def hold_artifacts(hold_ms):
+    """Keeps the container, and with it the artifacts, alive for the controller's `tar` until it sends
+    SIGTERM or SIGINT (blocked before the result line, so one sent right after it is not lost) or
+    `hold_ms` passes."""
+    signal.sigtimedwait(HOLD_SIGNALS, min(hold_ms, MAX_HOLD_MS) / 1000)
 
 
 def peak_memory_kb():
@@ -444,9 +630,17 @@ def main():
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the controller needs exit code 4
         print(f"coderun runner: internal error: {error!r}", file=sys.stderr)
         return EXIT_INTERNAL
+    hold = bool(report.get("artifacts")) and job["artifactHoldMs"] > 0
+    if hold:
+        signal.pthread_sigmask(signal.SIG_BLOCK, HOLD_SIGNALS)
     line = RESULT_MARKER + escape_marker(json.dumps(report, separators=(",", ":"))) + "\n"
     sys.stdout.buffer.write(line.encode())
     sys.stdout.buffer.flush()
+    if hold:
+        hold_artifacts(job["artifactHoldMs"])
+        # The result line is out and flushed; finalising the interpreter would take tens of milliseconds
+        # of the Pod's termination, for nothing.
+        os._exit(0)
     return 0
 
 

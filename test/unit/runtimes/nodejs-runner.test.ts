@@ -7,6 +7,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RESULT_MARKER } from '../../../src/runtimes/protocol.ts';
 import {
+  ARTIFACT_CASES,
+  checkArtifactCase,
+  checkHoldEndsByItself,
+  checkHoldUntilSigterm,
+  checkNoHoldWithoutArtifacts,
+  checkNoHoldWithoutTheField,
+} from './artifact-cases.ts';
+import {
   isAlive,
   type JobFields,
   jobLine,
@@ -339,6 +347,26 @@ test('a file or link already named artifacts is left as it is; the link is not f
   } finally {
     rmSync(outside, { recursive: true, force: true });
   }
+});
+
+for (const c of ARTIFACT_CASES) {
+  test(`artifacts: ${c.name}`, () => checkArtifactCase(RUNNER, 'nodejs', c));
+}
+
+test('with an artifact and artifactHoldMs the runner stays alive after its result line, tar reads the file, and SIGTERM ends it at once with code 0', () =>
+  checkHoldUntilSigterm(RUNNER, 'nodejs'));
+
+test('the artifact hold ends by itself after artifactHoldMs', () => checkHoldEndsByItself(RUNNER, 'nodejs'));
+
+test('a run without artifacts does not hold, whatever artifactHoldMs says', () =>
+  checkNoHoldWithoutArtifacts(RUNNER, 'nodejs'));
+
+test('a job without artifactHoldMs does not hold', () => checkNoHoldWithoutTheField(RUNNER, 'nodejs'));
+
+test('an artifactHoldMs that is not a non-negative integer is a malformed job', () => {
+  const r = runRunner(RUNNER, jobLine('nodejs', { source: '', artifactHoldMs: -1 }));
+  assert.is(r.status, 2);
+  assert.match(r.stderr, "'artifactHoldMs' must be a non-negative integer, got -1");
 });
 
 const HELLO = 'console.log("hello");';

@@ -1,12 +1,13 @@
 // Runs a sandbox runner on the host the way the sandbox container does: one job line on stdin,
 // CODERUN_WORKDIR pointing at a fresh directory, the report parsed with the controller's own parser.
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   encodeJobLine,
   type Job,
+  lastResultLine,
   parseRunnerOutput,
   type RunnerReport,
 } from '../../../src/runtimes/protocol.ts';
@@ -22,13 +23,14 @@ export interface RunnerRun {
 
 /**
  * Runs `command` with `input` on stdin in a temporary work dir that is removed afterwards; `prepare`
- * may put things into the work dir first.
+ * may put things into the work dir first, `inspect` look at it after the runner ended.
  */
 export function runRunner(
   command: string[],
   input: string,
   env: Record<string, string> = {},
   prepare: (workdir: string) => void = () => {},
+  inspect: (workdir: string) => void = () => {},
 ): RunnerRun {
   const workdir = mkdtempSync(join(tmpdir(), 'coderun-runner-'));
   const started = performance.now();
@@ -43,6 +45,7 @@ export function runRunner(
       maxBuffer: 64 * 2 ** 20,
       timeout: 30_000,
     });
+    inspect(workdir);
     return {
       status: run.status,
       stdout: run.stdout,
@@ -54,6 +57,65 @@ export function runRunner(
   }
 }
 
+/** A runner started in the background, to watch what it does after its result line (the artifact hold). */
+export interface StartedRunner {
+  workdir: string;
+  child: ChildProcess;
+  /** The report, as soon as the result line is complete on stdout. */
+  report: Promise<RunnerReport>;
+  /** How the runner ended, and when (performance.now()). */
+  ended: Promise<{ status: number | null; signal: NodeJS.Signals | null; at: number }>;
+  /** Kills the runner if it still runs, and removes the work dir. */
+  stop(): Promise<void>;
+}
+
+export function startRunner(
+  command: string[],
+  input: string,
+  env: Record<string, string> = {},
+): StartedRunner {
+  const workdir = mkdtempSync(join(tmpdir(), 'coderun-runner-'));
+  const [file = '', ...args] = command;
+  const child = spawn(file, args, {
+    cwd: REPO,
+    env: { ...process.env, TMPDIR: workdir, CODERUN_WORKDIR: workdir, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.end(input);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.on('exit', (status, signal) => {
+      clearTimeout(killer);
+      resolve({ status, signal, at: performance.now() });
+    }),
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const report = new Promise<RunnerReport>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const start = lastResultLine(stdout);
+      if (start !== -1 && stdout.includes('\n', start))
+        resolve(reportOf({ status: null, stdout, stderr, elapsedMs: 0 }));
+    });
+    child.on('close', (status) => reject(new Error(`no result line (exit ${status}): ${stdout}\n${stderr}`)));
+  });
+  return {
+    workdir,
+    child,
+    report,
+    ended,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await ended;
+      rmSync(workdir, { recursive: true, force: true });
+    },
+  };
+}
+
 export type JobFields = Partial<Omit<Job, 'language'>> & { source: string };
 
 export function jobLine(language: Job['language'], fields: JobFields): string {
@@ -63,6 +125,7 @@ export function jobLine(language: Job['language'], fields: JobFields): string {
     arguments: {},
     timeoutMs: 10_000,
     maxOutputBytes: 64 * 1024,
+    artifactHoldMs: 0,
     ...fields,
   });
 }
