@@ -2,7 +2,7 @@
 // one file. The bytes stream from the store to the socket; ten 10 MiB files never sit in memory whole.
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
-import { type ArtifactStore, artifactKey } from '../artifacts/store.ts';
+import { type ArtifactStore, artifactKey, outputKey } from '../artifacts/store.ts';
 import type { CodeRun, StoredArtifact } from '../coderun/schema.ts';
 import type { RagflowResult } from './ragflow/response.ts';
 
@@ -14,6 +14,47 @@ export interface OpenedArtifact {
 /** The key of one of a run's artifacts, as the controller stored it. */
 export function keyOf(run: CodeRun, file: string): string {
   return artifactKey(run.metadata.namespace, run.metadata.name, run.metadata.uid, file);
+}
+
+/** A whole output object is three capped streams in JSON; anything far larger is not ours. */
+const MAX_OUTPUT_OBJECT_BYTES = 8 * 2 ** 20;
+
+/**
+ * The run with its whole stdout, stderr and result, read back from the store when its status keeps only
+ * previews (docs/scale.md). Rejects when the store cannot give it: a caller must not get a cut-off text
+ * as if it were all.
+ */
+export async function withFullOutput(store: ArtifactStore | null, run: CodeRun): Promise<CodeRun> {
+  const ref = run.status?.fullOutput;
+  if (!ref || !run.status) return run;
+  if (!store)
+    throw new Error('the run keeps its whole output in an artifact store this API is not configured for');
+  const object = await store.get(outputKey(run.metadata.namespace, run.metadata.name, run.metadata.uid));
+  if (!object) throw new Error(`the run's whole output is missing from the artifact store (${ref.location})`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of object.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_OUTPUT_OBJECT_BYTES) {
+      object.body.destroy();
+      throw new Error(`the run's stored output is larger than ${MAX_OUTPUT_OBJECT_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const full = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    stdout?: string;
+    stderr?: string;
+    result?: CodeRun['status'] extends infer S ? (S extends { result?: infer R } ? R : never) : never;
+  };
+  return {
+    ...run,
+    status: {
+      ...run.status,
+      stdout: full.stdout ?? run.status.stdout ?? '',
+      stderr: full.stderr ?? run.status.stderr ?? '',
+      ...(full.result ? { result: full.result } : {}),
+    },
+  };
 }
 
 /**

@@ -31,6 +31,11 @@ export function artifactKey(namespace: string, name: string, uid: string, file: 
   return `${runFolder(namespace, name, uid)}${file}`;
 }
 
+/** The run's whole output (stdout, stderr, result) when its status keeps previews; no artifact name starts with ".". */
+export function outputKey(namespace: string, name: string, uid: string): string {
+  return `${runFolder(namespace, name, uid)}.coderun/output.json`;
+}
+
 /** The uid a run folder belongs to ("ns/name/uid/" → "uid"). */
 export function folderUid(folder: string): string {
   return folder.split('/')[2] ?? '';

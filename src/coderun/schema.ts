@@ -132,6 +132,17 @@ export const SkippedArtifact = z.object({
 });
 export type SkippedArtifact = z.infer<typeof SkippedArtifact>;
 
+export const FullOutputRef = z.object({
+  location: z
+    .string()
+    .max(2048)
+    .meta({ description: 'Where the whole output is kept, e.g. s3://bucket/key.' }),
+  stdoutBytes: z.number().int().min(0),
+  stderrBytes: z.number().int().min(0),
+  resultStored: z.boolean().meta({ description: 'The result value is in the store, not in status.result.' }),
+});
+export type FullOutputRef = z.infer<typeof FullOutputRef>;
+
 export const CodeRunStatus = z.object({
   phase: z.enum(PHASES).optional(),
   reason: z.enum(REASONS).optional(),
@@ -166,6 +177,10 @@ export const CodeRunStatus = z.object({
   memoryUsedKb: z.number().int().min(0).optional().meta({
     description:
       "Peak resident memory of the program in KiB: its largest process, the interpreter included, as the runner measured it (under gVisor, the Sentry's accounting). Absent when not measured.",
+  }),
+  fullOutput: FullOutputRef.optional().meta({
+    description:
+      'Present when stdout, stderr or the result were longer than the status preview: status holds the first bytes, the API returns all of it from this object.',
   }),
   artifacts: z.array(StoredArtifact).max(ARTIFACT_LIMITS.maxFiles).optional().meta({
     description:

@@ -48,6 +48,8 @@ export interface ControllerConfig {
   artifactHoldSeconds: number;
   /** Artifact fetches at once (each streams; this bounds memory and the store's load). */
   artifactCollections: number;
+  /** With a store, the bytes of stdout and stderr (each) and of the result's JSON a status keeps. */
+  statusPreviewBytes: number;
   /** How often run folders in the store whose run is gone are deleted (the safety net behind the TTL). */
   artifactSweepSeconds: number;
   resyncSeconds: number;
@@ -92,6 +94,7 @@ const shape = {
   CODERUN_ARTIFACT_HOLD: seconds(60, 1, 3600),
   CODERUN_ARTIFACT_COLLECTIONS: integer(4, 1, 64),
   CODERUN_ARTIFACT_SWEEP: seconds(300, 10, 86_400),
+  CODERUN_STATUS_PREVIEW_BYTES: integer(4096, 256, LIMITS.streamMaxBytes),
   CODERUN_RESYNC: seconds(30, 1, 3600),
   CODERUN_LEADER_ELECTION: boolean(true),
   CODERUN_LEASE_NAME: text('coderun-controller'),
@@ -147,6 +150,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     artifactHoldSeconds: e.CODERUN_ARTIFACT_HOLD,
     artifactCollections: e.CODERUN_ARTIFACT_COLLECTIONS,
     artifactSweepSeconds: e.CODERUN_ARTIFACT_SWEEP,
+    statusPreviewBytes: e.CODERUN_STATUS_PREVIEW_BYTES,
     resyncSeconds: e.CODERUN_RESYNC,
     leaderElection: {
       enabled: e.CODERUN_LEADER_ELECTION,

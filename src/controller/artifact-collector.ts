@@ -4,7 +4,7 @@
 // files cost the controller a few chunks of memory, and a file that changed after the runner hashed it
 // (a stray process) is refused rather than returned.
 import { createHash } from 'node:crypto';
-import { Transform, type Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { extract as tarExtract } from 'tar-stream';
 import {
   ARTIFACT_LIMITS,
@@ -13,9 +13,10 @@ import {
   SKIP_REASONS,
   type SkipReason,
 } from '../artifacts/rules.ts';
-import { type ArtifactStore, artifactKey } from '../artifacts/store.ts';
-import type { SkippedArtifact, StoredArtifact } from '../coderun/schema.ts';
+import { type ArtifactStore, artifactKey, outputKey } from '../artifacts/store.ts';
+import type { FullOutputRef, SkippedArtifact, StoredArtifact } from '../coderun/schema.ts';
 import type { RunnerReport } from '../runtimes/protocol.ts';
+import { type FullOutput, fullOutputRef } from './output-preview.ts';
 
 export interface WantedArtifact {
   name: string;
@@ -32,6 +33,7 @@ export interface ArtifactPlan {
 export interface CollectedArtifacts {
   stored: StoredArtifact[];
   skipped: SkippedArtifact[];
+  output?: FullOutputRef;
 }
 
 /** Reads files of a sandbox's artifacts folder as one tar stream into `sink` (the runner protocol's fetch). */
@@ -97,8 +99,25 @@ export class ArtifactCollector {
     this.store = store;
   }
 
-  /** Fetches and stores the plan's files; rejects when the sandbox cannot be read or the store refuses. */
-  async collect(run: RunRef, plan: ArtifactPlan): Promise<CollectedArtifacts> {
+  /**
+   * Stores the whole output (when given) and the plan's files; rejects when the sandbox cannot be read or
+   * the store refuses. Idempotent: a second call after a restart writes the same keys again.
+   */
+  async collect(run: RunRef, plan: ArtifactPlan, output?: FullOutput): Promise<CollectedArtifacts> {
+    let outputRef: FullOutputRef | undefined;
+    if (output) {
+      const key = outputKey(run.namespace, run.name, run.uid);
+      const bytes = Buffer.from(JSON.stringify(output), 'utf8');
+      await this.store.put(key, Readable.from([bytes]), bytes.length, 'application/json');
+      outputRef = fullOutputRef(output, this.store.location(key));
+    }
+    const files = plan.wanted.length
+      ? await this.collectFiles(run, plan)
+      : { stored: [], skipped: plan.skipped };
+    return { ...files, ...(outputRef ? { output: outputRef } : {}) };
+  }
+
+  private async collectFiles(run: RunRef, plan: ArtifactPlan): Promise<CollectedArtifacts> {
     const wanted = new Map(plan.wanted.map((a) => [a.name, a]));
     const stored = new Map<string, StoredArtifact>();
     const changed: SkippedArtifact[] = [];

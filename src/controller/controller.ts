@@ -486,7 +486,7 @@ export class CodeRunController {
           break;
         case 'deleteRun':
           try {
-            if (this.store && run.status?.artifacts?.length) {
+            if (this.store && (run.status?.artifacts?.length || run.status?.fullOutput)) {
               await this.store.deletePrefix(runFolder(namespace, run.metadata.name, run.metadata.uid));
             }
             await this.runs.delete(namespace, run.metadata.name);
@@ -543,7 +543,7 @@ export class CodeRunController {
     const ref = { namespace: run.metadata.namespace, name: run.metadata.name, uid, podName: step.podName };
     const started = Date.now();
     this.collectSlot()
-      .then(() => collector.collect(ref, step.plan).finally(() => this.releaseCollectSlot()))
+      .then(() => collector.collect(ref, step.plan, step.output).finally(() => this.releaseCollectSlot()))
       .then((collected) => {
         if (this.artifactStates.get(uid)?.state !== 'collecting') return;
         this.artifactStates.set(uid, { state: 'collected', ...collected });

@@ -1,6 +1,6 @@
 // What a sandbox Pod (and the runner's report, if we have it) says about its run. Pure.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import type { Reason, RunResult, SkippedArtifact, StoredArtifact } from '../coderun/schema.ts';
+import type { FullOutputRef, Reason, RunResult, SkippedArtifact, StoredArtifact } from '../coderun/schema.ts';
 import type { RunnerReport } from '../runtimes/protocol.ts';
 import { CONTAINER_NAME } from './sandbox-pod.ts';
 
@@ -23,6 +23,7 @@ export interface Outcome {
   memoryUsedKb?: number;
   artifacts?: StoredArtifact[];
   skippedArtifacts?: SkippedArtifact[];
+  fullOutput?: FullOutputRef;
 }
 
 export type PodView =

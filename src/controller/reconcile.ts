@@ -4,6 +4,7 @@ import {
   argumentsBytes,
   type CodeRun,
   type CodeRunStatus,
+  type FullOutputRef,
   isTerminal,
   LIMITS,
   type SkippedArtifact,
@@ -14,6 +15,7 @@ import { formatBytes } from '../kube/quantity.ts';
 import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
 import { type ArtifactPlan, allSkipped, planArtifacts } from './artifact-collector.ts';
 import { type Outcome, podView, type ReportState } from './outcome.ts';
+import { type FullOutput, previewOutcome } from './output-preview.ts';
 import { buildSandboxPod, claimedPod, effectiveLimits, LABELS, sandboxPodName } from './sandbox-pod.ts';
 import {
   finishedStatus,
@@ -45,7 +47,7 @@ export interface Observation {
 export type ArtifactState =
   | { state: 'none' }
   | { state: 'collecting' }
-  | { state: 'collected'; stored: StoredArtifact[]; skipped: SkippedArtifact[] }
+  | { state: 'collected'; stored: StoredArtifact[]; skipped: SkippedArtifact[]; output?: FullOutputRef }
   /** The sandbox could not be read or the store refused, for good; the message says why. */
   | { state: 'failed'; error: string };
 
@@ -67,8 +69,11 @@ export type Step =
   | { do: 'writeStatus'; status: CodeRunStatus; event?: EventNote }
   /** Send the job; after a restart the Pod log is read first, since the job may have run already. */
   | { do: 'deliverJob'; podName: string; afterRestart: boolean }
-  /** Fetch the files the runner listed into the artifact store (the runner keeps its sandbox meanwhile). */
-  | { do: 'collectArtifacts'; podName: string; plan: ArtifactPlan }
+  /**
+   * Put what the status will not hold into the artifact store: the files the runner listed (it keeps its
+   * sandbox meanwhile) and the whole output when the status keeps only a preview.
+   */
+  | { do: 'collectArtifacts'; podName: string; plan: ArtifactPlan; output?: FullOutput }
   | { do: 'recordEvent'; event: EventNote }
   | { do: 'readReport'; podName: string }
   | { do: 'deletePod'; podName: string }
@@ -200,12 +205,26 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
   switch (view.state) {
     case 'done': {
       const ok = view.outcome.phase === 'Succeeded';
-      const plan = ok && obs.report.report ? planArtifacts(obs.report.report) : null;
-      const files: ArtifactFields = plan ? artifactFields(plan, obs.artifacts, config) : { fields: {} };
+      const plan = ok && obs.report.report ? planArtifacts(obs.report.report) : { wanted: [], skipped: [] };
+      const stored = config.artifacts.kind !== 'none';
+      const preview = stored
+        ? previewOutcome(view.outcome, config.statusPreviewBytes)
+        : { outcome: view.outcome, full: null };
+      const files = storedFields(plan, preview.full, obs.artifacts, config);
       if ('collect' in files) {
-        return files.collect && plan ? [{ do: 'collectArtifacts', podName: ownName, plan }] : [];
+        if (!files.collect) return [];
+        return [
+          {
+            do: 'collectArtifacts',
+            podName: ownName,
+            plan,
+            ...(preview.full ? { output: preview.full } : {}),
+          },
+        ];
       }
-      const outcome: Outcome = { ...view.outcome, ...files.fields };
+      // A store that failed for good keeps the whole output in the status rather than lose it.
+      const kept = 'fullOutput' in files.fields || !preview.full ? preview.outcome : view.outcome;
+      const outcome: Outcome = { ...kept, ...files.fields };
       const steps: Step[] = [
         {
           do: 'writeStatus',
@@ -276,20 +295,27 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
 
 const MAX_SANDBOX_RETRIES = 2;
 
-type ArtifactFields =
+type StoredFields =
   | { collect: boolean }
-  | { fields: Pick<Outcome, 'artifacts' | 'skippedArtifacts'>; event?: EventNote };
+  | { fields: Pick<Outcome, 'artifacts' | 'skippedArtifacts' | 'fullOutput'>; event?: EventNote };
 
 /**
- * What a successful run's status says about its files: fetch them first (collect: true), wait for the
- * fetch under way (collect: false), or the lists to write, with an Event when some are not returned.
+ * What a finished run's status says about what went to the store (its files after exit 0, its whole output
+ * when the status keeps a preview): put them there first (collect: true), wait for that (collect: false),
+ * or the fields to write, with an Event when some files are not returned.
  */
-function artifactFields(plan: ArtifactPlan, state: ArtifactState, config: ControllerConfig): ArtifactFields {
+function storedFields(
+  plan: ArtifactPlan,
+  output: FullOutput | null,
+  state: ArtifactState,
+  config: ControllerConfig,
+): StoredFields {
   let stored: StoredArtifact[] = [];
   let skipped = plan.skipped;
+  let outputRef: FullOutputRef | undefined;
   let error: string | undefined;
   if (plan.wanted.length && config.artifacts.kind === 'none') skipped = allSkipped(plan, 'no-store');
-  else if (plan.wanted.length) {
+  else if (plan.wanted.length || output) {
     if (state.state === 'none') return { collect: true };
     if (state.state === 'collecting') return { collect: false };
     if (state.state === 'failed') {
@@ -298,11 +324,13 @@ function artifactFields(plan: ArtifactPlan, state: ArtifactState, config: Contro
     } else {
       stored = state.stored;
       skipped = state.skipped;
+      outputRef = state.output;
     }
   }
   const fields = {
     ...(stored.length ? { artifacts: stored } : {}),
     ...(skipped.length ? { skippedArtifacts: skipped } : {}),
+    ...(outputRef ? { fullOutput: outputRef } : {}),
   };
   if (!skipped.length) return { fields };
   const list = skipped.map((s) => `${s.name} (${s.reason})`).join(', ');

@@ -8,7 +8,7 @@ import { isArtifactName } from '../../artifacts/rules.ts';
 import { LIMITS } from '../../coderun/schema.ts';
 import { isNotFound } from '../../kube/client.ts';
 import { type AccessControl, accessHook } from '../access.ts';
-import { keyOf } from '../artifacts.ts';
+import { keyOf, withFullOutput } from '../artifacts.ts';
 import { Problem, problemErrorHandler, problemForRefusal } from '../problem.ts';
 import { ACCEPTED_LANGUAGES, RunRequest } from '../ragflow/request.ts';
 import { newRunName } from '../run-service.ts';
@@ -109,7 +109,7 @@ export async function nativeRoutes(
           language: req.body.language,
           outcome: `${run.status?.phase}/${run.status?.reason}`,
         });
-        return reply.code(200).send(runView(run));
+        return reply.code(200).send(runView(await withFullOutput(deps.store, run)));
       }
       return reply.code(202).send(runView(await deps.service.get(name)));
     },
@@ -128,7 +128,7 @@ export async function nativeRoutes(
     },
     async (req, reply) => {
       try {
-        return runView(await service.get(req.params.name));
+        return runView(await withFullOutput(deps.store, await service.get(req.params.name)));
       } catch (err) {
         if (isNotFound(err)) return reply.code(404).send(notFound(req.params.name));
         throw err;

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CodeRun } from '../../coderun/schema.ts';
 import { type AccessControl, accessHook } from '../access.ts';
-import { openArtifacts, ragflowBody } from '../artifacts.ts';
+import { openArtifacts, ragflowBody, withFullOutput } from '../artifacts.ts';
 import { ragflowFaultReply, ragflowRefusalBody } from '../ragflow/errors.ts';
 import { RunRequest } from '../ragflow/request.ts';
 import {
@@ -75,10 +75,12 @@ export async function ragflowRoutes(
       let result: RagflowResult;
       let finishedRun: CodeRun | undefined;
       try {
-        const outcome = await deps.service.run(
+        const ran = await deps.service.run(
           { language, source, arguments: args },
           abortOnDisconnect(req, reply),
         );
+        const outcome =
+          ran.kind === 'finished' ? { ...ran, run: await withFullOutput(deps.store, ran.run) } : ran;
         result = resultOf(outcome);
         if (outcome.kind === 'finished') finishedRun = outcome.run;
         if (outcome.kind === 'rejected') deps.metrics.rejections.inc({ reason: 'policy' });

@@ -560,4 +560,55 @@ test('GET /v1/runs/{name}/artifacts/{file} serves one file as an attachment; 404
   assert.is(noToken.statusCode, 401);
   await app.close();
 });
+test('a run whose status keeps previews is answered with its whole output from the store, on /run and GET', async () => {
+  const store = new MemoryStore();
+  const full = {
+    stdout: `${'o'.repeat(300_000)}\n`,
+    stderr: 'e'.repeat(200_000),
+    result: { present: true, value: [1, 2] },
+  };
+  store.objects.set('sandbox/big/uid-big/.coderun/output.json', Buffer.from(JSON.stringify(full)));
+  const run = makeRun(
+    {},
+    {
+      phase: 'Succeeded',
+      reason: 'Completed',
+      exitCode: 0,
+      stdout: 'o'.repeat(4096),
+      stderr: 'e'.repeat(4096),
+      result: { present: true },
+      fullOutput: { location: 'mem://x', stdoutBytes: 300_001, stderrBytes: 200_000, resultStored: true },
+    },
+    'big',
+  );
+  const runs = new ScriptedRuns();
+  runs.outcome = { kind: 'finished', run };
+  runs.stored.set('big', run);
+  const { app } = await server({}, runs, true, { ok: true }, store);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/run',
+    headers: auth,
+    payload: { language: 'python', code_b64: b64('def main():\n  return 1\n') },
+  });
+  const body = res.json();
+  assert.is(body.stdout, full.stdout);
+  assert.is(body.stderr, full.stderr);
+  assert.equal(body.result, { present: true, value: [1, 2], type: 'json' });
+  const view = (await app.inject({ method: 'GET', url: '/v1/runs/big', headers: auth })).json();
+  assert.is(view.stdout.length, full.stdout.length);
+  assert.equal(view.result, { present: true, value: [1, 2] });
+
+  store.objects.clear();
+  const lost = await app.inject({
+    method: 'POST',
+    url: '/run',
+    headers: auth,
+    payload: { language: 'python', code_b64: b64('def main():\n  return 1\n') },
+  });
+  assert.is(lost.json().status, 'program_runner_error', 'never a cut-off text passed off as the whole');
+  assert.match(lost.json().stderr, /missing from the artifact store/);
+  await app.close();
+});
+
 test.run();
