@@ -17,6 +17,8 @@ export interface Submission {
   source: string;
   arguments: Record<string, unknown>;
   timeoutSeconds?: number;
+  /** How long the finished run stays; CODERUN_TTL_SECONDS_AFTER_FINISHED when not given. */
+  ttlSecondsAfterFinished?: number;
 }
 
 export type SubmitOutcome =
@@ -135,7 +137,11 @@ export class RunService {
     try {
       const screening = await this.verdict(sub.language, sub.source);
       if (screening.kind === 'rejected') return screening;
-      return await this.runAndWait(sub, signal);
+      // The caller gets the whole answer; the object only needs to outlive a look with kubectl.
+      return await this.runAndWait(
+        { ...sub, ttlSecondsAfterFinished: sub.ttlSecondsAfterFinished ?? this.config.answeredRunTtlSeconds },
+        signal,
+      );
     } finally {
       this.inflight--;
     }
@@ -151,7 +157,7 @@ export class RunService {
       source: sub.source,
       arguments: sub.arguments,
       timeoutSeconds: timeout,
-      ttlSecondsAfterFinished: this.config.ttlSecondsAfterFinished,
+      ttlSecondsAfterFinished: sub.ttlSecondsAfterFinished ?? this.config.ttlSecondsAfterFinished,
     };
   }
 

@@ -27,6 +27,8 @@ export interface ApiConfig {
   runRateLimit: RateLimit;
   bodyLimitBytes: number;
   ttlSecondsAfterFinished: number;
+  /** TTL of runs answered over /run: their caller has the whole answer, so they need not stay long in etcd. */
+  answeredRunTtlSeconds: number;
   policy: PolicyConfig;
   /** Where the controller keeps artifacts; /run and GET /v1/runs/{name}/artifacts/{file} read them there. */
   artifacts: ArtifactStoreConfig;
@@ -78,6 +80,7 @@ const shape = {
   SANDBOX_RUN_RATE_LIMIT: rate('6000/minute'),
   CODERUN_BODY_LIMIT: integer(2 * 2 ** 20, 1024, 64 * 2 ** 20),
   CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
+  CODERUN_ANSWERED_RUN_TTL: seconds(60, 0, LIMITS.ttlMaxSeconds),
   ...policyShape,
   ...artifactStoreShape,
   CODERUN_SHUTDOWN_GRACE: seconds(30, 0, 3600),
@@ -103,6 +106,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     runRateLimit: e.SANDBOX_RUN_RATE_LIMIT,
     bodyLimitBytes: e.CODERUN_BODY_LIMIT,
     ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
+    answeredRunTtlSeconds: e.CODERUN_ANSWERED_RUN_TTL,
     policy: policyConfig(e),
     artifacts: artifactStoreConfig(e),
     shutdownGraceSeconds: e.CODERUN_SHUTDOWN_GRACE,
