@@ -36,8 +36,20 @@ def main():
     plt.savefig("chart.png")
     return {"rows": len(df), "sum": int(df.y.sum())}
 `,
+    artifacts: 1,
   },
-} as const;
+  // The same 10 MiB written twice: once where nothing collects it, once as an artifact; the difference is
+  // the transfer (sandbox → store → /run answer as base64).
+  'python 10 MiB to /tmp': {
+    language: 'python',
+    code: 'import os\n\ndef main():\n    with open("/tmp/blob.csv", "wb") as f:\n        f.write(os.urandom(10 * 1024 * 1024))\n',
+  },
+  'python 10 MiB artifact': {
+    language: 'python',
+    code: 'import os\n\ndef main():\n    with open("artifacts/blob.csv", "wb") as f:\n        f.write(os.urandom(10 * 1024 * 1024))\n',
+    artifacts: 1,
+  },
+} as const satisfies Record<string, { language: string; code: string; artifacts?: number }>;
 type ProgramName = keyof typeof PROGRAMS;
 
 interface Sample {
@@ -59,7 +71,7 @@ async function post(name: ProgramName): Promise<Sample> {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
       body,
     });
-    const answer = (await res.json()) as { status?: string; time_used_ms?: number };
+    const answer = (await res.json()) as { status?: string; time_used_ms?: number; artifacts?: unknown[] };
     if (res.status === 429) {
       await new Promise((r) => setTimeout(r, 200));
       continue;
@@ -67,7 +79,9 @@ async function post(name: ProgramName): Promise<Sample> {
     return {
       ms: performance.now() - started,
       programMs: answer.time_used_ms ?? 0,
-      ok: answer.status === 'success',
+      ok:
+        answer.status === 'success' &&
+        answer.artifacts?.length === ('artifacts' in program ? program.artifacts : 0),
     };
   }
 }
@@ -197,6 +211,9 @@ try {
     await post(name); // warm-up
     const n = name.includes('pandas') ? Math.min(RUNS, 10) : RUNS;
     row(`${name}, warm (sequential)`, await sequential(name, n, warmSizes));
+  }
+  for (const name of ['python 10 MiB to /tmp', 'python 10 MiB artifact'] as const) {
+    row(`${name}, warm (sequential)`, await sequential(name, Math.min(RUNS, 10), warmSizes));
   }
   const burstSize = 2 * (warmSizes.python ?? 2);
   const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
