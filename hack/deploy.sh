@@ -49,6 +49,11 @@ dev_values() {
     DEV_VALUES+=(--set-string "api.podAnnotations.coderun\.dev/operator-image=$key"
       --set-string "controller.podAnnotations.coderun\.dev/operator-image=$key")
   fi
+  # The same for the embedded artifacts store's image (hack/build-artifacts-image.sh).
+  if [ -f "$IMAGES/artifacts.tar" ]; then
+    key=$(image_key "$IMAGES/artifacts.tar")
+    DEV_VALUES+=(--set-string "artifacts.embedded.podAnnotations.coderun\.dev/artifacts-image=$key")
+  fi
   # shellcheck disable=SC2206 # word splitting of HELM_ARGS is the point
   DEV_VALUES+=(${HELM_ARGS:-})
 }

@@ -5,16 +5,20 @@
 #   hack/render-manifests.sh --stdout   print it instead (the unit test compares the two)
 #   hack/render-manifests.sh --check    fail if the committed file differs from a fresh render
 #
-# The chart generates a random API token when no Secret is named; a committed file must not carry one,
-# so the render names an existing Secret, coderun-api-token, that the user creates first:
+# The chart generates a random API token and random keys for the embedded artifacts store when no Secret
+# is named; a committed file must not carry them, so the render names existing Secrets, coderun-api-token
+# and coderun-artifacts, that the user creates first:
 #   kubectl create namespace coderun
 #   kubectl -n coderun create secret generic coderun-api-token --from-literal=token="$(openssl rand -hex 32)"
+#   kubectl -n coderun create secret generic coderun-artifacts --from-literal=accessKeyId="$(openssl rand -hex 10)" \
+#     --from-literal=secretAccessKey="$(openssl rand -hex 20)"
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 RELEASE=coderun
 NAMESPACE=coderun
 TOKEN_SECRET=coderun-api-token
+ARTIFACTS_SECRET=coderun-artifacts
 OUT=$repo/deploy/manifests/coderun.yaml
 
 die() { echo "render-manifests.sh: $*" >&2; exit 1; }
@@ -35,10 +39,13 @@ render() {
 # Install (as cluster admin):
 #   kubectl create namespace $NAMESPACE
 #   kubectl -n $NAMESPACE create secret generic $TOKEN_SECRET --from-literal=token="\$(openssl rand -hex 32)"
+#   kubectl -n $NAMESPACE create secret generic $ARTIFACTS_SECRET --from-literal=accessKeyId="\$(openssl rand -hex 10)" \\
+#     --from-literal=secretAccessKey="\$(openssl rand -hex 20)"
 #   kubectl apply --server-side -f deploy/manifests/coderun.yaml
 #   kubectl wait --for condition=Established crd/sandboxpools.coderun.dev
 #   kubectl apply --server-side -f deploy/manifests/coderun.yaml   # again: the SandboxPools need their CRD
-# RAGFlow sends the same token (deploy/ragflow.md).
+# RAGFlow sends the same token (deploy/ragflow.md). The second Secret is the account of the embedded
+# artifacts store (Deployment $ARTIFACTS_SECRET), which the API and the controller use too.
 ---
 # The release namespace. Its seccomp installer DaemonSet mounts a host directory, which only the
 # "privileged" Pod Security level allows; the operator's own Pods would pass "restricted".
@@ -51,7 +58,7 @@ metadata:
     pod-security.kubernetes.io/warn: baseline
 HEADER
   "$helm" template "$RELEASE" "$repo/charts/coderun" --namespace "$NAMESPACE" --include-crds \
-    --set "api.auth.existingSecret=$TOKEN_SECRET"
+    --set "api.auth.existingSecret=$TOKEN_SECRET" --set "artifacts.embedded.existingSecret=$ARTIFACTS_SECRET"
 }
 
 # shellcheck source=lib/generated.sh

@@ -3,7 +3,9 @@
 // the real API and controller, started with the chart's environment and authenticated only by their own
 // ServiceAccount tokens, serve a RAGFlow /run end to end, their sandbox Pod passing the namespace's
 // restricted Pod Security level, LimitRange, ResourceQuota and RuntimeClass admission. The test plays the
-// kubelet and the runner, as the other integration tests do.
+// kubelet and the runner, as the other integration tests do. The embedded artifacts store's Service has no
+// Pod behind it here, so the API and the controller use a real S3 server started by the harness instead,
+// with the keys of the Secret the docs say to create.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,17 +30,20 @@ import { createLogger } from '../../src/log.ts';
 import { startPolicy } from '../../src/policy/index.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
+import { type S3Server, startS3Server } from '../harness/s3-server.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const MANIFESTS = join(REPO, 'deploy', 'manifests', 'coderun.yaml');
 const RELEASE_NS = 'coderun';
 const SANDBOX_NS = 'coderun-sandbox';
 const TOKEN = 'chart-integration-token';
+const ARTIFACTS_SECRET = 'coderun-artifacts';
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
 
 type Manifest = { kind: string; metadata: { name: string; namespace?: string } } & Record<string, unknown>;
 
 let plane: ControlPlane;
+let s3: S3Server;
 let admin: KubeClients;
 let kubectlBin: string;
 let helmBin: string;
@@ -100,17 +105,35 @@ function containerOf(name: string): V1Container {
   return c;
 }
 
-/** The environment the chart gives a container, with the downward API and the token Secret resolved. */
+/** The environment the chart gives a container, with the downward API and the Secrets resolved. */
 function chartEnv(c: V1Container, podName: string): Record<string, string> {
   const env: Record<string, string> = { HOSTNAME: podName };
+  const artifactKeys: Record<string, string> = {
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  };
   for (const e of c.env ?? ([] as V1EnvVar[])) {
+    const ref = e.valueFrom?.secretKeyRef;
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = podName;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = RELEASE_NS;
-    else if (e.valueFrom?.secretKeyRef?.name === 'coderun-api-token') env[e.name] = TOKEN;
+    else if (ref?.name === 'coderun-api-token') env[e.name] = TOKEN;
+    else if (ref?.name === ARTIFACTS_SECRET && ref.key in artifactKeys)
+      env[e.name] = artifactKeys[ref.key] as string;
     else throw new Error(`unexpected env source for ${e.name}`);
   }
   return env;
+}
+
+/**
+ * The chart's artifacts settings, pointed at the harness's S3 server instead of the store's Service; the
+ * AWS SDK reads its keys from process.env, as in the Pod.
+ */
+function useTestStore(env: Record<string, string>): Record<string, string> {
+  assert.is(env.CODERUN_ARTIFACTS_S3_ENDPOINT, `http://coderun-artifacts.${RELEASE_NS}.svc:7070`);
+  process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
+  process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
+  return { ...env, CODERUN_ARTIFACTS_S3_ENDPOINT: s3.endpoint };
 }
 
 /** Clients that authenticate as the ServiceAccount alone, with a token from the TokenRequest API. */
@@ -135,7 +158,10 @@ async function serviceAccountClients(name: string): Promise<KubeClients> {
 test.before(async () => {
   helmBin = join(upstream('helm'), 'helm');
   kubectlBin = join(upstream('k8s', 'kubectl'), 'kubectl');
-  plane = await startControlPlane({ crdDir: join(REPO, 'charts', 'coderun', 'crds') });
+  [plane, s3] = await Promise.all([
+    startControlPlane({ crdDir: join(REPO, 'charts', 'coderun', 'crds') }),
+    startS3Server(),
+  ]);
   admin = makeClients(plane.kubeConfig);
   runner = new ScriptedRunner();
 });
@@ -144,6 +170,7 @@ test.after(async () => {
   await api?.stop();
   await controller?.stop();
   await plane?.stop();
+  await s3?.stop();
 });
 
 test('the committed manifests pass a server-side dry run, then apply; other settings dry-run too', () => {
@@ -160,13 +187,23 @@ test('the committed manifests pass a server-side dry run, then apply; other sett
     'coderun-api-token',
     `--from-literal=token=${TOKEN}`,
   ]);
+  mustKubectl([
+    '-n',
+    RELEASE_NS,
+    'create',
+    'secret',
+    'generic',
+    ARTIFACTS_SECRET,
+    `--from-literal=accessKeyId=${s3.accessKeyId}`,
+    `--from-literal=secretAccessKey=${s3.secretAccessKey}`,
+  ]);
 
   const dryRun = mustKubectl(['apply', '--server-side', '--dry-run=server', '-f', MANIFESTS]);
   assert.match(dryRun, 'deployment.apps/coderun-api serverside-applied (server dry run)');
   mustKubectl(['apply', '--server-side', '-f', MANIFESTS]);
   const kinds = mustKubectl([
     'get',
-    'deployments,daemonsets,roles,rolebindings,services,pdb',
+    'deployments,daemonsets,roles,rolebindings,services,pdb,networkpolicies',
     '-A',
     '-o',
     'name',
@@ -177,6 +214,9 @@ test('the committed manifests pass a server-side dry run, then apply; other sett
     'daemonset.apps/coderun-seccomp-installer',
     'role.rbac.authorization.k8s.io/coderun-controller-leader-election',
     'service/coderun-api',
+    'deployment.apps/coderun-artifacts',
+    'service/coderun-artifacts',
+    'networkpolicy.networking.k8s.io/coderun-artifacts',
   ]) {
     assert.match(kinds, name);
   }
@@ -189,6 +229,7 @@ test('the committed manifests pass a server-side dry run, then apply; other sett
     'api.service.nodePort=30385',
     'api.auth.existingSecret=coderun-api-token',
     'controller.leaderElection.leaseName=coderun-lease',
+    'artifacts.embedded.persistence.enabled=true',
   ]);
   mustKubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], optional);
   // The sandbox Pods need the RuntimeClass to exist (its admission refuses unknown ones).
@@ -231,7 +272,8 @@ test('each ServiceAccount may do its job and nothing more', () => {
     ['coderun-controller', ['create', 'events', '-n', SANDBOX_NS], true],
     ['coderun-controller', ['create', 'coderuns.coderun.dev', '-n', SANDBOX_NS], false],
     ['coderun-controller', ['create', 'pods', '-n', RELEASE_NS], false],
-    ['coderun-controller', ['create', 'pods', '--subresource=exec', '-n', SANDBOX_NS], false],
+    ['coderun-controller', ['create', 'pods', '--subresource=exec', '-n', SANDBOX_NS], true],
+    ['coderun-controller', ['create', 'pods', '--subresource=exec', '-n', RELEASE_NS], false],
     ['coderun-controller', ['get', 'secrets', '-n', SANDBOX_NS], false],
     ['coderun-controller', ['create', 'leases.coordination.k8s.io', '-n', RELEASE_NS], true],
     [
@@ -258,7 +300,10 @@ test('the API and the controller, as their ServiceAccounts with the chart enviro
   });
   const quiet = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
 
-  const controllerEnv = { ...chartEnv(containerOf('coderun-controller'), 'coderun-controller-0'), ...quiet };
+  const controllerEnv = {
+    ...useTestStore(chartEnv(containerOf('coderun-controller'), 'coderun-controller-0')),
+    ...quiet,
+  };
   const controllerConfig = loadControllerConfig(controllerEnv);
   controller = startController({
     kube: await serviceAccountClients('coderun-controller'),
@@ -271,7 +316,7 @@ test('the API and the controller, as their ServiceAccounts with the chart enviro
   await waitFor('the controller to take the Lease', async () => controller?.isLeader);
 
   const apiEnv = {
-    ...chartEnv(containerOf('coderun-api'), 'coderun-api-0'),
+    ...useTestStore(chartEnv(containerOf('coderun-api'), 'coderun-api-0')),
     ...quiet,
     CODERUN_API_HOST: '127.0.0.1',
     CODERUN_API_PORT: '0',

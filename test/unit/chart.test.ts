@@ -56,6 +56,14 @@ test('chart version, appVersion, package.json and the default image tag agree', 
   assert.is(values.sandbox.images.nodejs, `coderun/sandbox-nodejs:${version}`);
 });
 
+test('the embedded store image is the one make artifacts-image builds: versitygw at VERSITYGW_VERSION', () => {
+  const pinned = /^VERSITYGW_VERSION=(\S+)$/m.exec(read('hack/versions.env'))?.[1];
+  const image = parseDocument(read('charts/coderun/values.yaml')).toJS().artifacts.embedded.image;
+  assert.is(image.tag, pinned);
+  const built = execFileSync(join(REPO, 'hack', 'build-artifacts-image.sh'), ['name'], { encoding: 'utf8' });
+  assert.is(built.trim(), `docker.io/${image.repository}:${image.tag}`);
+});
+
 // ---------------------------------------------------------------------------------------------------
 // values.yaml, values.schema.json and the README table
 
@@ -277,7 +285,12 @@ helmTest('helm lint --strict passes, with the defaults and with every optional p
       'api.service.nodePort=30385',
       'api.service.name=sandbox-executor-manager',
       'api.auth.existingSecret=mine',
+      'artifacts.embedded.persistence.enabled=true',
+      'artifacts.embedded.persistence.storageClass=fast',
+      'artifacts.embedded.existingSecret=store-keys',
     ],
+    ['artifacts.store=s3', 'artifacts.s3.existingSecret=minio', 'artifacts.s3.endpoint=http://minio:9000'],
+    ['artifacts.store=none'],
   ]) {
     const r = helmRun([
       'lint',
@@ -327,6 +340,9 @@ helmTest('a mistyped key or a wrongly typed value fails helm template with a mes
       /sandbox\.images\.python: pin a version/,
     ],
     [['--set', 'image.tag=latest'], /image\.tag: pin a version/],
+    [['--set', 'artifacts.store=minio'], /\/artifacts\/store.*must be one of 'embedded', 's3', 'none'/],
+    [['--set', 'artifacts.embedded.image.tag=latest'], /artifacts\.embedded\.image\.tag: pin a version/],
+    [['--set', 'artifacts.s3.endpoint=minio:9000'], /\/artifacts\/s3\/endpoint/],
     [['--set', 'controller.leaderElection.enabled=false'], /leaderElection\.enabled=true/],
     [['--set', 'sandbox.namespace=coderun'], /is the release namespace/],
     [
@@ -368,6 +384,9 @@ helmTest(
     assert.equal(token?.valueFrom?.secretKeyRef, { name: 'coderun-api-token', key: 'token' });
     assert.ok(docs.some((d) => d.kind === 'CustomResourceDefinition'));
     assert.match(read('deploy/manifests/coderun.yaml'), 'create secret generic coderun-api-token');
+    const keys = container(docs, 'coderun-controller').env?.find((e) => e.name === 'AWS_ACCESS_KEY_ID');
+    assert.equal(keys?.valueFrom?.secretKeyRef, { name: 'coderun-artifacts', key: 'accessKeyId' });
+    assert.match(read('deploy/manifests/coderun.yaml'), 'create secret generic coderun-artifacts');
   },
 );
 
@@ -387,6 +406,7 @@ helmTest(
     assert.is(apiConfig.port, 9385);
     assert.is(apiConfig.token, 'secret-token');
     assert.is(apiConfig.allowUnauthenticated, false);
+    assert.is(apiConfig.answeredRunTtlSeconds, 60);
     const c = loadControllerConfig(controller);
     assert.equal(c.namespaces, ['coderun-sandbox']);
     assert.equal(c.images, {
@@ -395,6 +415,21 @@ helmTest(
     });
     assert.is(c.runtimeClassName, 'gvisor');
     assert.is(c.seccompProfile, 'coderun/sandbox.json');
+    const store = {
+      kind: 's3',
+      endpoint: 'http://coderun-artifacts.coderun.svc:7070',
+      region: 'us-east-1',
+      bucket: 'coderun-artifacts',
+      prefix: '',
+      forcePathStyle: true,
+      createBucket: true,
+    };
+    assert.equal(apiConfig.artifacts, store);
+    assert.equal(c.artifacts, store);
+    assert.equal(
+      [c.artifactHoldSeconds, c.artifactCollections, c.artifactSweepSeconds, c.statusPreviewBytes],
+      [60, 4, 300, 4096],
+    );
     assert.equal(c.leaderElection, {
       enabled: true,
       leaseName: 'coderun-controller',
@@ -436,7 +471,7 @@ helmTest('the largest sandbox Pod fits the LimitRange and is selected by the den
       `${resource}: ${limits[resource]} > LimitRange max ${max[resource]}`,
     );
   }
-  const policy = find(docs, 'NetworkPolicy') as Manifest & {
+  const policy = find(docs, 'NetworkPolicy', 'coderun-sandbox-deny-all') as Manifest & {
     spec: {
       podSelector: { matchLabels: Record<string, string> };
       policyTypes: string[];
@@ -478,6 +513,7 @@ helmTest('RBAC is namespaced and least-privilege: no cluster roles, each Role wh
     'coderun.dev/sandboxpools/status: get,update,patch',
     '/pods/attach: create,get',
     '/pods/log: get',
+    '/pods/exec: create,get',
     '/events: create,patch',
   ]);
   assert.equal(rules('coderun-controller-leader-election', 'coderun'), [
@@ -535,15 +571,17 @@ helmTest(
     const secret = find(generated, 'Secret', 'coderun-api-token') as Manifest & { data: { token: string } };
     assert.is(Buffer.from(secret.data.token, 'base64').toString().length, 48);
 
+    const tokenSecret = (docs: Manifest[]) =>
+      docs.some((d) => d.kind === 'Secret' && d.metadata.name === 'coderun-api-token');
     const existing = render(['api.auth.existingSecret=ragflow-sandbox', 'api.auth.existingSecretKey=key']);
-    assert.not.ok(existing.some((d) => d.kind === 'Secret'));
+    assert.not.ok(tokenSecret(existing));
     const ref = container(existing, 'coderun-api').env?.find(
       (e) => e.name === 'SANDBOX_EXECUTOR_MANAGER_API_TOKEN',
     );
     assert.equal(ref?.valueFrom?.secretKeyRef, { name: 'ragflow-sandbox', key: 'key' });
 
     const open = render(['api.auth.allowUnauthenticated=true']);
-    assert.not.ok(open.some((d) => d.kind === 'Secret'));
+    assert.not.ok(tokenSecret(open));
     const env = envOf(container(open, 'coderun-api'));
     assert.not.ok('SANDBOX_EXECUTOR_MANAGER_API_TOKEN' in env);
     const config = loadApiConfig(env);
@@ -651,6 +689,261 @@ helmTest(
         service.metadata.labels['app.kubernetes.io/component'],
       );
     }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------
+// The artifacts store
+
+const ARTIFACTS = 'coderun-artifacts';
+const artifactsEnvOf = (c: V1Container): Record<string, V1EnvVar> =>
+  Object.fromEntries(
+    (c.env ?? []).filter((e) => /^(CODERUN_ARTIFACTS_|AWS_)/.test(e.name)).map((e) => [e.name, e]),
+  );
+const artifactObjects = (docs: Manifest[]) =>
+  docs.filter((d) => d.metadata.name === ARTIFACTS).map((d) => `${d.kind}/${d.metadata.name}`);
+const secretRef = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
+
+helmTest('by default the chart runs the embedded store and points the API and the controller at it', () => {
+  const docs = render();
+  assert.equal(artifactObjects(docs).sort(), [
+    'Deployment/coderun-artifacts',
+    'NetworkPolicy/coderun-artifacts',
+    'Secret/coderun-artifacts',
+    'Service/coderun-artifacts',
+  ]);
+  const service = find(docs, 'Service', ARTIFACTS) as Manifest & {
+    spec: { type: string; ports: { name: string; port: number; targetPort: string }[] };
+  };
+  assert.is(service.spec.type, 'ClusterIP');
+  assert.equal(
+    service.spec.ports.map((p) => [p.name, p.port, p.targetPort]),
+    [['s3', 7070, 's3']],
+  );
+  for (const name of ['coderun-api', 'coderun-controller']) {
+    const c = container(docs, name);
+    const env = envOf(c);
+    assert.equal(
+      Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('CODERUN_ARTIFACTS_'))),
+      {
+        CODERUN_ARTIFACTS_STORE: 's3',
+        CODERUN_ARTIFACTS_S3_ENDPOINT: 'http://coderun-artifacts.coderun.svc:7070',
+        CODERUN_ARTIFACTS_S3_REGION: 'us-east-1',
+        CODERUN_ARTIFACTS_S3_BUCKET: 'coderun-artifacts',
+        CODERUN_ARTIFACTS_S3_PREFIX: '',
+        CODERUN_ARTIFACTS_S3_FORCE_PATH_STYLE: 'true',
+        CODERUN_ARTIFACTS_S3_CREATE_BUCKET: 'true',
+      },
+      name,
+    );
+    const vars = artifactsEnvOf(c);
+    assert.equal(vars.AWS_ACCESS_KEY_ID?.valueFrom, secretRef(ARTIFACTS, 'accessKeyId').valueFrom, name);
+    assert.equal(
+      vars.AWS_SECRET_ACCESS_KEY?.valueFrom,
+      secretRef(ARTIFACTS, 'secretAccessKey').valueFrom,
+      name,
+    );
+  }
+});
+
+helmTest(
+  'the embedded store signs with the keys its clients get: its root account from the same Secret',
+  () => {
+    const docs = render();
+    const store = container(docs, ARTIFACTS);
+    const env = Object.fromEntries((store.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef]));
+    assert.equal(env, {
+      ROOT_ACCESS_KEY_ID: { name: ARTIFACTS, key: 'accessKeyId' },
+      ROOT_SECRET_ACCESS_KEY: { name: ARTIFACTS, key: 'secretAccessKey' },
+    });
+    const secret = find(docs, 'Secret', ARTIFACTS) as Manifest & { data: Record<string, string> };
+    const decoded = Object.fromEntries(
+      Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
+    assert.match(decoded.accessKeyId ?? '', /^[A-Z0-9]{20}$/);
+    assert.match(decoded.secretAccessKey ?? '', /^[A-Za-z0-9]{40}$/);
+
+    const named = render(['artifacts.embedded.existingSecret=store-keys']);
+    assert.not.ok(named.some((d) => d.kind === 'Secret' && d.metadata.name === ARTIFACTS));
+    for (const name of [ARTIFACTS, 'coderun-api', 'coderun-controller'])
+      for (const e of container(named, name).env ?? [])
+        if (e.valueFrom?.secretKeyRef && e.name !== 'SANDBOX_EXECUTOR_MANAGER_API_TOKEN')
+          assert.is(e.valueFrom.secretKeyRef.name, 'store-keys', `${name} ${e.name}`);
+  },
+);
+
+helmTest(
+  'the embedded store: one replica, Recreate, non-root, read-only, no token, probed on its S3 port',
+  () => {
+    const deployment = find<V1Deployment>(render(), 'Deployment', ARTIFACTS);
+    const spec = deployment.spec;
+    const pod = spec?.template.spec;
+    const c = pod?.containers[0] as V1Container;
+    assert.is(spec?.replicas, 1);
+    assert.is(spec?.strategy?.type, 'Recreate');
+    assert.is(pod?.automountServiceAccountToken, false);
+    assert.is(pod?.enableServiceLinks, false);
+    assert.is(pod?.securityContext?.runAsNonRoot, true);
+    assert.is(pod?.securityContext?.fsGroup, 65532);
+    assert.equal(c.securityContext?.capabilities?.drop, ['ALL']);
+    assert.is(c.securityContext?.runAsNonRoot, true);
+    assert.is(c.securityContext?.readOnlyRootFilesystem, true);
+    assert.is(c.securityContext?.allowPrivilegeEscalation, false);
+    assert.is(c.image, 'coderun/artifacts:v1.8.0');
+    assert.equal(
+      c.ports?.map((p) => [p.name, p.containerPort]),
+      [['s3', 7070]],
+    );
+    assert.equal(c.args, [
+      '--port',
+      ':7070',
+      '--region',
+      'us-east-1',
+      '--health',
+      '/health',
+      '--quiet',
+      'posix',
+      '/data',
+    ]);
+    for (const probe of [c.readinessProbe, c.livenessProbe])
+      assert.equal([probe?.httpGet?.path, probe?.httpGet?.port], ['/health', 's3']);
+    assert.equal(
+      c.volumeMounts?.map((m) => [m.name, m.mountPath]),
+      [
+        ['data', '/data'],
+        ['tmp', '/tmp'],
+      ],
+    );
+  },
+);
+
+helmTest(
+  'the store keeps artifacts on a claim when persistence is on, else on a size-limited emptyDir',
+  () => {
+    const dataVolume = (docs: Manifest[]) =>
+      find<V1Deployment>(docs, 'Deployment', ARTIFACTS).spec?.template.spec?.volumes?.find(
+        (v) => v.name === 'data',
+      );
+    const ephemeral = render();
+    assert.equal(dataVolume(ephemeral)?.emptyDir, { sizeLimit: '2Gi' });
+    assert.not.ok(ephemeral.some((d) => d.kind === 'PersistentVolumeClaim'));
+
+    const kept = render([
+      'artifacts.embedded.persistence.enabled=true',
+      'artifacts.embedded.persistence.size=10Gi',
+      'artifacts.embedded.persistence.storageClass=fast',
+    ]);
+    assert.equal(dataVolume(kept)?.persistentVolumeClaim, { claimName: ARTIFACTS });
+    const claim = find(kept, 'PersistentVolumeClaim', ARTIFACTS) as Manifest & {
+      spec: { accessModes: string[]; storageClassName: string; resources: { requests: { storage: string } } };
+    };
+    assert.equal(claim.spec, {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'fast',
+      resources: { requests: { storage: '10Gi' } },
+    });
+  },
+);
+
+helmTest(
+  'store=s3 with existingSecret: no store of the chart, and the named store and Secret in both Deployments',
+  () => {
+    const docs = render([
+      'artifacts.store=s3',
+      'artifacts.s3.endpoint=http://ragflow-minio.ragflow.svc:9000',
+      'artifacts.s3.region=eu-west-1',
+      'artifacts.s3.bucket=ragflow-artifacts',
+      'artifacts.s3.prefix=coderun/',
+      'artifacts.s3.forcePathStyle=false',
+      'artifacts.s3.existingSecret=minio-keys',
+      'artifacts.s3.accessKeyIdKey=user',
+      'artifacts.s3.secretAccessKeyKey=password',
+    ]);
+    assert.equal(artifactObjects(docs), []);
+    for (const name of ['coderun-api', 'coderun-controller']) {
+      const vars = artifactsEnvOf(container(docs, name));
+      assert.equal(
+        Object.fromEntries(Object.entries(vars).map(([k, e]) => [k, e.value ?? e.valueFrom])),
+        {
+          CODERUN_ARTIFACTS_STORE: 's3',
+          CODERUN_ARTIFACTS_S3_ENDPOINT: 'http://ragflow-minio.ragflow.svc:9000',
+          CODERUN_ARTIFACTS_S3_REGION: 'eu-west-1',
+          CODERUN_ARTIFACTS_S3_BUCKET: 'ragflow-artifacts',
+          CODERUN_ARTIFACTS_S3_PREFIX: 'coderun/',
+          CODERUN_ARTIFACTS_S3_FORCE_PATH_STYLE: 'false',
+          CODERUN_ARTIFACTS_S3_CREATE_BUCKET: 'false',
+          AWS_ACCESS_KEY_ID: secretRef('minio-keys', 'user').valueFrom,
+          AWS_SECRET_ACCESS_KEY: secretRef('minio-keys', 'password').valueFrom,
+        },
+        name,
+      );
+    }
+  },
+);
+
+helmTest('store=s3 without a Secret sets no keys, so the AWS SDK default chain (IRSA) applies', () => {
+  const docs = render(['artifacts.store=s3']);
+  for (const name of ['coderun-api', 'coderun-controller']) {
+    const vars = artifactsEnvOf(container(docs, name));
+    assert.is(vars.CODERUN_ARTIFACTS_STORE?.value, 's3');
+    assert.is(vars.CODERUN_ARTIFACTS_S3_ENDPOINT?.value, '');
+    assert.not.ok('AWS_ACCESS_KEY_ID' in vars || 'AWS_SECRET_ACCESS_KEY' in vars, name);
+  }
+});
+
+helmTest('store=none renders no store and CODERUN_ARTIFACTS_STORE=none alone', () => {
+  const docs = render(['artifacts.store=none']);
+  assert.equal(artifactObjects(docs), []);
+  for (const name of ['coderun-api', 'coderun-controller']) {
+    const vars = artifactsEnvOf(container(docs, name));
+    assert.equal(Object.keys(vars), ['CODERUN_ARTIFACTS_STORE'], name);
+    assert.is(vars.CODERUN_ARTIFACTS_STORE?.value, 'none');
+  }
+  assert.equal(loadApiConfig(envOf(container(docs, 'coderun-api'))).artifacts, { kind: 'none' });
+  assert.equal(loadControllerConfig(envOf(container(docs, 'coderun-controller'))).artifacts, {
+    kind: 'none',
+  });
+});
+
+helmTest(
+  'only the API and the controller reach the embedded store; no sandbox Pod can, and it dials nothing',
+  () => {
+    type Policy = {
+      metadata: { namespace: string };
+      spec: {
+        podSelector: { matchLabels: Record<string, string> };
+        policyTypes: string[];
+        ingress: {
+          from: { podSelector: { matchLabels: Record<string, string> }; namespaceSelector?: unknown }[];
+        }[];
+        egress?: unknown;
+      };
+    };
+    const docs = render();
+    const policy = find<Policy>(docs, 'NetworkPolicy', ARTIFACTS);
+    assert.is(policy.metadata.namespace, 'coderun');
+    assert.equal(policy.spec.policyTypes, ['Ingress', 'Egress']);
+    assert.is(policy.spec.egress, undefined);
+    const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    const podLabels = (name: string) =>
+      find<V1Deployment>(docs, 'Deployment', name).spec?.template.metadata?.labels;
+    assert.ok(matches(policy.spec.podSelector.matchLabels, podLabels(ARTIFACTS)));
+    const from = policy.spec.ingress.flatMap((rule) => rule.from);
+    // A podSelector without a namespaceSelector matches the policy's own namespace only.
+    assert.ok(from.every((peer) => peer.namespaceSelector === undefined));
+    const admitted = (labels?: Record<string, string>) =>
+      from.some((peer) => matches(peer.podSelector.matchLabels, labels));
+    assert.ok(admitted(podLabels('coderun-api')));
+    assert.ok(admitted(podLabels('coderun-controller')));
+    assert.not.ok(admitted(podLabels(ARTIFACTS)));
+    const config = loadControllerConfig(envOf(container(docs, 'coderun-controller')));
+    assert.not.ok(admitted(buildSandboxPod(makeRun(), config).metadata?.labels));
+    assert.not.ok(
+      render(['artifacts.embedded.networkPolicy.enabled=false']).some(
+        (d) => d.kind === 'NetworkPolicy' && d.metadata.name === ARTIFACTS,
+      ),
+    );
   },
 );
 

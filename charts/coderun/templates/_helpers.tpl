@@ -38,6 +38,63 @@ cut to 63 characters because it becomes part of DNS labels.
 {{- default (printf "%s-token" (include "coderun.apiName" .)) .Values.api.auth.existingSecret }}
 {{- end }}
 
+{{/* The embedded artifacts store: its Deployment, Service, Secret and claim all take this name. */}}
+{{- define "coderun.artifactsName" -}}
+{{- printf "%s-artifacts" (include "coderun.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "coderun.artifactsSecretName" -}}
+{{- default (include "coderun.artifactsName" .) .Values.artifacts.embedded.existingSecret }}
+{{- end }}
+
+{{/* The port of the embedded store (versitygw's default), on its container and its Service. */}}
+{{- define "coderun.artifactsPort" -}}
+7070
+{{- end }}
+
+{{- define "coderun.artifactsImage" -}}
+{{- $image := .Values.artifacts.embedded.image }}
+{{- if eq (toString $image.tag) "latest" }}
+{{- fail "artifacts.embedded.image.tag: pin a version instead of \"latest\"" }}
+{{- end }}
+{{- printf "%s:%s" $image.repository (toString $image.tag) }}
+{{- end }}
+
+{{/*
+Where the API and the controller keep artifacts, and the credentials they sign with (src/config/artifacts.ts).
+embedded is an S3 store too, at the chart's own Service, whose bucket the controller creates at start-up.
+For s3 without existingSecret no keys are set, so the AWS SDK's default chain (IRSA, Pod Identity) applies.
+*/}}
+{{- define "coderun.artifactsEnv" -}}
+{{- $a := .Values.artifacts }}
+{{- if eq $a.store "none" }}
+{{- include "coderun.env" (list "CODERUN_ARTIFACTS_STORE" "none") }}
+{{- else }}
+{{- $embedded := eq $a.store "embedded" }}
+{{- $endpoint := printf "http://%s.%s.svc:%s" (include "coderun.artifactsName" .) .Release.Namespace (include "coderun.artifactsPort" .) }}
+{{- include "coderun.env" (list "CODERUN_ARTIFACTS_STORE" "s3") }}
+{{ include "coderun.env" (list "CODERUN_ARTIFACTS_S3_ENDPOINT" (ternary $endpoint $a.s3.endpoint $embedded)) }}
+{{ include "coderun.env" (list "CODERUN_ARTIFACTS_S3_REGION" (ternary "us-east-1" $a.s3.region $embedded)) }}
+{{ include "coderun.env" (list "CODERUN_ARTIFACTS_S3_BUCKET" (ternary "coderun-artifacts" $a.s3.bucket $embedded)) }}
+{{ include "coderun.env" (list "CODERUN_ARTIFACTS_S3_PREFIX" (ternary "" $a.s3.prefix $embedded)) }}
+{{ include "coderun.env" (list "CODERUN_ARTIFACTS_S3_FORCE_PATH_STYLE" (ternary true $a.s3.forcePathStyle $embedded)) }}
+{{ include "coderun.env" (list "CODERUN_ARTIFACTS_S3_CREATE_BUCKET" $embedded) }}
+{{- $secret := ternary (include "coderun.artifactsSecretName" .) $a.s3.existingSecret $embedded }}
+{{- if $secret }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ ternary "accessKeyId" $a.s3.accessKeyIdKey $embedded }}
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ ternary "secretAccessKey" $a.s3.secretAccessKeyKey $embedded }}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{- define "coderun.leaseName" -}}
 {{- default (include "coderun.controllerName" .) .Values.controller.leaderElection.leaseName }}
 {{- end }}
