@@ -230,6 +230,7 @@ test('the committed manifests pass a server-side dry run, then apply; other sett
     'api.auth.existingSecret=coderun-api-token',
     'controller.leaderElection.leaseName=coderun-lease',
     'artifacts.embedded.persistence.enabled=true',
+    `artifacts.embedded.existingSecret=${ARTIFACTS_SECRET}`,
   ]);
   mustKubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], optional);
   // The sandbox Pods need the RuntimeClass to exist (its admission refuses unknown ones).
