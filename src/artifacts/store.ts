@@ -41,8 +41,14 @@ export function folderUid(folder: string): string {
   return folder.split('/')[2] ?? '';
 }
 
-/** The run folder a key lies in, or null for a key outside the layout. */
+const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The run folder a key lies in, or null for a key outside the layout: namespace/name/<a Kubernetes uid>/...
+ * In a bucket shared with other data, only keys of that exact shape are ever taken for coderun's.
+ */
 export function folderOf(key: string): string | null {
   const parts = key.split('/');
-  return parts.length >= 4 && parts.slice(0, 3).every(Boolean) ? `${parts.slice(0, 3).join('/')}/` : null;
+  if (parts.length < 4 || !parts[0] || !parts[1] || !UID.test(parts[2] ?? '')) return null;
+  return `${parts.slice(0, 3).join('/')}/`;
 }
