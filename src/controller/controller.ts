@@ -88,6 +88,7 @@ export class CodeRunController {
   private readonly collector: ArtifactCollector | null;
   private sweeper: NodeJS.Timeout | undefined;
   private started = false;
+  private stopped = false;
   readonly metrics: ControllerMetrics;
 
   constructor(deps: ControllerDeps) {
@@ -179,12 +180,9 @@ export class CodeRunController {
     }
     this.informers = [...this.runInformers, ...this.podInformers, ...this.poolInformers];
     if (this.store) {
-      // A store that is down must not keep runs from running: their files are reported as not returned.
-      await this.store
-        .ready()
-        .catch((err: unknown) =>
-          this.log.error({ err: apiErrorMessage(err) }, 'the artifact store does not answer'),
-        );
+      // A store that is down must not keep runs from running (their files are reported as not returned);
+      // it is prepared in the background until it answers (the chart's starts beside the controller).
+      void this.prepareStore(this.store);
       this.sweeper = setInterval(() => void this.sweepArtifacts(), config.artifactSweepSeconds * 1000);
       this.sweeper.unref();
     }
@@ -197,6 +195,7 @@ export class CodeRunController {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.resync) clearInterval(this.resync);
     if (this.sweeper) clearInterval(this.sweeper);
     this.queue.stop();
@@ -526,6 +525,20 @@ export class CodeRunController {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  private async prepareStore(store: ArtifactStore): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await store.ready();
+        if (attempt > 1) this.log.info({ attempt }, 'the artifact store answers');
+        return;
+      } catch (err) {
+        const level = attempt < 6 ? 'warn' : 'error';
+        this.log[level]({ err: apiErrorMessage(err), attempt }, 'the artifact store does not answer yet');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1000 * attempt)).unref());
+      }
     }
   }
 

@@ -2,6 +2,7 @@
 // (test/harness/s3-server.ts): the test plays the kubelet and the runner (its files come back as a real tar
 // stream); the controller, the store and the API's reads are the real ones.
 import { createHash } from 'node:crypto';
+import { NodeV1Api } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withFullOutput } from '../../src/api/artifacts.ts';
@@ -70,6 +71,9 @@ test.before(async () => {
   kube = makeClients(plane.kubeConfig);
   runs = new CodeRunClient(kube);
   await kube.core.createNamespace({ body: { metadata: { name: NS } } });
+  await plane.kubeConfig
+    .makeApiClient(NodeV1Api)
+    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
   runner = new ScriptedRunner();
   controller = start();
 });
