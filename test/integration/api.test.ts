@@ -122,7 +122,11 @@ test('a successful run answers success with stdout (marker removed) and the stru
   assert.equal(body.result, { present: true, value: { sum: 3 }, type: 'json' });
   assert.is(body.time_used_ms, 25);
   assert.equal(run.spec.arguments, { a: 1 });
-  assert.is(run.spec.ttlSecondsAfterFinished, 60, 'a run answered over /run is kept CODERUN_ANSWERED_RUN_TTL');
+  assert.is(
+    run.spec.ttlSecondsAfterFinished,
+    60,
+    'a run answered over /run is kept CODERUN_ANSWERED_RUN_TTL',
+  );
 });
 
 test('a program error answers program_error with the traceback and no stdout', async () => {
