@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { CodeRunClient } from '../coderun/client.ts';
 import type { CodeRun, Language } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
-import { isNotFound } from '../kube/client.ts';
+import { isNotFound, isQuotaExceeded } from '../kube/client.ts';
 import type { AsyncCodePolicy, PolicyFinding } from '../policy/types.ts';
 import type { RunWatcher } from './run-watcher.ts';
 
@@ -171,6 +171,11 @@ export class RunService {
       await this.create(sub, name);
     } catch (err) {
       this.watcher.forget(name);
+      // The namespace holds as many runs as its quota allows (docs/scale.md): busy, try again shortly.
+      if (isQuotaExceeded(err)) {
+        this.log.warn({ err: String(err) }, 'run refused by the CodeRun quota');
+        return { kind: 'busy' };
+      }
       throw err;
     }
     const run = await finished;

@@ -33,6 +33,9 @@ export function statusCode(err: unknown): number | undefined {
 
 export const isNotFound = (err: unknown) => statusCode(err) === 404;
 export const isConflict = (err: unknown) => statusCode(err) === 409;
+/** A create refused by a ResourceQuota (403 "exceeded quota"): a retry later can succeed. */
+export const isQuotaExceeded = (err: unknown) =>
+  statusCode(err) === 403 && /exceeded quota/i.test(apiErrorMessage(err));
 
 /** The API server's own message when there is one (it names the field and the rule), else the error text. */
 export function apiErrorMessage(err: unknown): string {

@@ -210,6 +210,34 @@ test('/readyz reports ready while Kubernetes is reachable', async () => {
 });
 
 // Last: it stops the API. A second API with a 1 s grace period shows what SIGTERM does to a run in flight.
+test('a namespace at its CodeRun quota answers /run with 429 and Retry-After, and POST /v1/runs with 429', async () => {
+  await kube.core.createNamespacedResourceQuota({
+    namespace: NS,
+    body: { metadata: { name: 'runs' }, spec: { hard: { 'count/coderuns.coderun.dev': '0' } } },
+  });
+  try {
+    // Admission counts against the usage the quota controller has recorded.
+    await waitFor('the quota to be in force', async () => {
+      const q = await kube.core.readNamespacedResourceQuota({ namespace: NS, name: 'runs' });
+      return q.status?.hard?.['count/coderuns.coderun.dev'] !== undefined;
+    });
+    const res = await postRun('def main(a):\n    return a\n');
+    assert.is(res.status, 429);
+    assert.ok(res.headers.get('retry-after'));
+    const body = await res.json();
+    assert.is(body.exit_code, -429);
+    const native = await fetch(`${base}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ language: 'python', source: 'def main():\n    return 1\n' }),
+    });
+    assert.is(native.status, 429);
+    assert.match((await native.json()).message, /quota/);
+  } finally {
+    await kube.core.deleteNamespacedResourceQuota({ namespace: NS, name: 'runs' });
+  }
+});
+
 test('shutdown stops accepting, answers a run still in flight after the grace period, and cancels it', async () => {
   await api.stop();
   const config = loadApiConfig({

@@ -617,7 +617,13 @@ helmTest(
         kind,
       );
     const quota = find(docs, 'ResourceQuota') as Manifest & { spec: { hard: Record<string, string> } };
-    assert.equal(Object.keys(quota.spec.hard).sort(), ['limits.cpu', 'limits.memory', 'pods']);
+    assert.equal(Object.keys(quota.spec.hard).sort(), [
+      'count/coderuns.coderun.dev',
+      'limits.cpu',
+      'limits.memory',
+      'pods',
+    ]);
+    assert.is(quota.spec.hard['count/coderuns.coderun.dev'], '500');
 
     const on = render([
       'runtimeClass.create=true',

@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isArtifactName } from '../../artifacts/rules.ts';
 import { LIMITS } from '../../coderun/schema.ts';
-import { isNotFound } from '../../kube/client.ts';
+import { isNotFound, isQuotaExceeded } from '../../kube/client.ts';
 import { type AccessControl, accessHook } from '../access.ts';
 import { keyOf, withFullOutput } from '../artifacts.ts';
 import { Problem, problemErrorHandler, problemForRefusal } from '../problem.ts';
@@ -101,7 +101,20 @@ export async function nativeRoutes(
       const wait = req.query.wait ?? 0;
       const stop = AbortSignal.any([abortOnDisconnect(req, reply), AbortSignal.timeout(wait * 1000)]);
       const finished = wait > 0 ? service.waitFinished(name, stop) : null;
-      const created = await service.create(req.body, name);
+      let created: Awaited<ReturnType<typeof service.create>>;
+      try {
+        created = await service.create(req.body, name);
+      } catch (err) {
+        if (!isQuotaExceeded(err)) throw err;
+        deps.metrics.rejections.inc({ reason: 'overloaded' });
+        return reply
+          .code(429)
+          .header('retry-after', '5')
+          .send({
+            error: 'Busy',
+            message: `the namespace ${config.namespace} holds as many runs as its CodeRun quota allows; retry shortly`,
+          });
+      }
       if (!finished) return reply.code(201).send(runView(created));
       const run = await finished;
       if (run) {
