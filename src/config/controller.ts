@@ -5,6 +5,7 @@ import { type ArtifactStoreConfig, artifactStoreConfig, artifactStoreShape } fro
 import {
   atMost,
   boolean,
+  ConfigError,
   cpu,
   integer,
   LOG_LEVELS,
@@ -50,6 +51,8 @@ export interface ControllerConfig {
   artifactCollections: number;
   /** With a store, the bytes of stdout and stderr (each) and of the result's JSON a status keeps. */
   statusPreviewBytes: number;
+  /** Keep an attach open to every idle pool Pod, so a claim only writes the job (the warm hot path). */
+  preattach: boolean;
   /** How often run folders in the store whose run is gone are deleted (the safety net behind the TTL). */
   artifactSweepSeconds: number;
   resyncSeconds: number;
@@ -66,6 +69,16 @@ export interface ControllerConfig {
   http: { host: string; port: number };
   /** /healthz fails once an informer's watch has been down this long, so Kubernetes restarts the replica. */
   watchLivenessSeconds: number;
+  /** The isolation self-test (self-test.ts): a probe run at start-up, periodically and on request. */
+  selfTest: {
+    enabled: boolean;
+    /** Seconds between runs after the first; 0 runs it only at start-up and on request. */
+    intervalSeconds: number;
+    /** Where the probe runs: a namespace this controller serves (the sandbox namespace). */
+    namespace: string;
+    /** The ConfigMap the result is published in, and requests are read from. */
+    configMap: { namespace: string; name: string };
+  };
   logLevel: string;
 }
 
@@ -94,6 +107,7 @@ const shape = {
   CODERUN_ARTIFACT_HOLD: seconds(60, 1, 3600),
   CODERUN_ARTIFACT_COLLECTIONS: integer(4, 1, 64),
   CODERUN_ARTIFACT_SWEEP: seconds(300, 10, 86_400),
+  CODERUN_PREATTACH: boolean(true),
   CODERUN_STATUS_PREVIEW_BYTES: integer(4096, 256, LIMITS.streamMaxBytes),
   CODERUN_RESYNC: seconds(30, 1, 3600),
   CODERUN_LEADER_ELECTION: boolean(true),
@@ -108,8 +122,25 @@ const shape = {
   CODERUN_CONTROLLER_HOST: text('0.0.0.0'),
   CODERUN_CONTROLLER_PORT: integer(8081, 0, 65_535),
   CODERUN_WATCH_LIVENESS: seconds(120, 10, 3600),
+  CODERUN_SELF_TEST: boolean(true),
+  CODERUN_SELF_TEST_INTERVAL: seconds(3600, 0, 7 * 86_400),
+  CODERUN_SELF_TEST_NAMESPACE: text(''),
+  CODERUN_SELF_TEST_CONFIGMAP: text('coderun-self-test'),
   LOG_LEVEL: text('info'),
 };
+
+/** The probe's namespace: the one named, else the first served, else the controller's own. */
+function selfTestNamespace(
+  e: { CODERUN_SELF_TEST_NAMESPACE: string; POD_NAMESPACE: string },
+  served: string[],
+): string {
+  const namespace = e.CODERUN_SELF_TEST_NAMESPACE || served[0] || e.POD_NAMESPACE;
+  if (served.length && !served.includes(namespace))
+    throw new ConfigError(
+      `invalid configuration:\n  CODERUN_SELF_TEST_NAMESPACE=${JSON.stringify(namespace)}: not one of CODERUN_NAMESPACES (${served.join(',')}), so no probe there would ever run`,
+    );
+  return namespace;
+}
 
 export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
   const e = parseEnv(shape, env);
@@ -122,6 +153,10 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     'CODERUN_LEASE_DURATION',
     e.CODERUN_LEASE_DURATION,
   );
+  if (e.CODERUN_SELF_TEST_INTERVAL > 0 && e.CODERUN_SELF_TEST_INTERVAL < 60)
+    throw new ConfigError(
+      `invalid configuration:\n  CODERUN_SELF_TEST_INTERVAL=${e.CODERUN_SELF_TEST_INTERVAL}: expected 0 (start-up and requests only) or at least 60 seconds`,
+    );
   return {
     namespaces: e.CODERUN_NAMESPACES,
     images: { python: e.SANDBOX_BASE_PYTHON_IMAGE, nodejs: e.SANDBOX_BASE_NODEJS_IMAGE },
@@ -150,6 +185,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     artifactHoldSeconds: e.CODERUN_ARTIFACT_HOLD,
     artifactCollections: e.CODERUN_ARTIFACT_COLLECTIONS,
     artifactSweepSeconds: e.CODERUN_ARTIFACT_SWEEP,
+    preattach: e.CODERUN_PREATTACH,
     statusPreviewBytes: e.CODERUN_STATUS_PREVIEW_BYTES,
     resyncSeconds: e.CODERUN_RESYNC,
     leaderElection: {
@@ -163,6 +199,12 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     },
     http: { host: e.CODERUN_CONTROLLER_HOST, port: e.CODERUN_CONTROLLER_PORT },
     watchLivenessSeconds: e.CODERUN_WATCH_LIVENESS,
+    selfTest: {
+      enabled: e.CODERUN_SELF_TEST,
+      intervalSeconds: e.CODERUN_SELF_TEST_INTERVAL,
+      namespace: selfTestNamespace(e, e.CODERUN_NAMESPACES),
+      configMap: { namespace: e.POD_NAMESPACE, name: e.CODERUN_SELF_TEST_CONFIGMAP },
+    },
     logLevel: oneOf('LOG_LEVEL', e.LOG_LEVEL, LOG_LEVELS),
   };
 }

@@ -19,10 +19,10 @@ import { ControllerMetrics, type ReconcileKind, type Sandbox } from './metrics.t
 import type { ReportState } from './outcome.ts';
 import { PoolReconciler } from './pool-reconciler.ts';
 import { type ArtifactState, decide, needsPolicyVerdict, type Step } from './reconcile.ts';
-import type { SandboxChannel } from './sandbox-channel.ts';
+import type { OpenSession, SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
 import { finishedStatus, statusChanged } from './status.ts';
-import { claimCandidates, pickCandidate } from './warm-pool.ts';
+import { claimCandidates, isClaimable, pickCandidate } from './warm-pool.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerDeps {
@@ -87,6 +87,9 @@ export class CodeRunController {
   private readonly store: ArtifactStore | null;
   private readonly collector: ArtifactCollector | null;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Attaches opened to idle pool Pods ahead of a claim (by namespace/name), and those handed to a run (by uid). */
+  private readonly preopened = new Map<string, OpenSession>();
+  private readonly handedOver = new Map<string, OpenSession>();
   private started = false;
   private stopped = false;
   readonly metrics: ControllerMetrics;
@@ -144,7 +147,10 @@ export class CodeRunController {
             if (owner) this.queue.add(`${pod.metadata?.namespace}/${owner.name}`);
             // A pool's Pods keep its label after a claim, so the pool hears of every claim and deletion.
             const pool = pod.metadata?.labels?.[LABELS.pool];
-            if (pool) this.queue.add(`${POOL_KEY_PREFIX}${pod.metadata?.namespace}/${pool}`);
+            if (pool) {
+              this.queue.add(`${POOL_KEY_PREFIX}${pod.metadata?.namespace}/${pool}`);
+              this.preopen(pod);
+            }
           },
           log: this.log,
           what: `sandbox pods${ns ? ` in ${ns}` : ''}`,
@@ -188,6 +194,7 @@ export class CodeRunController {
     }
     await Promise.all(this.informers.map((i) => i.start()));
     this.started = true;
+    this.preopenAll();
     // Level-triggered safety net: every known run is looked at again periodically.
     this.resync = setInterval(() => this.enqueueAll(), config.resyncSeconds * 1000);
     this.resync.unref();
@@ -196,6 +203,9 @@ export class CodeRunController {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const session of [...this.preopened.values(), ...this.handedOver.values()]) session.close();
+    this.preopened.clear();
+    this.handedOver.clear();
     if (this.resync) clearInterval(this.resync);
     if (this.sweeper) clearInterval(this.sweeper);
     this.queue.stop();
@@ -225,6 +235,7 @@ export class CodeRunController {
       for (const pool of informer.list())
         this.queue.add(`${POOL_KEY_PREFIX}${pool.metadata.namespace}/${pool.metadata.name}`);
     }
+    this.preopenAll();
     const now = Date.now();
     for (const [name, at] of this.lostClaims) if (now - at > LOST_CLAIM_MS) this.lostClaims.delete(name);
     const live = new Set<string>();
@@ -373,9 +384,15 @@ export class CodeRunController {
       switch (step.do) {
         case 'claimPod': {
           const podName = step.pod.metadata?.name ?? '';
+          // Taken before the claim: the informer may report the claimed Pod before the reply, and an
+          // attach left among the idle ones would then be closed.
+          const session = this.preopened.get(`${namespace}/${podName}`);
+          this.preopened.delete(`${namespace}/${podName}`);
           try {
             await kube.core.replaceNamespacedPod({ namespace, name: podName, body: step.pod });
+            if (session) this.handedOver.set(run.metadata.uid, session);
           } catch (err) {
+            session?.close();
             // Another run won it (409), or it is gone: pick again at once, without this Pod.
             if (!isConflict(err) && !isNotFound(err) && !isPermanentRefusal(err)) throw err;
             this.lostClaims.set(podName, Date.now());
@@ -511,8 +528,46 @@ export class CodeRunController {
     this.attachFailures.delete(uid);
     this.artifactStates.delete(uid);
     this.collectFailures.delete(uid);
+    this.handedOver.get(uid)?.close();
+    this.handedOver.delete(uid);
   }
 
+  /**
+   * Keeps an attach open to every claimable Pod of a pool (the leader's only), so a claim just writes the
+   * job; closes it when the Pod stops being idle without a claim of ours (deleted, taken, its runner gone).
+   */
+  /** Pre-opens for every idle pool Pod, and drops sessions whose Pod is gone (at start and each resync). */
+  private preopenAll(): void {
+    const pods = this.allPods().filter((p) => p.metadata?.labels?.[LABELS.pool]);
+    const known = new Set(pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`));
+    for (const [key, session] of this.preopened) {
+      if (known.has(key)) continue;
+      session.close();
+      this.preopened.delete(key);
+    }
+    for (const pod of pods) this.preopen(pod);
+  }
+
+  private preopen(pod: V1Pod): void {
+    const { open } = this.deps.channel;
+    if (!open || !this.started || this.stopped || !this.deps.config.preattach) return;
+    const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    const current = this.preopened.get(key);
+    if (isClaimable(pod)) {
+      if (current?.alive) return;
+      const session = open.call(this.deps.channel, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '');
+      this.preopened.set(key, session);
+      session.opened.catch((err: unknown) => {
+        this.log.debug({ pod: key, err: apiErrorMessage(err) }, 'could not pre-open an attach');
+        if (this.preopened.get(key) === session) this.preopened.delete(key);
+      });
+      return;
+    }
+    if (current) {
+      current.close();
+      this.preopened.delete(key);
+    }
+  }
   /**
    * After a restart the job may have run already: a runner that keeps its sandbox for the artifact fetch
    * prints nothing more, so an attach would wait in vain. The Pod log holds its result line if so.
@@ -636,8 +691,17 @@ export class CodeRunController {
       this.startClocks.delete(uid);
       this.metrics.jobDelivered(clock.sandbox, (Date.now() - clock.at) / 1000);
     };
-    channel
-      .deliver(run.metadata.namespace, podName, job, abort.signal, attached)
+    const preopened = this.handedOver.get(uid);
+    this.handedOver.delete(uid);
+    let delivery: Promise<ParsedReport | null>;
+    if (preopened?.alive) {
+      attached();
+      delivery = preopened.deliver(job, abort.signal);
+    } else {
+      preopened?.close();
+      delivery = channel.deliver(run.metadata.namespace, podName, job, abort.signal, attached);
+    }
+    delivery
       .then((parsed) => {
         if (this.sessions.get(uid) === abort) this.reports.set(uid, reportFrom('session', parsed));
       })

@@ -1,5 +1,5 @@
 // Job delivery and result collection (docs/runner-protocol.md): attach for live runs, the Pod log after a restart.
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { Attach, Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
 import { lastResultLine, type ParsedReport, parseRunnerOutput } from '../runtimes/protocol.ts';
@@ -21,6 +21,22 @@ export interface SandboxChannel extends SandboxFiles {
   ): Promise<ParsedReport | null>;
   /** The result line from the Pod log, for a run whose attach session this process does not hold. */
   readLog(namespace: string, podName: string): Promise<ParsedReport | null>;
+  /**
+   * Attaches to an idle pool Pod ahead of its claim, so a claim only writes the job: the attach's own
+   * round trips (API server, kubelet, runtime) leave the hot path. Optional; without it every delivery
+   * attaches when it is needed.
+   */
+  open?(namespace: string, podName: string): OpenSession;
+}
+
+/** An attach opened before there is a job; `deliver` sends one job line through it, once. */
+export interface OpenSession {
+  /** False once the stream has ended (the Pod went away, the API server restarted, ...). */
+  readonly alive: boolean;
+  /** Resolves once the attach is open (rejects when it cannot be). */
+  readonly opened: Promise<void>;
+  deliver(jobLine: string, signal: AbortSignal): Promise<ParsedReport | null>;
+  close(): void;
 }
 
 /** The runner's line holds two capped, JSON-escaped streams; anything far beyond that is not a runner. */
@@ -93,6 +109,50 @@ export class KubeSandboxChannel implements SandboxChannel {
     this.kube = kube;
     this.attach = new Attach(kubeConfig);
     this.exec = new Exec(kubeConfig);
+  }
+
+  open(namespace: string, podName: string): OpenSession {
+    const stdin = new PassThrough();
+    let socket: { close(): void; on(event: 'close', cb: () => void): void } | undefined;
+    let alive = true;
+    let pending: { resolve: (p: ParsedReport | null) => void; reject: (err: unknown) => void } | undefined;
+    const finish = () => {
+      alive = false;
+      socket?.close();
+      pending?.resolve(parseRunnerOutput(stdout.text));
+      pending = undefined;
+    };
+    const stdout = new ResultCollector(finish);
+    const stderr = new Writable({ write: (_c, _e, done) => done() });
+    const opened = this.attach
+      .attach(namespace, podName, CONTAINER_NAME, stdout, stderr, stdin, false)
+      .then((ws) => {
+        socket = ws;
+        if (!alive) ws.close();
+        ws.on('close', finish);
+      })
+      .catch((err: unknown) => {
+        alive = false;
+        // A job already written never reached the runner: the caller retries as for any failed attach.
+        pending?.reject(err);
+        pending = undefined;
+        throw err;
+      });
+    opened.catch(() => undefined);
+    return {
+      get alive() {
+        return alive;
+      },
+      opened,
+      deliver: (jobLine, signal) =>
+        new Promise((resolve, reject) => {
+          if (!alive) return reject(new Error('the pre-opened attach has ended'));
+          pending = { resolve, reject };
+          signal.addEventListener('abort', finish, { once: true });
+          stdin.end(jobLine);
+        }),
+      close: finish,
+    };
   }
 
   /** `tar` in the sandbox (docs/runner-protocol.md, Artifacts): no link is followed, names are literal. */
