@@ -119,51 +119,65 @@ test('five infinite loops (Python and Node.js) and a hello world sent together: 
   }
 });
 
-/** Each reaches for the network in a way RAGFlow users' code does; `error` is what stderr must say. */
+/**
+ * Each reaches for the network in a way RAGFlow users' code does; `error` is what stderr must say. The
+ * program times the network call alone (not the imports, which a busy node makes slow) and prints it.
+ */
+const python = (imports: string, call: string) =>
+  `import sys, time\n${imports}\n\ndef main():\n    started = time.monotonic()\n    try:\n        return ${call}\n    finally:\n        print(f"network call: {int((time.monotonic() - started) * 1000)} ms", file=sys.stderr)\n`;
+const node = (imports: string, call: string) =>
+  `${imports}\n\nasync function main() {\n  const started = Date.now();\n  try {\n    return ${call};\n  } finally {\n    console.error(\`network call: \${Date.now() - started} ms\`);\n  }\n}\n`;
+
 const NETWORK: Record<string, Program & { error: RegExp }> = {
   'python: urllib.request.urlopen resolves example.com': {
     language: 'python',
-    code: 'import urllib.request\n\ndef main():\n    return urllib.request.urlopen("http://example.com").status\n',
+    code: python('import urllib.request', 'urllib.request.urlopen("http://example.com").status'),
     error: /URLError: <urlopen error \[Errno -3\] Temporary failure in name resolution>/,
   },
   'python: requests.get(https://example.com, timeout=None)': {
     language: 'python',
-    code: 'import requests\n\ndef main():\n    return requests.get("https://example.com", timeout=None).status_code\n',
+    code: python('import requests', 'requests.get("https://example.com", timeout=None).status_code'),
     error: /NameResolutionError/,
   },
   'python: urllib connects to a raw IP address': {
     language: 'python',
-    code: 'import urllib.request\n\ndef main():\n    return urllib.request.urlopen("http://93.184.216.34/").status\n',
+    code: python('import urllib.request', 'urllib.request.urlopen("http://93.184.216.34/").status'),
     error: /URLError: <urlopen error \[Errno 101\] Network is unreachable>/,
   },
   'nodejs: dns.lookup': {
     language: 'nodejs',
-    code: "const dns = require('dns');\n\nasync function main() {\n  return await dns.promises.lookup('example.com');\n}\n",
+    code: node("const dns = require('dns');", "await dns.promises.lookup('example.com')"),
     error: /Error: getaddrinfo EAI_AGAIN example\.com/,
   },
   'nodejs: fetch(http://example.com)': {
     language: 'nodejs',
-    code: "async function main() {\n  return (await fetch('http://example.com')).status;\n}\n",
+    code: node('', "(await fetch('http://example.com')).status"),
     error: /TypeError: fetch failed[\s\S]*getaddrinfo EAI_AGAIN example\.com/,
   },
   'nodejs: axios.get resolves example.com': {
     language: 'nodejs',
-    code: "const axios = require('axios');\n\nasync function main() {\n  return (await axios.get('http://example.com')).status;\n}\n",
+    code: node("const axios = require('axios');", "(await axios.get('http://example.com')).status"),
     error: /getaddrinfo EAI_AGAIN example\.com/,
   },
   'nodejs: fetch connects to a raw IP address': {
     language: 'nodejs',
-    code: "async function main() {\n  return (await fetch('http://93.184.216.34/')).status;\n}\n",
+    code: node('', "(await fetch('http://93.184.216.34/')).status"),
     error: /TypeError: fetch failed[\s\S]*connect ENETUNREACH 93\.184\.216\.34:80/,
   },
 };
 
-test('network access fails at once (within 3 s of program time) with a non-zero exit and the error on stderr', async () => {
+/** What the program printed about its own network call, in ms. */
+function callMs(stderr: string): number {
+  const m = /network call: (\d+) ms/.exec(stderr);
+  return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
+}
+
+test('network access fails at once (the call itself within 3 s, no resolver timeout) with a non-zero exit and the error on stderr', async () => {
   const entries = Object.entries(NETWORK);
   const replies = await Promise.all(entries.map(([, program]) => postLocalRun(token, program)));
   const summary = entries.map(
     ([name], i) =>
-      `${name}: ${replies[i]!.body.time_used_ms} ms, ${replies[i]!.body.stderr.split('\n').find((line) => /Error/.test(line)) ?? ''}`,
+      `${name}: call ${callMs(replies[i]!.body.stderr)} ms (program ${replies[i]!.body.time_used_ms} ms), ${replies[i]!.body.stderr.split('\n').find((line) => /Error/.test(line)) ?? ''}`,
   );
   console.log(`  program time to fail:\n    ${summary.join('\n    ')}`);
   for (const [i, [name, { error }]] of entries.entries()) {
@@ -171,10 +185,7 @@ test('network access fails at once (within 3 s of program time) with a non-zero 
     assert.is(body.status, 'program_error', `${name}: ${JSON.stringify(body)}`);
     assert.ok(body.exit_code !== 0, name);
     assert.match(body.stderr, error, `${name}: ${body.stderr}`);
-    assert.ok(
-      (body.time_used_ms ?? Number.POSITIVE_INFINITY) < FAIL_FAST_MS,
-      `${name}: failed after ${body.time_used_ms} ms`,
-    );
+    assert.ok(callMs(body.stderr) < FAIL_FAST_MS, `${name}: the call failed after ${callMs(body.stderr)} ms`);
   }
 });
 
