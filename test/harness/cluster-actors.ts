@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { V1ContainerState, V1Pod } from '@kubernetes/client-node';
 import { pack as tarPack } from 'tar-stream';
-import type { SandboxChannel } from '../../src/controller/sandbox-channel.ts';
+import type { OpenSession, SandboxChannel } from '../../src/controller/sandbox-channel.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { type ParsedReport, RESULT_MARKER, type RunnerReport } from '../../src/runtimes/protocol.ts';
 import { makeReport } from '../fixtures.ts';
@@ -21,6 +21,8 @@ export class ScriptedRunner implements SandboxChannel {
   private readonly logs = new Map<string, string>();
   private readonly waiters = new Map<string, (() => void)[]>();
   private readonly files = new Map<string, Map<string, Buffer>>();
+  /** Pods whose job came through an attach opened before the claim (the warm hot path). */
+  readonly deliveredThroughOpen = new Set<string>();
   /** Every artifact fetch: the Pod and the names asked for. */
   readonly fetches: { pod: string; names: string[] }[] = [];
 
@@ -43,6 +45,25 @@ export class ScriptedRunner implements SandboxChannel {
     const log = this.logs.get(`${namespace}/${podName}`) ?? '';
     const { parseRunnerOutput } = await import('../../src/runtimes/protocol.ts');
     return parseRunnerOutput(log);
+  }
+
+  /** An attach opened ahead of a claim: its one delivery is recorded like any other. */
+  open(namespace: string, podName: string): OpenSession {
+    let alive = true;
+    return {
+      get alive() {
+        return alive;
+      },
+      opened: Promise.resolve(),
+      deliver: (jobLine, signal) => {
+        alive = false;
+        this.deliveredThroughOpen.add(`${namespace}/${podName}`);
+        return this.deliver(namespace, podName, jobLine, signal);
+      },
+      close: () => {
+        alive = false;
+      },
+    };
   }
 
   /** Plays the sandbox's `tar` (docs/runner-protocol.md): the named files that exist, as one tar stream. */

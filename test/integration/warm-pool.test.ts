@@ -132,6 +132,10 @@ test('twelve runs at once on four ready Pods: no Pod is claimed twice, every run
   assert.is(new Set(pods).size, done.length, `each run had its own Pod: ${pods.join(', ')}`);
   const warm = done.filter((r) => r.status?.sandbox === 'warm').length;
   assert.ok(warm >= 4, `at least the four ready Pods were claimed (${warm} warm)`);
+  // A claimed Pod gets its job through the attach opened while it was idle.
+  const warmPods = done.filter((r) => r.status?.sandbox === 'warm').map((r) => `${NS}/${r.status?.podName}`);
+  const direct = warmPods.filter((p) => !runner.deliveredThroughOpen.has(p));
+  assert.equal(direct, [], 'warm runs whose job needed a fresh attach');
   // No Pod was ever sent the jobs of two different runs, whichever controller sent them.
   for (const [pod, jobs] of runner.jobs) {
     const runsSent = new Set(jobs.map((line) => JSON.parse(line).arguments.i));
