@@ -76,6 +76,7 @@ interface Pausable {
 class Paced extends Writable {
   socket: Pausable | undefined;
   private readonly target: Writable;
+  private paused = false;
 
   constructor(target: Writable) {
     super();
@@ -87,9 +88,13 @@ class Paced extends Writable {
       done();
       return;
     }
-    if (!this.target.write(chunk)) {
+    if (!this.target.write(chunk) && !this.paused) {
+      this.paused = true;
       this.socket?.pause();
-      this.target.once('drain', () => this.socket?.resume());
+      this.target.once('drain', () => {
+        this.paused = false;
+        this.socket?.resume();
+      });
     }
     done();
   }
