@@ -1,5 +1,4 @@
 // The Python runner (sandbox_base_image/python/runner.py) on the host's python3, stdlib programs only.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,24 +18,24 @@ import {
   type JobFields,
   jobLine,
   killIfAlive,
+  pythonRunnerWith,
+  PYTHON_RUNNER as RUNNER,
   ragflowEnvelope,
   reportOf,
   runRunner,
   runWithoutJob,
 } from './runner-harness.ts';
 
-// Version-manager shims (pyenv) add a few hundred milliseconds to every start; resolve python3 once.
-const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
-  encoding: 'utf8',
-}).trim();
-const RUNNER = [PYTHON, 'sandbox_base_image/python/runner.py'];
+// The guards refuse starting processes; the process group kill and the memory of child processes lie
+// beneath them and are tested without them.
+const UNGUARDED = pythonRunnerWith([]);
 
-function run(fields: JobFields) {
-  return runRunner(RUNNER, jobLine('python', fields));
+function run(fields: JobFields, runner = RUNNER) {
+  return runRunner(runner, jobLine('python', fields));
 }
 
-function report(fields: JobFields) {
-  const result = run(fields);
+function report(fields: JobFields, runner = RUNNER) {
+  const result = run(fields, runner);
   assert.is(result.status, 0, result.stderr);
   return reportOf(result);
 }
@@ -99,15 +98,18 @@ test('an async main is awaited', () => {
 });
 
 test('the timeout kills the whole process group, grandchildren included', () => {
-  const r = report({
-    source: [
-      'import subprocess, sys, time',
-      'child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)"])',
-      'print(child.pid, flush=True)',
-      'time.sleep(1000)',
-    ].join('\n'),
-    timeoutMs: 700,
-  });
+  const r = report(
+    {
+      source: [
+        'import subprocess, sys, time',
+        'child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)"])',
+        'print(child.pid, flush=True)',
+        'time.sleep(1000)',
+      ].join('\n'),
+      timeoutMs: 700,
+    },
+    UNGUARDED,
+  );
   const grandchild = Number(r.stdout.trim());
   try {
     assert.ok(grandchild > 0, r.stdout);
@@ -122,13 +124,16 @@ test('the timeout kills the whole process group, grandchildren included', () => 
 });
 
 test('a process left running after the program exits is killed too', () => {
-  const r = report({
-    source: [
-      'import subprocess, sys',
-      'child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)"])',
-      'print(child.pid)',
-    ].join('\n'),
-  });
+  const r = report(
+    {
+      source: [
+        'import subprocess, sys',
+        'child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)"])',
+        'print(child.pid)',
+      ].join('\n'),
+    },
+    UNGUARDED,
+  );
   const leftover = Number(r.stdout.trim());
   try {
     assert.is(r.exitCode, 0);
@@ -327,8 +332,8 @@ test('an artifactHoldMs that is not a non-negative integer is a malformed job', 
 
 const HELLO = 'print("hello")';
 
-function memoryKb(fields: JobFields): number {
-  const r = report(fields);
+function memoryKb(fields: JobFields, runner = RUNNER): number {
+  const r = report(fields, runner);
   assert.ok(r.memoryKb !== undefined, 'the report has memoryKb');
   return r.memoryKb ?? 0;
 }
@@ -346,10 +351,13 @@ test('a 200 MiB bytearray adds at least 150,000 KiB to the peak memory of a hell
 
 test('a child process the program waited for counts in its peak memory', () => {
   const hello = memoryKb({ source: HELLO });
-  const big = memoryKb({
-    source:
-      'import subprocess, sys\nsubprocess.run([sys.executable, "-c", "data = bytearray(200 * 2**20)"], check=True)\n',
-  });
+  const big = memoryKb(
+    {
+      source:
+        'import subprocess, sys\nsubprocess.run([sys.executable, "-c", "data = bytearray(200 * 2**20)"], check=True)\n',
+    },
+    UNGUARDED,
+  );
   assert.ok(big - hello >= 150_000, `hello world ${hello} KiB, program with a 200 MiB child ${big} KiB`);
 });
 

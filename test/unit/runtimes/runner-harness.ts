@@ -1,7 +1,7 @@
 // Runs a sandbox runner on the host the way the sandbox container does: one job line on stdin,
 // CODERUN_WORKDIR pointing at a fresh directory, the report parsed with the controller's own parser.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,6 +13,45 @@ import {
 } from '../../../src/runtimes/protocol.ts';
 
 export const REPO = join(import.meta.dirname, '../../..');
+
+// Version-manager shims (pyenv) add a few hundred milliseconds to every start; resolve python3 once.
+export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+  encoding: 'utf8',
+}).trim();
+
+export const PYTHON_RUNNER = [PYTHON, 'sandbox_base_image/python/runner.py'];
+export const NODEJS_RUNNER = [process.execPath, 'sandbox_base_image/nodejs/runner.mjs'];
+
+export type PythonGuard = 'processes' | 'audit';
+
+/**
+ * The Python runner with only `guards` of its guards (runner.GUARDS) installed, to test each guard alone
+ * and what lies beneath them; `[]` is a runner without any.
+ */
+export function pythonRunnerWith(guards: readonly PythonGuard[]): string[] {
+  const tuple = `(${guards.map((guard) => `"${guard}",`).join('')})`;
+  return [
+    PYTHON,
+    '-c',
+    `import sys; sys.path.insert(0, "sandbox_base_image/python"); import runner; runner.GUARDS = ${tuple}; sys.exit(runner.main())`,
+  ];
+}
+
+let unguardedNode: string[] | undefined;
+
+/** A copy of the Node.js runner with its guards switched off (GUARDED = false), to test what lies beneath them. */
+export function unguardedNodeRunner(): string[] {
+  if (!unguardedNode) {
+    const source = readFileSync(join(REPO, 'sandbox_base_image/nodejs/runner.mjs'), 'utf8');
+    const unguarded = source.replace(/^const GUARDED = true;$/m, 'const GUARDED = false;');
+    if (unguarded === source) throw new Error('runner.mjs has no line `const GUARDED = true;`');
+    const dir = mkdtempSync(join(tmpdir(), 'coderun-unguarded-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'runner.mjs'), unguarded);
+    unguardedNode = [process.execPath, join(dir, 'runner.mjs')];
+  }
+  return unguardedNode;
+}
 
 export interface RunnerRun {
   status: number | null;
