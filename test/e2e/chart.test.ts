@@ -40,7 +40,8 @@ const PORT = 9385;
 const MAX_INFLIGHT = 2;
 const PRE_STOP_SECONDS = 5;
 const INSTANCE = `app.kubernetes.io/instance=${RELEASE}`;
-const OPERATOR_PODS = `${INSTANCE},app.kubernetes.io/component in (api,controller)`;
+// The release's Deployments: the API, the controller and the embedded artifacts store.
+const OPERATOR_PODS = `${INSTANCE},app.kubernetes.io/component in (api,controller,artifacts)`;
 const SMALL = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 const SLEEPER = 'import time\n\ndef main(seconds):\n    time.sleep(seconds)\n    return {"slept": seconds}\n';
 
@@ -164,7 +165,7 @@ async function waitRolledOut(): Promise<void> {
       const pods = await operatorPods();
       const wanted = deployments.reduce((n, d) => n + (d.spec?.replicas ?? 1), 0);
       return (
-        deployments.length === 2 &&
+        deployments.length === 3 &&
         deployments.every(rolledOut) &&
         pods.length === wanted &&
         pods.every((p) => !p.metadata?.deletionTimestamp)
