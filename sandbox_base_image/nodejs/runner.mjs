@@ -20,6 +20,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { close as closeInspector, url as inspectorUrl } from 'node:inspector';
 import { delimiter, dirname, join } from 'node:path';
 
 const PROTOCOL_VERSION = 1;
@@ -75,71 +76,111 @@ const MAIN_LOCATOR =
   ';globalThis[Symbol.for("coderun.main")] = () => typeof main === "function" ? main : undefined;';
 const PROGRAM_HEAD = /^(?:#!.*(?:\n|$))?(?:\s*(["'])use strict\1)?/;
 
-// Runs as `node -e BOOTSTRAP <program path>`, started before the job arrives so Node is up by the time it
-// does. It blocks reading stdin to its end: {"arguments": ..., "maxResultBytes": n}, which the runner writes
-// once the program file is in place. The result channel is fd 3, never the program's stdout, so nothing
-// the program prints can pass for the result; fd 4 carries the interpreter's peak memory. Node decides
-// CommonJS or ES module from the program's syntax. An exception or rejection is left uncaught: Node
-// prints it the way `node main.js` would and exits with code 1. The bootstrap is CommonJS on purpose:
-// `--input-type=module` would be inherited by the program's eval Workers.
+// The guards the program runs under (docs/runner-protocol.md, Guards): Node's permission model, with
+// file access only to the work dir, the temp dir and the image's packages, and no child processes,
+// workers, native addons, WASI or inspector; no SIGUSR1 inspector. Node has no way for a program's
+// process to put a seccomp filter on itself, so the permission model is the line under the static policy.
+// Tests of what lies beneath the guards switch them off; a sandbox never does.
+const GUARDED = true;
+
+// Runs as `node [guards] -e BOOTSTRAP <program path>`, started before the job arrives so Node is up by the
+// time it does. It blocks reading stdin to its end: {"arguments": ..., "maxResultBytes": n}, which the
+// runner writes once the program file is in place. The result channel is fd 3, never the program's stdout,
+// so nothing the program prints can pass for the result; fd 4 carries the interpreter's peak memory. Node
+// decides CommonJS or ES module from the program's syntax. An exception or rejection is left uncaught:
+// Node prints it the way `node main.js` would and exits with code 1. The bootstrap is CommonJS on purpose
+// (`--input-type=module` would be inherited by the program's eval Workers) and keeps everything in one
+// closure: `node -e` would otherwise leave its functions, `require`, `module` and every built-in module
+// (`child_process`, `fs`, ...) as globals that an ES module program could use without importing them.
 const BOOTSTRAP = `
-const { closeSync, readFileSync, writeSync } = require('node:fs');
-const { pathToFileURL } = require('node:url');
+(async (require) => {
+  const { closeSync, readFileSync, writeSync } = require('node:fs');
+  const { builtinModules } = require('node:module');
+  const { pathToFileURL } = require('node:url');
 
-const RESULT_FD = 3;
-const USAGE_FD = 4;
-const [program] = process.argv.slice(1);
-let maxResultBytes = 0;
+  const RESULT_FD = 3;
+  const USAGE_FD = 4;
+  const [program] = process.argv.slice(1);
+  // A step the permission model refuses ends the program with Node's own error, and with a line that
+  // names the step in the words RAGFlow reads: "Permission denied" for files, "Operation not permitted"
+  // for the rest.
+  const REFUSED = {
+    FileSystemRead: ['reading files outside the work dir, the temp dir and the packages', 'Permission denied'],
+    FileSystemWrite: ['writing files outside the work dir and the temp dir', 'Permission denied'],
+    ChildProcess: ['starting a process', 'Operation not permitted'],
+    WorkerThreads: ['starting a worker thread', 'Operation not permitted'],
+    WASI: ['running WASI', 'Operation not permitted'],
+    Inspector: ['opening the inspector', 'Operation not permitted'],
+  };
+  let maxResultBytes = 0;
 
-// The runner cannot read a process's peak memory once the process is gone (Node has no RUSAGE_CHILDREN),
-// so the interpreter reports its own on its way out: getrusage's ru_maxrss, the kernel's exact peak.
-process.on('exit', () => {
-  try {
-    writeSync(USAGE_FD, String(process.resourceUsage().maxRSS));
-  } catch {}
-});
+  // The runner cannot read a process's peak memory once the process is gone (Node has no RUSAGE_CHILDREN),
+  // so the interpreter reports its own on its way out: getrusage's ru_maxrss, the kernel's exact peak.
+  process.on('exit', () => {
+    try {
+      writeSync(USAGE_FD, String(process.resourceUsage().maxRSS));
+    } catch {}
+  });
 
-function fail(message) {
-  process.stderr.write('coderun: ' + message + '\\n');
-  process.exit(1);
-}
+  process.on('uncaughtExceptionMonitor', (error) => {
+    const code = error?.code;
+    let refused;
+    if (code === 'ERR_ACCESS_DENIED') {
+      // process.binding's refusal names no permission, only the API.
+      const [what, words] = REFUSED[error.permission] ?? ['using ' + error.message, 'Operation not permitted'];
+      const detail = [error.permission, error.resource].filter(Boolean).join(', ');
+      refused = what + ' is not allowed in the sandbox' + (detail ? ' (' + detail + ')' : '') + ': ' + words;
+    } else if (code === 'ERR_DLOPEN_DISABLED') {
+      refused = 'loading native code is not allowed in the sandbox (process.dlopen): Operation not permitted';
+    }
+    if (refused) process.stderr.write('coderun: ' + refused + '\\n');
+  });
 
-function findMain(exports) {
-  const declared = globalThis[Symbol.for('coderun.main')];
-  delete globalThis[Symbol.for('coderun.main')];
-  // export function main / exports.main, then module.exports = main / export default, then
-  // module.exports = { main } where the CommonJS export scan missed it, then a plain declaration.
-  const candidates = [exports.main, exports.default, exports.default?.main, declared?.()];
-  return candidates.find((candidate) => typeof candidate === 'function');
-}
-
-function deliver(payload) {
-  const data = Buffer.from(payload);
-  try {
-    for (let offset = 0; offset < data.length; ) offset += writeSync(RESULT_FD, data, offset);
-    closeSync(RESULT_FD);
-  } catch (error) {
-    fail('could not deliver the value main() returned (' + error.code + '); ' +
-      'the program closed the runner\\'s file descriptor ' + RESULT_FD);
+  function fail(message) {
+    process.stderr.write('coderun: ' + message + '\\n');
+    process.exit(1);
   }
-}
 
-function serialise(value) {
-  let payload;
-  try {
-    payload = JSON.stringify(value);
-  } catch (error) {
-    fail('main() returned a value that is not JSON-serialisable: ' + error.message);
+  function findMain(exports) {
+    const declared = globalThis[Symbol.for('coderun.main')];
+    delete globalThis[Symbol.for('coderun.main')];
+    // export function main / exports.main, then module.exports = main / export default, then
+    // module.exports = { main } where the CommonJS export scan missed it, then a plain declaration.
+    const candidates = [exports.main, exports.default, exports.default?.main, declared?.()];
+    return candidates.find((candidate) => typeof candidate === 'function');
   }
-  if (payload === undefined) fail('main() returned a value that is not JSON-serialisable: a ' + typeof value);
-  const size = Buffer.byteLength(payload);
-  if (size > Number(maxResultBytes)) {
-    fail('main() returned ' + size + ' bytes of JSON, over the limit of ' + maxResultBytes);
-  }
-  return payload;
-}
 
-(async () => {
+  function deliver(payload) {
+    const data = Buffer.from(payload);
+    try {
+      for (let offset = 0; offset < data.length; ) offset += writeSync(RESULT_FD, data, offset);
+      closeSync(RESULT_FD);
+    } catch (error) {
+      fail('could not deliver the value main() returned (' + error.code + '); ' +
+        'the program closed the runner\\'s file descriptor ' + RESULT_FD);
+    }
+  }
+
+  function serialise(value) {
+    let payload;
+    try {
+      payload = JSON.stringify(value);
+    } catch (error) {
+      fail('main() returned a value that is not JSON-serialisable: ' + error.message);
+    }
+    if (payload === undefined) fail('main() returned a value that is not JSON-serialisable: a ' + typeof value);
+    const size = Buffer.byteLength(payload);
+    if (size > Number(maxResultBytes)) {
+      fail('main() returned ' + size + ' bytes of JSON, over the limit of ' + maxResultBytes);
+    }
+    return payload;
+  }
+
+  // node -e sets module (again) once this script has returned: remove the globals after that.
+  await null;
+  for (const name of [...builtinModules, 'require', 'module', 'exports', '__filename', '__dirname']) {
+    if (name !== 'process' && name !== 'console' && name !== 'crypto') delete globalThis[name];
+  }
   const start = readFileSync(0, 'utf8');
   if (!start) return; // the runner gave up before a job arrived
   const { arguments: args, maxResultBytes: max } = JSON.parse(start);
@@ -149,7 +190,7 @@ function serialise(value) {
   if (!main) return;
   // JSON has no undefined: a main that returns nothing reports null, like Python's None.
   deliver(serialise((await main(args)) ?? null));
-})();
+})(require);
 `;
 
 class JobError extends Error {
@@ -413,9 +454,27 @@ function killGroup(pgid) {
 
 function childEnvironment() {
   const env = { ...process.env };
-  // The job file is the runner's business, not the program's.
+  // The job file is the runner's business, not the program's; the program's interpreter takes only the
+  // flags the runner gives it (no --inspect, no --allow-* from the environment).
   delete env.CODERUN_JOB_FILE;
+  delete env.NODE_OPTIONS;
   return env;
+}
+
+/**
+ * The program's permissions: read and write the work dir and the temp dir, read the image's packages
+ * (NODE_PATH), nothing else; no child process, worker, addon, WASI or inspector grant. No SIGUSR1 inspector.
+ */
+function guardFlags(workdir) {
+  if (!GUARDED) return [];
+  const writable = new Set([workdir, process.env.TMPDIR || '/tmp', '/tmp']);
+  const packages = (process.env.NODE_PATH ?? '').split(delimiter).filter(Boolean);
+  return [
+    '--permission',
+    ...[...writable].flatMap((dir) => [`--allow-fs-read=${dir}`, `--allow-fs-write=${dir}`]),
+    ...packages.map((dir) => `--allow-fs-read=${dir}`),
+    '--disable-sigusr1',
+  ];
 }
 
 /** The child `node`, started before the job so it is ready when the job arrives. */
@@ -423,7 +482,7 @@ function startProgram() {
   const workdir = process.env.CODERUN_WORKDIR || process.cwd();
   const program = join(workdir, PROGRAM_FILE);
   linkPackages(workdir);
-  const child = spawn(process.execPath, ['-e', BOOTSTRAP, program], {
+  const child = spawn(process.execPath, [...guardFlags(workdir), '-e', BOOTSTRAP, program], {
     cwd: workdir,
     env: childEnvironment(),
     detached: true,
@@ -730,7 +789,18 @@ function escapeMarker(reportJson) {
   return reportJson.replaceAll(marker, `\\u005f${marker.slice(1)}`);
 }
 
+/**
+ * The program shares the runner's user, so it can signal the runner: SIGUSR1 (`process._debugProcess(ppid)`)
+ * would open the runner's inspector and let it run code in here, outside its process group and timeout. A
+ * listener keeps Node from doing that; an inspector the runner was started with (NODE_OPTIONS) is closed.
+ */
+function closeInspectors() {
+  process.on('SIGUSR1', () => {});
+  if (inspectorUrl()) closeInspector();
+}
+
 async function main() {
+  closeInspectors();
   let started;
   try {
     started = startProgram();
@@ -750,7 +820,9 @@ async function main() {
     const report = await run(job, started);
     const hold =
       report.artifacts?.length > 0 && job.artifactHoldMs > 0 ? holdArtifacts(job.artifactHoldMs) : null;
-    const line = `${RESULT_MARKER}${escapeMarker(JSON.stringify(report))}\n`;
+    // Like the Python runner, the result line starts on a new line, whatever a program without the guards
+    // may have written into the runner's stdout (/proc/<pid>/fd/1) before it.
+    const line = `\n${RESULT_MARKER}${escapeMarker(JSON.stringify(report))}\n`;
     await new Promise((resolve) => process.stdout.write(line, resolve));
     await hold;
     return 0;

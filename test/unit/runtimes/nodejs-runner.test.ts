@@ -19,26 +19,30 @@ import {
   type JobFields,
   jobLine,
   killIfAlive,
+  NODEJS_RUNNER as RUNNER,
   ragflowEnvelope,
   reportOf,
   runRunner,
   runWithoutJob,
+  unguardedNodeRunner,
 } from './runner-harness.ts';
 
-const RUNNER = [process.execPath, 'sandbox_base_image/nodejs/runner.mjs'];
+// The guards refuse child processes and workers; the process group kill, the memory of child processes
+// and the flags eval Workers inherit lie beneath them and are tested without them.
+const UNGUARDED = unguardedNodeRunner();
 
-function run(fields: JobFields) {
-  return runRunner(RUNNER, jobLine('nodejs', fields));
+function run(fields: JobFields, runner = RUNNER) {
+  return runRunner(runner, jobLine('nodejs', fields));
 }
 
-function report(fields: JobFields) {
-  const result = run(fields);
+function report(fields: JobFields, runner = RUNNER) {
+  const result = run(fields, runner);
   assert.is(result.status, 0, result.stderr);
   return reportOf(result);
 }
 
-function resultOf(source: string, args: Record<string, unknown> = { n: 1 }) {
-  const r = report({ source, arguments: args });
+function resultOf(source: string, args: Record<string, unknown> = { n: 1 }, runner = RUNNER) {
+  const r = report({ source, arguments: args }, runner);
   assert.is(r.exitCode, 0, r.stderr);
   return r.result;
 }
@@ -113,7 +117,7 @@ test("the runner's own flags do not reach the program's eval Workers", () => {
     "  return new Promise((resolve, reject) => new Worker(code, { eval: true }).once('message', resolve).once('error', reject));",
     '}',
   ].join('\n');
-  assert.equal(resultOf(source), { present: true, value: 42 });
+  assert.equal(resultOf(source, { n: 1 }, UNGUARDED), { present: true, value: 42 });
 });
 
 test('a program without main runs as a script and has no result', () => {
@@ -179,15 +183,18 @@ test('return values that are not JSON-serialisable exit 1 with a clear message',
 });
 
 test('the timeout kills the whole process group, grandchildren included', () => {
-  const r = report({
-    source: [
-      "const { spawn } = require('node:child_process');",
-      "const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });",
-      'console.log(child.pid);',
-      'setInterval(() => {}, 1000);',
-    ].join('\n'),
-    timeoutMs: 700,
-  });
+  const r = report(
+    {
+      source: [
+        "const { spawn } = require('node:child_process');",
+        "const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });",
+        'console.log(child.pid);',
+        'setInterval(() => {}, 1000);',
+      ].join('\n'),
+      timeoutMs: 700,
+    },
+    UNGUARDED,
+  );
   const grandchild = Number(r.stdout.trim());
   try {
     assert.ok(grandchild > 0, r.stdout);
@@ -373,8 +380,8 @@ const HELLO = 'console.log("hello");';
 // Touches every page, so the 200 MiB are resident, not merely reserved.
 const FILL_200_MIB = 'Buffer.alloc(200 * 2 ** 20).fill(1);';
 
-function memoryKb(fields: JobFields): number {
-  const r = report(fields);
+function memoryKb(fields: JobFields, runner = RUNNER): number {
+  const r = report(fields, runner);
   assert.ok(r.memoryKb !== undefined, 'the report has memoryKb');
   return r.memoryKb ?? 0;
 }
@@ -394,9 +401,12 @@ test('a child process the program started counts in its peak memory (sampled whi
   const hello = memoryKb({ source: HELLO });
   // The child holds its memory for 300 ms: the runner samples the group every 50 ms.
   const child = `${FILL_200_MIB} Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);`;
-  const big = memoryKb({
-    source: `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(child)}]);`,
-  });
+  const big = memoryKb(
+    {
+      source: `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(child)}]);`,
+    },
+    UNGUARDED,
+  );
   assert.ok(big - hello >= 150_000, `hello world ${hello} KiB, program with a 200 MiB child ${big} KiB`);
 });
 
