@@ -94,13 +94,14 @@ const GUARDED = true;
 // (`child_process`, `fs`, ...) as globals that an ES module program could use without importing them.
 const BOOTSTRAP = `
 (async (require) => {
+  'use strict';
   const { closeSync, readFileSync, writeSync } = require('node:fs');
   const { builtinModules } = require('node:module');
   const { pathToFileURL } = require('node:url');
 
   const RESULT_FD = 3;
   const USAGE_FD = 4;
-  const [program] = process.argv.slice(1);
+  const [program, guards] = process.argv.slice(1);
   // A step the permission model refuses ends the program with Node's own error, and with a line that
   // names the step in the words RAGFlow reads: "Permission denied" for files, "Operation not permitted"
   // for the rest.
@@ -122,10 +123,22 @@ const BOOTSTRAP = `
     } catch {}
   });
 
+  if (guards === 'guarded') {
+    // The permission model does not cover signals, and the program shares the runner's user: it could
+    // stop or kill the runner (and with it the timeout). process.kill goes through process._kill, whose
+    // original only this closure keeps (process.binding is refused); it signals this process alone.
+    const kill = process._kill;
+    const EPERM = require('node:os').constants.errno.EPERM;
+    process._kill = (pid, signal) =>
+      pid === process.pid || pid === 0 || pid === -process.pid ? Reflect.apply(kill, process, [pid, signal]) : -EPERM;
+  }
+
   process.on('uncaughtExceptionMonitor', (error) => {
     const code = error?.code;
     let refused;
-    if (code === 'ERR_ACCESS_DENIED') {
+    if (code === 'EPERM' && error.syscall === 'kill') {
+      refused = 'signalling another process is not allowed in the sandbox (process.kill): Operation not permitted';
+    } else if (code === 'ERR_ACCESS_DENIED') {
       // process.binding's refusal names no permission, only the API.
       const [what, words] = REFUSED[error.permission] ?? ['using ' + error.message, 'Operation not permitted'];
       const detail = [error.permission, error.resource].filter(Boolean).join(', ');
@@ -482,7 +495,7 @@ function startProgram() {
   const workdir = process.env.CODERUN_WORKDIR || process.cwd();
   const program = join(workdir, PROGRAM_FILE);
   linkPackages(workdir);
-  const child = spawn(process.execPath, [...guardFlags(workdir), '-e', BOOTSTRAP, program], {
+  const child = spawn(process.execPath, [...guardFlags(workdir), '-e', BOOTSTRAP, program, GUARDED ? 'guarded' : ''], {
     cwd: workdir,
     env: childEnvironment(),
     detached: true,

@@ -204,9 +204,22 @@ test('an inspector asked for through NODE_OPTIONS is closed in the runner and no
   assert.equal(r.result, { present: true, value: { reach: 'ECONNREFUSED', options: null, execArgv: false } });
 });
 
+test('killing the runner: without the guards the runner dies with no report; with them it is refused', () => {
+  const source = "process.kill(process.ppid, 'SIGKILL');\nsetTimeout(() => {}, 200);\n";
+  const killed = runWith(UNGUARDED, source);
+  assert.is(killed.status, null);
+  assert.not.match(killed.stdout, '__CODERUN_RESULT__');
+  assertRefused(reportWith(GUARDED, source), 'signalling another process');
+  const own = reportWith(
+    GUARDED,
+    "process.on('SIGUSR2', () => {});\nprocess.kill(process.pid, 'SIGUSR2');\nexports.main = () => process.kill(process.pid, 0);\n",
+  );
+  assert.equal(own.result, { present: true, value: true }, own.stderr);
+});
+
 test("SIGUSR1 from the program does not open the runner's inspector", () => {
   const source = [
-    "process.kill(process.ppid, 'SIGUSR1');",
+    'process._debugProcess(process.ppid);',
     'exports.main = () => new Promise((resolve) => setTimeout(() => resolve(true), 500));',
   ].join('\n');
   const run = runWith(GUARDED, source);
