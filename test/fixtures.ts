@@ -25,8 +25,9 @@ export function testPolicy(): AsyncCodePolicy {
 
 export const NOW = new Date('2026-11-21T12:00:00Z');
 
+/** The controller's configuration for tests; the isolation self-test is off unless a test turns it on. */
 export function testConfig(env: Record<string, string> = {}): ControllerConfig {
-  return loadControllerConfig({ HOSTNAME: 'test', ...env });
+  return loadControllerConfig({ HOSTNAME: 'test', CODERUN_SELF_TEST: 'false', ...env });
 }
 
 export function makeRun(spec: Partial<CodeRunSpec> = {}, status?: CodeRunStatus, name = 'hello'): CodeRun {

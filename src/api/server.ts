@@ -28,8 +28,8 @@ export interface ApiDeps {
   store: ArtifactStore | null;
   service: Runs;
   metrics: ApiMetrics;
-  /** Readiness: can this replica reach Kubernetes and watch its runs? */
-  ready: () => Promise<boolean>;
+  /** Readiness: can this replica reach Kubernetes and watch its runs (and, if required, did the self-test pass)? */
+  ready: () => Promise<{ ok: boolean; detail?: string }>;
   /** Liveness: false once this replica's watch has been down too long to recover by itself. */
   live: () => { ok: boolean; detail?: string };
   log: Logger;

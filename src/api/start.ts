@@ -9,6 +9,7 @@ import type { AsyncCodePolicy } from '../policy/types.ts';
 import { createMetrics } from './metrics.ts';
 import { RunService, replicaSelector } from './run-service.ts';
 import { RunWatcher } from './run-watcher.ts';
+import { selfTestGate } from './self-test-gate.ts';
 import { buildServer } from './server.ts';
 
 const READINESS_CACHE_MS = 5000;
@@ -38,6 +39,7 @@ export async function startApi(opts: {
     const health = watcher.health;
     return health.watching || health.downForMs < downForMs;
   };
+  const selfTest = config.requireSelfTest ? selfTestGate(kube, config.requireSelfTest, log) : null;
   const ready = async () => {
     if (Date.now() - lastProbe.at >= READINESS_CACHE_MS) {
       let ok = false;
@@ -55,7 +57,9 @@ export async function startApi(opts: {
       }
       lastProbe = { at: Date.now(), ok };
     }
-    return lastProbe.ok && watchUp(WATCH_READY_GRACE_MS);
+    if (!lastProbe.ok || !watchUp(WATCH_READY_GRACE_MS))
+      return { ok: false, detail: 'cannot reach the Kubernetes API or watch CodeRuns' };
+    return selfTest ? selfTest() : { ok: true };
   };
   // Liveness: a replica whose watch has been down past the bound is wedged (it would answer no run), so
   // Kubernetes restarts it.

@@ -35,6 +35,11 @@ export interface ApiConfig {
   shutdownGraceSeconds: number;
   /** /healthz fails once the CodeRun watch has been down this long, so Kubernetes restarts the replica. */
   watchLivenessSeconds: number;
+  /**
+   * Ready only while the controller's latest isolation self-test passed, read from this ConfigMap (null:
+   * readiness does not look at the self-test).
+   */
+  requireSelfTest: { namespace: string; name: string } | null;
   /** Identifies this replica's runs (label), so its watch sees only what it waits for. */
   replica: string;
   logLevel: string;
@@ -85,6 +90,8 @@ const shape = {
   ...artifactStoreShape,
   CODERUN_SHUTDOWN_GRACE: seconds(30, 0, 3600),
   CODERUN_WATCH_LIVENESS: seconds(120, 10, 3600),
+  CODERUN_REQUIRE_SELF_TEST: boolean(false),
+  CODERUN_SELF_TEST_CONFIGMAP: text('coderun-self-test'),
   LOG_LEVEL: text('info'),
 };
 
@@ -111,6 +118,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     artifacts: artifactStoreConfig(e),
     shutdownGraceSeconds: e.CODERUN_SHUTDOWN_GRACE,
     watchLivenessSeconds: e.CODERUN_WATCH_LIVENESS,
+    requireSelfTest: e.CODERUN_REQUIRE_SELF_TEST
+      ? { namespace: e.POD_NAMESPACE, name: e.CODERUN_SELF_TEST_CONFIGMAP }
+      : null,
     replica: (e.POD_NAME || e.HOSTNAME)
       .toLowerCase()
       .replace(/[^a-z0-9.-]/g, '-')

@@ -21,6 +21,7 @@ import { PoolReconciler } from './pool-reconciler.ts';
 import { type ArtifactState, decide, needsPolicyVerdict, type Step } from './reconcile.ts';
 import type { OpenSession, SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
+import { exemptFromPolicy, PROBE_VERDICT } from './self-test.ts';
 import { finishedStatus, statusChanged } from './status.ts';
 import { claimCandidates, isClaimable, pickCandidate } from './warm-pool.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -297,9 +298,12 @@ export class CodeRunController {
       const owned =
         found?.metadata?.ownerReferences?.some((o) => o.controller && o.uid === run.metadata.uid) ?? false;
       const pod = owned ? found : null;
-      const verdict = needsPolicyVerdict(run, pod)
-        ? await this.deps.policy(run.spec.language, run.spec.source)
-        : undefined;
+      // The controller's own isolation probe is the one program the policy does not judge (self-test.ts).
+      const verdict = !needsPolicyVerdict(run, pod)
+        ? undefined
+        : exemptFromPolicy(run)
+          ? PROBE_VERDICT
+          : await this.deps.policy(run.spec.language, run.spec.source);
       const warmPod = verdict?.allowed && !found ? this.warmCandidate(run) : undefined;
       const steps = decide(
         {

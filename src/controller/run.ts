@@ -6,6 +6,7 @@ import { LeaderElector } from '../kube/leader-election.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { CodeRunController } from './controller.ts';
 import type { ControllerState } from './health.ts';
+import { IsolationSelfTest } from './isolation-self-test.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import type { SandboxChannel } from './sandbox-channel.ts';
 
@@ -13,6 +14,8 @@ export interface RunningController {
   readonly isLeader: boolean;
   controller: CodeRunController;
   metrics: ControllerMetrics;
+  /** The isolation self-test, run once this replica leads; null when CODERUN_SELF_TEST is off. */
+  selfTest: IsolationSelfTest | null;
   /** A snapshot for /healthz and /readyz. */
   state(): ControllerState;
   /** Stops reconciling and releases the Lease. */
@@ -27,12 +30,27 @@ export interface StartOptions {
   log: Logger;
   /** Called when leadership is lost; the process should exit so it restarts clean. */
   onLostLeadership: () => void;
+  /** How often the self-test's ConfigMap is read for a request (10 s); tests shorten it. */
+  selfTestRequestPollMs?: number;
 }
 
 export function startController(opts: StartOptions): RunningController {
   const controller = new CodeRunController(opts);
   const { metrics } = controller;
   const le = opts.config.leaderElection;
+  const selfTest = opts.config.selfTest.enabled
+    ? new IsolationSelfTest({
+        ...opts,
+        registry: metrics.registry,
+        requestPollMs: opts.selfTestRequestPollMs,
+      })
+    : null;
+  // The probe is an ordinary run: it needs the informers of a started controller.
+  const startLeading = () => controller.start().then(() => selfTest?.start());
+  const stopLeading = async () => {
+    await selfTest?.stop();
+    await controller.stop();
+  };
   const stateOf = (leading: boolean): ControllerState => ({
     role: leading ? 'leader' : 'standby',
     started: controller.isStarted,
@@ -40,13 +58,14 @@ export function startController(opts: StartOptions): RunningController {
   });
   if (!le.enabled) {
     metrics.observe({ isLeader: () => true });
-    void controller.start();
+    void startLeading();
     return {
       isLeader: true,
       controller,
       metrics,
+      selfTest,
       state: () => stateOf(true),
-      stop: () => controller.stop(),
+      stop: stopLeading,
     };
   }
   const elector = new LeaderElector(
@@ -63,9 +82,9 @@ export function startController(opts: StartOptions): RunningController {
   );
   metrics.observe({ isLeader: () => elector.isLeader });
   elector.run({
-    onStartedLeading: () => controller.start(),
+    onStartedLeading: startLeading,
     onStoppedLeading: () => {
-      void controller.stop();
+      void stopLeading();
       opts.onLostLeadership();
     },
   });
@@ -75,9 +94,10 @@ export function startController(opts: StartOptions): RunningController {
     },
     controller,
     metrics,
+    selfTest,
     state: () => stateOf(elector.isLeader),
     stop: async () => {
-      await controller.stop();
+      await stopLeading();
       await elector.stop();
     },
   };

@@ -141,7 +141,7 @@ export async function standInServer(env: Record<string, string>, onError: (line:
     service: runs,
     store: null,
     metrics: createMetrics(() => runs.inFlight),
-    ready: async () => true,
+    ready: async () => ({ ok: true }),
     live: () => ({ ok: true }),
     log: pino({ level: 'error' }, { write: onError }),
   };

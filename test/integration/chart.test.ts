@@ -25,6 +25,7 @@ import { CodeRunClient } from '../../src/coderun/client.ts';
 import { loadApiConfig } from '../../src/config/api.ts';
 import { loadControllerConfig } from '../../src/config/controller.ts';
 import { type RunningController, startController } from '../../src/controller/run.ts';
+import { SELF_TEST_LABEL, SELF_TEST_LABEL_VALUE } from '../../src/controller/self-test.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
 import { startPolicy } from '../../src/policy/index.ts';
@@ -271,7 +272,14 @@ test('each ServiceAccount may do its job and nothing more', () => {
       true,
     ],
     ['coderun-controller', ['create', 'events', '-n', SANDBOX_NS], true],
-    ['coderun-controller', ['create', 'coderuns.coderun.dev', '-n', SANDBOX_NS], false],
+    // The isolation self-test's probe run, and the ConfigMap it is published in (that one only).
+    ['coderun-controller', ['create', 'coderuns.coderun.dev', '-n', SANDBOX_NS], true],
+    ['coderun-controller', ['create', 'configmaps', '-n', RELEASE_NS], true],
+    ['coderun-controller', ['update', 'configmaps/coderun-self-test', '-n', RELEASE_NS], true],
+    ['coderun-controller', ['update', 'configmaps/someone-else', '-n', RELEASE_NS], false],
+    ['coderun-controller', ['list', 'configmaps', '-n', RELEASE_NS], false],
+    ['coderun-controller', ['create', 'configmaps', '-n', SANDBOX_NS], false],
+    ['coderun-api', ['get', 'configmaps/coderun-self-test', '-n', RELEASE_NS], false],
     ['coderun-controller', ['create', 'pods', '-n', RELEASE_NS], false],
     ['coderun-controller', ['create', 'pods', '--subresource=exec', '-n', SANDBOX_NS], true],
     ['coderun-controller', ['create', 'pods', '--subresource=exec', '-n', RELEASE_NS], false],
@@ -347,7 +355,10 @@ test('the API and the controller, as their ServiceAccounts with the chart enviro
   });
   const runs = new CodeRunClient(admin);
   const run = await waitFor('a CodeRun with its sandbox Pod', async () => {
-    const found = (await runs.list(SANDBOX_NS)).items.find((r) => r.status?.podName);
+    // The controller's own isolation probe runs beside it (the next test answers it).
+    const found = (await runs.list(SANDBOX_NS)).items.find(
+      (r) => r.status?.podName && r.metadata.labels?.[SELF_TEST_LABEL] !== SELF_TEST_LABEL_VALUE,
+    );
     if (!found) {
       const failed = (await runs.list(SANDBOX_NS)).items.find((r) => r.status?.phase === 'Failed');
       if (failed) throw new Error(`the run failed: ${failed.status?.reason}: ${failed.status?.message}`);
@@ -386,6 +397,36 @@ test('the API and the controller, as their ServiceAccounts with the chart enviro
     const pods = await admin.core.listNamespacedPod({ namespace: SANDBOX_NS });
     return !pods.items.some((p) => p.metadata?.name === podName);
   });
+});
+
+test('the controller, as its ServiceAccount, runs the isolation self-test and publishes it in the release namespace', async () => {
+  const runs = new CodeRunClient(admin);
+  const probe = await waitFor('the probe run with its sandbox Pod', async () =>
+    (await runs.list(SANDBOX_NS, `${SELF_TEST_LABEL}=${SELF_TEST_LABEL_VALUE}`)).items.find(
+      (r) => r.status?.podName,
+    ),
+  );
+  const podName = probe.status?.podName as string;
+  await setContainerState(admin, SANDBOX_NS, podName, { running: { startedAt: new Date() } });
+  await runner.jobFor(SANDBOX_NS, podName);
+  const seen = {
+    kernel: { release: '4.19.0-gvisor', version: 'Linux version 4.19.0-gvisor #1 SMP' },
+    seccomp: { call: 'socket(AF_VSOCK)', errno: 'EPERM' },
+    network: [{ target: '10.96.0.1:443', outcome: 'ENETUNREACH', ms: 0 }],
+    serviceAccount: { mounted: false, token: false },
+    identity: { uid: 65534, euid: 65534, gid: 65534, capEff: '0000000000000000', capBnd: '0000000000000000' },
+  };
+  runner.answer(SANDBOX_NS, podName, report({ stdout: '', result: { present: true, value: seen } }));
+  const data = await waitFor('the self-test ConfigMap', async () => {
+    const cm = await admin.core
+      .readNamespacedConfigMap({ namespace: RELEASE_NS, name: 'coderun-self-test' })
+      .catch(() => null);
+    return cm?.data?.status ? cm.data : null;
+  });
+  assert.equal(
+    [data.status, data.reason, data.probeRun],
+    ['True', 'Passed', `${SANDBOX_NS}/${probe.metadata.name}`],
+  );
 });
 
 test.run();

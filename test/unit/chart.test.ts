@@ -506,7 +506,8 @@ helmTest('RBAC is namespaced and least-privilege: no cluster roles, each Role wh
     'coderun.dev/coderuns: create,get,list,watch,delete',
   ]);
   assert.equal(rules('coderun-controller', 'coderun-sandbox'), [
-    'coderun.dev/coderuns: get,list,watch,update,patch,delete',
+    // create: the isolation self-test's probe run.
+    'coderun.dev/coderuns: get,list,watch,update,patch,delete,create',
     'coderun.dev/coderuns/status: get,update,patch',
     '/pods: create,get,list,watch,update,delete',
     'coderun.dev/sandboxpools: get,list,watch',
@@ -520,7 +521,65 @@ helmTest('RBAC is namespaced and least-privilege: no cluster roles, each Role wh
     'coordination.k8s.io/leases: create',
     'coordination.k8s.io/leases[coderun-controller]: get,update',
   ]);
+  assert.equal(rules('coderun-controller-self-test', 'coderun'), [
+    '/configmaps: create',
+    '/configmaps[coderun-self-test]: get,update',
+  ]);
+  // The API reads the self-test's ConfigMap only when its readiness requires a pass.
+  assert.not.ok(docs.some((d) => d.kind === 'Role' && d.metadata.name === 'coderun-api-self-test'));
 });
+
+helmTest(
+  'the isolation self-test: on by default; required by the API only when asked; off takes its rights away',
+  () => {
+    const defaults = render();
+    const controllerEnv = envOf(container(defaults, 'coderun-controller'));
+    assert.equal(loadControllerConfig(controllerEnv).selfTest, {
+      enabled: true,
+      intervalSeconds: 3600,
+      namespace: 'coderun-sandbox',
+      configMap: { namespace: 'coderun', name: 'coderun-self-test' },
+    });
+    assert.is(loadApiConfig(envOf(container(defaults, 'coderun-api'))).requireSelfTest, null);
+
+    const required = render(['selfTest.requireForApiReadiness=true', 'selfTest.intervalSeconds=0']);
+    assert.equal(loadApiConfig(envOf(container(required, 'coderun-api'))).requireSelfTest, {
+      namespace: 'coderun',
+      name: 'coderun-self-test',
+    });
+    assert.is(
+      loadControllerConfig(envOf(container(required, 'coderun-controller'))).selfTest.intervalSeconds,
+      0,
+    );
+    const apiRole = find<V1Role>(required, 'Role', 'coderun-api-self-test');
+    assert.equal(apiRole.metadata?.namespace, 'coderun');
+    assert.equal(apiRole.rules, [
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['coderun-self-test'], verbs: ['get'] },
+    ]);
+    assert.ok(find(required, 'RoleBinding', 'coderun-api-self-test'));
+
+    const off = render(['selfTest.enabled=false']);
+    assert.is(loadControllerConfig(envOf(container(off, 'coderun-controller'))).selfTest.enabled, false);
+    assert.not.ok(off.some((d) => d.kind === 'Role' && d.metadata.name.endsWith('-self-test')));
+    const sandboxRole = find<V1Role>(off, 'Role', 'coderun-controller');
+    assert.not.ok(sandboxRole.rules?.[0]?.verbs.includes('create'), 'create coderuns without the self-test');
+
+    const contradiction = helmRun([
+      'template',
+      'coderun',
+      CHART,
+      '--set',
+      'selfTest.enabled=false',
+      '--set',
+      'selfTest.requireForApiReadiness=true',
+    ]);
+    assert.is.not(contradiction.status, 0);
+    assert.match(contradiction.stderr, 'selfTest.requireForApiReadiness=true needs selfTest.enabled=true');
+    const tooOften = helmRun(['template', 'coderun', CHART, '--set', 'selfTest.intervalSeconds=30']);
+    assert.is.not(tooOften.status, 0);
+    assert.match(tooOften.stderr, 'intervalSeconds');
+  },
+);
 
 helmTest('operator Pods run non-root, read-only, with no capabilities; only the installer is root', () => {
   const docs = render();

@@ -95,6 +95,11 @@ For s3 without existingSecret no keys are set, so the AWS SDK's default chain (I
 {{- end }}
 {{- end }}
 
+{{/* The ConfigMap in the release namespace where the controller publishes the isolation self-test. */}}
+{{- define "coderun.selfTestName" -}}
+{{- printf "%s-self-test" (include "coderun.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+
 {{- define "coderun.leaseName" -}}
 {{- default (include "coderun.controllerName" .) .Values.controller.leaderElection.leaseName }}
 {{- end }}
@@ -259,6 +264,9 @@ Settings the chart cannot express in its schema; each failure names the values i
 {{- end }}
 {{- if gt (int .Values.controller.leaderElection.renewDeadlineSeconds) (int .Values.controller.leaderElection.leaseDurationSeconds) }}
 {{- fail "controller.leaderElection.renewDeadlineSeconds must not exceed leaseDurationSeconds" }}
+{{- end }}
+{{- if and .Values.selfTest.requireForApiReadiness (not .Values.selfTest.enabled) }}
+{{- fail "selfTest.requireForApiReadiness=true needs selfTest.enabled=true: no result would ever be published and the API would never be ready" }}
 {{- end }}
 {{- end }}
 

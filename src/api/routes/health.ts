@@ -11,10 +11,9 @@ export async function healthRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     return reply.code(503).send({ status: 'unavailable', detail: live.detail });
   });
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    if (await deps.ready()) return { status: 'ok' };
-    return reply
-      .code(503)
-      .send({ status: 'unavailable', detail: 'cannot reach the Kubernetes API or watch CodeRuns' });
+    const ready = await deps.ready();
+    if (ready.ok) return { status: 'ok' };
+    return reply.code(503).send({ status: 'unavailable', detail: ready.detail });
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);

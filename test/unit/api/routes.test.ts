@@ -100,7 +100,7 @@ async function server(
     service: runs,
     store,
     metrics: createMetrics(() => runs.inFlight),
-    ready: async () => ready,
+    ready: async () => (ready ? { ok: true } : { ok: false, detail: 'cannot reach the Kubernetes API' }),
     live: () => live,
     log: createLogger('silent', 'test'),
   });

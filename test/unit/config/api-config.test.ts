@@ -72,4 +72,16 @@ test("the chart's values schema and the API agree on which rates are valid", () 
   }
 });
 
+test("readiness requires the isolation self-test only when asked, read from the ConfigMap in the API's namespace", () => {
+  assert.is(loadApiConfig({}).requireSelfTest, null);
+  assert.equal(
+    loadApiConfig({ CODERUN_REQUIRE_SELF_TEST: 'true', POD_NAMESPACE: 'coderun' }).requireSelfTest,
+    {
+      namespace: 'coderun',
+      name: 'coderun-self-test',
+    },
+  );
+  assert.match(errorOf({ CODERUN_REQUIRE_SELF_TEST: 'maybe' }), 'CODERUN_REQUIRE_SELF_TEST');
+});
+
 test.run();

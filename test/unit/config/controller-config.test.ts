@@ -88,4 +88,26 @@ test('the health and metrics server listens on 0.0.0.0:8081 unless told otherwis
   assert.match(errorOf({ CODERUN_WATCH_LIVENESS: '5' }), 'CODERUN_WATCH_LIVENESS="5"');
 });
 
+test('the isolation self-test runs by default, hourly, in the first served namespace, published in coderun-self-test', () => {
+  const c = loadControllerConfig({ CODERUN_NAMESPACES: 'sandbox', POD_NAMESPACE: 'coderun' });
+  assert.equal(c.selfTest, {
+    enabled: true,
+    intervalSeconds: 3600,
+    namespace: 'sandbox',
+    configMap: { namespace: 'coderun', name: 'coderun-self-test' },
+  });
+  assert.is(loadControllerConfig({ POD_NAMESPACE: 'coderun' }).selfTest.namespace, 'coderun');
+  const off = loadControllerConfig({ CODERUN_SELF_TEST: 'false', CODERUN_SELF_TEST_INTERVAL: '0' });
+  assert.equal([off.selfTest.enabled, off.selfTest.intervalSeconds], [false, 0]);
+  assert.is(loadControllerConfig({ CODERUN_SELF_TEST_INTERVAL: '15m' }).selfTest.intervalSeconds, 900);
+});
+
+test('a self-test interval under a minute, or a probe namespace the controller does not serve, is refused', () => {
+  assert.match(errorOf({ CODERUN_SELF_TEST_INTERVAL: '30' }), 'CODERUN_SELF_TEST_INTERVAL=30');
+  assert.match(
+    errorOf({ CODERUN_NAMESPACES: 'sandbox', CODERUN_SELF_TEST_NAMESPACE: 'elsewhere' }),
+    'CODERUN_SELF_TEST_NAMESPACE="elsewhere": not one of CODERUN_NAMESPACES (sandbox)',
+  );
+});
+
 test.run();
