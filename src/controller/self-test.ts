@@ -334,6 +334,13 @@ export function judgeProbe(run: CodeRun): SelfTestVerdict {
       checks: [],
     };
   }
+  if (!('value' in result))
+    return {
+      passed: false,
+      reason: 'ProbeFailed',
+      message: `isolation self-test failed: the status of the probe run ${run.metadata.name} keeps only a preview, without the probe's findings: raise CODERUN_STATUS_PREVIEW_BYTES (artifacts.statusPreviewBytes) to at least 2048`,
+      checks: [],
+    };
   const checks = checksOf(result.value);
   const failed = checks.filter((c) => !c.passed);
   if (!failed.length) {

@@ -266,6 +266,23 @@ test('a probe run that did not succeed fails as ProbeFailed with its reason and 
   );
 });
 
+test('a probe whose findings the status does not keep (a small preview with a store) fails, naming the setting', () => {
+  const verdict = judgeProbe(probeRun(undefined, { result: { present: true } }));
+  assert.equal([verdict.passed, verdict.reason], [false, 'ProbeFailed']);
+  assert.match(verdict.message, 'raise CODERUN_STATUS_PREVIEW_BYTES');
+});
+
+test('what the probe returns fits the smallest preview that keeps it, with four addresses', () => {
+  const value = isolated();
+  value.network = Array.from({ length: MAX_PROBE_TARGETS }, (_, i) => ({
+    target: `[fd00:0:0:0:0:0:0:${i}]:65535`,
+    outcome: 'ENETUNREACH',
+    ms: 3000,
+  }));
+  (value.kernel as { version: string }).version = 'x'.repeat(200);
+  assert.ok(JSON.stringify(value).length < 2048, `${JSON.stringify(value).length} bytes`);
+});
+
 // ---- the policy exemption ----
 
 function labelled(spec = probeSpec([{ host: '10.96.0.1', port: 443 }])): CodeRun {
