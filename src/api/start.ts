@@ -5,6 +5,7 @@ import { CodeRunClient } from '../coderun/client.ts';
 import { GROUP, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
 import type { KubeClients } from '../kube/client.ts';
+import { serviceLookup } from '../kube/services.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { createMetrics } from './metrics.ts';
 import { RunService, replicaSelector } from './run-service.ts';
@@ -72,7 +73,7 @@ export async function startApi(opts: {
     };
   };
 
-  const store = artifactStoreFrom(config.artifacts);
+  const store = artifactStoreFrom(config.artifacts, serviceLookup(kube));
   const app = await buildServer({ config, service, store, metrics, ready, live, log });
   await watcher.start();
   await app.listen({ host: config.host, port: config.port });

@@ -12,6 +12,7 @@ import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
 import { EventRecorder, eventTargetOf } from '../kube/events.ts';
 import { type InformerHealth, type ResilientInformer, resilientInformer } from '../kube/informer.ts';
+import { serviceLookup } from '../kube/services.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
 import { ArtifactCollector } from './artifact-collector.ts';
@@ -101,7 +102,10 @@ export class CodeRunController {
     this.runs = new CodeRunClient(deps.kube);
     this.events = new EventRecorder(deps.kube, 'coderun-controller', this.log);
     this.metrics = deps.metrics ?? new ControllerMetrics();
-    this.store = deps.store !== undefined ? deps.store : artifactStoreFrom(deps.config.artifacts);
+    this.store =
+      deps.store !== undefined
+        ? deps.store
+        : artifactStoreFrom(deps.config.artifacts, serviceLookup(deps.kube));
     this.collector = this.store ? new ArtifactCollector(deps.channel, this.store) : null;
     this.queue = new WorkQueue((key) => {
       const kind: ReconcileKind = key.startsWith(POOL_KEY_PREFIX) ? 'pool' : 'run';

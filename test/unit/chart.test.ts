@@ -527,6 +527,11 @@ helmTest('RBAC is namespaced and least-privilege: no cluster roles, each Role wh
   ]);
   // The API reads the self-test's ConfigMap only when its readiness requires a pass.
   assert.not.ok(docs.some((d) => d.kind === 'Role' && d.metadata.name === 'coderun-api-self-test'));
+  // Both read the embedded store's Service (its cluster IP, where DNS cannot resolve its name), nothing else.
+  assert.equal(rules('coderun-artifacts-endpoint', 'coderun'), ['/services[coderun-artifacts]: get']);
+  assert.not.ok(
+    render(['artifacts.store=none']).some((d) => d.kind === 'Role' && d.metadata.name.endsWith('-endpoint')),
+  );
 });
 
 helmTest(
