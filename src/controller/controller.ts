@@ -19,7 +19,7 @@ import { ArtifactCollector } from './artifact-collector.ts';
 import { ControllerMetrics, type ReconcileKind, type Sandbox } from './metrics.ts';
 import type { ReportState } from './outcome.ts';
 import { PoolReconciler } from './pool-reconciler.ts';
-import { type ArtifactState, decide, needsPolicyVerdict, type Step } from './reconcile.ts';
+import { type ArtifactState, decide, type EventNote, needsPolicyVerdict, type Step } from './reconcile.ts';
 import type { OpenSession, SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
 import { exemptFromPolicy, PROBE_VERDICT } from './self-test.ts';
@@ -463,13 +463,7 @@ export class CodeRunController {
             { phase: step.status.phase, reason: step.status.reason },
             step.status.message ?? 'status updated',
           );
-          if (step.event)
-            await this.events.record(
-              eventTargetOf(current),
-              step.event.type,
-              step.event.reason,
-              step.event.message,
-            );
+          if (step.event) await this.recordEvent(current, step.event);
           break;
         }
         case 'deliverJob': {
@@ -489,12 +483,7 @@ export class CodeRunController {
           this.collectArtifacts(current, step, key, log);
           break;
         case 'recordEvent':
-          await this.events.record(
-            eventTargetOf(current),
-            step.event.type,
-            step.event.reason,
-            step.event.message,
-          );
+          await this.recordEvent(current, step.event);
           break;
         case 'readReport':
           await this.readReport(current, step.podName, log);
@@ -525,6 +514,10 @@ export class CodeRunController {
           break;
       }
     }
+  }
+
+  private recordEvent(run: CodeRun, event: EventNote): Promise<void> {
+    return this.events.record(eventTargetOf(run), event.type, event.reason, event.message);
   }
 
   private forget(uid: string): void {
