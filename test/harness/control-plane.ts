@@ -20,11 +20,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiextensionsV1Api,
+  CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
   loadYaml,
+  NodeV1Api,
 } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 
@@ -532,4 +534,13 @@ if (import.meta.main) {
     process.exit(2);
   }
   await cli(stateDir, crdDir);
+}
+
+/** Namespaces for runs, and gVisor's RuntimeClass, as a cluster with gVisor has them. */
+export async function prepareSandboxCluster(kc: KubeConfig, ...namespaces: string[]): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  for (const name of namespaces) await core.createNamespace({ body: { metadata: { name } } });
+  await kc
+    .makeApiClient(NodeV1Api)
+    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
 }

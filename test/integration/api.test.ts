@@ -1,6 +1,3 @@
-// POST /run over a real socket, against the real API server and the real controller. The test plays the
-// kubelet (Pod status) and the runner (the result line), as RAGFlow's request waits for the answer.
-import { NodeV1Api } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ORIGIN_LABEL } from '../../src/api/run-service.ts';
@@ -14,7 +11,7 @@ import { createLogger } from '../../src/log.ts';
 import type { RunnerReport } from '../../src/runtimes/protocol.ts';
 import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
+import { type ControlPlane, prepareSandboxCluster, startControlPlane } from '../harness/control-plane.ts';
 
 const NS = 'sandbox';
 const TOKEN = 'integration-token';
@@ -31,10 +28,7 @@ test.before(async () => {
   plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname });
   kube = makeClients(plane.kubeConfig);
   runs = new CodeRunClient(kube);
-  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-  await plane.kubeConfig
-    .makeApiClient(NodeV1Api)
-    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
+  await prepareSandboxCluster(plane.kubeConfig, NS);
   runner = new ScriptedRunner();
   controller = startController({
     kube,

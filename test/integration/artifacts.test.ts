@@ -2,7 +2,6 @@
 // (test/harness/s3-server.ts): the test plays the kubelet and the runner (its files come back as a real tar
 // stream); the controller, the store and the API's reads are the real ones.
 import { createHash } from 'node:crypto';
-import { NodeV1Api } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withFullOutput } from '../../src/api/artifacts.ts';
@@ -14,7 +13,7 @@ import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
 import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
+import { type ControlPlane, prepareSandboxCluster, startControlPlane } from '../harness/control-plane.ts';
 import { type S3Server, startS3Server } from '../harness/s3-server.ts';
 
 const NS = 'art';
@@ -70,10 +69,7 @@ test.before(async () => {
   });
   kube = makeClients(plane.kubeConfig);
   runs = new CodeRunClient(kube);
-  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-  await plane.kubeConfig
-    .makeApiClient(NodeV1Api)
-    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
+  await prepareSandboxCluster(plane.kubeConfig, NS);
   runner = new ScriptedRunner();
   controller = start();
 });

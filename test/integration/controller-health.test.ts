@@ -1,7 +1,3 @@
-// The controller's /healthz, /readyz and /metrics against a real etcd + kube-apiserver: two replicas behind
-// the Lease (a leader and a standby), each serving its port as main.ts wires it. The test plays the kubelet
-// and the runner, as in controller.test.ts.
-import { NodeV1Api } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
@@ -13,7 +9,7 @@ import { createLogger } from '../../src/log.ts';
 import type { ParsedReport } from '../../src/runtimes/protocol.ts';
 import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
+import { type ControlPlane, prepareSandboxCluster, startControlPlane } from '../harness/control-plane.ts';
 
 const NS = 'health';
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
@@ -117,10 +113,7 @@ test.before(async () => {
   plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname });
   kube = makeClients(plane.kubeConfig);
   runs = new CodeRunClient(kube);
-  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-  await kube.kubeConfig
-    .makeApiClient(NodeV1Api)
-    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
+  await prepareSandboxCluster(plane.kubeConfig, NS);
   replicas.push(await startReplica('controller-a'), await startReplica('controller-b'));
 });
 

@@ -1,9 +1,3 @@
-// The isolation self-test against a real etcd + kube-apiserver: the controller creates its probe run when it
-// starts, runs it through the ordinary path (the test plays the kubelet and the runner, and scripts what the
-// probe saw), and publishes the verdict as a ConfigMap condition, an Event and metrics; an annotation asks for
-// another run; the API's readiness follows the published result when told to; and the self-test label on any
-// other program exempts nothing from the policy.
-import { NodeV1Api } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startApi } from '../../src/api/start.ts';
@@ -22,7 +16,7 @@ import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
 import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
+import { type ControlPlane, prepareSandboxCluster, startControlPlane } from '../harness/control-plane.ts';
 
 const NS = 'selftest-sandbox';
 const OPERATOR_NS = 'selftest-operator';
@@ -111,10 +105,7 @@ test.before(async () => {
   plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname });
   kube = makeClients(plane.kubeConfig);
   runs = new CodeRunClient(kube);
-  for (const name of [NS, OPERATOR_NS]) await kube.core.createNamespace({ body: { metadata: { name } } });
-  await kube.kubeConfig
-    .makeApiClient(NodeV1Api)
-    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
+  await prepareSandboxCluster(plane.kubeConfig, NS, OPERATOR_NS);
   controller = startController({
     kube,
     config: testConfig({

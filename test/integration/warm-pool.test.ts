@@ -2,7 +2,6 @@
 // hand-over) race for the same idle Pods, and optimistic concurrency still gives each Pod to one run only.
 // The test plays the kubelet (Pod status) and the runner (answers); everything else is real.
 import type { V1Pod } from '@kubernetes/client-node';
-import { NodeV1Api } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
@@ -14,7 +13,7 @@ import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
 import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
+import { type ControlPlane, prepareSandboxCluster, startControlPlane } from '../harness/control-plane.ts';
 
 const NS = 'warm';
 const POOL = 'python';
@@ -29,10 +28,7 @@ test.before(async () => {
   plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname });
   kube = makeClients(plane.kubeConfig);
   runs = new CodeRunClient(kube);
-  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-  await plane.kubeConfig
-    .makeApiClient(NodeV1Api)
-    .createRuntimeClass({ body: { metadata: { name: 'gvisor' }, handler: 'runsc' } });
+  await prepareSandboxCluster(plane.kubeConfig, NS);
   // Two controllers without a Lease: both act on every event, as two leaders would during a bad hand-over.
   for (let i = 0; i < 2; i++) {
     controllers.push(
