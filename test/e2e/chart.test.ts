@@ -694,12 +694,21 @@ test('kubectl create: the controller restarting between the program end and the 
 
 // ---- Upgrades ----
 
-/** Name, uid and outcome of every finished CodeRun in the sandbox namespace. */
-async function finishedRuns(): Promise<Map<string, string>> {
+/** The controller's default TTL for finished runs (runs answered over /run carry a shorter one in their spec). */
+const DEFAULT_TTL_SECONDS = 600;
+
+/**
+ * Name, uid and outcome of every finished CodeRun in the sandbox namespace that outlives the next `forMs`
+ * (a run whose TTL ends meanwhile is deleted by design, upgrade or not).
+ */
+async function finishedRuns(forMs = 0): Promise<Map<string, string>> {
   const list = await runs.list(SANDBOX_NS);
+  const expires = (r: CodeRun) =>
+    new Date(r.status?.completionTime ?? 0).getTime() +
+    (r.spec.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS) * 1000;
   return new Map(
     list.items
-      .filter((r) => isTerminal(r.status))
+      .filter((r) => isTerminal(r.status) && expires(r) > Date.now() + forMs)
       .map((r) => [
         r.metadata.name,
         `${r.metadata.uid} ${r.status?.phase}/${r.status?.reason} exit ${r.status?.exitCode}`,
@@ -724,7 +733,8 @@ function whenPod(name: string, state: 'terminating' | 'gone'): Promise<number> {
 }
 
 test('helm upgrade mid-run: the in-flight /run is answered by the API Pod being replaced, the controller hands over, finished CodeRuns keep their status', async () => {
-  const recorded = await finishedRuns();
+  // Runs that outlive the upgrade by their TTL (the upgrade and its checks take well under 5 minutes).
+  const recorded = await finishedRuns(300_000);
   assert.ok(recorded.size > 0, 'the earlier tests left finished CodeRuns to check');
   const oldControllers = await podNames('controller');
   const seconds = 30;
