@@ -1,6 +1,6 @@
 // RAGFlow's POST /run request (ragflow-contract.md), validated by one zod schema.
 import { z } from 'zod';
-import { LANGUAGES, type Language } from '../../coderun/schema.ts';
+import { argumentsBytes, LANGUAGES, type Language, LIMITS } from '../../coderun/schema.ts';
 
 /** Aliases accepted beside RAGFlow's own values, case-insensitive. A Map: "__proto__" is no language. */
 const LANGUAGE_ALIASES = new Map<string, Language>([
@@ -30,12 +30,22 @@ export const RunRequest = z.object({
         });
         return z.NEVER;
       }
+      let source: string;
       try {
-        return utf8.decode(Buffer.from(value, 'base64'));
+        source = utf8.decode(Buffer.from(value, 'base64'));
       } catch {
         ctx.addIssue({ code: 'custom', message: 'code_b64 does not decode to UTF-8 text' });
         return z.NEVER;
       }
+      // Refused here, as the CodeRun's schema would refuse it after the create (a bad request, not a fault).
+      if (source.length > LIMITS.sourceMaxChars) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `code_b64 decodes to a program of ${source.length} characters; the limit is ${LIMITS.sourceMaxChars} (256 KiB)`,
+        });
+        return z.NEVER;
+      }
+      return source;
     }),
   language: z
     .string()
@@ -58,6 +68,10 @@ export const RunRequest = z.object({
     .nullable()
     .default({})
     .transform((args) => args ?? {})
-    .meta({ description: 'Keyword arguments for main; null means {}.' }),
+    // The controller would refuse the run after its create; the caller learns it here, naming the field.
+    .refine((args) => argumentsBytes(args) <= LIMITS.argumentsMaxBytes, {
+      message: `arguments exceed ${LIMITS.argumentsMaxBytes} bytes (256 KiB) as JSON`,
+    })
+    .meta({ description: 'Keyword arguments for main; null means {}; at most 256 KiB as JSON.' }),
 });
 export type RunRequest = z.output<typeof RunRequest>;

@@ -53,6 +53,22 @@ const RUN_CASES: Case[] = [
     field: 'language',
   },
   {
+    what: 'a program over 256 KiB',
+    url: '/run',
+    body: json({ code_b64: b64(`x = 1\n${'#'.repeat(262_144)}`) }),
+    status: 422,
+    field: 'code_b64',
+    says: 'limit is 262144',
+  },
+  {
+    what: 'arguments over 256 KiB',
+    url: '/run',
+    body: json({ code_b64: b64('1'), arguments: { blob: 'x'.repeat(262_144) } }),
+    status: 422,
+    field: 'arguments',
+    says: '262144 bytes',
+  },
+  {
     what: 'arguments that are a string',
     url: '/run',
     body: json({ code_b64: b64('1'), arguments: 'x' }),
@@ -111,6 +127,14 @@ const NATIVE_CASES: Case[] = [
     says: 'required',
   },
   { what: 'source null', url: '/v1/runs', body: json({ source: null }), status: 422, field: 'source' },
+  {
+    what: 'arguments over 256 KiB',
+    url: '/v1/runs',
+    body: json({ language: 'python', source: '1', arguments: { blob: 'x'.repeat(262_144) } }),
+    status: 422,
+    field: 'arguments',
+    says: '262144 bytes',
+  },
   {
     what: 'source over the size limit',
     url: '/v1/runs',
