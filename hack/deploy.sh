@@ -32,9 +32,10 @@ dev_values() {
     --set image.pullPolicy=IfNotPresent
     --set sandbox.imagePullPolicy=IfNotPresent
     --set sandbox.cpu.default=200m
-    # Enough warm Pods that RAGFlow's own burst (five endless loops beside a hello world) starts warm.
-    --set pools.python.replicas=4
-    --set pools.nodejs.replicas=2
+    # Enough warm Pods that RAGFlow's own burst (three Python and two Node.js endless loops beside a
+    # hello world) starts warm, with one to spare while a refill is still starting.
+    --set pools.python.replicas=5
+    --set pools.nodejs.replicas=3
     --set "runtimeClass.create=$(runtimeclass_create)"
   )
   # On the cluster `make up` brought up, the Service is a NodePort on 9385: that is what answers on
