@@ -37,16 +37,19 @@ export class PoolReconciler {
     const template = buildPoolPod(pool, poolShape(pool, this.config), this.config);
     const hash = template.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
     const plan = planPool(pool, pods, hash, new Date());
-    for (const { name, why } of plan.remove) {
+    for (const { name, resourceVersion, why } of plan.remove) {
       try {
         await this.kube.core.deleteNamespacedPod({
           namespace: pool.metadata.namespace,
           name,
           gracePeriodSeconds: 0,
+          body: { preconditions: { resourceVersion } },
         });
         this.log.info({ pool: key, pod: name, why }, 'deleted idle pool Pod');
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        // 409: the Pod changed since the cache saw it idle (a run claimed it); the next reconcile looks again.
+        if (isConflict(err)) this.log.debug({ pool: key, pod: name }, 'pool Pod changed; not deleted');
+        else if (!isNotFound(err)) throw err;
       }
     }
     let refused: string | undefined;

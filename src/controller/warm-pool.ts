@@ -105,8 +105,12 @@ export function poolSelector(pool: SandboxPool): string {
 export interface PoolPlan {
   /** New idle Pods to create. */
   create: number;
-  /** Idle Pods to delete (names): surplus, past their idle age, or whose runner ended. */
-  remove: { name: string; why: string }[];
+  /**
+   * Idle Pods to delete: surplus, past their idle age, or whose runner ended. Each carries the
+   * resourceVersion it was decided on: a Pod claimed since (by this or another controller) has a newer one,
+   * and the delete's precondition then refuses to take it from its run.
+   */
+  remove: { name: string; resourceVersion: string | undefined; why: string }[];
   status: SandboxPoolStatus;
   /** When to look again even if nothing changes (the next idle Pod to age out). */
   recheckAfterMs: number | undefined;
@@ -131,14 +135,17 @@ export function planPool(
   const idle = pods.filter(isIdle);
   const remove: PoolPlan['remove'] = [];
   const live: V1Pod[] = [];
+  const removal = (pod: V1Pod, why: string) => ({
+    name: pod.metadata?.name ?? '',
+    resourceVersion: pod.metadata?.resourceVersion,
+    why,
+  });
   for (const pod of idle) {
-    const name = pod.metadata?.name ?? '';
     const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed')
-      remove.push({ name, why: `its runner ended (${phase})` });
-    else if (ageMs(pod, now) >= maxIdleMs) remove.push({ name, why: 'idle past maxIdleSeconds' });
+    if (phase === 'Succeeded' || phase === 'Failed') remove.push(removal(pod, `its runner ended (${phase})`));
+    else if (ageMs(pod, now) >= maxIdleMs) remove.push(removal(pod, 'idle past maxIdleSeconds'));
     else if (pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] !== templateHash)
-      remove.push({ name, why: 'built from an older template' });
+      remove.push(removal(pod, 'built from an older template'));
     else live.push(pod);
   }
   const desired = pool.metadata.deletionTimestamp ? 0 : pool.spec.replicas;
@@ -146,8 +153,7 @@ export function planPool(
   const surplus = [...live]
     .sort((a, b) => Number(isClaimable(a)) - Number(isClaimable(b)) || ageMs(b, now) - ageMs(a, now))
     .slice(0, Math.max(0, live.length - desired));
-  for (const pod of surplus)
-    remove.push({ name: pod.metadata?.name ?? '', why: 'more idle Pods than replicas' });
+  for (const pod of surplus) remove.push(removal(pod, 'more idle Pods than replicas'));
   const kept = live.filter((p) => !surplus.includes(p));
   const ready = kept.filter(isClaimable).length;
   const claimed = pods.filter(

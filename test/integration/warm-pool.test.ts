@@ -5,11 +5,13 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
-import { POOL_PLURAL } from '../../src/coderun/sandbox-pool.ts';
+import { POOL_PLURAL, type SandboxPool } from '../../src/coderun/sandbox-pool.ts';
 import { API_VERSION, type CodeRun, GROUP, VERSION } from '../../src/coderun/schema.ts';
+import { PoolReconciler } from '../../src/controller/pool-reconciler.ts';
 import { type RunningController, startController } from '../../src/controller/run.ts';
 import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
+import { EventRecorder } from '../../src/kube/events.ts';
 import { createLogger } from '../../src/log.ts';
 import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
@@ -52,6 +54,13 @@ test.after(async () => {
 async function poolPods(): Promise<V1Pod[]> {
   const list = await kube.core.listNamespacedPod({ namespace: NS, labelSelector: `${LABELS.pool}=${POOL}` });
   return list.items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+/** Sets a Pod's state label, as a claim (or its undoing) does. */
+async function relabel(name: string, state: string): Promise<V1Pod> {
+  const pod = await kube.core.readNamespacedPod({ namespace: NS, name });
+  pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, [LABELS.state]: state } };
+  return kube.core.replaceNamespacedPod({ namespace: NS, name, body: pod });
 }
 
 /** Plays the kubelet for every idle pool Pod: its runner is up and waiting. */
@@ -138,6 +147,40 @@ test('twelve runs at once on four ready Pods: no Pod is claimed twice, every run
     const runsSent = new Set(jobs.map((line) => JSON.parse(line).arguments.i));
     assert.is(runsSent.size, 1, `${pod} got the jobs of runs ${[...runsSent].join(', ')}`);
   }
+});
+
+test('a pool shrinking on a stale view does not delete a Pod a run claimed meanwhile', async () => {
+  // The moment of the race above, made deterministic: a controller's cache still shows a Pod idle while
+  // the other controller has just claimed it, and the pool (scaled to 0 in that view) wants it gone.
+  const pool = (await kube.custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: NS,
+    plural: POOL_PLURAL,
+    name: POOL,
+  })) as SandboxPool;
+  const [stale] = (await poolPods()).filter((p) => p.metadata?.labels?.[LABELS.state] === 'idle');
+  assert.ok(stale, 'an idle Pod to race for');
+  const name = stale.metadata?.name as string;
+  await relabel(name, 'claimed');
+  const reconciler = new PoolReconciler({
+    kube,
+    config: testConfig(),
+    events: new EventRecorder(kube, 'test', log),
+    log,
+  });
+  await reconciler.reconcile({ ...pool, spec: { ...pool.spec, replicas: 0 } }, [stale]);
+  const after = await kube.core.readNamespacedPod({ namespace: NS, name });
+  assert.not.ok(after.metadata?.deletionTimestamp, `${name} was deleted although a run had claimed it`);
+  // The same decision on a fresh view deletes it: the precondition refuses stale views only.
+  const idleAgain = await relabel(name, 'idle');
+  await reconciler.reconcile({ ...pool, spec: { ...pool.spec, replicas: 0 } }, [idleAgain]);
+  await waitFor(`${name} deleted`, async () =>
+    kube.core.readNamespacedPod({ namespace: NS, name }).then(
+      (p) => Boolean(p.metadata?.deletionTimestamp),
+      () => true,
+    ),
+  );
 });
 
 test.run();

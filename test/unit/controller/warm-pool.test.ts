@@ -37,6 +37,7 @@ function poolPod(
   pod.metadata = {
     ...pod.metadata,
     name: `${pool.metadata.name}-${++serial}`,
+    resourceVersion: String(1000 + serial),
     creationTimestamp: new Date(NOW.getTime() - (opts.ageSeconds ?? 10) * 1000),
   };
   const phase = opts.phase ?? 'Running';
@@ -235,7 +236,13 @@ test('idle Pods built from another template are replaced, so a changed pool or o
   const stale = poolPod(pool);
   stale.metadata = { ...stale.metadata, annotations: { 'coderun.dev/template-hash': 'older' } };
   const plan = planPool(pool, [stale], hashOf(pool), NOW);
-  assert.equal(plan.remove, [{ name: stale.metadata.name as string, why: 'built from an older template' }]);
+  assert.equal(plan.remove, [
+    {
+      name: stale.metadata.name as string,
+      resourceVersion: stale.metadata.resourceVersion,
+      why: 'built from an older template',
+    },
+  ]);
   assert.is(plan.create, 1);
 });
 
