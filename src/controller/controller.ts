@@ -472,9 +472,15 @@ export class CodeRunController {
             clock.running = true;
             this.metrics.podStarted((Date.now() - clock.at) / 1000);
           }
-          if (step.afterRestart && (await this.reportInLog(current, step.podName))) {
-            this.queue.add(key);
-            break;
+          // After a restart the job may have run already: a runner that keeps its sandbox for the artifact
+          // fetch prints nothing more, so an attach would wait in vain. The Pod log holds its result if so.
+          if (step.afterRestart) {
+            const { state, found } = await this.logReport(current, step.podName, log);
+            if (found) {
+              this.reports.set(run.metadata.uid, state);
+              this.queue.add(key);
+              break;
+            }
           }
           this.deliverJob(current, step.podName, key, log);
           break;
@@ -486,7 +492,7 @@ export class CodeRunController {
           await this.recordEvent(current, step.event);
           break;
         case 'readReport':
-          await this.readReport(current, step.podName, log);
+          this.reports.set(run.metadata.uid, (await this.logReport(current, step.podName, log)).state);
           this.queue.add(key);
           break;
         case 'deletePod':
@@ -569,21 +575,6 @@ export class CodeRunController {
       this.preopened.delete(key);
     }
   }
-  /**
-   * After a restart the job may have run already: a runner that keeps its sandbox for the artifact fetch
-   * prints nothing more, so an attach would wait in vain. The Pod log holds its result line if so.
-   */
-  private async reportInLog(run: CodeRun, podName: string): Promise<boolean> {
-    try {
-      const parsed = await this.deps.channel.readLog(run.metadata.namespace, podName);
-      if (!parsed) return false;
-      this.reports.set(run.metadata.uid, reportFrom('log', parsed));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   private async prepareStore(store: ArtifactStore): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
@@ -727,17 +718,19 @@ export class CodeRunController {
       });
   }
 
-  private async readReport(run: CodeRun, podName: string, log: Logger): Promise<void> {
+  /** The runner's report from the Pod log; `found` is false when the log holds no result line or cannot be read. */
+  private async logReport(
+    run: CodeRun,
+    podName: string,
+    log: Logger,
+  ): Promise<{ state: ReportState; found: boolean }> {
     try {
       const parsed = await this.deps.channel.readLog(run.metadata.namespace, podName);
-      this.reports.set(run.metadata.uid, reportFrom('log', parsed));
+      return { state: reportFrom('log', parsed), found: parsed !== null };
     } catch (err) {
       log.warn({ err: apiErrorMessage(err) }, 'could not read the sandbox log');
-      this.reports.set(run.metadata.uid, {
-        source: 'log',
-        report: null,
-        error: `could not read the sandbox log: ${apiErrorMessage(err)}`,
-      });
+      const error = `could not read the sandbox log: ${apiErrorMessage(err)}`;
+      return { state: { source: 'log', report: null, error }, found: false };
     }
   }
 }

@@ -1,5 +1,5 @@
 // Job delivery and result collection (docs/runner-protocol.md): attach for live runs, the Pod log after a restart.
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { Attach, Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
 import { lastResultLine, type ParsedReport, parseRunnerOutput } from '../runtimes/protocol.ts';
@@ -121,9 +121,11 @@ export class KubeSandboxChannel implements SandboxChannel {
     let socket: { close(): void; on(event: 'close', cb: () => void): void } | undefined;
     let alive = true;
     let pending: { resolve: (p: ParsedReport | null) => void; reject: (err: unknown) => void } | undefined;
+    let aborted: AbortSignal | undefined;
     const finish = () => {
       alive = false;
       socket?.close();
+      aborted?.removeEventListener('abort', finish);
       pending?.resolve(parseRunnerOutput(stdout.text));
       pending = undefined;
     };
@@ -138,6 +140,7 @@ export class KubeSandboxChannel implements SandboxChannel {
       })
       .catch((err: unknown) => {
         alive = false;
+        aborted?.removeEventListener('abort', finish);
         // A job already written never reached the runner: the caller retries as for any failed attach.
         pending?.reject(err);
         pending = undefined;
@@ -153,6 +156,8 @@ export class KubeSandboxChannel implements SandboxChannel {
         new Promise((resolve, reject) => {
           if (!alive) return reject(new Error('the pre-opened attach has ended'));
           pending = { resolve, reject };
+          aborted = signal;
+          if (signal.aborted) return finish();
           signal.addEventListener('abort', finish, { once: true });
           stdin.end(jobLine);
         }),
@@ -194,41 +199,21 @@ export class KubeSandboxChannel implements SandboxChannel {
     });
   }
 
-  async deliver(
+  /** A one-off delivery is an attach opened for this job alone. */
+  deliver(
     namespace: string,
     podName: string,
     jobLine: string,
     signal: AbortSignal,
     onAttached?: () => void,
   ): Promise<ParsedReport | null> {
-    return new Promise((resolve, reject) => {
-      let socket: { close(): void; on(event: 'close', cb: () => void): void } | undefined;
-      let settled = false;
-      const finish = () => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', finish);
-        socket?.close();
-        resolve(parseRunnerOutput(stdout.text));
-      };
-      const stdout = new ResultCollector(finish);
-      const stderr = new Writable({ write: (_c, _e, done) => done() });
-      signal.addEventListener('abort', finish, { once: true });
-      this.attach
-        .attach(namespace, podName, CONTAINER_NAME, stdout, stderr, Readable.from([jobLine]), false)
-        .then((ws) => {
-          socket = ws;
-          if (settled) ws.close();
-          else onAttached?.();
-          ws.on('close', finish);
-        })
-        .catch((err: unknown) => {
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener('abort', finish);
-          reject(err);
-        });
-    });
+    const session = this.open(namespace, podName);
+    if (onAttached)
+      session.opened.then(
+        () => session.alive && onAttached(),
+        () => undefined,
+      );
+    return session.deliver(jobLine, signal);
   }
 
   async readLog(namespace: string, podName: string): Promise<ParsedReport | null> {
