@@ -20,9 +20,10 @@ RUNTIME_CLASS=gvisor # the chart's sandbox.runtimeClassName
 SELECTOR="app.kubernetes.io/instance=$RELEASE"
 
 # Values for a 2-core development machine: one replica each (the controller still takes its Lease), the
-# Service under RAGFlow's default name, images that were loaded into the node rather than pulled, and a
-# fifth of a CPU per sandbox by default, so that six runs at once (RAGFlow's security suite sends five
-# endless loops and a hello world together) fit on 2 cores next to everything else.
+# Service under RAGFlow's default name, images that were loaded into the node rather than pulled, and
+# sandboxes that ask the scheduler for a fifth of a CPU, so that six runs at once (RAGFlow's security
+# suite sends five endless loops and a hello world together) fit on 2 cores next to everything else,
+# while each may use up to its full CPU (the chart's 1) when the node has it to spare.
 dev_values() {
   local key
   DEV_VALUES=(
@@ -31,7 +32,7 @@ dev_values() {
     --set "api.service.name=$API_SERVICE"
     --set image.pullPolicy=IfNotPresent
     --set sandbox.imagePullPolicy=IfNotPresent
-    --set sandbox.cpu.default=200m
+    --set sandbox.cpu.request=200m
     # Enough warm Pods that RAGFlow's own burst (three Python and two Node.js endless loops beside a
     # hello world) starts warm, with one to spare while a refill is still starting.
     --set pools.python.replicas=5

@@ -12,6 +12,7 @@ import {
   list,
   memory,
   oneOf,
+  optionalCpu,
   parseEnv,
   seconds,
   text,
@@ -30,6 +31,12 @@ export interface ControllerConfig {
   defaultTimeoutSeconds: number;
   maxTimeoutSeconds: number;
   defaultCpuMillis: number;
+  /**
+   * What a run's Pod asks the scheduler for, when less than its CPU limit (which stays the run's CPU): the
+   * program bursts up to its limit on an idle node and gets a share in proportion to this under load.
+   * Undefined: the request is the limit.
+   */
+  cpuRequestMillis: number | undefined;
   maxCpuMillis: number;
   defaultMemoryBytes: number;
   maxMemoryBytes: number;
@@ -93,6 +100,7 @@ const shape = {
   CODERUN_MAX_TIMEOUT: seconds(300, 1, LIMITS.timeoutMaxSeconds),
   CODERUN_DEFAULT_CPU: cpu('1'),
   CODERUN_MAX_CPU: cpu('2'),
+  CODERUN_CPU_REQUEST: optionalCpu(),
   SANDBOX_MAX_MEMORY: memory('256Mi'),
   CODERUN_MAX_MEMORY: memory('2Gi'),
   CODERUN_WORKDIR_SIZE: memory('64Mi'),
@@ -170,6 +178,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     defaultTimeoutSeconds: e.SANDBOX_TIMEOUT,
     maxTimeoutSeconds: e.CODERUN_MAX_TIMEOUT,
     defaultCpuMillis: e.CODERUN_DEFAULT_CPU,
+    cpuRequestMillis: e.CODERUN_CPU_REQUEST,
     maxCpuMillis: e.CODERUN_MAX_CPU,
     defaultMemoryBytes: e.SANDBOX_MAX_MEMORY,
     maxMemoryBytes: e.CODERUN_MAX_MEMORY,

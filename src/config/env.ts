@@ -83,6 +83,21 @@ export const cpu = (fallback: string) =>
       return mc;
     });
 
+/** A CPU quantity, or nothing when unset or empty. */
+export const optionalCpu = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const mc = millicores(v);
+      if (mc === null || mc <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a CPU quantity such as 200m, 1 or 1.5, or empty' });
+        return z.NEVER;
+      }
+      return mc;
+    });
+
 export const text = (fallback: string) =>
   z
     .string()

@@ -104,7 +104,7 @@ export function buildSandboxPod(run: CodeRun, config: ControllerConfig): V1Pod {
       config,
       limits.timeoutSeconds + config.deadlineGraceSeconds,
       [],
-      shape.cpuMillis,
+      Math.min(shape.cpuMillis, config.cpuRequestMillis ?? shape.cpuMillis),
     ),
   };
 }
