@@ -77,7 +77,7 @@ test-e2e: setup images operator-image artifacts-image cluster-up ## End-to-end t
 test: lint test-unit test-integration test-e2e ## Every test tier.
 
 .PHONY: up
-up: ## Cluster with gVisor (kind if Docker works, else local), images, chart, API on localhost:9385.
+up: ## Cluster with gVisor (local; CLUSTER=kind for kind), images, chart, API on localhost:9385.
 	hack/up.sh
 
 .PHONY: down

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make up`: coderun running for real on this machine, answering on http://localhost:9385.
 #
-#  1. Picks the cluster: the one a previous `make up` recorded in .dev/cluster; else kind when a Docker
-#     engine answers (`docker info`); else the local single-node cluster built from upstream parts
-#     (test/cluster/, needs root). Force one with CLUSTER=kind or CLUSTER=local.
+#  1. Picks the cluster: CLUSTER=kind or CLUSTER=local when given; else the one a previous `make up`
+#     recorded in .dev/cluster; else the local single-node cluster built from upstream parts
+#     (test/cluster/, needs root). kind is only ever chosen explicitly: a Docker engine that happens to
+#     answer on a shared machine must not move everyone's `make up` onto another cluster.
 #  2. Builds the images when their inputs changed (`make images`: sandbox images, `make operator-image`,
 #     `make artifacts-image`: the chart's embedded S3 store),
 #     each cached by a hash of its inputs under ~/.cache/coderun/images/.
@@ -39,8 +40,6 @@ choose_cluster() {
     echo "$CLUSTER"
   elif [ -n "$recorded" ]; then
     echo "$recorded"
-  elif command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; then
-    echo kind
   else
     echo local
   fi
@@ -137,7 +136,7 @@ main() {
   kind=$(choose_cluster)
   log "make up on the $kind cluster (step logs in $DEV_LOGS)"
   [ "$kind" = kind ] || [ "$(id -u)" = 0 ] ||
-    die "the local cluster needs root (it runs containerd and a kubelet; the image builds use debootstrap): run make up as root, or with a Docker engine and kind"
+    die "the local cluster needs root (it runs containerd and a kubelet; the image builds use debootstrap): run make up as root, or CLUSTER=kind make up with a Docker engine"
   phase "images";        build_images
   phase "cluster ($kind)"; cluster_up "$kind"
   resolve_tools # kubectl and helm: `make cluster-up` has built them; for kind, built here on first use
