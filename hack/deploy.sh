@@ -117,6 +117,24 @@ deploy() {
   fi
   kc -n "$RELEASE_NAMESPACE" rollout status deploy -l "$SELECTOR,app.kubernetes.io/component=api" --timeout=120s >&2 ||
     { diagnose; die "the API Deployment did not become ready"; }
+  wait_quota_counted
+}
+
+# Until the kube-controller-manager has counted the sandbox namespace's quotas: before that, admission
+# refuses every CodeRun ("status unknown for quota"), which the API waits out for 30 s and then answers 429.
+# On a new cluster (CRDs installed moments ago) that takes up to a minute.
+wait_quota_counted() {
+  local ns i
+  ns=$(hm get values "$RELEASE" -n "$RELEASE_NAMESPACE" --all -o json | jq -r .sandbox.namespace)
+  for i in $(seq 1 120); do
+    if kc -n "$ns" get resourcequota -o json 2>/dev/null |
+      jq -e '[.items[] | (.spec.hard // {} | keys) - (.status.used // {} | keys) | length == 0] | all' >/dev/null; then
+      [ "$i" -gt 1 ] && log "the sandbox namespace's quotas are counted (after ${i} s)"
+      return 0
+    fi
+    sleep 1
+  done
+  die "the kube-controller-manager has not counted the quotas of namespace $ns within 120 s (kubectl -n $ns describe resourcequota)"
 }
 
 # What a deploy depends on: the chart, the values, the operator image and the cluster's identity (a new

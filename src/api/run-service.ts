@@ -1,13 +1,17 @@
 // Submitting a program: policy, bounded concurrency, create the CodeRun, wait for it, and never leave a
 // sandbox running for a caller that went away.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CodeRunClient } from '../coderun/client.ts';
 import type { CodeRun, Language } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
-import { isNotFound, isQuotaExceeded } from '../kube/client.ts';
+import { isNotFound, isQuotaExceeded, isQuotaPending } from '../kube/client.ts';
 import type { AsyncCodePolicy, PolicyFinding } from '../policy/types.ts';
 import type { RunWatcher } from './run-watcher.ts';
+
+/** How long a create waits for a quota the kube-controller-manager has not counted yet. */
+const QUOTA_PENDING_WAIT_MS = 30_000;
 
 export const ORIGIN_LABEL = 'coderun.dev/origin';
 export const REPLICA_LABEL = 'coderun.dev/api-replica';
@@ -107,15 +111,31 @@ export class RunService {
   }
 
   /** Creates the run under `name` (from newRunName, so a waiter can be registered first). */
-  async create(sub: Submission, name: string): Promise<CodeRun> {
-    const run = await this.runs.create({
-      namespace: this.config.namespace,
-      name,
-      labels: { [ORIGIN_LABEL]: 'api', [REPLICA_LABEL]: this.config.replica },
-      spec: this.specFor(sub),
-    });
-    this.watcher.markCreated(name);
-    return run;
+  /**
+   * Creates the run. A quota that has not been counted yet (a release installed moments ago) refuses every
+   * create for up to a minute; that is waited out here, up to QUOTA_PENDING_WAIT_MS, rather than failing
+   * the first runs after an install. Past it the refusal is thrown (the routes answer 429).
+   */
+  async create(sub: Submission, name: string, signal?: AbortSignal): Promise<CodeRun> {
+    const started = Date.now();
+    for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 2000)) {
+      try {
+        const run = await this.runs.create({
+          namespace: this.config.namespace,
+          name,
+          labels: { [ORIGIN_LABEL]: 'api', [REPLICA_LABEL]: this.config.replica },
+          spec: this.specFor(sub),
+        });
+        this.watcher.markCreated(name);
+        return run;
+      } catch (err) {
+        if (!isQuotaPending(err) || Date.now() - started + delayMs > QUOTA_PENDING_WAIT_MS) throw err;
+        if (delayMs === 250)
+          this.log.warn({ err: String(err) }, 'the CodeRun quota is not counted yet; waiting');
+        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+        if (signal?.aborted) throw err;
+      }
+    }
   }
 
   get(name: string): Promise<CodeRun> {
@@ -168,11 +188,12 @@ export class RunService {
     // Register first: the run may finish before `create` returns.
     const finished = this.watcher.wait(name, stop);
     try {
-      await this.create(sub, name);
+      await this.create(sub, name, stop);
     } catch (err) {
       this.watcher.forget(name);
-      // The namespace holds as many runs as its quota allows (docs/scale.md): busy, try again shortly.
-      if (isQuotaExceeded(err)) {
+      // The namespace holds as many runs as its quota allows (docs/scale.md), or its quota is still not
+      // counted: busy, try again shortly.
+      if (isQuotaExceeded(err) || isQuotaPending(err)) {
         this.log.warn({ err: String(err) }, 'run refused by the CodeRun quota');
         return { kind: 'busy' };
       }

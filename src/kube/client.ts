@@ -36,6 +36,13 @@ export const isConflict = (err: unknown) => statusCode(err) === 409;
 /** A create refused by a ResourceQuota (403 "exceeded quota"): a retry later can succeed. */
 export const isQuotaExceeded = (err: unknown) =>
   statusCode(err) === 403 && /exceeded quota/i.test(apiErrorMessage(err));
+/**
+ * A create refused because a ResourceQuota has not been counted yet (403 "status unknown for quota"): a
+ * quota just created, or one on a resource the quota controller has not discovered yet (a CRD installed
+ * moments ago). It clears within about a minute, when the kube-controller-manager has counted it.
+ */
+export const isQuotaPending = (err: unknown) =>
+  statusCode(err) === 403 && /status unknown for quota/i.test(apiErrorMessage(err));
 
 /** The API server's own message when there is one (it names the field and the rule), else the error text. */
 export function apiErrorMessage(err: unknown): string {

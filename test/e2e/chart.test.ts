@@ -128,6 +128,7 @@ async function deploy(verb: 'install' | 'upgrade'): Promise<void> {
   try {
     await helm(verb, RELEASE, CHART, '--namespace', NS, '--values', file, '--wait', '--timeout', '180s');
     await waitRolledOut();
+    await waitQuotaCounted();
   } catch (err) {
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n${await podSummary()}`);
   }
@@ -172,6 +173,23 @@ async function waitRolledOut(): Promise<void> {
       );
     },
     180_000,
+  );
+}
+
+/**
+ * Until the kube-controller-manager has counted the sandbox namespace's quotas: before that, admission
+ * refuses every CodeRun ("status unknown for quota"; the API waits up to 30 s for it, then answers 429).
+ */
+async function waitQuotaCounted(): Promise<void> {
+  await waitFor(
+    "the sandbox namespace's quotas to be counted",
+    async () => {
+      const quotas = (await kube.core.listNamespacedResourceQuota({ namespace: SANDBOX_NS })).items;
+      return quotas.every((q) =>
+        Object.keys(q.spec?.hard ?? {}).every((resource) => q.status?.used?.[resource] !== undefined),
+      );
+    },
+    120_000,
   );
 }
 

@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isArtifactName } from '../../artifacts/rules.ts';
 import { LIMITS } from '../../coderun/schema.ts';
-import { isNotFound, isQuotaExceeded } from '../../kube/client.ts';
+import { isNotFound, isQuotaExceeded, isQuotaPending } from '../../kube/client.ts';
 import { type AccessControl, accessHook } from '../access.ts';
 import { keyOf, withFullOutput } from '../artifacts.ts';
 import { Problem, problemErrorHandler, problemForRefusal } from '../problem.ts';
@@ -103,16 +103,18 @@ export async function nativeRoutes(
       const finished = wait > 0 ? service.waitFinished(name, stop) : null;
       let created: Awaited<ReturnType<typeof service.create>>;
       try {
-        created = await service.create(req.body, name);
+        created = await service.create(req.body, name, stop);
       } catch (err) {
-        if (!isQuotaExceeded(err)) throw err;
+        if (!isQuotaExceeded(err) && !isQuotaPending(err)) throw err;
         deps.metrics.rejections.inc({ reason: 'overloaded' });
         return reply
           .code(429)
           .header('retry-after', '5')
           .send({
             error: 'Busy',
-            message: `the namespace ${config.namespace} holds as many runs as its CodeRun quota allows; retry shortly`,
+            message: isQuotaPending(err)
+              ? `the namespace ${config.namespace}'s CodeRun quota is not counted yet (a release installed moments ago); retry shortly`
+              : `the namespace ${config.namespace} holds as many runs as its CodeRun quota allows; retry shortly`,
           });
       }
       if (!finished) return reply.code(201).send(runView(created));

@@ -1,0 +1,71 @@
+// RunService.create against a stand-in CodeRun client: a quota the kube-controller-manager has not counted
+// yet (a release installed moments ago) is waited out instead of failing the first runs after an install.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RunService } from '../../../src/api/run-service.ts';
+import type { RunWatcher } from '../../../src/api/run-watcher.ts';
+import type { CodeRunClient } from '../../../src/coderun/client.ts';
+import type { CodeRun } from '../../../src/coderun/schema.ts';
+import { loadApiConfig } from '../../../src/config/api.ts';
+import { createLogger } from '../../../src/log.ts';
+import { makeRun, testPolicy } from '../../fixtures.ts';
+
+/** The API server's refusal while a ResourceQuota has no status for the resource yet, as client-node throws it. */
+function quotaPending(): Error {
+  return Object.assign(new Error('HTTP-Code: 403'), {
+    code: 403,
+    body: JSON.stringify({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Forbidden',
+      code: 403,
+      message:
+        'coderuns.coderun.dev "run-1" is forbidden: status unknown for quota: coderun-sandbox, resources: count/coderuns.coderun.dev',
+    }),
+  });
+}
+
+function serviceRefusing(times: number): { service: RunService; calls: () => number } {
+  let calls = 0;
+  const runs = {
+    async create(): Promise<CodeRun> {
+      calls++;
+      if (calls <= times) throw quotaPending();
+      return makeRun();
+    },
+  } as unknown as CodeRunClient;
+  const watcher = { markCreated() {} } as unknown as RunWatcher;
+  const service = new RunService({
+    config: loadApiConfig({ SANDBOX_EXECUTOR_MANAGER_API_TOKEN: 'x'.repeat(32) }),
+    runs,
+    watcher,
+    policy: testPolicy(),
+    log: createLogger('silent', 'test'),
+  });
+  return { service, calls: () => calls };
+}
+
+const submission = { language: 'python' as const, source: 'def main():\n    return 1\n', arguments: {} };
+
+test('a create refused while the quota is not counted yet is retried until it is accepted', async () => {
+  const { service, calls } = serviceRefusing(2);
+  const run = await service.create(submission, 'run-1');
+  assert.is(run.metadata.name, 'hello');
+  assert.is(calls(), 3);
+});
+
+test('the caller going away stops the wait: the refusal is thrown, the routes answer 429', async () => {
+  const { service, calls } = serviceRefusing(Number.POSITIVE_INFINITY);
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 100);
+  const started = Date.now();
+  const err = await service.create(submission, 'run-1', stop.signal).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.match(String((err as { body?: string })?.body), /status unknown for quota/);
+  assert.ok(Date.now() - started < 2000, `gave up ${Date.now() - started} ms after the abort`);
+  assert.is(calls(), 1);
+});
+
+test.run();
