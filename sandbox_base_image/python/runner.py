@@ -95,6 +95,16 @@ def bootstrap(result_fd, path, guards):
             except Exception:
                 pass
 
+    def announce_ready():
+        # The file a startup probe looks for (docs/runner-protocol.md, Readiness): from now on a job is
+        # answered by an interpreter that has nothing left to import.
+        ready = os.environ.pop("CODERUN_READY_FILE", "")
+        if ready:
+            try:
+                os.close(os.open(ready, os.O_WRONLY | os.O_CREAT, 0o444))
+            except OSError as error:
+                sys.stderr.write("coderun: cannot announce readiness at %s: %s\n" % (ready, error.strerror))
+
     def hide_bootstrap_frames(kind, error, tb):
         # The traceback reads as if `python3 main.py` had run: no bootstrap frames before the program's,
         # and no audit hook frame where the hook refused a step (in chained exceptions too).
@@ -127,6 +137,7 @@ def bootstrap(result_fd, path, guards):
     # Processes the program starts must not inherit the result channel.
     os.set_inheritable(result_fd, False)
     preload()
+    announce_ready()
     workdir = os.path.dirname(path)
     if "processes" in guards:
         try:

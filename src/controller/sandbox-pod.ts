@@ -1,6 +1,6 @@
 // The sandbox Pod for one CodeRun: a pure function of the run and the configuration.
 import { createHash } from 'node:crypto';
-import type { V1EnvVar, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Pod, V1PodSpec, V1Probe } from '@kubernetes/client-node';
 import { POOL_KIND, type SandboxPool } from '../coderun/sandbox-pool.ts';
 import { API_VERSION, type CodeRun, type CodeRunSpec, KIND, type Language } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
@@ -99,13 +99,10 @@ export function buildSandboxPod(run: CodeRun, config: ControllerConfig): V1Pod {
       annotations: { ...SANDBOX_ANNOTATIONS, [RUN_NAME_ANNOTATION]: run.metadata.name },
       ownerReferences: [runOwner(run)],
     },
-    spec: sandboxPodSpec(
-      shape,
-      config,
-      limits.timeoutSeconds + config.deadlineGraceSeconds,
-      [],
-      Math.min(shape.cpuMillis, config.cpuRequestMillis ?? shape.cpuMillis),
-    ),
+    spec: sandboxPodSpec(shape, config, {
+      activeDeadlineSeconds: limits.timeoutSeconds + config.deadlineGraceSeconds,
+      cpuRequestMillis: Math.min(shape.cpuMillis, config.cpuRequestMillis ?? shape.cpuMillis),
+    }),
   };
 }
 
@@ -128,6 +125,8 @@ export const TEMPLATE_HASH_ANNOTATION = 'coderun.dev/template-hash';
 
 function poolPodWithoutHash(pool: SandboxPool, shape: SandboxShape, config: ControllerConfig): V1Pod {
   const waitSeconds = pool.spec.maxIdleSeconds + POOL_JOB_WAIT_SLACK_SECONDS;
+  // Only the Python runner preloads (and announces when it is done).
+  const preload = shape.language === 'python' ? pool.spec.preload?.join(',') : undefined;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -151,19 +150,19 @@ function poolPodWithoutHash(pool: SandboxPool, shape: SandboxShape, config: Cont
         },
       ],
     },
-    spec: sandboxPodSpec(
-      shape,
-      config,
-      waitSeconds + config.maxTimeoutSeconds + config.deadlineGraceSeconds,
-      [
+    spec: sandboxPodSpec(shape, config, {
+      activeDeadlineSeconds: waitSeconds + config.maxTimeoutSeconds + config.deadlineGraceSeconds,
+      env: [
         { name: 'CODERUN_JOB_WAIT_SECONDS', value: String(waitSeconds) },
-        ...(pool.spec.preload?.length
-          ? [{ name: 'CODERUN_PRELOAD', value: pool.spec.preload.join(',') }]
-          : []),
+        ...(preload ? [{ name: 'CODERUN_PRELOAD', value: preload }] : []),
+        ...(preload ? [{ name: 'CODERUN_READY_FILE', value: READY_FILE }] : []),
       ],
       // An idle Pod uses next to no CPU: it asks the scheduler for little, while its limit is the run's.
-      Math.min(shape.cpuMillis, POOL_CPU_REQUEST_MILLIS),
-    ),
+      cpuRequestMillis: Math.min(shape.cpuMillis, POOL_CPU_REQUEST_MILLIS),
+      // Importing the preloaded modules takes seconds; until the runner says it is done the Pod is not
+      // Ready, so no run claims it and then waits for the imports.
+      ...(preload ? { startupProbe: READY_PROBE } : {}),
+    }),
   };
 }
 
@@ -195,6 +194,18 @@ export function claimedPod(pod: V1Pod, run: CodeRun, config: ControllerConfig, n
 }
 
 export const RUN_NAME_ANNOTATION = 'coderun.dev/run-name';
+/** Where a runner that preloads says it is ready (docs/runner-protocol.md, Readiness). */
+export const READY_FILE = '/tmp/.coderun-ready';
+/**
+ * Until the runner has created READY_FILE: looked for every second, for as long as a preload may take
+ * (10 minutes), after which the kubelet ends the container and the pool replaces the Pod.
+ */
+const READY_PROBE: V1Probe = {
+  exec: { command: ['/usr/bin/test', '-e', READY_FILE] },
+  periodSeconds: 1,
+  timeoutSeconds: 5,
+  failureThreshold: 600,
+};
 // What an idle pool Pod asks the scheduler for; its limit is the full size of the run it will serve.
 const POOL_CPU_REQUEST_MILLIS = 100;
 // The runner of a pool Pod gives up waiting a little after the pool would have recycled it.
@@ -230,10 +241,14 @@ function runOwner(run: CodeRun) {
 function sandboxPodSpec(
   shape: SandboxShape,
   config: ControllerConfig,
-  activeDeadlineSeconds: number,
-  extraEnv: V1EnvVar[],
-  cpuRequestMillis: number,
+  opts: {
+    activeDeadlineSeconds: number;
+    cpuRequestMillis: number;
+    env?: V1EnvVar[];
+    startupProbe?: V1Probe;
+  },
 ): V1PodSpec {
+  const { activeDeadlineSeconds, cpuRequestMillis } = opts;
   const resources = {
     cpu: formatMillicores(shape.cpuMillis),
     memory: formatBytes(shape.memoryBytes),
@@ -284,9 +299,10 @@ function sandboxPodSpec(
           { name: 'CODERUN_WORKDIR', value: WORK_DIR },
           { name: 'HOME', value: WORK_DIR },
           { name: 'TMPDIR', value: '/tmp' },
-          ...extraEnv,
+          ...(opts.env ?? []),
         ],
         resources: { requests, limits: resources },
+        ...(opts.startupProbe ? { startupProbe: opts.startupProbe } : {}),
         securityContext: {
           allowPrivilegeEscalation: false,
           privileged: false,

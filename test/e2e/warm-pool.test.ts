@@ -69,12 +69,17 @@ test.after(async () => {
 const POOLS = { group: GROUP, version: VERSION, namespace: NS, plural: POOL_PLURAL };
 const poolApi = (name: string) => ({ ...POOLS, name });
 
-async function applyPool(name: string, language: 'python' | 'nodejs', replicas: number): Promise<void> {
+async function applyPool(
+  name: string,
+  language: 'python' | 'nodejs',
+  replicas: number,
+  preload?: string[],
+): Promise<void> {
   const body = {
     apiVersion: API_VERSION,
     kind: 'SandboxPool',
     metadata: { name, namespace: NS },
-    spec: { language, replicas, resources: SIZE },
+    spec: { language, replicas, resources: SIZE, ...(preload ? { preload } : {}) },
   };
   // The controller writes the pool's status meanwhile: retry a replace that lost to it.
   for (let attempt = 0; ; attempt++) {
@@ -267,6 +272,24 @@ test('deleting a pool deletes its idle Pods, never a claimed one', async () => {
   assert.is(done.status?.phase, 'Succeeded', describeRun(done));
   assert.equal(done.status?.result?.value, 3);
   await waitFor('the idle Pods to be gone', async () => (await idleReady('py')).length === 0, 120_000);
+});
+
+test('a pool that preloads turns Ready only once its runner has imported them, and serves them warm', async () => {
+  // The 'py' pool is gone (previous test): the preloading pool is the only one of this size.
+  await applyPool('pre', 'python', 1, ['fractions', 'decimal']);
+  // The startup probe (test -e of the runner's ready file, under gVisor and the seccomp profile) passes.
+  await waitFor(
+    'the preloading Pod to be Ready',
+    async () => (await poolPods('pre')).some((p) => p.status?.containerStatuses?.[0]?.ready === true),
+    180_000,
+  );
+  const run = await execute({
+    source: 'import sys\n\ndef main():\n    return ["fractions" in sys.modules, "decimal" in sys.modules]\n',
+  });
+  assert.is(run.status?.phase, 'Succeeded', describeRun(run));
+  assert.is(run.status?.sandbox, 'warm');
+  assert.equal(run.status?.result?.value, [true, true]);
+  await applyPool('pre', 'python', 0);
 });
 
 test('Node.js runs are served warm too', async () => {

@@ -8,6 +8,7 @@ import {
   buildPoolPod,
   claimedPod,
   LABELS,
+  READY_FILE,
   TEMPLATE_HASH_ANNOTATION,
 } from '../../../src/controller/sandbox-pod.ts';
 import { claimCandidates, pickCandidate, planPool, poolShape } from '../../../src/controller/warm-pool.ts';
@@ -89,6 +90,34 @@ test('a pool Pod is hardened exactly like a run Pod of the same size, and waits 
   assert.equal(warmEnv?.at(-1), { name: 'CODERUN_JOB_WAIT_SECONDS', value: '3660' });
   assert.is(pod.metadata?.labels?.[LABELS.state], 'idle');
   assert.is(pod.metadata?.ownerReferences?.[0]?.kind, 'SandboxPool');
+});
+
+test('a Python pool that preloads is Ready only once its runner has imported them (startup probe)', () => {
+  const pool = makePool({ preload: ['numpy', 'pandas'] });
+  const container = buildPoolPod(pool, poolShape(pool, config), config).spec?.containers[0];
+  assert.equal(
+    container?.env?.filter((e) => e.name === 'CODERUN_PRELOAD' || e.name === 'CODERUN_READY_FILE'),
+    [
+      { name: 'CODERUN_PRELOAD', value: 'numpy,pandas' },
+      { name: 'CODERUN_READY_FILE', value: READY_FILE },
+    ],
+  );
+  assert.equal(container?.startupProbe?.exec?.command, ['/usr/bin/test', '-e', READY_FILE]);
+  assert.is(container?.startupProbe?.periodSeconds, 1);
+  // Without preload there is nothing to wait for, and no probe to pay for.
+  const plain = makePool();
+  assert.is(
+    buildPoolPod(plain, poolShape(plain, config), config).spec?.containers[0]?.startupProbe,
+    undefined,
+  );
+  // Only the Python runner preloads: a Node.js pool never waits for a file nobody writes.
+  const node = makePool({ language: 'nodejs', preload: ['numpy'] }, 'node');
+  const nodeContainer = buildPoolPod(node, poolShape(node, config), config).spec?.containers[0];
+  assert.is(nodeContainer?.startupProbe, undefined);
+  assert.not.ok(nodeContainer?.env?.some((e) => e.name === 'CODERUN_READY_FILE'));
+  // Until the probe passes the kubelet reports the container not ready, and no run claims the Pod.
+  const starting = poolPod(pool, { ready: false });
+  assert.equal(claimCandidates(makeRun(), [pool], [starting], config), []);
 });
 
 test('a run claims only ready idle Pods of a pool with exactly its language and size', () => {

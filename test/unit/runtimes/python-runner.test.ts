@@ -24,6 +24,7 @@ import {
   reportOf,
   runRunner,
   runWithoutJob,
+  startRunner,
 } from './runner-harness.ts';
 
 // The guards refuse starting processes; the process group kill and the memory of child processes lie
@@ -263,6 +264,28 @@ test('modules named in CODERUN_PRELOAD are imported before the job arrives', () 
   const preloaded = reportOf(runRunner(RUNNER, jobLine('python', { source }), env));
   assert.equal(preloaded.result, { present: true, value: true });
   assert.is(preloaded.exitCode, 0, preloaded.stderr);
+});
+
+test('with CODERUN_READY_FILE the waiting interpreter creates it once the preloaded modules are imported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coderun-ready-'));
+  const ready = join(dir, 'ready');
+  // No job yet: the runner waits on stdin, and the file must appear before anything is written to it.
+  const runner = startRunner(RUNNER, '', { CODERUN_PRELOAD: 'decimal', CODERUN_READY_FILE: ready }, false);
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(ready) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(existsSync(ready), 'the ready file did not appear within 20 s');
+    runner.child.stdin?.end(
+      jobLine('python', { source: 'import os\ndef main():\n    return sorted(os.environ)\n' }),
+    );
+    const report = await runner.report;
+    assert.is(report.exitCode, 0, report.stderr);
+    // The program's environment does not carry the runner's plumbing.
+    assert.not.ok((report.result.value as string[]).includes('CODERUN_READY_FILE'));
+  } finally {
+    await runner.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('artifacts/ exists before the program runs, so writing artifacts/out.csv succeeds', () => {

@@ -108,10 +108,12 @@ export interface StartedRunner {
   stop(): Promise<void>;
 }
 
+/** Starts the runner with `input` on stdin; `endInput` false leaves stdin open for the test to write to. */
 export function startRunner(
   command: string[],
   input: string,
   env: Record<string, string> = {},
+  endInput = true,
 ): StartedRunner {
   const workdir = mkdtempSync(join(tmpdir(), 'coderun-runner-'));
   const [file = '', ...args] = command;
@@ -120,7 +122,8 @@ export function startRunner(
     env: { ...process.env, TMPDIR: workdir, CODERUN_WORKDIR: workdir, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  child.stdin.end(input);
+  if (endInput) child.stdin.end(input);
+  else if (input) child.stdin.write(input);
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.on('exit', (status, signal) => {
