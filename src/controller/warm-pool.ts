@@ -75,7 +75,7 @@ export function claimCandidates(
       .map((p) => p.metadata.name),
   );
   if (poolNames.size === 0) return [];
-  return pods.filter((pod) => {
+  const fitting = pods.filter((pod) => {
     const shape = podShape(pod);
     return (
       pod.metadata?.namespace === run.metadata.namespace &&
@@ -85,6 +85,49 @@ export function claimCandidates(
       sameShape(shape, need)
     );
   });
+  // Of the Pods that fit, those of the pools that suit the program best.
+  const imports = run.spec.language === 'python' ? pythonImports(run.spec.source) : new Set<string>();
+  const rankOf = new Map(
+    pools
+      .filter((p) => poolNames.has(p.metadata.name))
+      .map((p) => [p.metadata.name, preloadRank(p.spec.preload ?? [], imports)]),
+  );
+  const rank = (pod: V1Pod) => rankOf.get(pod.metadata?.labels?.[LABELS.pool] ?? '') ?? 1;
+  const best = Math.min(...fitting.map(rank));
+  return fitting.filter((pod) => rank(pod) === best);
+}
+
+/**
+ * How well a pool's preload suits a program: 0 when it preloads a module the program imports (the import
+ * is then a dictionary lookup), 1 when it preloads nothing, 2 when it preloads only modules the program
+ * does not use (their memory would be held for nothing, and refilling such a Pod costs the imports again).
+ */
+export function preloadRank(preload: readonly string[], imports: ReadonlySet<string>): number {
+  if (preload.length === 0) return 1;
+  return preload.some((name) => imports.has(name.split('.')[0] ?? name)) ? 0 : 2;
+}
+
+/**
+ * The top-level modules a Python program imports (`import a.b, c as d`, `from a.b import c`), read
+ * line by line. A hint for choosing a pool, never a decision about what may run: a program that hides
+ * its imports is served all the same, only perhaps by a Pod that has not preloaded them.
+ */
+export function pythonImports(source: string): Set<string> {
+  const modules = new Set<string>();
+  for (const line of source.split('\n')) {
+    const from = /^\s*from\s+([A-Za-z_]\w*)/.exec(line);
+    if (from?.[1]) {
+      modules.add(from[1]);
+      continue;
+    }
+    const plain = /^\s*import\s+(.+)/.exec(line);
+    if (!plain?.[1]) continue;
+    for (const part of plain[1].split(',')) {
+      const name = /^\s*([A-Za-z_]\w*)/.exec(part)?.[1];
+      if (name) modules.add(name);
+    }
+  }
+  return modules;
 }
 
 /**

@@ -11,7 +11,14 @@ import {
   READY_FILE,
   TEMPLATE_HASH_ANNOTATION,
 } from '../../../src/controller/sandbox-pod.ts';
-import { claimCandidates, pickCandidate, planPool, poolShape } from '../../../src/controller/warm-pool.ts';
+import {
+  claimCandidates,
+  pickCandidate,
+  planPool,
+  poolShape,
+  preloadRank,
+  pythonImports,
+} from '../../../src/controller/warm-pool.ts';
 import { makeRun, NOW, observe, testConfig } from '../../fixtures.ts';
 
 const config = testConfig();
@@ -118,6 +125,38 @@ test('a Python pool that preloads is Ready only once its runner has imported the
   // Until the probe passes the kubelet reports the container not ready, and no run claims the Pod.
   const starting = poolPod(pool, { ready: false });
   assert.equal(claimCandidates(makeRun(), [pool], [starting], config), []);
+});
+
+test('pythonImports reads the top-level modules of import and from-import lines', () => {
+  const source = [
+    'import os, sys as system',
+    '  import numpy.linalg as la',
+    'from matplotlib import pyplot as plt',
+    'from .local import x',
+    '# import commented_out? the hint reads it; a hint may be wrong',
+    'def main():',
+    '    import pandas',
+    '    return "import nothing"',
+  ].join('\n');
+  assert.equal([...pythonImports(source)].sort(), ['matplotlib', 'numpy', 'os', 'pandas', 'sys'].sort());
+});
+
+test('a program that imports what a pool preloads is served from that pool, any other from a plain one', () => {
+  const plain = makePool({ replicas: 2 }, 'python');
+  const data = makePool({ replicas: 2, preload: ['numpy', 'pandas', 'matplotlib.pyplot'] }, 'python-data');
+  const plainPod = poolPod(plain);
+  const dataPod = poolPod(data);
+  const pools = [plain, data];
+  const pick = (source: string, pods: V1Pod[]) =>
+    claimCandidates(makeRun({ source }), pools, pods, config).map((p) => p.metadata?.name);
+  const chart = 'import matplotlib.pyplot as plt\ndef main():\n    return 1\n';
+  assert.equal(pick(chart, [plainPod, dataPod]), [dataPod.metadata?.name]);
+  assert.equal(pick('def main():\n    return 1\n', [plainPod, dataPod]), [plainPod.metadata?.name]);
+  // Either kind serves when it is the only one left: the preference never makes a run start cold.
+  assert.equal(pick(chart, [plainPod]), [plainPod.metadata?.name]);
+  assert.equal(pick('def main():\n    return 1\n', [dataPod]), [dataPod.metadata?.name]);
+  assert.equal([preloadRank([], new Set()), preloadRank(['pandas'], new Set(['pandas']))], [1, 0]);
+  assert.is(preloadRank(['matplotlib.pyplot'], new Set(['os'])), 2);
 });
 
 test('a run claims only ready idle Pods of a pool with exactly its language and size', () => {
