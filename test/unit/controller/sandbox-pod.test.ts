@@ -79,13 +79,14 @@ test('requests equal limits for cpu, memory and ephemeral storage', () => {
   assert.equal(container.resources?.requests, expected);
 });
 
-test('with CODERUN_CPU_REQUEST the Pod asks the scheduler for that much CPU and keeps the run\'s limit', () => {
+test("with CODERUN_CPU_REQUEST the Pod asks the scheduler for that much CPU and keeps the run's limit", () => {
   const config = testConfig({ CODERUN_CPU_REQUEST: '200m' });
   const resources = buildSandboxPod(makeRun(), config).spec?.containers[0]?.resources;
   assert.equal(resources?.limits, { cpu: '1', memory: '256Mi', 'ephemeral-storage': '128Mi' });
   assert.equal(resources?.requests, { cpu: '200m', memory: '256Mi', 'ephemeral-storage': '128Mi' });
   // A run that asks for less than the request asks for what it gets: a request never exceeds the limit.
-  const small = buildSandboxPod(makeRun({ resources: { cpu: '100m' } }), config).spec?.containers[0]?.resources;
+  const small = buildSandboxPod(makeRun({ resources: { cpu: '100m' } }), config).spec?.containers[0]
+    ?.resources;
   assert.equal([small?.requests?.cpu, small?.limits?.cpu], ['100m', '100m']);
 });
 
