@@ -71,6 +71,7 @@ interface Schema {
   type?: string | string[];
   properties?: Record<string, Schema>;
   additionalProperties?: boolean | Schema;
+  propertyNames?: Schema;
   $ref?: string;
   enum?: unknown[];
   anyOf?: Schema[];
@@ -165,7 +166,10 @@ test('values.yaml sets every value the schema defines, and the schema closes eve
   const open: string[] = [];
   const check = (node: Schema, path: string) => {
     if (!node.properties) return;
-    if (node.additionalProperties !== false) open.push(path || '(root)');
+    // A map of named entries (pools) is closed by the shape of its entries and the pattern of their names.
+    const extra = node.additionalProperties;
+    if (typeof extra === 'object' && node.propertyNames) check(extra, `${path}.<name>`);
+    else if (extra !== false) open.push(path || '(root)');
     for (const [name, sub] of Object.entries(node.properties)) check(sub, path ? `${path}.${name}` : name);
   };
   check(schema, '');
@@ -1016,5 +1020,27 @@ helmTest(
     );
   },
 );
+
+helmTest('pools: python and nodejs by default; a pool under a name of its own serves the language it names', () => {
+  const byName = (docs: Manifest[]) =>
+    Object.fromEntries(
+      docs
+        .filter((d) => d.kind === 'SandboxPool')
+        .map((d) => [d.metadata.name, (d as unknown as { spec: Record<string, unknown> }).spec]),
+    );
+  assert.equal(byName(render()), {
+    python: { language: 'python', replicas: 2, maxIdleSeconds: 3600 },
+    nodejs: { language: 'nodejs', replicas: 1, maxIdleSeconds: 3600 },
+  });
+  const data = byName(
+    render([], { pools: { 'python-data': { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] } } }),
+  );
+  assert.equal(data['python-data'], { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] });
+  const refused = helmRun(['template', 'coderun', CHART, '--set', 'pools.python-data.replicas=1']);
+  assert.is(refused.status, 1);
+  assert.match(refused.stderr, /language/);
+  const badName = helmRun(['template', 'coderun', CHART, '--set', 'pools.Data_Pool.language=python']);
+  assert.is(badName.status, 1);
+});
 
 test.run();
