@@ -34,8 +34,13 @@ dev_values() {
     --set sandbox.imagePullPolicy=IfNotPresent
     --set sandbox.cpu.request=200m
     # Enough warm Pods that RAGFlow's own burst (three Python and two Node.js endless loops beside a
-    # hello world) starts warm, with one to spare while a refill is still starting.
-    --set pools.python.replicas=5
+    # hello world) starts warm, with one to spare while a refill is still starting; and two Python Pods
+    # that have imported the data-science modules, for the programs that import them (a chart in
+    # RAGFlow's chat), which would otherwise spend seconds of their timeout on the imports.
+    --set pools.python.replicas=4
+    --set pools.python-data.language=python
+    --set pools.python-data.replicas=2
+    --set "pools.python-data.preload={numpy,pandas,matplotlib.pyplot}"
     --set pools.nodejs.replicas=3
     --set "runtimeClass.create=$(runtimeclass_create)"
   )
