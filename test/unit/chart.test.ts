@@ -1021,26 +1021,31 @@ helmTest(
   },
 );
 
-helmTest('pools: python and nodejs by default; a pool under a name of its own serves the language it names', () => {
-  const byName = (docs: Manifest[]) =>
-    Object.fromEntries(
-      docs
-        .filter((d) => d.kind === 'SandboxPool')
-        .map((d) => [d.metadata.name, (d as unknown as { spec: Record<string, unknown> }).spec]),
+helmTest(
+  'pools: python and nodejs by default; a pool under a name of its own serves the language it names',
+  () => {
+    const byName = (docs: Manifest[]) =>
+      Object.fromEntries(
+        docs
+          .filter((d) => d.kind === 'SandboxPool')
+          .map((d) => [d.metadata.name, (d as unknown as { spec: Record<string, unknown> }).spec]),
+      );
+    assert.equal(byName(render()), {
+      python: { language: 'python', replicas: 2, maxIdleSeconds: 3600 },
+      nodejs: { language: 'nodejs', replicas: 1, maxIdleSeconds: 3600 },
+    });
+    const data = byName(
+      render([], {
+        pools: { 'python-data': { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] } },
+      }),
     );
-  assert.equal(byName(render()), {
-    python: { language: 'python', replicas: 2, maxIdleSeconds: 3600 },
-    nodejs: { language: 'nodejs', replicas: 1, maxIdleSeconds: 3600 },
-  });
-  const data = byName(
-    render([], { pools: { 'python-data': { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] } } }),
-  );
-  assert.equal(data['python-data'], { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] });
-  const refused = helmRun(['template', 'coderun', CHART, '--set', 'pools.python-data.replicas=1']);
-  assert.is(refused.status, 1);
-  assert.match(refused.stderr, /language/);
-  const badName = helmRun(['template', 'coderun', CHART, '--set', 'pools.Data_Pool.language=python']);
-  assert.is(badName.status, 1);
-});
+    assert.equal(data['python-data'], { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] });
+    const refused = helmRun(['template', 'coderun', CHART, '--set', 'pools.python-data.replicas=1']);
+    assert.is(refused.status, 1);
+    assert.match(refused.stderr, /language/);
+    const badName = helmRun(['template', 'coderun', CHART, '--set', 'pools.Data_Pool.language=python']);
+    assert.is(badName.status, 1);
+  },
+);
 
 test.run();
