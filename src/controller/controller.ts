@@ -4,7 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { artifactStoreFrom } from '../artifacts/s3-store.ts';
-import { type ArtifactStore, folderUid, runFolder } from '../artifacts/store.ts';
+import type { ArtifactStore } from '../artifacts/store.ts';
 import { CodeRunClient } from '../coderun/client.ts';
 import { POOL_PLURAL, type SandboxPool } from '../coderun/sandbox-pool.ts';
 import { type CodeRun, GROUP, isTerminal, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
@@ -15,11 +15,11 @@ import { type InformerHealth, type ResilientInformer, resilientInformer } from '
 import { serviceLookup } from '../kube/services.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
-import { ArtifactCollector } from './artifact-collector.ts';
+import { ArtifactJobs } from './artifact-jobs.ts';
 import { ControllerMetrics, type ReconcileKind, type Sandbox } from './metrics.ts';
 import type { ReportState } from './outcome.ts';
 import { PoolReconciler } from './pool-reconciler.ts';
-import { type ArtifactState, decide, type EventNote, needsPolicyVerdict, type Step } from './reconcile.ts';
+import { decide, type EventNote, needsPolicyVerdict, type Step } from './reconcile.ts';
 import type { OpenSession, SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
 import { exemptFromPolicy, PROBE_VERDICT } from './self-test.ts';
@@ -42,7 +42,6 @@ export interface ControllerDeps {
 }
 
 const ATTACH_ATTEMPTS = 3;
-const COLLECT_ATTEMPTS = 3;
 const POOL_KEY_PREFIX = 'pool:';
 // A pool Pod another run won stays in the informer as idle for a moment; skip it that long.
 const LOST_CLAIM_MS = 5000;
@@ -82,13 +81,7 @@ export class CodeRunController {
   /** Run uid → when its Pod was created (cold) or claimed (warm) by this process, for the start metrics. */
   private readonly startClocks = new Map<string, { sandbox: Sandbox; at: number; running: boolean }>();
   /** Run uid → this process's fetch of its artifacts, and the attempts that failed. */
-  private readonly artifactStates = new Map<string, ArtifactState>();
-  private readonly collectFailures = new Map<string, number>();
-  private collecting = 0;
-  private readonly collectWaiters: (() => void)[] = [];
-  private readonly store: ArtifactStore | null;
-  private readonly collector: ArtifactCollector | null;
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly artifacts: ArtifactJobs;
   /** Attaches opened to idle pool Pods ahead of a claim (by namespace/name), and those handed to a run (by uid). */
   private readonly preopened = new Map<string, OpenSession>();
   private readonly handedOver = new Map<string, OpenSession>();
@@ -102,11 +95,15 @@ export class CodeRunController {
     this.runs = new CodeRunClient(deps.kube);
     this.events = new EventRecorder(deps.kube, 'coderun-controller', this.log);
     this.metrics = deps.metrics ?? new ControllerMetrics();
-    this.store =
-      deps.store !== undefined
-        ? deps.store
-        : artifactStoreFrom(deps.config.artifacts, serviceLookup(deps.kube));
-    this.collector = this.store ? new ArtifactCollector(deps.channel, this.store) : null;
+    this.artifacts = new ArtifactJobs({
+      files: deps.channel,
+      store:
+        deps.store !== undefined
+          ? deps.store
+          : artifactStoreFrom(deps.config.artifacts, serviceLookup(deps.kube)),
+      config: deps.config,
+      log: this.log,
+    });
     this.queue = new WorkQueue((key) => {
       const kind: ReconcileKind = key.startsWith(POOL_KEY_PREFIX) ? 'pool' : 'run';
       const done = this.metrics.reconcileStarted(kind);
@@ -190,13 +187,10 @@ export class CodeRunController {
       );
     }
     this.informers = [...this.runInformers, ...this.podInformers, ...this.poolInformers];
-    if (this.store) {
-      // A store that is down must not keep runs from running (their files are reported as not returned);
-      // it is prepared in the background until it answers (the chart's starts beside the controller).
-      void this.prepareStore(this.store);
-      this.sweeper = setInterval(() => void this.sweepArtifacts(), config.artifactSweepSeconds * 1000);
-      this.sweeper.unref();
-    }
+    this.artifacts.start(
+      () => this.runInformers.flatMap((i) => i.list().map((r) => r.metadata.uid)),
+      config.namespaces,
+    );
     await Promise.all(this.informers.map((i) => i.start()));
     this.started = true;
     this.preopenAll();
@@ -212,7 +206,7 @@ export class CodeRunController {
     this.preopened.clear();
     this.handedOver.clear();
     if (this.resync) clearInterval(this.resync);
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.artifacts.stop();
     this.queue.stop();
     for (const session of this.sessions.values()) session.abort();
     await Promise.all(this.informers.map((i) => i.stop()));
@@ -256,7 +250,7 @@ export class CodeRunController {
       ...this.attachFailures.keys(),
       ...this.claims.keys(),
       ...this.startClocks.keys(),
-      ...this.artifactStates.keys(),
+      ...this.artifacts.runs(),
     ])) {
       if (!live.has(uid)) this.forget(uid);
     }
@@ -318,7 +312,7 @@ export class CodeRunController {
           sessionActive: this.sessions.has(uid),
           verdict,
           warmPod,
-          artifacts: this.artifactStates.get(uid) ?? { state: 'none' },
+          artifacts: this.artifacts.state(uid),
           now: new Date(),
         },
         { config: this.deps.config },
@@ -486,7 +480,7 @@ export class CodeRunController {
           break;
         }
         case 'collectArtifacts':
-          this.collectArtifacts(current, step, key, log);
+          this.artifacts.collect(current, step, log, (afterMs) => this.queue.addAfter(key, afterMs));
           break;
         case 'recordEvent':
           await this.recordEvent(current, step.event);
@@ -505,9 +499,7 @@ export class CodeRunController {
           break;
         case 'deleteRun':
           try {
-            if (this.store && (run.status?.artifacts?.length || run.status?.fullOutput)) {
-              await this.store.deletePrefix(runFolder(namespace, run.metadata.name, run.metadata.uid));
-            }
+            await this.artifacts.deleteRun(run);
             await this.runs.delete(namespace, run.metadata.name);
             log.info('deleted finished run after its TTL');
           } catch (err) {
@@ -533,8 +525,7 @@ export class CodeRunController {
     this.sessions.delete(uid);
     this.reports.delete(uid);
     this.attachFailures.delete(uid);
-    this.artifactStates.delete(uid);
-    this.collectFailures.delete(uid);
+    this.artifacts.forget(uid);
     this.handedOver.get(uid)?.close();
     this.handedOver.delete(uid);
   }
@@ -575,94 +566,6 @@ export class CodeRunController {
       this.preopened.delete(key);
     }
   }
-  private async prepareStore(store: ArtifactStore): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await store.ready();
-        if (attempt > 1) this.log.info({ attempt }, 'the artifact store answers');
-        return;
-      } catch (err) {
-        const level = attempt < 6 ? 'warn' : 'error';
-        this.log[level]({ err: apiErrorMessage(err), attempt }, 'the artifact store does not answer yet');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1000 * attempt)).unref());
-      }
-    }
-  }
-
-  /** Fetches in the background, a bounded number at once; the fetch's end re-enqueues the run. */
-  private collectArtifacts(
-    run: CodeRun,
-    step: Extract<Step, { do: 'collectArtifacts' }>,
-    key: string,
-    log: Logger,
-  ): void {
-    const uid = run.metadata.uid;
-    const collector = this.collector;
-    if (!collector) return;
-    this.artifactStates.set(uid, { state: 'collecting' });
-    const ref = { namespace: run.metadata.namespace, name: run.metadata.name, uid, podName: step.podName };
-    const started = Date.now();
-    this.collectSlot()
-      .then(() => collector.collect(ref, step.plan, step.output).finally(() => this.releaseCollectSlot()))
-      .then((collected) => {
-        if (this.artifactStates.get(uid)?.state !== 'collecting') return;
-        this.artifactStates.set(uid, { state: 'collected', ...collected });
-        log.info(
-          { stored: collected.stored.length, skipped: collected.skipped.length, ms: Date.now() - started },
-          'stored artifacts',
-        );
-      })
-      .catch((err: unknown) => {
-        const attempts = (this.collectFailures.get(uid) ?? 0) + 1;
-        this.collectFailures.set(uid, attempts);
-        log.warn({ err: apiErrorMessage(err), attempts }, 'could not store the artifacts');
-        if (this.artifactStates.get(uid)?.state !== 'collecting') return;
-        this.artifactStates.set(
-          uid,
-          attempts >= COLLECT_ATTEMPTS
-            ? { state: 'failed', error: `could not store the artifacts: ${apiErrorMessage(err)}` }
-            : { state: 'none' },
-        );
-      })
-      .finally(() => this.queue.addAfter(key, this.artifactStates.get(uid)?.state === 'none' ? 1000 : 0));
-  }
-
-  private collectSlot(): Promise<void> {
-    if (this.collecting < this.deps.config.artifactCollections) {
-      this.collecting++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.collectWaiters.push(resolve));
-  }
-
-  private releaseCollectSlot(): void {
-    const next = this.collectWaiters.shift();
-    if (next) next();
-    else this.collecting--;
-  }
-
-  /**
-   * The safety net behind deletion at the TTL: run folders in the store whose run no longer exists (deleted
-   * by hand, or while this controller was down) are deleted. Only for namespaces this controller serves.
-   */
-  private async sweepArtifacts(): Promise<void> {
-    const store = this.store;
-    if (!store) return;
-    const live = new Set(this.runInformers.flatMap((i) => i.list().map((r) => r.metadata.uid)));
-    const served = new Set(this.deps.config.namespaces);
-    try {
-      for (const folder of await store.listRunFolders()) {
-        const namespace = folder.split('/')[0] ?? '';
-        if (served.size && !served.has(namespace)) continue;
-        if (live.has(folderUid(folder))) continue;
-        await store.deletePrefix(folder);
-        this.log.info({ folder }, 'deleted artifacts of a run that no longer exists');
-      }
-    } catch (err) {
-      this.log.warn({ err: apiErrorMessage(err) }, 'artifact sweep failed');
-    }
-  }
-
   /** Attaches in the background; the session's end re-enqueues the run. */
   private deliverJob(run: CodeRun, podName: string, key: string, log: Logger): void {
     const uid = run.metadata.uid;
