@@ -1,6 +1,8 @@
 // The CodeRun controller: informers feed a work queue; each key is reconciled by `decide` (pure) and the
-// steps it returns are carried out here. All state that matters lives in the cluster; the only memory is
-// the runner reports of live attach sessions, which the Pod log replaces after a restart.
+// steps it returns are carried out here. Beside it: the attach sessions and the runner reports they bring
+// (sandbox-sessions.ts), the artifact fetches (artifact-jobs.ts) and the pools (pool-reconciler.ts). All
+// state that matters lives in the cluster; the reports of live sessions, the only memory, are replaced by
+// the Pod log after a restart.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { artifactStoreFrom } from '../artifacts/s3-store.ts';
@@ -14,17 +16,17 @@ import { EventRecorder, eventTargetOf } from '../kube/events.ts';
 import { type InformerHealth, type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import { serviceLookup } from '../kube/services.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
-import { buildJob, encodeJobLine, type ParsedReport } from '../runtimes/protocol.ts';
+import { buildJob, encodeJobLine } from '../runtimes/protocol.ts';
 import { ArtifactJobs } from './artifact-jobs.ts';
 import { ControllerMetrics, type ReconcileKind, type Sandbox } from './metrics.ts';
-import type { ReportState } from './outcome.ts';
 import { PoolReconciler } from './pool-reconciler.ts';
 import { decide, type EventNote, needsPolicyVerdict, type Step } from './reconcile.ts';
-import type { OpenSession, SandboxChannel } from './sandbox-channel.ts';
+import type { SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
+import { SandboxSessions } from './sandbox-sessions.ts';
 import { exemptFromPolicy, PROBE_VERDICT } from './self-test.ts';
 import { finishedStatus, statusChanged } from './status.ts';
-import { claimCandidates, isClaimable, pickCandidate } from './warm-pool.ts';
+import { claimCandidates, pickCandidate } from './warm-pool.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerDeps {
@@ -41,7 +43,6 @@ export interface ControllerDeps {
   store?: ArtifactStore | null;
 }
 
-const ATTACH_ATTEMPTS = 3;
 const POOL_KEY_PREFIX = 'pool:';
 // A pool Pod another run won stays in the informer as idle for a moment; skip it that long.
 const LOST_CLAIM_MS = 5000;
@@ -50,11 +51,6 @@ const LOST_CLAIM_MS = 5000;
 function isPermanentRefusal(err: unknown): boolean {
   const code = statusCode(err);
   return code === 400 || code === 403 || code === 422;
-}
-
-function reportFrom(source: 'session' | 'log', parsed: ParsedReport | null): ReportState {
-  if (!parsed) return { source, report: null };
-  return parsed.ok ? { source, report: parsed.report } : { source, report: null, error: parsed.error };
 }
 
 export class CodeRunController {
@@ -73,20 +69,15 @@ export class CodeRunController {
   /** Run uid → the pool Pod this process claimed for it, until the informer shows the claim. */
   private readonly claims = new Map<string, string>();
   private resync: NodeJS.Timeout | undefined;
-  /** Keyed by run uid. */
-  private readonly reports = new Map<string, ReportState>();
-  private readonly sessions = new Map<string, AbortController>();
-  private readonly attachFailures = new Map<string, number>();
+  /** Run uid → reconciles of it that failed in a row. */
   private readonly failures = new Map<string, number>();
   /** Run uid → when its Pod was created (cold) or claimed (warm) by this process, for the start metrics. */
   private readonly startClocks = new Map<string, { sandbox: Sandbox; at: number; running: boolean }>();
   /** Run uid → this process's fetch of its artifacts, and the attempts that failed. */
   private readonly artifacts: ArtifactJobs;
-  /** Attaches opened to idle pool Pods ahead of a claim (by namespace/name), and those handed to a run (by uid). */
-  private readonly preopened = new Map<string, OpenSession>();
-  private readonly handedOver = new Map<string, OpenSession>();
+  /** Attaches to sandboxes and the runner reports they bring back. */
+  private readonly sessions: SandboxSessions;
   private started = false;
-  private stopped = false;
   readonly metrics: ControllerMetrics;
 
   constructor(deps: ControllerDeps) {
@@ -95,6 +86,7 @@ export class CodeRunController {
     this.runs = new CodeRunClient(deps.kube);
     this.events = new EventRecorder(deps.kube, 'coderun-controller', this.log);
     this.metrics = deps.metrics ?? new ControllerMetrics();
+    this.sessions = new SandboxSessions({ channel: deps.channel, log: this.log });
     this.artifacts = new ArtifactJobs({
       files: deps.channel,
       store:
@@ -151,7 +143,7 @@ export class CodeRunController {
             const pool = pod.metadata?.labels?.[LABELS.pool];
             if (pool) {
               this.queue.add(`${POOL_KEY_PREFIX}${pod.metadata?.namespace}/${pool}`);
-              this.preopen(pod);
+              this.sessions.preopen(pod);
             }
           },
           log: this.log,
@@ -193,7 +185,8 @@ export class CodeRunController {
     );
     await Promise.all(this.informers.map((i) => i.start()));
     this.started = true;
-    this.preopenAll();
+    this.sessions.start(config.preattach);
+    this.sessions.preopenAll(this.allPods());
     // Level-triggered safety net: every known run is looked at again periodically.
     this.resync = setInterval(() => this.enqueueAll(), config.resyncSeconds * 1000);
     this.resync.unref();
@@ -201,14 +194,10 @@ export class CodeRunController {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const session of [...this.preopened.values(), ...this.handedOver.values()]) session.close();
-    this.preopened.clear();
-    this.handedOver.clear();
+    this.sessions.stop();
     if (this.resync) clearInterval(this.resync);
     this.artifacts.stop();
     this.queue.stop();
-    for (const session of this.sessions.values()) session.abort();
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.queue.idle();
   }
@@ -234,7 +223,7 @@ export class CodeRunController {
       for (const pool of informer.list())
         this.queue.add(`${POOL_KEY_PREFIX}${pool.metadata.namespace}/${pool.metadata.name}`);
     }
-    this.preopenAll();
+    this.sessions.preopenAll(this.allPods());
     const now = Date.now();
     for (const [name, at] of this.lostClaims) if (now - at > LOST_CLAIM_MS) this.lostClaims.delete(name);
     const live = new Set<string>();
@@ -245,9 +234,7 @@ export class CodeRunController {
       }
     }
     for (const uid of new Set([
-      ...this.reports.keys(),
-      ...this.sessions.keys(),
-      ...this.attachFailures.keys(),
+      ...this.sessions.runs(),
       ...this.claims.keys(),
       ...this.startClocks.keys(),
       ...this.artifacts.runs(),
@@ -308,8 +295,8 @@ export class CodeRunController {
           run,
           pod,
           stalePod: found !== null && !owned,
-          report: this.reports.get(uid) ?? { source: 'none' },
-          sessionActive: this.sessions.has(uid),
+          report: this.sessions.report(uid),
+          sessionActive: this.sessions.active(uid),
           verdict,
           warmPod,
           artifacts: this.artifacts.state(uid),
@@ -388,13 +375,12 @@ export class CodeRunController {
           const podName = step.pod.metadata?.name ?? '';
           // Taken before the claim: the informer may report the claimed Pod before the reply, and an
           // attach left among the idle ones would then be closed.
-          const session = this.preopened.get(`${namespace}/${podName}`);
-          this.preopened.delete(`${namespace}/${podName}`);
+          const preopened = this.sessions.takePreopened(namespace, podName);
           try {
             await kube.core.replaceNamespacedPod({ namespace, name: podName, body: step.pod });
-            if (session) this.handedOver.set(run.metadata.uid, session);
+            preopened.claimed(run.metadata.uid);
           } catch (err) {
-            session?.close();
+            preopened.lost();
             // Another run won it (409), or it is gone: pick again at once, without this Pod.
             if (!isConflict(err) && !isNotFound(err) && !isPermanentRefusal(err)) throw err;
             this.lostClaims.set(podName, Date.now());
@@ -468,13 +454,9 @@ export class CodeRunController {
           }
           // After a restart the job may have run already: a runner that keeps its sandbox for the artifact
           // fetch prints nothing more, so an attach would wait in vain. The Pod log holds its result if so.
-          if (step.afterRestart) {
-            const { state, found } = await this.logReport(current, step.podName, log);
-            if (found) {
-              this.reports.set(run.metadata.uid, state);
-              this.queue.add(key);
-              break;
-            }
+          if (step.afterRestart && (await this.sessions.readLog(current, step.podName, log, true))) {
+            this.queue.add(key);
+            break;
           }
           this.deliverJob(current, step.podName, key, log);
           break;
@@ -486,7 +468,7 @@ export class CodeRunController {
           await this.recordEvent(current, step.event);
           break;
         case 'readReport':
-          this.reports.set(run.metadata.uid, (await this.logReport(current, step.podName, log)).state);
+          await this.sessions.readLog(current, step.podName, log);
           this.queue.add(key);
           break;
         case 'deletePod':
@@ -521,119 +503,29 @@ export class CodeRunController {
   private forget(uid: string): void {
     this.claims.delete(uid);
     this.startClocks.delete(uid);
-    this.sessions.get(uid)?.abort();
-    this.sessions.delete(uid);
-    this.reports.delete(uid);
-    this.attachFailures.delete(uid);
+    this.sessions.forget(uid);
     this.artifacts.forget(uid);
-    this.handedOver.get(uid)?.close();
-    this.handedOver.delete(uid);
   }
 
-  /**
-   * Keeps an attach open to every claimable Pod of a pool (the leader's only), so a claim just writes the
-   * job; closes it when the Pod stops being idle without a claim of ours (deleted, taken, its runner gone).
-   */
-  /** Pre-opens for every idle pool Pod, and drops sessions whose Pod is gone (at start and each resync). */
-  private preopenAll(): void {
-    const pods = this.allPods().filter((p) => p.metadata?.labels?.[LABELS.pool]);
-    const known = new Set(pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`));
-    for (const [key, session] of this.preopened) {
-      if (known.has(key)) continue;
-      session.close();
-      this.preopened.delete(key);
-    }
-    for (const pod of pods) this.preopen(pod);
-  }
-
-  private preopen(pod: V1Pod): void {
-    const { open } = this.deps.channel;
-    if (!open || !this.started || this.stopped || !this.deps.config.preattach) return;
-    const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-    const current = this.preopened.get(key);
-    if (isClaimable(pod)) {
-      if (current?.alive) return;
-      const session = open.call(this.deps.channel, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '');
-      this.preopened.set(key, session);
-      session.opened.catch((err: unknown) => {
-        this.log.debug({ pod: key, err: apiErrorMessage(err) }, 'could not pre-open an attach');
-        if (this.preopened.get(key) === session) this.preopened.delete(key);
-      });
-      return;
-    }
-    if (current) {
-      current.close();
-      this.preopened.delete(key);
-    }
-  }
-  /** Attaches in the background; the session's end re-enqueues the run. */
+  /** Delivers the job in the background; the delivery's end re-enqueues the run. */
   private deliverJob(run: CodeRun, podName: string, key: string, log: Logger): void {
     const uid = run.metadata.uid;
-    const { config, channel } = this.deps;
+    const { config } = this.deps;
     const limits = effectiveLimits(run, config);
-    const abort = new AbortController();
-    // Never wait on a session longer than the Pod itself may live.
-    const budgetMs =
-      (limits.timeoutSeconds + config.deadlineGraceSeconds + config.startTimeoutSeconds) * 1000;
-    const timer = setTimeout(() => abort.abort(), budgetMs);
-    this.sessions.set(uid, abort);
     const job = encodeJobLine(
       buildJob(run.spec, limits.timeoutSeconds, config.maxOutputBytes, config.artifactHoldSeconds),
     );
-    const attached = () => {
-      const clock = this.startClocks.get(uid);
-      if (!clock) return;
-      this.startClocks.delete(uid);
-      this.metrics.jobDelivered(clock.sandbox, (Date.now() - clock.at) / 1000);
-    };
-    const preopened = this.handedOver.get(uid);
-    this.handedOver.delete(uid);
-    let delivery: Promise<ParsedReport | null>;
-    if (preopened?.alive) {
-      attached();
-      delivery = preopened.deliver(job, abort.signal);
-    } else {
-      preopened?.close();
-      delivery = channel.deliver(run.metadata.namespace, podName, job, abort.signal, attached);
-    }
-    delivery
-      .then((parsed) => {
-        if (this.sessions.get(uid) === abort) this.reports.set(uid, reportFrom('session', parsed));
-      })
-      .catch((err: unknown) => {
-        const attempts = (this.attachFailures.get(uid) ?? 0) + 1;
-        this.attachFailures.set(uid, attempts);
-        this.metrics.attachFailed();
-        log.warn({ err: apiErrorMessage(err), attempts }, 'attach to the sandbox failed');
-        // Retry a few times while the Pod runs; after that the Pod log is the only source left.
-        if (attempts >= ATTACH_ATTEMPTS && this.sessions.get(uid) === abort) {
-          this.reports.set(uid, {
-            source: 'session',
-            report: null,
-            error: `could not attach to the sandbox: ${apiErrorMessage(err)}`,
-          });
-        }
-      })
-      .finally(() => {
-        clearTimeout(timer);
-        if (this.sessions.get(uid) === abort) this.sessions.delete(uid);
-        this.queue.addAfter(key, this.attachFailures.has(uid) && !this.reports.has(uid) ? 1000 : 0);
-      });
-  }
-
-  /** The runner's report from the Pod log; `found` is false when the log holds no result line or cannot be read. */
-  private async logReport(
-    run: CodeRun,
-    podName: string,
-    log: Logger,
-  ): Promise<{ state: ReportState; found: boolean }> {
-    try {
-      const parsed = await this.deps.channel.readLog(run.metadata.namespace, podName);
-      return { state: reportFrom('log', parsed), found: parsed !== null };
-    } catch (err) {
-      log.warn({ err: apiErrorMessage(err) }, 'could not read the sandbox log');
-      const error = `could not read the sandbox log: ${apiErrorMessage(err)}`;
-      return { state: { source: 'log', report: null, error }, found: false };
-    }
+    this.sessions.deliver(run, podName, job, {
+      budgetMs: (limits.timeoutSeconds + config.deadlineGraceSeconds + config.startTimeoutSeconds) * 1000,
+      log,
+      attached: () => {
+        const clock = this.startClocks.get(uid);
+        if (!clock) return;
+        this.startClocks.delete(uid);
+        this.metrics.jobDelivered(clock.sandbox, (Date.now() - clock.at) / 1000);
+      },
+      failed: () => this.metrics.attachFailed(),
+      settled: (afterMs) => this.queue.addAfter(key, afterMs),
+    });
   }
 }
