@@ -89,11 +89,11 @@ clean: down ## Remove build output and local state (the tool cache in ~/.cache/c
 	rm -rf dist .dev
 
 .PHONY: bench
-bench: setup binaries ## Print the policy check's cost, the API's own overhead, and (after make up) POST /run latency warm and cold.
+bench: setup binaries ## Print the policy check's cost, the API's own overhead, and (after make up) POST /run latency warm and cold and a burst of 500.
 	$(NODE) bench/policy.ts
 	$(NODE) bench/api-overhead.ts
-	@if curl -sf -o /dev/null localhost:9385/healthz; then $(NODE) bench/run-latency.ts; \
-	  else echo "POST /run latency skipped: nothing answers on localhost:9385 (run make up first)"; fi
+	@if curl -sf -o /dev/null localhost:9385/healthz; then $(NODE) bench/run-latency.ts && $(NODE) bench/burst.ts; \
+	  else echo "POST /run latency and the burst skipped: nothing answers on localhost:9385 (run make up first)"; fi
 
 .PHONY: fuzz
 fuzz: setup ## Send 10,000 hostile requests to every API route over a real socket (FUZZ_SEED, FUZZ_REQUESTS).
