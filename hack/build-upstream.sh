@@ -6,6 +6,8 @@
 #   hack/build-upstream.sh gvisor        runsc, containerd-shim-runsc-v1 (one pinned `go`-branch pseudo-version, one patch)
 #   hack/build-upstream.sh helm
 #   hack/build-upstream.sh versitygw    the embedded artifacts store: an S3 API over a directory (posix backend)
+#   hack/build-upstream.sh kind         kind, for `make kind-up` (hack/kind.sh)
+#   hack/build-upstream.sh coredns      CoreDNS, for the kind node image built here (hack/kind-node-image.sh)
 # Prints the directory holding the binaries. A second call with the same versions is a no-op.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -127,7 +129,23 @@ build_versitygw() {
   echo "$out"
 }
 
-what=${1:?usage: build-upstream.sh k8s|etcd|containerd|gvisor|helm|versitygw [cmd ...]}
+build_kind() {
+  local out="$CACHE/kind-$KIND_VERSION"
+  if [ -x "$out/kind" ]; then echo "$out"; return; fi
+  go_install "$out" "-s -w" "sigs.k8s.io/kind@$KIND_VERSION"
+  echo "$out"
+}
+
+# CoreDNS with its default plugin set (core/plugin/zplugin.go is generated and in the module); kubeadm
+# names the version it deploys (COREDNS_VERSION).
+build_coredns() {
+  local out="$CACHE/coredns-$COREDNS_VERSION" m=github.com/coredns/coredns
+  if [ -x "$out/coredns" ]; then echo "$out"; return; fi
+  go_install "$out" "-s -w -X $m/coremain.GitCommit=$COREDNS_VERSION" "$m@$COREDNS_VERSION"
+  echo "$out"
+}
+
+what=${1:?usage: build-upstream.sh k8s|etcd|containerd|gvisor|helm|versitygw|kind|coredns [cmd ...]}
 shift
 case "$what" in
   k8s) build_k8s "$@" ;;
@@ -136,5 +154,7 @@ case "$what" in
   gvisor) build_gvisor ;;
   helm) build_helm ;;
   versitygw) build_versitygw ;;
-  *) echo "build-upstream.sh: unknown target '$what' (k8s, etcd, containerd, gvisor, helm or versitygw)" >&2; exit 2 ;;
+  kind) build_kind ;;
+  coredns) build_coredns ;;
+  *) echo "build-upstream.sh: unknown target '$what' (k8s, etcd, containerd, gvisor, helm, versitygw, kind or coredns)" >&2; exit 2 ;;
 esac

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# A kind cluster "coderun" with gVisor, from kind-config.yaml, for machines with a Docker engine.
-#   hack/kind.sh up     `make kind-up`: stage gVisor, create the cluster (or reuse it), write .dev/kubeconfig
-#   hack/kind.sh down   `make kind-down`: delete the cluster
+# A kind cluster "coderun" with gVisor, from kind-config.yaml.
+#   hack/kind.sh up     `make kind-up`: kind, an engine, a node image; stage gVisor, create the cluster (or
+#                       reuse it), write .dev/kubeconfig
+#   hack/kind.sh down   `make kind-down`: delete the cluster; stop the engine if this script started it
 #   hack/kind.sh load   `kind load image-archive` every $CODERUN_CACHE/images/*.tar that changed
-# Needs kind >= v0.27.0 (node images with containerd 2.x; see kind-config.yaml) and `docker info` working.
+#   hack/kind.sh env    print the DOCKER_HOST and PATH that reach the engine (eval "$(hack/kind.sh env)")
+# kind: KIND_VERSION from hack/versions.env, built from the Go module proxy into $CODERUN_CACHE
+# (hack/build-upstream.sh kind); $KIND overrides it (kind >= v0.27.0: containerd 2.x node images).
+# Engine: the Docker engine at $DOCKER_HOST or /var/run/docker.sock when one answers (a laptop with
+# Docker); else Debian's docker.io, unpacked into the cache and run privately by hack/kind-engine.sh,
+# which leaves the host's iptables alone; `down` stops that one again.
+# Node image: $KIND_NODE_IMAGE (an image kind pulls, e.g. kindest/node:v1.36.x; "kind" means kind's own
+# default); unset, one built here without a registry (hack/kind-node-image.sh, docker import).
 # gVisor (runsc + containerd-shim-runsc-v1, one version) comes from $GVISOR_DIR, else from
 # $CODERUN_CACHE/gvisor-$GVISOR_VERSION (hack/build-upstream.sh gvisor), else from the directory of the
 # runsc on PATH (a gVisor release installed into /usr/local/bin); it is copied to .dev/kind/gvisor/, the
 # relative hostPath kind-config.yaml mounts. kind resolves relative hostPaths against its working
 # directory, so this script runs kind from the repository root.
+# Creating and deleting the cluster (and starting or stopping the engine) wait for $CLUSTER_LOCK, which
+# the local cluster's test runs hold: both clusters share this machine.
 set -euo pipefail
 # shellcheck source=lib/dev.sh
 . "$(dirname "$0")/lib/dev.sh"
@@ -16,18 +26,50 @@ cd "$REPO"
 
 KIND_MIN_VERSION=0.27.0
 STAGE=.dev/kind/gvisor
+ENGINE_MARK=.dev/kind/engine # "coderun" while the engine is the one hack/kind-engine.sh started
 NODE=$KIND_CLUSTER-control-plane # kind's name for the node container
+export KIND_EXPERIMENTAL_PROVIDER=docker
+
+# An engine of the user's own: $DOCKER_HOST, or Docker's default socket, answering.
+own_engine() {
+  [ "$(cat "$ENGINE_MARK" 2>/dev/null)" = coderun ] && return 1
+  command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1
+}
+
+# use_engine [start]: point docker and kind at the engine; with "start", start ours when there is no other.
+use_engine() {
+  if own_engine; then
+    return 0
+  fi
+  local dir
+  dir=$("$REPO/hack/kind-engine.sh" install) || die "could not install the Docker engine (hack/kind-engine.sh install)"
+  export DOCKER_HOST=unix://$ENGINE_SOCK PATH=$dir/usr/bin:$dir/usr/sbin:$PATH
+  if [ "${1:-}" = start ]; then
+    mkdir -p "$(dirname "$ENGINE_MARK")"
+    echo coderun >"$ENGINE_MARK"
+    "$REPO/hack/kind-engine.sh" start >/dev/null || die "could not start the Docker engine (hack/kind-engine.sh start; log $DEV_LOGS/dockerd.log)"
+  fi
+}
 
 need_kind() {
-  command -v kind >/dev/null 2>&1 ||
-    die "kind is not installed: install kind >= v$KIND_MIN_VERSION (https://kind.sigs.k8s.io/docs/user/quick-start/#installation), or use the local cluster (make cluster-up; CLUSTER=local make up)"
-  command -v docker >/dev/null 2>&1 || die "the docker CLI is missing: kind needs a Docker engine"
-  timeout 20 docker info >/dev/null 2>&1 ||
-    die "no Docker engine answers ('docker info' failed): start Docker, or use the local cluster (make cluster-up; CLUSTER=local make up)"
+  if [ -z "${KIND:-}" ]; then
+    KIND=$("$REPO/hack/build-upstream.sh" kind)/kind || die "could not build kind $KIND_VERSION (hack/build-upstream.sh kind)"
+  fi
   local v
-  v=$(kind version | sed -n 's/^kind v\([0-9][0-9.]*\).*/\1/p')
+  v=$("$KIND" version | sed -n 's/^kind v\([0-9][0-9.]*\).*/\1/p')
   [ -n "$v" ] && [ "$(printf '%s\n%s\n' "$KIND_MIN_VERSION" "$v" | sort -V | sed -n 1p)" = "$KIND_MIN_VERSION" ] ||
     die "kind v${v:-?} is too old: kind-config.yaml needs v$KIND_MIN_VERSION or later (containerd 2.x node images)"
+}
+kind() { "$KIND" "$@"; }
+
+engine_answers() { timeout 20 docker info >/dev/null 2>&1; }
+
+node_image() {
+  case "${KIND_NODE_IMAGE:-}" in
+    kind) ;;                      # kind's default image
+    "") "$REPO/hack/kind-node-image.sh" load || die "could not build the kind node image (hack/kind-node-image.sh)" ;;
+    *) echo "$KIND_NODE_IMAGE" ;;
+  esac
 }
 
 gvisor_dir() {
@@ -54,18 +96,24 @@ cluster_exists() { kind get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; }
 
 up() {
   need_kind
+  use_engine start
+  engine_answers || die "no Docker engine answers at ${DOCKER_HOST:-/var/run/docker.sock}"
   stage_mounts
   if cluster_exists; then
     log "kind cluster $KIND_CLUSTER exists; reusing it"
-    [ "$(docker inspect -f '{{.State.Running}}' "$NODE" 2>/dev/null)" = true ] || docker start "$NODE" >/dev/null ||
+    [ "$(docker inspect -f '{{.State.Running}}' "$NODE" 2>/dev/null)" = true ] || with_cluster_lock docker start "$NODE" >/dev/null ||
       die "could not start the kind node container $NODE (docker logs $NODE)"
     # Created from an older kind-config.yaml, it lacks the port mapping that makes localhost:9385 the API's
     # NodePort; kind cannot add one to an existing cluster.
     [ -n "$(docker port "$NODE" "$API_PORT/tcp" 2>/dev/null)" ] ||
-      die "kind cluster $KIND_CLUSTER does not publish port $API_PORT (created from an older kind-config.yaml): recreate it with make kind-down && make up"
+      die "kind cluster $KIND_CLUSTER does not publish port $API_PORT (created from an older kind-config.yaml): recreate it with make kind-down && CLUSTER=kind make up"
   else
-    kind create cluster --name "$KIND_CLUSTER" --config kind-config.yaml --wait 180s ||
-      die "kind create cluster --name $KIND_CLUSTER --config kind-config.yaml failed (kind export logs --name $KIND_CLUSTER)"
+    local image args=()
+    image=$(node_image)
+    [ -z "$image" ] || args=(--image "$image")
+    log "kind create cluster --name $KIND_CLUSTER --config kind-config.yaml ${args[*]}"
+    with_cluster_lock "$KIND" create cluster --name "$KIND_CLUSTER" --config kind-config.yaml "${args[@]}" --wait 180s ||
+      die "kind create cluster --name $KIND_CLUSTER --config kind-config.yaml failed (kind export logs --name $KIND_CLUSTER; DOCKER_HOST=${DOCKER_HOST:-})"
   fi
   mkdir -p "$DEV"
   kind get kubeconfig --name "$KIND_CLUSTER" >"$DEV/kubeconfig.tmp" && mv -f "$DEV/kubeconfig.tmp" "$DEV/kubeconfig"
@@ -75,15 +123,34 @@ up() {
   log "kind cluster $KIND_CLUSTER ready; export KUBECONFIG=$DEV/kubeconfig"
 }
 
+# Deletes the cluster, then stops the engine if it is ours (which also removes its network's bridge):
+# the host is left as it was before `up`, apart from the cache.
 down() {
   need_kind
-  kind delete cluster --name "$KIND_CLUSTER" || die "kind delete cluster --name $KIND_CLUSTER failed"
+  use_engine
+  local ours=""
+  [ "$(cat "$ENGINE_MARK" 2>/dev/null)" = coderun ] && ours=1
+  if [ -n "$ours" ] && ! engine_answers && [ -d "${KIND_ENGINE_DATA:-$CACHE/docker-data}/containers" ] &&
+    [ -n "$(ls -A "${KIND_ENGINE_DATA:-$CACHE/docker-data}/containers" 2>/dev/null)" ]; then
+    # A node container is recorded but the engine is stopped: start it to delete the container properly.
+    "$REPO/hack/kind-engine.sh" start >/dev/null || die "could not start the Docker engine to delete the cluster"
+  fi
+  if engine_answers && cluster_exists; then
+    with_cluster_lock "$KIND" delete cluster --name "$KIND_CLUSTER" || die "kind delete cluster --name $KIND_CLUSTER failed"
+  else
+    log "no kind cluster $KIND_CLUSTER"
+  fi
   rm -rf .dev/kind/images
+  if [ -n "$ours" ]; then
+    "$REPO/hack/kind-engine.sh" stop || die "could not stop the Docker engine (hack/kind-engine.sh stop)"
+    rm -f "$ENGINE_MARK"
+  fi
 }
 
 # Stamps are kept per node container, so a re-created cluster gets every image again.
 load() {
   need_kind
+  use_engine
   local id stamps t key
   id=$(docker inspect -f '{{.Id}}' "$NODE" 2>/dev/null) || die "kind node $NODE not found: run make kind-up first"
   stamps=.dev/kind/images/$id
@@ -98,7 +165,13 @@ load() {
   done
 }
 
+print_env() {
+  use_engine
+  [ -z "${DOCKER_HOST:-}" ] || printf 'export DOCKER_HOST=%q PATH=%q\n' "$DOCKER_HOST" "$PATH"
+}
+
 case "${1:-}" in
   up | down | load) "$1" ;;
-  *) die "usage: hack/kind.sh up|down|load" ;;
+  env) print_env ;;
+  *) die "usage: hack/kind.sh up|down|load|env" ;;
 esac

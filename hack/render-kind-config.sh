@@ -78,6 +78,12 @@ kubeadmConfigPatches:
       extraArgs:
         - name: service-node-port-range
           value: "@NODE_PORT_RANGE@"
+  # kubelet >= 1.35 refuses to start on a cgroup v1 host (hybrid counts as v1) unless told otherwise
+  # (KEP-5573), as the local cluster's kubelet is (test/cluster/up.sh); on a cgroup v2 host it changes nothing.
+  - |
+    apiVersion: kubelet.config.k8s.io/v1beta1
+    kind: KubeletConfiguration
+    failCgroupV1: false
 containerdConfigPatches:
   # 1. test/cluster/containerd-runsc.toml, verbatim: the gVisor handler "runsc".
 EOF

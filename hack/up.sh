@@ -65,11 +65,20 @@ cluster_up() {
       ;;
     kind)
       stop_legacy_port_forward
+      local_cluster_serves_api_port &&
+        die "the local cluster serves localhost:$API_PORT (its kube-proxy redirects 127.0.0.0/8:$API_PORT to its own release ahead of any listener, kind's included): make down there first, or use its release"
       step kind-up "$MAKE" -s kind-up # writes .dev/kubeconfig
       step kind-load "$REPO/hack/kind.sh" load
       ;;
   esac
   export KUBECONFIG=$DEV/kubeconfig
+}
+
+# The local cluster's kube-proxy turns every connection to 127.0.0.0/8:$API_PORT into one to its own
+# release's API (a NodePort on loopback, test/cluster/up.sh), whether or not kind's port mapping listens
+# there: on one machine only one of the two clusters can own localhost:$API_PORT.
+local_cluster_serves_api_port() {
+  iptables -w -t nat -S KUBE-NODEPORTS 2>/dev/null | grep -q -- "-d 127.0.0.0/8 .*--dport $API_PORT "
 }
 
 api_healthy() { curl -sf --max-time 3 "$API/readyz" >/dev/null 2>&1; }

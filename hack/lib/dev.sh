@@ -28,6 +28,11 @@ API_SERVICE=sandbox-executor-manager # RAGFlow's default SANDBOX_HOST
 API_PORT=9385
 LOCAL_KUBECONFIG=/var/lib/coderun-cluster/admin.kubeconfig # test/cluster/lib.sh ADMIN_KUBECONFIG
 KIND_CLUSTER=${KIND_CLUSTER:-coderun}
+# The Docker engine hack/kind-engine.sh runs for kind on a machine without one (its socket).
+ENGINE_SOCK=/run/coderun-kind/docker.sock
+# Starting or stopping an engine or a kind cluster, and anything else that touches the host's network,
+# waits for this lock, which the local cluster's test runs hold (it may take a while).
+CLUSTER_LOCK=/tmp/coderun-cluster.lock
 IMAGES=$CACHE/images # the image tarballs `make images`, `make operator-image` and `make artifacts-image` write
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -69,6 +74,19 @@ resolve_tools() {
   fi
 }
 kc() { "$KUBECTL" "$@"; }
+
+# with_cluster_lock CMD...: run CMD holding $CLUSTER_LOCK (says so when it has to wait). Run under
+# `flock $CLUSTER_LOCK env CODERUN_CLUSTER_LOCKED=1 ...` it runs CMD at once: the caller holds the lock.
+with_cluster_lock() {
+  if [ -n "${CODERUN_CLUSTER_LOCKED:-}" ]; then
+    "$@"
+    return
+  fi
+  if ! flock -n "$CLUSTER_LOCK" true 2>/dev/null; then
+    log "waiting for $CLUSTER_LOCK (a cluster test run holds it)"
+  fi
+  CODERUN_CLUSTER_LOCKED=1 flock "$CLUSTER_LOCK" "$@"
+}
 hm() { "$HELM" "$@"; }
 
 # The kubeconfig of "the current cluster": $KUBECONFIG when set, else the one `make up` recorded, else

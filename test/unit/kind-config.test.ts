@@ -140,7 +140,7 @@ test('extraPortMappings publish 127.0.0.1:9385 of this machine to port 9385 of t
   ]);
 });
 
-test("kubeadm patches widen the API server's NodePort range as on the local cluster, in v1beta3 and v1beta4 form", () => {
+test("kubeadm patches widen the API server's NodePort range as on the local cluster, in v1beta3 and v1beta4 form, and let the kubelet run on cgroup v1 as the local cluster's does", () => {
   const patches = (config.kubeadmConfigPatches ?? []).map((patch) => parse(patch));
   assert.equal(patches, [
     {
@@ -153,7 +153,9 @@ test("kubeadm patches widen the API server's NodePort range as on the local clus
       kind: 'ClusterConfiguration',
       apiServer: { extraArgs: [{ name: 'service-node-port-range', value: nodePortRange }] },
     },
+    { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', failCgroupV1: false },
   ]);
+  assert.match(read('test/cluster/up.sh'), /^failCgroupV1: false$/m);
 });
 
 test('kind-config.yaml is what hack/render-kind-config.sh renders (run make kind-config)', () => {
