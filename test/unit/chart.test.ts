@@ -7,6 +7,7 @@
 // values.schema.json (types); after changing either, refresh it with
 //   UPDATE_CHART_README=1 node test/run.ts unit chart
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -631,6 +632,145 @@ helmTest('the installer writes the profile where the kubelet looks for sandbox.s
   }
   assert.not.ok(render(['seccompInstaller.enabled=false']).some((d) => d.kind === 'DaemonSet'));
 });
+
+// A profile that denies mkdir outright, otherwise the shipped one: what a platform team would write.
+const SHIPPED_PROFILE = JSON.parse(read('charts/coderun/files/seccomp/sandbox.json'));
+const NO_MKDIR = {
+  ...SHIPPED_PROFILE,
+  syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }, ...SHIPPED_PROFILE.syscalls],
+};
+const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+/** What the release installs and points the controller at: the DaemonSet, the chart's ConfigMap, the path. */
+function seccompOf(docs: Manifest[]) {
+  const ds = find<V1Deployment>(docs, 'DaemonSet').spec?.template;
+  const configMap = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'coderun-seccomp') as
+    | (Manifest & { data: Record<string, string> })
+    | undefined;
+  const env = envOf(container(docs, 'coderun-controller'));
+  return {
+    file: ds?.spec?.containers[0]?.env?.find((e) => e.name === 'PROFILE_FILE')?.value,
+    checksum: ds?.metadata?.annotations?.['checksum/profile'],
+    volume: ds?.spec?.volumes?.find((v) => v.name === 'profile')?.configMap,
+    data: configMap?.data,
+    path: env.CODERUN_SECCOMP_PROFILE,
+    pod: buildSandboxPod(makeRun(), loadControllerConfig(env)),
+  };
+}
+
+helmTest(
+  'a custom profile, as JSON text or as a map, is installed under a name from its hash and used by sandbox Pods',
+  () => {
+    // Installed as given, with the one final newline a file has.
+    const text = `${JSON.stringify(NO_MKDIR, null, 2)}\n`;
+    const file = `sandbox-${sha12(text)}.json`;
+    const installed = seccompOf(render([], { seccompInstaller: { profile: text } }));
+    assert.is(installed.file, file);
+    assert.equal(installed.data, { [file]: text });
+    assert.is(installed.path, `coderun/${file}`);
+    assert.equal(installed.pod.spec?.securityContext?.seccompProfile, {
+      type: 'Localhost',
+      localhostProfile: `coderun/${file}`,
+    });
+    assert.is(installed.checksum, createHash('sha256').update(text).digest('hex'));
+
+    // A map is installed as JSON with the same rules; the shipped profile keeps its own name.
+    const map = seccompOf(render([], { seccompInstaller: { profile: NO_MKDIR } }));
+    const [mapFile, mapText] = Object.entries(map.data ?? {})[0] ?? [];
+    assert.equal(JSON.parse(mapText ?? ''), NO_MKDIR);
+    assert.is(mapFile, `sandbox-${sha12(mapText ?? '')}.json`);
+    assert.is(map.path, `coderun/${mapFile}`);
+    const shipped = seccompOf(render());
+    assert.is(shipped.path, 'coderun/sandbox.json');
+    assert.equal(shipped.data, { 'sandbox.json': read('charts/coderun/files/seccomp/sandbox.json') });
+  },
+);
+
+helmTest('a changed profile is a new file, a new installer template and a new warm-pool Pod template', () => {
+  const one = seccompOf(render([], { seccompInstaller: { profile: NO_MKDIR } }));
+  const other = seccompOf(
+    render([], { seccompInstaller: { profile: { ...NO_MKDIR, defaultAction: 'SCMP_ACT_KILL' } } }),
+  );
+  const shipped = seccompOf(render());
+  assert.is(new Set([one.path, other.path, shipped.path]).size, 3);
+  assert.is(new Set([one.checksum, other.checksum, shipped.checksum]).size, 3);
+  // Pool Pods carry a hash of their spec: a Pod built with another profile is replaced, not claimed.
+  assert.is.not(JSON.stringify(one.pod.spec), JSON.stringify(other.pod.spec));
+});
+
+helmTest(
+  'a profile from an existing ConfigMap is mounted by its key under a name from the ConfigMap and key',
+  () => {
+    const docs = render([
+      'seccompInstaller.existingConfigMap.name=team-profiles',
+      'seccompInstaller.existingConfigMap.key=no-mkdir.json',
+    ]);
+    const installed = seccompOf(docs);
+    const file = `sandbox-${sha12('team-profiles/no-mkdir.json')}.json`;
+    assert.is(installed.file, file);
+    assert.equal(installed.volume, { name: 'team-profiles', items: [{ key: 'no-mkdir.json', path: file }] });
+    assert.is(installed.data, undefined, 'the chart renders no ConfigMap of its own');
+    assert.is(installed.path, `coderun/${file}`);
+  },
+);
+
+helmTest(
+  'a profile runsc could not load, or values that cannot install it, stop the release with the reason',
+  () => {
+    const { defaultAction: _, ...noDefault } = NO_MKDIR;
+    const cases: [object, string[], RegExp][] = [
+      [
+        { profile: '{"defaultAction": "SCMP_ACT_ERRNO",' },
+        [],
+        /seccompInstaller\.profile is not a JSON object/,
+      ],
+      [{ profile: '["mkdir"]' }, [], /seccompInstaller\.profile is not a JSON object/],
+      [{ profile: JSON.stringify(noDefault) }, [], /seccompInstaller\.profile has no defaultAction/],
+      [{ profile: noDefault }, [], /\/seccompInstaller\/profile.*missing property 'defaultAction'/s],
+      [
+        { profile: { defaultAction: 'SCMP_ACT_LOG' } },
+        [],
+        /defaultAction SCMP_ACT_LOG is not one gVisor accepts/,
+      ],
+      [
+        {
+          profile: {
+            defaultAction: 'SCMP_ACT_ALLOW',
+            syscalls: [{ names: ['ptrace'], action: 'SCMP_ACT_NOTIFY' }],
+          },
+        },
+        [],
+        /syscalls\[0\] \(ptrace\) has action SCMP_ACT_NOTIFY, not one gVisor accepts/,
+      ],
+      [
+        { profile: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [], action: 'SCMP_ACT_ERRNO' }] } },
+        [],
+        /syscalls\[0\] needs names/,
+      ],
+      [
+        {
+          profile: {
+            defaultAction: 'SCMP_ACT_ALLOW',
+            syscalls: [{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }],
+          },
+        },
+        [],
+        /must allow clone3: gVisor answers a denied call with EPERM whatever errnoRet says/,
+      ],
+      [{ profile: { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [] } }, [], /must allow clone3/],
+      [
+        { profile: NO_MKDIR, existingConfigMap: { name: 'team-profiles', key: 'p.json' } },
+        [],
+        /seccompInstaller\.profile and seccompInstaller\.existingConfigMap\.name both name/,
+      ],
+      [{ profile: NO_MKDIR, enabled: false }, [], /needs seccompInstaller\.enabled=true/],
+      [{ profile: NO_MKDIR }, ['sandbox.seccompProfile='], /needs sandbox\.seccompProfile/],
+    ];
+    for (const [installer, set, message] of cases) {
+      assert.throws(() => render(set, { seccompInstaller: installer }), message, JSON.stringify(installer));
+    }
+  },
+);
 
 helmTest(
   'the token: generated unless a Secret is named, and none at all when unauthenticated is allowed',

@@ -229,6 +229,89 @@ A Kubernetes quantity from a value that may be a number (cpu: 1) or a string ("5
 {{- end }}
 
 {{/*
+The custom seccomp profile from seccompInstaller.profile, as the installer writes it (the JSON text as
+given, or a map as JSON); empty when there is none. Fails when runsc could not load it: every sandbox Pod
+would then fail to start. Actions are the ones runsc accepts (runsc/specutils/seccomp convertAction), and
+clone3 must stay allowed: gVisor answers a denied call with EPERM whatever errnoRet says, and glibc falls
+back to clone only on ENOSYS, so no thread could start.
+*/}}
+{{- define "coderun.seccompCustomProfile" -}}
+{{- $given := .Values.seccompInstaller.profile }}
+{{- if $given }}
+{{- $text := "" }}
+{{- $profile := dict }}
+{{- if kindIs "string" $given }}
+{{- $text = $given }}
+{{- $profile = fromJson $given }}
+{{- if hasKey $profile "Error" }}
+{{- fail (printf "seccompInstaller.profile is not a JSON object: %s" (get $profile "Error")) }}
+{{- end }}
+{{- else }}
+{{- $text = toPrettyJson $given }}
+{{- $profile = $given }}
+{{- end }}
+{{- $actions := list "SCMP_ACT_ALLOW" "SCMP_ACT_ERRNO" "SCMP_ACT_KILL" "SCMP_ACT_TRAP" "SCMP_ACT_TRACE" }}
+{{- $default := get $profile "defaultAction" }}
+{{- if not $default }}
+{{- fail "seccompInstaller.profile has no defaultAction (e.g. \"SCMP_ACT_ERRNO\" for an allow-list): runsc refuses a profile without one" }}
+{{- end }}
+{{- if not (has $default $actions) }}
+{{- fail (printf "seccompInstaller.profile: defaultAction %v is not one gVisor accepts (%s)" $default (join ", " $actions)) }}
+{{- end }}
+{{- $rules := get $profile "syscalls" | default list }}
+{{- if not (kindIs "slice" $rules) }}
+{{- fail "seccompInstaller.profile: syscalls must be a list of rules" }}
+{{- end }}
+{{- $clone3 := "" }}
+{{- range $i, $rule := $rules }}
+{{- if not (kindIs "map" $rule) }}
+{{- fail (printf "seccompInstaller.profile: syscalls[%d] is not an object" $i) }}
+{{- end }}
+{{- $names := get $rule "names" | default list }}
+{{- if or (not (kindIs "slice" $names)) (not $names) }}
+{{- fail (printf "seccompInstaller.profile: syscalls[%d] needs names, a non-empty list of system calls" $i) }}
+{{- end }}
+{{- if not (has (get $rule "action") $actions) }}
+{{- fail (printf "seccompInstaller.profile: syscalls[%d] (%s) has action %v, not one gVisor accepts (%s)" $i (join "," $names) (get $rule "action") (join ", " $actions)) }}
+{{- end }}
+{{- if and (not $clone3) (has "clone3" $names) }}
+{{- $clone3 = get $rule "action" }}
+{{- end }}
+{{- end }}
+{{- /* runsc uses the first rule that matches a call; no rule for it leaves it to defaultAction. */}}
+{{- if ne (default $default $clone3) "SCMP_ACT_ALLOW" }}
+{{- fail "seccompInstaller.profile must allow clone3: gVisor answers a denied call with EPERM whatever errnoRet says, and glibc falls back to clone only on ENOSYS, so no thread could start (add {\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ALLOW\"})" }}
+{{- end }}
+{{- /* As the ConfigMap's block scalar keeps it: one final newline, so the hash is of the file itself. */}}
+{{- printf "%s\n" (trim $text) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Localhost profile of sandbox Pods (CODERUN_SECCOMP_PROFILE), relative to <kubeletRootDir>/seccomp.
+The shipped profile is sandbox.seccompProfile itself; a custom one is a file next to it whose name carries
+a hash of the profile (or of the ConfigMap name and key), so a changed profile changes the sandbox Pod
+template: idle warm-pool Pods built with the old one are replaced instead of serving runs with it.
+*/}}
+{{- define "coderun.seccompProfilePath" -}}
+{{- $path := .Values.sandbox.seccompProfile }}
+{{- $inst := .Values.seccompInstaller }}
+{{- $id := "" }}
+{{- if and $inst.enabled $path }}
+{{- if $inst.existingConfigMap.name }}
+{{- $id = printf "%s/%s" $inst.existingConfigMap.name $inst.existingConfigMap.key | sha256sum | trunc 12 }}
+{{- else if $inst.profile }}
+{{- $id = include "coderun.seccompCustomProfile" . | sha256sum | trunc 12 }}
+{{- end }}
+{{- end }}
+{{- if $id }}
+{{- printf "%s-%s.json" (trimSuffix (ext $path) $path) $id }}
+{{- else }}
+{{- $path }}
+{{- end }}
+{{- end }}
+
+{{/*
 Where the seccomp profile goes: sandbox.seccompProfile is relative to <kubeletRootDir>/seccomp, so its
 directory part is the host directory the installer mounts and its base name is the file.
 */}}
@@ -253,6 +336,21 @@ Settings the chart cannot express in its schema; each failure names the values i
 {{- end }}
 {{- if and .Values.runtimeClass.create (not .Values.sandbox.runtimeClassName) }}
 {{- fail "runtimeClass.create=true needs sandbox.runtimeClassName (the RuntimeClass name)" }}
+{{- end }}
+{{- $inst := .Values.seccompInstaller }}
+{{- if or $inst.profile $inst.existingConfigMap.name }}
+{{- if and $inst.profile $inst.existingConfigMap.name }}
+{{- fail "seccompInstaller.profile and seccompInstaller.existingConfigMap.name both name a custom seccomp profile: set one of them" }}
+{{- end }}
+{{- if not $inst.enabled }}
+{{- fail "a custom seccomp profile (seccompInstaller.profile or .existingConfigMap.name) needs seccompInstaller.enabled=true: the installer is what puts it on the nodes" }}
+{{- end }}
+{{- if not .Values.sandbox.seccompProfile }}
+{{- fail "a custom seccomp profile (seccompInstaller.profile or .existingConfigMap.name) needs sandbox.seccompProfile, the path next to which it is installed; empty means RuntimeDefault" }}
+{{- end }}
+{{- if and $inst.existingConfigMap.name (not $inst.existingConfigMap.key) }}
+{{- fail "seccompInstaller.existingConfigMap.key is empty: name the key that holds the profile" }}
+{{- end }}
 {{- end }}
 {{- if gt (int .Values.sandbox.timeoutSeconds) (int .Values.sandbox.maxTimeoutSeconds) }}
 {{- fail (printf "sandbox.timeoutSeconds (%d) exceeds sandbox.maxTimeoutSeconds (%d)" (int .Values.sandbox.timeoutSeconds) (int .Values.sandbox.maxTimeoutSeconds)) }}
@@ -287,29 +385,40 @@ command:
     const fs = require('node:fs');
     const source = '/profile/' + process.env.PROFILE_FILE;
     const target = '/host/' + process.env.PROFILE_FILE;
-    const wanted = fs.readFileSync(source);
-    JSON.parse(wanted); // a broken profile would stop every sandbox Pod from starting: fail here instead
-    const install = () => {
+    const log = (msg, extra) => console.log(JSON.stringify({ time: new Date().toISOString(), msg, target, ...extra }));
+    // A broken profile would stop every sandbox Pod from starting: refuse it here instead. The source is
+    // read again at every check, so an edited ConfigMap (existingConfigMap) reaches the node.
+    const wanted = () => {
+      const text = fs.readFileSync(source);
+      const profile = JSON.parse(text);
+      if (typeof profile?.defaultAction !== 'string') throw new Error(`${source} has no defaultAction`);
+      return text;
+    };
+    const install = (text) => {
       let present = null;
       try { present = fs.readFileSync(target); } catch {}
-      if (present && present.equals(wanted)) return false;
+      if (present && present.equals(text)) return false;
       const temporary = `${target}.tmp-${process.pid}`;
-      fs.writeFileSync(temporary, wanted, { mode: 0o644 });
+      fs.writeFileSync(temporary, text, { mode: 0o644 });
       fs.renameSync(temporary, target);
       return true;
     };
-    const log = (msg) => console.log(JSON.stringify({ time: new Date().toISOString(), msg, target }));
-    log(install() ? 'seccomp profile installed' : 'seccomp profile up to date');
+    log(install(wanted()) ? 'seccomp profile installed' : 'seccomp profile up to date');
     if (process.env.MODE === 'keep') {
       process.on('SIGTERM', () => process.exit(0));
-      setInterval(() => install() && log('seccomp profile was changed or removed: reinstalled'),
-        Number(process.env.CHECK_INTERVAL_SECONDS) * 1000);
+      setInterval(() => {
+        let text;
+        try { text = wanted(); } catch (err) {
+          return log('seccomp profile source unreadable: the installed one is kept', { error: String(err) });
+        }
+        if (install(text)) log('seccomp profile was changed or removed: reinstalled');
+      }, Number(process.env.CHECK_INTERVAL_SECONDS) * 1000);
     }
 env:
   - name: MODE
     value: {{ $mode }}
   - name: PROFILE_FILE
-    value: {{ base $root.Values.sandbox.seccompProfile | quote }}
+    value: {{ include "coderun.seccompProfilePath" $root | base | quote }}
   - name: CHECK_INTERVAL_SECONDS
     value: {{ include "coderun.envString" $root.Values.seccompInstaller.checkIntervalSeconds | quote }}
 resources:
