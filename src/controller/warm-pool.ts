@@ -5,6 +5,7 @@ import type { CodeRun } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { millicores, parseQuantity } from '../kube/quantity.ts';
 import {
+  buildPoolPod,
   effectiveLimits,
   LABELS,
   MANAGED_BY,
@@ -56,7 +57,15 @@ export function isClaimable(pod: V1Pod): boolean {
   return Boolean(container?.state?.running && container.ready !== false);
 }
 
-/** Pods of pools whose sandbox is exactly what the run needs, ready to be claimed. */
+/** The template hash the pool's Pods carry when built with this configuration. */
+function templateHash(pool: SandboxPool, config: ControllerConfig): string {
+  return (
+    buildPoolPod(pool, poolShape(pool, config), config).metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ??
+    ''
+  );
+}
+
+/** Pods of pools whose sandbox is exactly what the run needs, built from their current template, ready to be claimed. */
 export function claimCandidates(
   run: CodeRun,
   pools: readonly SandboxPool[],
@@ -64,7 +73,9 @@ export function claimCandidates(
   config: ControllerConfig,
 ): V1Pod[] {
   const need = runShape(run, config);
-  const poolNames = new Set(
+  // Each suitable pool with the template hash its Pods carry now: a Pod built from an older template (the
+  // operator's seccomp profile, image or hardening changed since) waits for its replacement, never a run.
+  const templateOf = new Map(
     pools
       .filter(
         (p) =>
@@ -72,14 +83,17 @@ export function claimCandidates(
           !p.metadata.deletionTimestamp &&
           sameShape(poolShape(p, config), need),
       )
-      .map((p) => p.metadata.name),
+      .map((p) => [p.metadata.name, templateHash(p, config)]),
   );
+  const poolNames = new Set(templateOf.keys());
   if (poolNames.size === 0) return [];
   const fitting = pods.filter((pod) => {
     const shape = podShape(pod);
+    const pool = pod.metadata?.labels?.[LABELS.pool] ?? '';
     return (
       pod.metadata?.namespace === run.metadata.namespace &&
-      poolNames.has(pod.metadata?.labels?.[LABELS.pool] ?? '') &&
+      poolNames.has(pool) &&
+      pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] === templateOf.get(pool) &&
       isClaimable(pod) &&
       shape !== undefined &&
       sameShape(shape, need)

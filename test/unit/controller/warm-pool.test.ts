@@ -179,6 +179,20 @@ test('a run claims only ready idle Pods of a pool with exactly its language and 
   assert.equal(claimCandidates(makeRun({ resources: { cpu: '500m' } }), [python], pods, config), []);
 });
 
+test('an idle Pod built with another seccomp profile is no candidate: it waits for its replacement', () => {
+  const pool = makePool();
+  const before = poolPod(pool);
+  const custom = testConfig({ CODERUN_SECCOMP_PROFILE: 'coderun/sandbox-0123456789ab.json' });
+  assert.equal(claimCandidates(makeRun(), [pool], [before], custom), []);
+  const after = buildPoolPod(pool, poolShape(pool, custom), custom);
+  after.metadata = { ...after.metadata, name: 'python-after' };
+  after.status = before.status;
+  assert.equal(
+    claimCandidates(makeRun(), [pool], [before, after], custom).map((p) => p.metadata?.name),
+    ['python-after'],
+  );
+});
+
 test('a claimed Pod is no candidate, and neither is one of a deleted pool', () => {
   const pool = makePool();
   const pod = poolPod(pool);
