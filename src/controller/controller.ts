@@ -78,6 +78,8 @@ export class CodeRunController {
   /** Attaches to sandboxes and the runner reports they bring back. */
   private readonly sessions: SandboxSessions;
   private started = false;
+  /** Events being written in the background. */
+  private readonly pendingEvents = new Set<Promise<void>>();
   readonly metrics: ControllerMetrics;
 
   constructor(deps: ControllerDeps) {
@@ -200,6 +202,7 @@ export class CodeRunController {
     this.queue.stop();
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.queue.idle();
+    await Promise.all(this.pendingEvents);
   }
 
   /** Whether start() has started every informer; false on a standby that never led. */
@@ -212,9 +215,10 @@ export class CodeRunController {
     return this.informers.map((i) => i.health());
   }
 
-  /** Resolves once no reconcile is queued or running. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Resolves once no reconcile is queued or running and every Event is written. */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    await Promise.all(this.pendingEvents);
   }
 
   /** The resync: every known run is reconciled again, and memory of runs that no longer exist is dropped. */
@@ -443,7 +447,7 @@ export class CodeRunController {
             { phase: step.status.phase, reason: step.status.reason },
             step.status.message ?? 'status updated',
           );
-          if (step.event) await this.recordEvent(current, step.event);
+          if (step.event) this.recordEvent(current, step.event);
           break;
         }
         case 'deliverJob': {
@@ -465,7 +469,7 @@ export class CodeRunController {
           this.artifacts.collect(current, step, log, (afterMs) => this.queue.addAfter(key, afterMs));
           break;
         case 'recordEvent':
-          await this.recordEvent(current, step.event);
+          this.recordEvent(current, step.event);
           break;
         case 'readReport':
           await this.sessions.readLog(current, step.podName, log);
@@ -496,8 +500,14 @@ export class CodeRunController {
     }
   }
 
-  private recordEvent(run: CodeRun, event: EventNote): Promise<void> {
-    return this.events.record(eventTargetOf(run), event.type, event.reason, event.message);
+  /**
+   * Records in the background: an Event is best effort and not part of the outcome, so no run waits for
+   * its write (a warm run's claim carries one, which would otherwise sit between the job and the result).
+   */
+  private recordEvent(run: CodeRun, event: EventNote): void {
+    const recorded = this.events.record(eventTargetOf(run), event.type, event.reason, event.message);
+    this.pendingEvents.add(recorded);
+    void recorded.finally(() => this.pendingEvents.delete(recorded));
   }
 
   private forget(uid: string): void {
