@@ -1,63 +1,31 @@
-// The red-team corpus (test/corpus): every attack and every ordinary program through each profile, with the
-// figures README reports. Attacks are complete programs that run their payload when nothing stops them; the
-// header of each file states its class (process, native, eval, internals, deserialise, socket) and whether it
-// is a textbook form or a targeted one. Prints block rate, false-positive rate and check time per profile.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The red-team corpus (test/corpus, read by test/corpus-programs.ts): every attack and every ordinary program
+// through each profile of the static policy, with the figures README reports. Prints block rate,
+// false-positive rate and check time per profile. test/e2e/corpus.test.ts sends the same corpus through
+// POST /run of a running install.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLogger } from '../../../src/log.ts';
 import { createPolicy } from '../../../src/policy/index.ts';
 import { PolicyPool } from '../../../src/policy/pool.ts';
-import type { PolicyLanguage, PolicyProfile } from '../../../src/policy/types.ts';
+import type { PolicyProfile } from '../../../src/policy/types.ts';
+import {
+  buildPathological,
+  type CorpusProgram,
+  isProcessOrNative,
+  loadCorpus,
+  loadPathological,
+  median,
+  percent,
+} from '../../corpus-programs.ts';
 
-const ROOT = join(import.meta.dirname, '../../corpus');
-const LANGUAGES: Record<PolicyLanguage, string> = { python: 'py', nodejs: 'js' };
 const PROFILES: PolicyProfile[] = ['strict', 'compat', 'off'];
-
-interface Program {
-  name: string;
-  language: PolicyLanguage;
-  source: string;
-  attack: boolean;
-  attackClass: string;
-  form: string;
-}
-
-function loadCorpus(): Program[] {
-  const programs: Program[] = [];
-  for (const kind of ['attacks', 'benign'] as const) {
-    for (const [language, extension] of Object.entries(LANGUAGES) as [PolicyLanguage, string][]) {
-      const dir = join(ROOT, kind, language);
-      for (const file of readdirSync(dir)
-        .filter((f) => f.endsWith(`.${extension}`))
-        .sort()) {
-        const source = readFileSync(join(dir, file), 'utf8');
-        const header = /^(?:#|\/\/) corpus: (.*)$/m.exec(source.split('\n').slice(0, 5).join('\n'))?.[1];
-        assert.ok(header, `${kind}/${language}/${file} has no "corpus:" header`);
-        const fields = Object.fromEntries([...header.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
-        assert.is(header.startsWith('attack'), kind === 'attacks', `${file}: header says ${header}`);
-        programs.push({
-          name: `${language}/${file}`,
-          language,
-          source,
-          attack: kind === 'attacks',
-          attackClass: fields.class ?? 'benign',
-          form: fields.form ?? 'benign',
-        });
-      }
-    }
-  }
-  return programs;
-}
 
 const corpus = loadCorpus();
 const attacks = corpus.filter((p) => p.attack);
 const benign = corpus.filter((p) => !p.attack);
-const isProcessOrNative = (p: Program) => p.attackClass === 'process' || p.attackClass === 'native';
 
 interface Result {
-  program: Program;
+  program: CorpusProgram;
   allowed: boolean;
   ms: number;
 }
@@ -73,17 +41,10 @@ function runProfile(profile: PolicyProfile): Result[] {
   });
 }
 
-const percent = (part: number, whole: number) =>
-  whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
 const rate = (results: Result[], pick: (r: Result) => boolean) => {
   const chosen = results.filter(pick);
   return { blocked: chosen.filter((r) => !r.allowed).length, total: chosen.length };
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 
 const results = new Map(PROFILES.map((profile) => [profile, runProfile(profile)]));
 
@@ -167,27 +128,8 @@ test('off allows everything', () => {
   assert.ok((results.get('off') ?? []).every((r) => r.allowed));
 });
 
-interface Pathological {
-  name: string;
-  language: PolicyLanguage;
-  repeat?: string;
-  times?: number;
-  junk?: number;
-  prefix?: string;
-  suffix?: string;
-}
-
-function build(input: Pathological): string {
-  if (input.junk !== undefined) {
-    return Array.from({ length: input.junk }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
-  }
-  return `${input.prefix ?? ''}${(input.repeat ?? '').repeat(input.times ?? 0)}${input.suffix ?? ''}`;
-}
-
 test('the pathological inputs are answered within the budget while an ordinary check beside each is answered at once', async () => {
-  const { inputs } = JSON.parse(readFileSync(join(ROOT, 'pathological.json'), 'utf8')) as {
-    inputs: Pathological[];
-  };
+  const inputs = loadPathological();
   const budgetMs = 2000;
   const pool = new PolicyPool({
     profile: 'strict',
@@ -200,7 +142,7 @@ test('the pathological inputs are answered within the budget while an ordinary c
   try {
     for (const input of inputs) {
       const started = performance.now();
-      const costly = pool.check(input.language, build(input)).then((verdict) => ({
+      const costly = pool.check(input.language, buildPathological(input)).then((verdict) => ({
         verdict,
         ms: performance.now() - started,
       }));
