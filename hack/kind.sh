@@ -33,6 +33,7 @@ export KIND_EXPERIMENTAL_PROVIDER=docker
 # An engine of the user's own: $DOCKER_HOST, or Docker's default socket, answering.
 own_engine() {
   [ "$(cat "$ENGINE_MARK" 2>/dev/null)" = coderun ] && return 1
+  [ "${DOCKER_HOST:-}" = "unix://$ENGINE_SOCK" ] && return 1 # ours, from `eval "$(hack/kind.sh env)"`
   command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1
 }
 

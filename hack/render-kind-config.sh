@@ -84,6 +84,14 @@ kubeadmConfigPatches:
     apiVersion: kubelet.config.k8s.io/v1beta1
     kind: KubeletConfiguration
     failCgroupV1: false
+    # Where root lacks CAP_SYS_RESOURCE (our test machines; test/cluster/up.sh does the same) no process may
+    # lower its oom_score_adj: the kubelet's and kube-proxy's default -999 would stop them. Elsewhere this
+    # only leaves them as OOM-killable as any other process.
+    oomScoreAdj: 0
+  - |
+    apiVersion: kubeproxy.config.k8s.io/v1alpha1
+    kind: KubeProxyConfiguration
+    oomScoreAdj: 0
 containerdConfigPatches:
   # 1. test/cluster/containerd-runsc.toml, verbatim: the gVisor handler "runsc".
 EOF
@@ -95,7 +103,11 @@ EOF
   #    table and drops kind's runtimes, so runc would fall back to its defaults (cgroupfs, no
   #    base_runtime_spec) under a kubelet that uses systemd. Checked with `containerd config dump` on kind's
   #    images/base/files/etc/containerd/config.toml plus these patches (containerd v2.3.7).
+  #    restrict_oom_score_adj: no container gets a lower oom_score_adj than containerd's own (the pause
+  #    container's -998 cannot be set where root lacks CAP_SYS_RESOURCE; test/cluster/up.sh does the same).
   - |
+    [plugins.'io.containerd.cri.v1.runtime']
+      restrict_oom_score_adj = true
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
       runtime_type = 'io.containerd.runc.v2'
       base_runtime_spec = '/etc/containerd/cri-base.json'

@@ -85,7 +85,8 @@ with_cluster_lock() {
   if ! flock -n "$CLUSTER_LOCK" true 2>/dev/null; then
     log "waiting for $CLUSTER_LOCK (a cluster test run holds it)"
   fi
-  CODERUN_CLUSTER_LOCKED=1 flock "$CLUSTER_LOCK" "$@"
+  # -o: CMD does not inherit the lock's descriptor, so a daemon it starts (dockerd) cannot keep holding it.
+  CODERUN_CLUSTER_LOCKED=1 flock -o "$CLUSTER_LOCK" "$@"
 }
 hm() { "$HELM" "$@"; }
 

@@ -153,7 +153,13 @@ test("kubeadm patches widen the API server's NodePort range as on the local clus
       kind: 'ClusterConfiguration',
       apiServer: { extraArgs: [{ name: 'service-node-port-range', value: nodePortRange }] },
     },
-    { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', failCgroupV1: false },
+    {
+      apiVersion: 'kubelet.config.k8s.io/v1beta1',
+      kind: 'KubeletConfiguration',
+      failCgroupV1: false,
+      oomScoreAdj: 0,
+    },
+    { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', oomScoreAdj: 0 },
   ]);
   assert.match(read('test/cluster/up.sh'), /^failCgroupV1: false$/m);
 });
