@@ -73,6 +73,10 @@ test-integration: setup binaries ## Integration tests against a real etcd + kube
 test-e2e: setup images operator-image artifacts-image cluster-up ## End-to-end tests: real CodeRuns in gVisor Pods on the local cluster (root).
 	$(NODE) test/run.ts e2e
 
+.PHONY: corpus
+corpus: setup ## The whole red-team corpus (test/corpus) through POST /run of `make up`'s release (make test-e2e sends a subset).
+	CODERUN_CORPUS=full $(NODE) test/run.ts e2e corpus
+
 .PHONY: test
 test: lint test-unit test-integration test-e2e ## Every test tier.
 
