@@ -86,17 +86,21 @@ write_runtime() {
   cat >"$RUN_DIR/runc-bounded" <<EOF
 #!/bin/bash
 # Written by hack/kind-engine.sh: runc, minus the capabilities outside the bounding set.
+# create/run: the bundle's config.json (.process.capabilities); exec: the --process file (.capabilities).
 bundle=""
+process=""
 prev=""
 for a in "\$@"; do
-  case "\$prev" in --bundle | -b) bundle=\$a ;; esac
-  case "\$a" in --bundle=*) bundle=\${a#--bundle=} ;; esac
+  case "\$prev" in --bundle | -b) bundle=\$a ;; --process | -p) process=\$a ;; esac
+  case "\$a" in --bundle=*) bundle=\${a#--bundle=} ;; --process=*) process=\${a#--process=} ;; esac
   prev=\$a
 done
-if [ -n "\$bundle" ] && [ -f "\$bundle/config.json" ]; then
-  jq -c --argjson keep '$keep' 'if .process.capabilities then .process.capabilities |= with_entries(.value |= map(select(. as \$c | \$keep | index(\$c)))) else . end' \\
-    "\$bundle/config.json" >"\$bundle/config.json.bounded" && mv -f "\$bundle/config.json.bounded" "\$bundle/config.json"
-fi
+bound() { # FILE PATH-TO-CAPABILITIES
+  jq -c --argjson keep '$keep' "if \$2 then \$2 |= with_entries(.value |= map(select(. as \\\$c | \\\$keep | index(\\\$c)))) else . end" \\
+    "\$1" >"\$1.bounded" && mv -f "\$1.bounded" "\$1"
+}
+if [ -n "\$bundle" ] && [ -f "\$bundle/config.json" ]; then bound "\$bundle/config.json" .process.capabilities; fi
+if [ -n "\$process" ] && [ -f "\$process" ]; then bound "\$process" .capabilities; fi
 exec "$ENGINE_DIR/usr/sbin/runc" "\$@"
 EOF
   chmod 755 "$RUN_DIR/runc-bounded"
