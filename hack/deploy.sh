@@ -23,7 +23,9 @@ SELECTOR="app.kubernetes.io/instance=$RELEASE"
 # Service under RAGFlow's default name, images that were loaded into the node rather than pulled, and
 # sandboxes that ask the scheduler for a fifth of a CPU, so that six runs at once (RAGFlow's security
 # suite sends five endless loops and a hello world together) fit on 2 cores next to everything else,
-# while each may use up to its full CPU (the chart's 1) when the node has it to spare.
+# and may use up to half a CPU when the node has it to spare. Not the chart's full CPU: five endless
+# loops at one CPU each took both cores, and the API, the controller and the sandboxes starting beside
+# them answered a hello world after 13 s and two of the loops after 26 and 51 s (15 s is the bound).
 dev_values() {
   local key
   DEV_VALUES=(
@@ -32,6 +34,7 @@ dev_values() {
     --set "api.service.name=$API_SERVICE"
     --set image.pullPolicy=IfNotPresent
     --set sandbox.imagePullPolicy=IfNotPresent
+    --set sandbox.cpu.default=500m
     --set sandbox.cpu.request=200m
     # Enough warm Pods that RAGFlow's own burst (three Python and two Node.js endless loops beside a
     # hello world) starts warm, with one to spare while a refill is still starting; and two Python Pods
