@@ -50,6 +50,9 @@ test.before(async () => {
       CODERUN_LEADER_ELECTION: 'false',
       CODERUN_POLICY: 'off',
       CODERUN_START_TIMEOUT: '180',
+      // make up's release (its warm pools) holds over half of this 2-core node's CPU requests: a run's Pod
+      // asks for a fifth of a CPU to be scheduled beside it, and may use its full one.
+      CODERUN_CPU_REQUEST: '200m',
     }),
     policy: async (language, source) => allowEverything(language, source),
     channel: new KubeSandboxChannel(kube),

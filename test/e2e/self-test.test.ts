@@ -140,6 +140,9 @@ test('on the local gVisor cluster a controller runs its probe as a CodeRun and p
       CODERUN_SELF_TEST: 'true',
       CODERUN_SELF_TEST_INTERVAL: '0',
       CODERUN_START_TIMEOUT: '180',
+      // make up's release (its warm pools) holds over half of this 2-core node's CPU requests: a run's Pod
+      // asks for a fifth of a CPU to be scheduled beside it, and may use its full one.
+      CODERUN_CPU_REQUEST: '200m',
     }),
     // The strict policy, as in production: the probe gets through only as the controller's own.
     policy: testPolicy(),
