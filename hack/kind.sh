@@ -113,7 +113,10 @@ up() {
     image=$(node_image)
     [ -z "$image" ] || args=(--image "$image")
     log "kind create cluster --name $KIND_CLUSTER --config kind-config.yaml ${args[*]}"
-    with_cluster_lock "$KIND" create cluster --name "$KIND_CLUSTER" --config kind-config.yaml "${args[@]}" --wait 180s ||
+    mkdir -p "$DEV"
+    # --kubeconfig: kind writes its context there, never into ~/.kube/config (and `down` removes it there).
+    with_cluster_lock "$KIND" create cluster --name "$KIND_CLUSTER" --config kind-config.yaml "${args[@]}" \
+      --kubeconfig "$DEV/kubeconfig" --wait 180s ||
       die "kind create cluster --name $KIND_CLUSTER --config kind-config.yaml failed (kind export logs --name $KIND_CLUSTER; DOCKER_HOST=${DOCKER_HOST:-})"
   fi
   mkdir -p "$DEV"
@@ -137,7 +140,8 @@ down() {
     "$REPO/hack/kind-engine.sh" start >/dev/null || die "could not start the Docker engine to delete the cluster"
   fi
   if engine_answers && cluster_exists; then
-    with_cluster_lock "$KIND" delete cluster --name "$KIND_CLUSTER" || die "kind delete cluster --name $KIND_CLUSTER failed"
+    with_cluster_lock "$KIND" delete cluster --name "$KIND_CLUSTER" --kubeconfig "$DEV/kubeconfig" ||
+      die "kind delete cluster --name $KIND_CLUSTER failed"
   else
     log "no kind cluster $KIND_CLUSTER"
   fi
