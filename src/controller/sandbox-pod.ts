@@ -157,8 +157,13 @@ function poolPodWithoutHash(pool: SandboxPool, shape: SandboxShape, config: Cont
         ...(preload ? [{ name: 'CODERUN_PRELOAD', value: preload }] : []),
         ...(preload ? [{ name: 'CODERUN_READY_FILE', value: READY_FILE }] : []),
       ],
-      // An idle Pod uses next to no CPU: it asks the scheduler for little, while its limit is the run's.
-      cpuRequestMillis: Math.min(shape.cpuMillis, POOL_CPU_REQUEST_MILLIS),
+      // An idle Pod uses next to no CPU: it asks the scheduler for little (no more than a run's Pod asks
+      // for), while its limit is the run's.
+      cpuRequestMillis: Math.min(
+        shape.cpuMillis,
+        POOL_CPU_REQUEST_MILLIS,
+        config.cpuRequestMillis ?? POOL_CPU_REQUEST_MILLIS,
+      ),
       // Importing the preloaded modules takes seconds; until the runner says it is done the Pod is not
       // Ready, so no run claims it and then waits for the imports.
       ...(preload ? { startupProbe: READY_PROBE } : {}),

@@ -99,6 +99,19 @@ test('a pool Pod is hardened exactly like a run Pod of the same size, and waits 
   assert.is(pod.metadata?.ownerReferences?.[0]?.kind, 'SandboxPool');
 });
 
+test("an idle Pod never asks the scheduler for more CPU than a run's Pod does (CODERUN_CPU_REQUEST)", () => {
+  const low = testConfig({ CODERUN_CPU_REQUEST: '50m' });
+  const pool = makePool();
+  assert.is(
+    buildPoolPod(pool, poolShape(pool, low), low).spec?.containers[0]?.resources?.requests?.cpu,
+    '50m',
+  );
+  assert.is(
+    buildPoolPod(pool, poolShape(pool, config), config).spec?.containers[0]?.resources?.requests?.cpu,
+    '100m',
+  );
+});
+
 test('a Python pool that preloads is Ready only once its runner has imported them (startup probe)', () => {
   const pool = makePool({ preload: ['numpy', 'pandas'] });
   const container = buildPoolPod(pool, poolShape(pool, config), config).spec?.containers[0];
