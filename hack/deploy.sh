@@ -21,11 +21,11 @@ SELECTOR="app.kubernetes.io/instance=$RELEASE"
 
 # Values for a 2-core development machine: one replica each (the controller still takes its Lease), the
 # Service under RAGFlow's default name, images that were loaded into the node rather than pulled, and
-# sandboxes that ask the scheduler for 50m CPU (idle pool Pods too), so that the warm pools, RAGFlow's
-# bursts and their refills all fit on 2 cores next to everything else (at 200m per cold Pod and 100m per
-# idle one the scheduler refused cold Pods 65 times in one bench run, "Insufficient cpu", and 4 clients
-# got 0.38 runs/s), and may use up to half a CPU when the node has it to spare. Under contention CPU is
-# shared in proportion to requests, so the API and the controller (100m each) keep twice a sandbox's share. Not the chart's full CPU: five endless
+# sandboxes that ask the scheduler for a fifth of a CPU, so that six runs at once (RAGFlow's security
+# suite sends five endless loops and a hello world together) fit on 2 cores next to everything else, and
+# may use up to half a CPU when the node has it to spare. The request also bounds how many sandboxes start
+# at once: at 50m the scheduler let every cold Pod of a 16-client run start together and 15 of 23 runs
+# failed (0.23 runs/s); at 200m it holds some back (0 failed, 0.39 runs/s; docs/performance.md). Not the chart's full CPU: five endless
 # loops at one CPU each took both cores, and the API, the controller and the sandboxes starting beside
 # them answered a hello world after 13 s and two of the loops after 26 and 51 s (15 s is the bound).
 dev_values() {
@@ -37,7 +37,7 @@ dev_values() {
     --set image.pullPolicy=IfNotPresent
     --set sandbox.imagePullPolicy=IfNotPresent
     --set sandbox.cpu.default=500m
-    --set sandbox.cpu.request=50m
+    --set sandbox.cpu.request=200m
     # Enough warm Pods that RAGFlow's own burst (three Python and two Node.js endless loops beside a
     # hello world) starts warm, with one to spare while a refill is still starting; and two Python Pods
     # that have imported the data-science modules, for the programs that import them (a chart in
