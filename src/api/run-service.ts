@@ -1,17 +1,19 @@
 // Submitting a program: policy, bounded concurrency, create the CodeRun, wait for it, and never leave a
 // sandbox running for a caller that went away.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CodeRunClient } from '../coderun/client.ts';
 import type { CodeRun, Language } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
-import { isNotFound, isQuotaExceeded, isQuotaPending } from '../kube/client.ts';
+import { isCreateConflict, isNotFound, isQuotaExceeded, isQuotaPending } from '../kube/client.ts';
 import type { AsyncCodePolicy, PolicyFinding } from '../policy/types.ts';
 import type { RunWatcher } from './run-watcher.ts';
 
 /** How long a create waits for a quota the kube-controller-manager has not counted yet. */
 const QUOTA_PENDING_WAIT_MS = 30_000;
+/** How often a create that lost a race on the quota's usage (409 on resourcequotas) is tried again. */
+const CREATE_CONFLICT_RETRIES = 5;
 
 export const ORIGIN_LABEL = 'coderun.dev/origin';
 export const REPLICA_LABEL = 'coderun.dev/api-replica';
@@ -110,15 +112,18 @@ export class RunService {
     return true;
   }
 
-  /** Creates the run under `name` (from newRunName, so a waiter can be registered first). */
   /**
-   * Creates the run. A quota that has not been counted yet (a release installed moments ago) refuses every
-   * create for up to a minute; that is waited out here, up to QUOTA_PENDING_WAIT_MS, rather than failing
-   * the first runs after an install. Past it the refusal is thrown (the routes answer 429).
+   * Creates the run under `name` (from newRunName, so a waiter can be registered first). Two refusals
+   * that nothing is wrong with are waited out here rather than failing the run:
+   * - a quota that has not been counted yet (a release installed moments ago) refuses every create for
+   *   up to a minute: waited out up to QUOTA_PENDING_WAIT_MS, past it the refusal is thrown (429);
+   * - under load the quota's usage update loses an optimistic-concurrency race (409 on resourcequotas):
+   *   nothing was created, so the create is tried again at once, up to CREATE_CONFLICT_RETRIES times.
    */
   async create(sub: Submission, name: string, signal?: AbortSignal): Promise<CodeRun> {
     const started = Date.now();
-    for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 2000)) {
+    let conflicts = 0;
+    for (let delayMs = 250; ; ) {
       try {
         const run = await this.runs.create({
           namespace: this.config.namespace,
@@ -129,10 +134,15 @@ export class RunService {
         this.watcher.markCreated(name);
         return run;
       } catch (err) {
-        if (!isQuotaPending(err) || Date.now() - started + delayMs > QUOTA_PENDING_WAIT_MS) throw err;
-        if (delayMs === 250)
-          this.log.warn({ err: String(err) }, 'the CodeRun quota is not counted yet; waiting');
-        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+        if (isCreateConflict(err) && conflicts < CREATE_CONFLICT_RETRIES) {
+          conflicts++;
+          await sleep(randomInt(10, 50 * conflicts), undefined, { signal }).catch(() => undefined);
+        } else if (isQuotaPending(err) && Date.now() - started + delayMs <= QUOTA_PENDING_WAIT_MS) {
+          if (delayMs === 250)
+            this.log.warn({ err: String(err) }, 'the CodeRun quota is not counted yet; waiting');
+          await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+          delayMs = Math.min(delayMs * 2, 2000);
+        } else throw err;
         if (signal?.aborted) throw err;
       }
     }

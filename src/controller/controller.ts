@@ -11,7 +11,15 @@ import { CodeRunClient } from '../coderun/client.ts';
 import { POOL_PLURAL, type SandboxPool } from '../coderun/sandbox-pool.ts';
 import { type CodeRun, GROUP, isTerminal, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
-import { apiErrorMessage, isConflict, isNotFound, type KubeClients, statusCode } from '../kube/client.ts';
+import {
+  apiErrorMessage,
+  isAlreadyExists,
+  isConflict,
+  isCreateConflict,
+  isNotFound,
+  type KubeClients,
+  statusCode,
+} from '../kube/client.ts';
 import { EventRecorder, eventTargetOf } from '../kube/events.ts';
 import { type InformerHealth, type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import { serviceLookup } from '../kube/services.ts';
@@ -407,7 +415,13 @@ export class CodeRunController {
             log.info({ pod: step.pod.metadata?.name }, 'created sandbox pod');
           } catch (err) {
             // Already there (an earlier attempt, or a restart): the next reconcile adopts it.
-            if (isConflict(err)) break;
+            if (isAlreadyExists(err)) break;
+            // Lost a race on the quota's usage: nothing was created; try again shortly.
+            if (isCreateConflict(err)) {
+              log.info({ err: apiErrorMessage(err) }, 'sandbox Pod create conflicted; retrying');
+              this.queue.addAfter(key, 100);
+              return;
+            }
             if (!isPermanentRefusal(err)) throw err;
             // Retrying cannot help (missing RuntimeClass, quota, policy): fail the run and say why.
             const message = `cannot create the sandbox Pod: ${apiErrorMessage(err)}`;

@@ -5,7 +5,13 @@ import type { Logger } from 'pino';
 import { POOL_KIND, POOL_PLURAL, type SandboxPool, type SandboxPoolStatus } from '../coderun/sandbox-pool.ts';
 import { API_VERSION, GROUP, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
-import { apiErrorMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
+import {
+  apiErrorMessage,
+  isConflict,
+  isCreateConflict,
+  isNotFound,
+  type KubeClients,
+} from '../kube/client.ts';
 import { type EventRecorder, eventTargetOf } from '../kube/events.ts';
 import { buildPoolPod, LABELS, TEMPLATE_HASH_ANNOTATION } from './sandbox-pod.ts';
 import { statusChanged } from './status.ts';
@@ -53,6 +59,7 @@ export class PoolReconciler {
       }
     }
     let refused: string | undefined;
+    let conflicted = false;
     for (let i = 0; i < plan.create && !refused; i++) {
       try {
         const pod = await this.kube.core.createNamespacedPod({
@@ -61,15 +68,22 @@ export class PoolReconciler {
         });
         this.expect(key, pod);
       } catch (err) {
+        // Lost a race on the quota's usage: nothing was created; the next reconcile, shortly, tries again.
+        if (isCreateConflict(err)) {
+          conflicted = true;
+          break;
+        }
         // Quota, admission or a missing RuntimeClass: retrying at once cannot help; say so on the pool.
         refused = apiErrorMessage(err);
         this.log.warn({ pool: key, err: refused }, 'cannot create pool Pod');
         await this.events.record(eventTargetOf(pool), 'Warning', 'PodCreateFailed', refused);
       }
     }
-    if (plan.create > 0 && !refused) this.log.info({ pool: key, created: plan.create }, 'refilled pool');
+    if (plan.create > 0 && !refused && !conflicted)
+      this.log.info({ pool: key, created: plan.create }, 'refilled pool');
     await this.writeStatus(pool, plan.status, refused);
-    return refused ? 10_000 : plan.recheckAfterMs;
+    if (refused) return 10_000;
+    return conflicted ? 200 : plan.recheckAfterMs;
   }
 
   /** Forgets a pool that no longer exists. */

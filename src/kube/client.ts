@@ -33,6 +33,16 @@ export function statusCode(err: unknown): number | undefined {
 
 export const isNotFound = (err: unknown) => statusCode(err) === 404;
 export const isConflict = (err: unknown) => statusCode(err) === 409;
+/** A create found its name taken (409 AlreadyExists): an earlier attempt's object, or another's. */
+export const isAlreadyExists = (err: unknown) =>
+  isConflict(err) &&
+  (apiErrorReason(err) === 'AlreadyExists' || /already exists/i.test(apiErrorMessage(err)));
+/**
+ * A create refused because something it is counted against changed meanwhile (409 Conflict, not
+ * AlreadyExists): under load the ResourceQuota's usage update loses an optimistic-concurrency race
+ * ("Operation cannot be fulfilled on resourcequotas ..."). Nothing was created; trying again succeeds.
+ */
+export const isCreateConflict = (err: unknown) => isConflict(err) && !isAlreadyExists(err);
 /** A create refused by a ResourceQuota (403 "exceeded quota"): a retry later can succeed. */
 export const isQuotaExceeded = (err: unknown) =>
   statusCode(err) === 403 && /exceeded quota/i.test(apiErrorMessage(err));
@@ -43,6 +53,21 @@ export const isQuotaExceeded = (err: unknown) =>
  */
 export const isQuotaPending = (err: unknown) =>
   statusCode(err) === 403 && /status unknown for quota/i.test(apiErrorMessage(err));
+
+/** The machine-readable reason of the API server's Status (`AlreadyExists`, `Conflict`, ...), if any. */
+export function apiErrorReason(err: unknown): string | undefined {
+  const body = (err as { body?: unknown } | null)?.body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const reason = (parsed as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
 
 /** The API server's own message when there is one (it names the field and the rule), else the error text. */
 export function apiErrorMessage(err: unknown): string {

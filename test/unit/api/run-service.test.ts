@@ -25,12 +25,45 @@ function quotaPending(): Error {
   });
 }
 
-function serviceRefusing(times: number): { service: RunService; calls: () => number } {
+/** The API server's answer when the quota's usage update lost a race with another create (seen under load). */
+function quotaConflict(): Error {
+  return Object.assign(new Error('HTTP-Code: 409'), {
+    code: 409,
+    body: JSON.stringify({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Conflict',
+      code: 409,
+      details: { name: 'coderun-sandbox', kind: 'resourcequotas' },
+      message:
+        'Operation cannot be fulfilled on resourcequotas "coderun-sandbox": the object has been modified; please apply your changes to the latest version and try again',
+    }),
+  });
+}
+
+/** A create whose name is taken. */
+function alreadyExists(): Error {
+  return Object.assign(new Error('HTTP-Code: 409'), {
+    code: 409,
+    body: JSON.stringify({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'AlreadyExists',
+      code: 409,
+      message: 'coderuns.coderun.dev "run-1" already exists',
+    }),
+  });
+}
+
+function serviceRefusing(
+  times: number,
+  refusal: () => Error = quotaPending,
+): { service: RunService; calls: () => number } {
   let calls = 0;
   const runs = {
     async create(): Promise<CodeRun> {
       calls++;
-      if (calls <= times) throw quotaPending();
+      if (calls <= times) throw refusal();
       return makeRun();
     },
   } as unknown as CodeRunClient;
@@ -65,6 +98,35 @@ test('the caller going away stops the wait: the refusal is thrown, the routes an
   );
   assert.match(String((err as { body?: string })?.body), /status unknown for quota/);
   assert.ok(Date.now() - started < 2000, `gave up ${Date.now() - started} ms after the abort`);
+  assert.is(calls(), 1);
+});
+
+test('a create that lost a race on the quota (409 on resourcequotas) is tried again at once', async () => {
+  const { service, calls } = serviceRefusing(3, quotaConflict);
+  const started = Date.now();
+  const run = await service.create(submission, 'run-1');
+  assert.is(run.metadata.name, 'hello');
+  assert.is(calls(), 4);
+  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+});
+
+test('conflicts that do not clear are thrown after a bounded number of tries', async () => {
+  const { service, calls } = serviceRefusing(Number.POSITIVE_INFINITY, quotaConflict);
+  const err = await service.create(submission, 'run-1').then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.match(String((err as { body?: string })?.body), /resourcequotas/);
+  assert.is(calls(), 6);
+});
+
+test('a name that is taken is not retried', async () => {
+  const { service, calls } = serviceRefusing(1, alreadyExists);
+  const err = await service.create(submission, 'run-1').then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.match(String((err as { body?: string })?.body), /already exists/);
   assert.is(calls(), 1);
 });
 
