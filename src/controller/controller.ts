@@ -33,7 +33,7 @@ import type { SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
 import { SandboxSessions } from './sandbox-sessions.ts';
 import { exemptFromPolicy, PROBE_VERDICT } from './self-test.ts';
-import { finishedStatus, statusChanged } from './status.ts';
+import { statusChanged } from './status.ts';
 import { claimCandidates, pickCandidate } from './warm-pool.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -76,6 +76,8 @@ export class CodeRunController {
   private readonly lostClaims = new Map<string, number>();
   /** Run uid → the pool Pod this process claimed for it, until the informer shows the claim. */
   private readonly claims = new Map<string, string>();
+  /** Run uid → why the API server refused its sandbox Pod for good (decide() fails the run with it). */
+  private readonly createRefusals = new Map<string, string>();
   private resync: NodeJS.Timeout | undefined;
   /** Run uid → reconciles of it that failed in a row. */
   private readonly failures = new Map<string, number>();
@@ -311,6 +313,7 @@ export class CodeRunController {
           sessionActive: this.sessions.active(uid),
           verdict,
           warmPod,
+          podCreateRefused: this.createRefusals.get(uid),
           artifacts: this.artifacts.state(uid),
           now: new Date(),
         },
@@ -423,21 +426,9 @@ export class CodeRunController {
               return;
             }
             if (!isPermanentRefusal(err)) throw err;
-            // Retrying cannot help (missing RuntimeClass, quota, policy): fail the run and say why.
-            const message = `cannot create the sandbox Pod: ${apiErrorMessage(err)}`;
-            const outcome = { phase: 'Failed', reason: 'SystemError', message } as const;
-            await this.execute(
-              current,
-              [
-                {
-                  do: 'writeStatus',
-                  status: finishedStatus(current, outcome, new Date()),
-                  event: { type: 'Warning', reason: 'PodCreateFailed', message },
-                },
-              ],
-              key,
-              log,
-            );
+            // Retrying cannot help (missing RuntimeClass, quota, policy): decide() fails the run with it.
+            this.createRefusals.set(run.metadata.uid, apiErrorMessage(err));
+            this.queue.addAfter(key, 0);
             return;
           }
           break;
@@ -526,6 +517,7 @@ export class CodeRunController {
 
   private forget(uid: string): void {
     this.claims.delete(uid);
+    this.createRefusals.delete(uid);
     this.startClocks.delete(uid);
     this.sessions.forget(uid);
     this.artifacts.forget(uid);

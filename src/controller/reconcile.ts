@@ -39,6 +39,11 @@ export interface Observation {
   verdict: PolicyVerdict | undefined;
   /** An idle, ready Pod of a pool that fits this run exactly (warm-pool.ts), when the run has no Pod yet. */
   warmPod: V1Pod | undefined;
+  /**
+   * Why the API server refused this run's sandbox Pod in a way no retry changes (a terminal error: a
+   * missing RuntimeClass, admission, an invalid Pod), when this process tried and was refused.
+   */
+  podCreateRefused?: string | undefined;
   /** This process's collection of the run's artifacts from its finished sandbox. */
   artifacts: ArtifactState;
   now: Date;
@@ -167,6 +172,16 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
             reason: 'Claimed',
             message: `claimed pre-started Pod ${name} of pool ${pool}`,
           },
+        },
+      ];
+    }
+    if (obs.podCreateRefused !== undefined) {
+      const message = `cannot create the sandbox Pod: ${obs.podCreateRefused}`;
+      return [
+        {
+          do: 'writeStatus',
+          status: finishedStatus(run, { phase: 'Failed', reason: 'SystemError', message }, now),
+          event: { type: 'Warning', reason: 'PodCreateFailed', message },
         },
       ];
     }

@@ -47,6 +47,18 @@ test('arguments over 256 KiB are rejected with the size and the limit', () => {
   assert.match(status.message ?? '', '262144 bytes');
 });
 
+test('a sandbox Pod the API server refused for good fails the run with its message and creates nothing', () => {
+  const refusal = 'pods "hello-sandbox" is forbidden: RuntimeClass "gvisor" not found';
+  const steps = decide(observe({ podCreateRefused: refusal }), { config });
+  assert.equal(kinds(steps), ['writeStatus']);
+  const status = statusOf(steps);
+  assert.is(status.phase, 'Failed');
+  assert.is(status.reason, 'SystemError');
+  assert.is(status.message, `cannot create the sandbox Pod: ${refusal}`);
+  const write = steps[0];
+  assert.is(write?.do === 'writeStatus' ? write.event?.reason : undefined, 'PodCreateFailed');
+});
+
 test('a pod of an earlier run with the same name is waited out, not adopted', () => {
   const steps = decide(observe({ stalePod: true }), { config });
   assert.equal(steps, [{ do: 'requeue', afterMs: 1000 }]);
