@@ -20,7 +20,7 @@ import {
   median,
   percent,
 } from '../corpus-programs.ts';
-import { connectCluster, makeUp, postLocalRun, type RagflowReply } from './support.ts';
+import { localRelease, postLocalRun, type RagflowReply } from './support.ts';
 
 /** Requests in flight at once: few enough for the warm pools (4 + 2 Python, 3 Node.js) to serve them. */
 const CONCURRENCY = 3;
@@ -32,13 +32,7 @@ let token: string;
 let kube: KubeClients;
 
 test.before(async () => {
-  try {
-    token = await makeUp();
-    kube = connectCluster().kube;
-  } catch (err) {
-    console.error(`Corpus e2e setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    throw err;
-  }
+  ({ token, kube } = await localRelease('Corpus'));
 });
 
 const corpus = loadCorpus();

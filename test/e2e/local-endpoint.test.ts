@@ -12,14 +12,7 @@ import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
-import {
-  background,
-  connectCluster,
-  LOCAL_API,
-  LOCAL_SANDBOX_NAMESPACE,
-  makeUp,
-  postLocalRun,
-} from './support.ts';
+import { background, LOCAL_API, LOCAL_SANDBOX_NAMESPACE, localRelease, postLocalRun } from './support.ts';
 
 const BODY_LIMIT = 2 * 2 ** 20; // the chart's api.bodyLimitBytes
 const SLEEPER = 'import time\n\ndef main(seconds):\n    time.sleep(seconds)\n    return {"slept": seconds}\n';
@@ -28,13 +21,7 @@ let token: string;
 let kube: KubeClients;
 
 test.before(async () => {
-  try {
-    token = await makeUp();
-    kube = connectCluster().kube;
-  } catch (err) {
-    console.error(`local endpoint e2e setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    throw err;
-  }
+  ({ token, kube } = await localRelease('local endpoint'));
 });
 
 interface Exchange {

@@ -13,13 +13,7 @@ import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { RAGFLOW_FIELDS } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
-import {
-  connectCluster,
-  LOCAL_SANDBOX_NAMESPACE,
-  makeUp,
-  postLocalRun,
-  type RagflowReply,
-} from './support.ts';
+import { LOCAL_SANDBOX_NAMESPACE, localRelease, postLocalRun, type RagflowReply } from './support.ts';
 
 /** RAGFlow's suite allows each answer 15 s; the release's timeout is 10 s. */
 const ANSWER_MS = 15_000;
@@ -30,13 +24,7 @@ let token: string;
 let kube: KubeClients;
 
 test.before(async () => {
-  try {
-    token = await makeUp();
-    kube = connectCluster().kube;
-  } catch (err) {
-    console.error(`RAGFlow security e2e setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    throw err;
-  }
+  ({ token, kube } = await localRelease('RAGFlow security'));
 });
 
 type Program = { code: string; language: 'python' | 'nodejs' };
