@@ -51,9 +51,13 @@ lint: setup ## Type-check everything and run the linter/formatter check.
 format: setup ## Apply the formatter and safe lint fixes.
 	$(BIOME) check --write .
 
-.PHONY: crds
-crds: setup ## Regenerate crds/ from the zod schema.
-	$(NODE) hack/generate-crd.ts
+.PHONY: generate
+generate: setup ## Write every generated file: the CRDs, the chart's copies and values table, deploy/manifests, kind-config.yaml.
+	$(NODE) hack/generate.ts
+
+.PHONY: verify
+verify: setup ## Fail when a generated file is out of date (run by make test; make generate mends it).
+	$(NODE) hack/generate.ts --check
 
 .PHONY: binaries
 binaries: ## Build etcd, kube-apiserver, kube-controller-manager and versitygw (S3) into the cache (slow once).
@@ -78,7 +82,7 @@ corpus: setup ## The whole red-team corpus (test/corpus) through POST /run of `m
 	CODERUN_CORPUS=full $(NODE) test/run.ts e2e corpus
 
 .PHONY: test
-test: lint test-unit test-integration test-e2e ## Every test tier.
+test: lint verify test-unit test-integration test-e2e ## Every test tier.
 
 .PHONY: up
 up: ## Cluster with gVisor (local; CLUSTER=kind for kind), images, chart, API on localhost:9385.

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { buildCodeRunCrd, buildSandboxPoolCrd } from './crd.ts';
 
-export const CRD_HEADER = '# Generated from src/coderun/ by `make crds`. Do not edit.\n';
+export const CRD_HEADER = '# Generated from src/coderun/ by `make generate`. Do not edit.\n';
 
 /** Every CRD file of crds/ (and the chart's copy), by file name. */
 export function renderCrds(): Record<string, string> {

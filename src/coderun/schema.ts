@@ -1,5 +1,5 @@
-// The CodeRun resource, defined once. The CRD YAML (hack/generate-crd.ts), the TypeScript types and the
-// API's validation all come from these zod schemas; a unit test proves crds/ is up to date.
+// The CodeRun resource, defined once. The CRD YAML (`make generate`), the TypeScript types and the
+// API's validation all come from these zod schemas; `make verify` proves crds/ is up to date.
 import { z } from 'zod';
 import { ARTIFACT_LIMITS, SKIP_REASONS } from '../artifacts/rules.ts';
 

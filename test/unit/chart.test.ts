@@ -4,17 +4,25 @@
 // tests that need it skipped, each saying so.
 //
 // The values table in charts/coderun/README.md is generated from values.yaml (comments, defaults) and
-// values.schema.json (types); after changing either, refresh it with
-//   UPDATE_CHART_README=1 node test/run.ts unit chart
+// values.schema.json (types) by `make generate` (hack/chart-values.ts); `make verify` fails when it is stale.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Container, V1Deployment, V1EnvVar, V1LimitRange, V1Role } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isMap, isScalar, parseAllDocuments, parseDocument, type YAMLMap } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
+import {
+  CHART_README,
+  leaves,
+  type Schema,
+  schema,
+  schemaLeafKeys,
+  TABLE_END,
+  TABLE_START,
+} from '../../hack/chart-values.ts';
 import { loadApiConfig } from '../../src/config/api.ts';
 import { loadControllerConfig } from '../../src/config/controller.ts';
 import { buildSandboxPod, LABELS } from '../../src/controller/sandbox-pod.ts';
@@ -23,28 +31,11 @@ import { makeRun } from '../fixtures.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const CHART = join(REPO, 'charts', 'coderun');
-const README = join(CHART, 'README.md');
-const TABLE_START = '<!-- values-table:start -->';
-const TABLE_END = '<!-- values-table:end -->';
+const README = join(REPO, CHART_README);
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
 
 // ---------------------------------------------------------------------------------------------------
-// Copies of generated files
-
-test('the chart CRDs are byte-identical to crds/ (`make crds` writes both)', () => {
-  for (const file of ['coderun.dev_coderuns.yaml', 'coderun.dev_sandboxpools.yaml']) {
-    assert.fixture(read(`charts/coderun/crds/${file}`), read(`crds/${file}`), file);
-  }
-});
-
-if (existsSync(join(REPO, 'seccomp', 'sandbox.json'))) {
-  test('the chart seccomp profile is byte-identical to seccomp/sandbox.json (copy it after changing that)', () => {
-    assert.fixture(read('charts/coderun/files/seccomp/sandbox.json'), read('seccomp/sandbox.json'));
-  });
-} else {
-  console.log('chart: seccomp/sandbox.json does not exist yet; the copy check is skipped');
-  test.skip('the chart seccomp profile is byte-identical to seccomp/sandbox.json', () => {});
-}
+// Versions that must agree
 
 test('chart version, appVersion, package.json and the default image tag agree', () => {
   const chart = parseDocument(read('charts/coderun/Chart.yaml')).toJS();
@@ -67,88 +58,6 @@ test('the embedded store image is the one make artifacts-image builds: versitygw
 
 // ---------------------------------------------------------------------------------------------------
 // values.yaml, values.schema.json and the README table
-
-interface Schema {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  additionalProperties?: boolean | Schema;
-  propertyNames?: Schema;
-  $ref?: string;
-  enum?: unknown[];
-  anyOf?: Schema[];
-  const?: unknown;
-  definitions?: Record<string, Schema>;
-}
-
-const schema: Schema = JSON.parse(read('charts/coderun/values.schema.json'));
-const resolve = (s: Schema): Schema =>
-  s.$ref ? resolve(schema.definitions?.[s.$ref.replace('#/definitions/', '')] as Schema) : s;
-
-function typeOf(s: Schema): string {
-  const types = (node: Schema): string[] => {
-    const r = resolve(node);
-    if (r.type) return Array.isArray(r.type) ? r.type : [r.type];
-    if (r.const !== undefined) return [typeof r.const];
-    if (r.enum) return r.enum.map((v) => (v === null ? 'null' : typeof v));
-    if (r.anyOf) return r.anyOf.flatMap(types);
-    return ['any'];
-  };
-  return [...new Set(types(s))].join(' or ');
-}
-
-interface Leaf {
-  key: string;
-  type: string;
-  value: unknown;
-  comment: string;
-}
-
-/**
- * The documented values: the schema decides what is a leaf. A node with inline `properties` is a group of
- * values; anything else (scalars, lists, free-form maps such as resources or nodeSelector) is one value.
- */
-function leaves(): Leaf[] {
-  const doc = parseDocument(read('charts/coderun/values.yaml'));
-  const out: Leaf[] = [];
-  const walk = (map: YAMLMap, node: Schema, prefix: string) => {
-    map.items.forEach((pair, index) => {
-      const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const key = prefix + name;
-      const sub = node.properties?.[name];
-      if (!sub) throw new Error(`values.yaml: ${key} is not in values.schema.json`);
-      // A comment before the first key of a map is attached to the map; the document's first key also
-      // carries the file header, separated by a blank line.
-      let comment = (isScalar(pair.key) ? pair.key.commentBefore : undefined) ?? '';
-      if (!comment && index === 0) comment = map.commentBefore ?? '';
-      comment = (comment.split('\n\n').at(-1) ?? '').replace(/\s*\n\s*/g, ' ').trim();
-      if (sub.properties && isMap(pair.value)) walk(pair.value, sub, `${key}.`);
-      else
-        out.push({
-          key,
-          type: typeOf(sub),
-          value: (pair.value as { toJSON(): unknown })?.toJSON?.() ?? pair.value,
-          comment,
-        });
-    });
-  };
-  walk(doc.contents as YAMLMap, schema, '');
-  return out;
-}
-
-function schemaLeafKeys(node: Schema = schema, prefix = ''): string[] {
-  return Object.entries(node.properties ?? {}).flatMap(([name, sub]) =>
-    sub.properties ? schemaLeafKeys(sub, `${prefix}${name}.`) : [`${prefix}${name}`],
-  );
-}
-
-const cell = (text: string) => text.replace(/\|/g, '\\|');
-
-function valuesTable(): string {
-  const rows = leaves().map(
-    (l) => `| \`${l.key}\` | ${l.type} | \`${cell(JSON.stringify(l.value))}\` | ${cell(l.comment)} |`,
-  );
-  return ['| Key | Type | Default | Description |', '|---|---|---|---|', ...rows].join('\n');
-}
 
 test('every value in values.yaml has a comment above it', () => {
   const missing = leaves()
@@ -177,27 +86,20 @@ test('values.yaml sets every value the schema defines, and the schema closes eve
   assert.equal(open, [], `levels that accept unknown keys: ${open.join(', ')}`);
 });
 
-test('the README values table lists every value with its type, default and description', () => {
+test('the README values table has a row for every value', () => {
   const readme = readFileSync(README, 'utf8');
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
   assert.ok(start >= 0 && end > start, `README.md needs the markers ${TABLE_START} and ${TABLE_END}`);
-  const expected = valuesTable();
-  if (process.env.UPDATE_CHART_README) {
-    writeFileSync(
-      README,
-      `${readme.slice(0, start + TABLE_START.length)}\n${expected}\n${readme.slice(end)}`,
-    );
-    return;
-  }
-  const actual = readme.slice(start + TABLE_START.length, end).trim();
-  // Every leaf has its own row, whatever else differs.
-  const rows = new Set([...actual.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
+  const rows = new Set([...readme.slice(start, end).matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
   const missing = leaves()
     .map((l) => l.key)
     .filter((k) => !rows.has(k));
-  assert.equal(missing, [], `values missing from the README table: ${missing.join(', ')}`);
-  assert.fixture(actual, expected, 'run UPDATE_CHART_README=1 node test/run.ts unit chart');
+  assert.equal(
+    missing,
+    [],
+    `values missing from the README table (run make generate): ${missing.join(', ')}`,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -361,17 +263,6 @@ helmTest('a mistyped key or a wrongly typed value fails helm template with a mes
     assert.match(r.stderr, message, `${args.join(' ')}: ${r.stderr}`);
   }
 });
-
-helmTest(
-  'deploy/manifests/coderun.yaml is what hack/render-manifests.sh renders now (run make manifests)',
-  () => {
-    const fresh = execFileSync(join(REPO, 'hack', 'render-manifests.sh'), ['--stdout'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    assert.fixture(read('deploy/manifests/coderun.yaml'), fresh);
-  },
-);
 
 helmTest(
   'the committed manifests hold no API token, and name the Secret the docs tell users to create',

@@ -1,9 +1,3 @@
-// kind-config.yaml (the kind cluster of `make kind-up` / `make up` with Docker) must run the same gVisor
-// handler as the local cluster, which test/cluster/up.sh appends verbatim from
-// test/cluster/containerd-runsc.toml: then the e2e tests on the local cluster also test kind's handler.
-// It must also mount gVisor, runsc.toml and the seccomp profile where the handler and the chart expect them,
-// and make localhost:9385 the API's NodePort, as `make up` does on the local cluster.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { test } from 'uvu';
@@ -162,13 +156,6 @@ test("kubeadm patches widen the API server's NodePort range as on the local clus
     { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', oomScoreAdj: 0 },
   ]);
   assert.match(read('test/cluster/up.sh'), /^failCgroupV1: false$/m);
-});
-
-test('kind-config.yaml is what hack/render-kind-config.sh renders (run make kind-config)', () => {
-  const rendered = execFileSync('bash', [join(REPO, 'hack/render-kind-config.sh'), '--stdout'], {
-    encoding: 'utf8',
-  });
-  assert.is(read('kind-config.yaml'), rendered);
 });
 
 test.run();

@@ -1,15 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toStructuralSchema } from '../../../src/coderun/crd.ts';
-import { renderCrds } from '../../../src/coderun/crd-yaml.ts';
-
-test('crds/ holds exactly what the zod schemas generate (run `make crds` after changing them)', () => {
-  for (const [file, yaml] of Object.entries(renderCrds())) {
-    assert.fixture(readFileSync(join(import.meta.dirname, '../../../crds', file), 'utf8'), yaml, file);
-  }
-});
 
 test('an unconstrained node becomes preserve-unknown-fields, but a default value stays data', () => {
   assert.equal(toStructuralSchema({ type: 'object', additionalProperties: {}, default: {} }), {
