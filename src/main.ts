@@ -4,7 +4,7 @@ import { startApi } from './api/start.ts';
 import { loadApiConfig } from './config/api.ts';
 import { loadControllerConfig } from './config/controller.ts';
 import { ConfigError } from './config/env.ts';
-import { startController } from './controller/run.ts';
+import { startController } from './controller/leader.ts';
 import { KubeSandboxChannel } from './controller/sandbox-channel.ts';
 import { startControllerServer } from './controller/server.ts';
 import { loadKubeConfig, makeClients } from './kube/client.ts';

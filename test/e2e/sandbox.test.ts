@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { CodeRun, CodeRunSpec } from '../../src/coderun/schema.ts';
-import { type RunningController, startController } from '../../src/controller/run.ts';
+import { type RunningController, startController } from '../../src/controller/leader.ts';
 import { KubeSandboxChannel } from '../../src/controller/sandbox-channel.ts';
 import { SANDBOX_SELECTOR } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';

@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { API_VERSION, type CodeRun, KIND } from '../../src/coderun/schema.ts';
 import { SELF_TEST_REQUEST_ANNOTATION } from '../../src/coderun/self-test-status.ts';
-import { type RunningController, startController } from '../../src/controller/run.ts';
+import { type RunningController, startController } from '../../src/controller/leader.ts';
 import { KubeSandboxChannel } from '../../src/controller/sandbox-channel.ts';
 import { judgeProbe, PROBE_SOURCE, type SelfTestVerdict } from '../../src/controller/self-test.ts';
 import type { KubeClients } from '../../src/kube/client.ts';

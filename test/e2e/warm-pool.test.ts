@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import { POOL_PLURAL, type SandboxPool } from '../../src/coderun/sandbox-pool.ts';
 import { API_VERSION, type CodeRun, type CodeRunSpec, GROUP, VERSION } from '../../src/coderun/schema.ts';
-import { type RunningController, startController } from '../../src/controller/run.ts';
+import { type RunningController, startController } from '../../src/controller/leader.ts';
 import { KubeSandboxChannel } from '../../src/controller/sandbox-channel.ts';
 import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';

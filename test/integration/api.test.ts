@@ -5,7 +5,7 @@ import { startApi } from '../../src/api/start.ts';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { CodeRun } from '../../src/coderun/schema.ts';
 import { loadApiConfig } from '../../src/config/api.ts';
-import { type RunningController, startController } from '../../src/controller/run.ts';
+import { type RunningController, startController } from '../../src/controller/leader.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
 import type { RunnerReport } from '../../src/runtimes/protocol.ts';

@@ -8,7 +8,7 @@ import { withFullOutput } from '../../src/api/artifacts.ts';
 import { S3ArtifactStore } from '../../src/artifacts/s3-store.ts';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { CodeRun } from '../../src/coderun/schema.ts';
-import { type RunningController, startController } from '../../src/controller/run.ts';
+import { type RunningController, startController } from '../../src/controller/leader.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
 import { testConfig, testPolicy } from '../fixtures.ts';

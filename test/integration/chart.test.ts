@@ -24,7 +24,7 @@ import { startApi } from '../../src/api/start.ts';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import { loadApiConfig } from '../../src/config/api.ts';
 import { loadControllerConfig } from '../../src/config/controller.ts';
-import { type RunningController, startController } from '../../src/controller/run.ts';
+import { type RunningController, startController } from '../../src/controller/leader.ts';
 import { SELF_TEST_LABEL, SELF_TEST_LABEL_VALUE } from '../../src/controller/self-test.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';

@@ -5,7 +5,7 @@ import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { CodeRun } from '../../src/coderun/schema.ts';
 import { SELF_TEST_REQUEST_ANNOTATION } from '../../src/coderun/self-test-status.ts';
 import { loadApiConfig } from '../../src/config/api.ts';
-import { type RunningController, startController } from '../../src/controller/run.ts';
+import { type RunningController, startController } from '../../src/controller/leader.ts';
 import {
   PROBE_SOURCE,
   probeSpec,
