@@ -214,17 +214,7 @@ class JobError extends Error {
 }
 
 async function readJob() {
-  const path = process.env.CODERUN_JOB_FILE;
-  let line;
-  if (path) {
-    try {
-      line = firstLine(readFileSync(path));
-    } catch (error) {
-      throw new JobError(EXIT_MALFORMED, `cannot read the job file ${path}: ${error.message}`);
-    }
-  } else {
-    line = await readStdinLine(jobWaitMs());
-  }
+  const line = await readStdinLine(jobWaitMs());
   if (line.length > MAX_JOB_BYTES)
     throw new JobError(EXIT_MALFORMED, `the job line is longer than ${MAX_JOB_BYTES} bytes`);
   return parseJob(line);
@@ -467,9 +457,8 @@ function killGroup(pgid) {
 
 function childEnvironment() {
   const env = { ...process.env };
-  // The job file is the runner's business, not the program's; the program's interpreter takes only the
-  // flags the runner gives it (no --inspect, no --allow-* from the environment).
-  delete env.CODERUN_JOB_FILE;
+  // The program's interpreter takes only the flags the runner gives it (no --inspect, no --allow-* from
+  // the environment).
   delete env.NODE_OPTIONS;
   return env;
 }

@@ -359,15 +359,7 @@ class JobError(Exception):
 
 
 def read_job():
-    path = os.environ.get("CODERUN_JOB_FILE")
-    if path:
-        try:
-            with open(path, "rb") as job_file:
-                line = job_file.readline(MAX_JOB_BYTES + 1)
-        except OSError as error:
-            raise JobError(EXIT_MALFORMED, f"cannot read the job file {path}: {error.strerror}") from None
-    else:
-        line = read_stdin_line(sys.stdin.fileno(), job_wait_seconds())
+    line = read_stdin_line(sys.stdin.fileno(), job_wait_seconds())
     if len(line) > MAX_JOB_BYTES:
         raise JobError(EXIT_MALFORMED, f"the job line is longer than {MAX_JOB_BYTES} bytes")
     return parse_job(line)
@@ -507,8 +499,6 @@ def kill_group(pgid):
 
 def child_environment():
     env = dict(os.environ)
-    # The job file is the runner's business, not the program's.
-    env.pop("CODERUN_JOB_FILE", None)
     # The root filesystem is read-only and HOME is the work dir: give matplotlib a head-less backend
     # and a writable cache that does not clutter the work dir.
     env.setdefault("MPLBACKEND", "Agg")

@@ -231,18 +231,6 @@ test('stdin closing without a job exits 3', () => {
   assert.match(r.stderr, 'stdin closed before a job line arrived');
 });
 
-test('the job can come from the file named by CODERUN_JOB_FILE', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'coderun-job-'));
-  try {
-    const file = join(dir, 'job.json');
-    writeFileSync(file, jobLine('python', { source: 'def main():\n    return "from file"\n' }));
-    const r = reportOf(runRunner(RUNNER, '', { CODERUN_JOB_FILE: file }));
-    assert.equal(r.result, { present: true, value: 'from file' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 test('a runner whose job never comes gives up after CODERUN_JOB_WAIT_SECONDS and leaves no process behind', async () => {
   const ended = await runWithoutJob(RUNNER, { CODERUN_JOB_WAIT_SECONDS: '1' });
   assert.is(ended.status, 3);
