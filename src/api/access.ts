@@ -15,7 +15,7 @@
 //    so tokens must be long and random (the chart generates 48 characters).
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiConfig, RateLimit } from '../config/api.ts';
 import { authorize } from './auth.ts';
@@ -128,11 +128,23 @@ const throttled = (waitMs: number): Refusal => ({
   retryAfterSeconds: seconds(waitMs),
 });
 
-/** The onRequest hook of a protected route; `body` words a refusal in the route's API. */
-export function accessHook(
+/**
+ * Guards every route of a plugin scope (declare it before the routes): the access check as the scope's
+ * onRequest hook, and the credentials it accepts as each route's OpenAPI security. `body` words a refusal
+ * in the scope's API.
+ */
+export function guardScope(
+  app: FastifyInstance,
   access: AccessControl,
   body: (refusal: Refusal) => unknown,
-): onRequestAsyncHookHandler {
+): void {
+  app.addHook('onRequest', accessHook(access, body));
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [{ bearer: [] }, { sandboxToken: [] }] };
+  });
+}
+
+function accessHook(access: AccessControl, body: (refusal: Refusal) => unknown): onRequestAsyncHookHandler {
   return async (req, reply) => {
     const refusal = access.admit(req.ip, req.headers);
     if (!refusal) return;

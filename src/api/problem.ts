@@ -5,9 +5,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Refusal } from './access.ts';
 import { NO_TOKEN_CONFIGURED } from './auth.ts';
-import type { ApiMetrics } from './metrics.ts';
 import { TOO_MANY_REQUESTS } from './ragflow/response.ts';
-import { classifyError, type RequestFault, rejectionReason } from './request-errors.ts';
+import type { RequestFault } from './request-errors.ts';
 
 export const Issue = z.object({
   field: z.string().meta({
@@ -64,21 +63,22 @@ function issuesOf(fault: Extract<RequestFault, { kind: 'invalid' }>, body: unkno
   });
 }
 
+/** The problem body for a request the API could not accept (a FaultReply). */
 export function problemForFault(
   fault: RequestFault,
   req: { body: unknown; contentType: string | undefined },
   bodyLimitBytes: number,
-): { status: number; problem: Problem } {
+): { status: number; body: Problem } {
   switch (fault.kind) {
     case 'invalid': {
       const issues = issuesOf(fault, req.body);
       const message = `invalid request: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`;
-      return { status: 422, problem: { error: 'InvalidRequest', message, issues } };
+      return { status: 422, body: { error: 'InvalidRequest', message, issues } };
     }
     case 'body_too_large':
       return {
         status: 413,
-        problem: {
+        body: {
           error: 'BodyTooLarge',
           message: `body: the request body exceeds the limit of ${bodyLimitBytes} bytes`,
           issues: [{ field: 'body', message: `larger than ${bodyLimitBytes} bytes` }],
@@ -87,7 +87,7 @@ export function problemForFault(
     case 'unsupported_media_type':
       return {
         status: 415,
-        problem: {
+        body: {
           error: 'UnsupportedMediaType',
           message: `Content-Type must be application/json, got ${req.contentType ?? 'none'}`,
           issues: [{ field: 'Content-Type', message: 'must be application/json' }],
@@ -96,18 +96,18 @@ export function problemForFault(
     case 'malformed_body':
       return {
         status: 400,
-        problem: {
+        body: {
           error: 'MalformedBody',
           message: `body: not valid JSON: ${fault.message}`,
           issues: [{ field: 'body', message: fault.message }],
         },
       };
     case 'client':
-      return { status: fault.status, problem: { error: 'BadRequest', message: fault.message } };
+      return { status: fault.status, body: { error: 'BadRequest', message: fault.message } };
     case 'internal':
       return {
         status: 500,
-        problem: { error: 'InternalError', message: 'internal error; see the API server log' },
+        body: { error: 'InternalError', message: 'internal error; see the API server log' },
       };
   }
 }
@@ -130,22 +130,6 @@ export function problemForRefusal(refusal: Refusal): Problem {
             : `${TOO_MANY_REQUESTS}: the token's request quota is used up; retry in ${refusal.retryAfterSeconds} s`,
       };
   }
-}
-
-/** The error handler of every plugin that answers with the problem body. */
-export function problemErrorHandler(deps: { metrics: ApiMetrics; bodyLimitBytes: number }) {
-  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const fault = classifyError(err);
-    const reason = rejectionReason(fault);
-    if (reason) deps.metrics.rejections.inc({ reason });
-    else req.log.error({ err }, 'unhandled error');
-    const { status, problem } = problemForFault(
-      fault,
-      { body: req.body, contentType: req.headers['content-type'] },
-      deps.bodyLimitBytes,
-    );
-    return reply.code(status).send(problem);
-  };
 }
 
 /** Unknown routes, in the same shape. */

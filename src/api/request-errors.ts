@@ -1,7 +1,8 @@
 // What went wrong with a request before (or while) its handler ran, whatever the API: each API words it in
 // its own shape (RAGFlow's FastAPI detail list on /run, the problem body on /v1 and elsewhere).
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { ApiMetrics } from './metrics.ts';
 
 /** One validation issue as fastify-type-provider-zod reports it. */
 export interface ValidationIssue {
@@ -53,4 +54,30 @@ export function rejectionReason(fault: RequestFault): string | undefined {
     default:
       return 'invalid_request';
   }
+}
+
+/** How one API words a fault: the status and the body it answers with. */
+export type FaultReply = (
+  fault: RequestFault,
+  req: { body: unknown; contentType: string | undefined },
+  bodyLimitBytes: number,
+) => { status: number; body: unknown };
+
+/**
+ * The error handler of a plugin scope: counts the client's faults, logs the rest, and answers in the scope's
+ * API shape (`reply`).
+ */
+export function faultErrorHandler(deps: { metrics: ApiMetrics; bodyLimitBytes: number }, reply: FaultReply) {
+  return (err: FastifyError, req: FastifyRequest, res: FastifyReply) => {
+    const fault = classifyError(err);
+    const reason = rejectionReason(fault);
+    if (reason) deps.metrics.rejections.inc({ reason });
+    else req.log.error({ err }, 'unhandled error');
+    const { status, body } = reply(
+      fault,
+      { body: req.body, contentType: req.headers['content-type'] },
+      deps.bodyLimitBytes,
+    );
+    return res.code(status).send(body);
+  };
 }

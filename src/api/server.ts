@@ -5,35 +5,14 @@ import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { Logger } from 'pino';
-import type { ArtifactStore } from '../artifacts/store.ts';
-import type { ApiConfig } from '../config/api.ts';
 import { AccessControl } from './access.ts';
+import type { ApiDeps } from './deps.ts';
 import { useBoundedJsonParser } from './json-body.ts';
-import type { ApiMetrics } from './metrics.ts';
-import {
-  problemClientError,
-  problemErrorHandler,
-  problemFrameworkError,
-  problemNotFound,
-} from './problem.ts';
+import { problemClientError, problemForFault, problemFrameworkError, problemNotFound } from './problem.ts';
+import { faultErrorHandler } from './request-errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nativeRoutes } from './routes/native.ts';
 import { ragflowRoutes } from './routes/ragflow.ts';
-import type { Runs } from './run-service.ts';
-
-export interface ApiDeps {
-  config: ApiConfig;
-  /** Where finished runs' artifacts are read from; null when this installation keeps none. */
-  store: ArtifactStore | null;
-  service: Runs;
-  metrics: ApiMetrics;
-  /** Readiness: can this replica reach Kubernetes and watch its runs (and, if required, did the self-test pass)? */
-  ready: () => Promise<{ ok: boolean; detail?: string }>;
-  /** Liveness: false once this replica's watch has been down too long to recover by itself. */
-  live: () => { ok: boolean; detail?: string };
-  log: Logger;
-}
 
 export async function buildServer(deps: ApiDeps) {
   const { config, metrics } = deps;
@@ -92,7 +71,8 @@ export async function buildServer(deps: ApiDeps) {
   useBoundedJsonParser(app);
   // Shared by /run and /v1: one failed-authentication budget per address, one quota per token.
   const access = new AccessControl({ config, metrics, log: deps.log });
-  app.setErrorHandler(problemErrorHandler({ metrics, bodyLimitBytes: config.bodyLimitBytes }));
+  // The problem body everywhere but /run, whose plugin sets RAGFlow's for its own scope.
+  app.setErrorHandler(faultErrorHandler({ metrics, bodyLimitBytes: config.bodyLimitBytes }, problemForFault));
   app.setNotFoundHandler(problemNotFound);
 
   await app.register(healthRoutes, deps);

@@ -71,7 +71,7 @@ export function bodyTooLargeDetail(limitBytes: number): DetailItem[] {
   ];
 }
 
-/** What /run answers for a request it could not accept, as upstream's FastAPI service would. */
+/** What /run answers for a request it could not accept, as upstream's FastAPI service would (a FaultReply). */
 export function ragflowFaultReply(
   fault: RequestFault,
   req: { body: unknown; contentType: string | undefined },

@@ -1,6 +1,6 @@
 // Health, readiness, metrics and the OpenAPI document: open, no auth, no rate limit.
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../server.ts';
+import type { ApiDeps } from '../deps.ts';
 
 export async function healthRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const ok = async () => ({ status: 'ok' });

@@ -1,19 +1,20 @@
 // The native API: create a run and return at once (or wait up to ?wait seconds), read it, delete it.
 // Unlike /run, stdout and stderr are kept on failure and the run outlives the request. Every error is a
-// problem body ({error, message, issues?}), declared in each route's response schema.
+// problem body ({error, message, issues?}) from the server's error handler, declared in each route's
+// response schema.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isArtifactName } from '../../artifacts/rules.ts';
 import { LIMITS } from '../../coderun/schema.ts';
 import { isNotFound, isQuotaExceeded, isQuotaPending } from '../../kube/client.ts';
-import { type AccessControl, accessHook } from '../access.ts';
+import { guardScope } from '../access.ts';
 import { keyOf, withFullOutput } from '../artifacts.ts';
-import { Problem, problemErrorHandler, problemForRefusal } from '../problem.ts';
+import type { RouteDeps } from '../deps.ts';
+import { Problem, problemForRefusal } from '../problem.ts';
 import { ACCEPTED_LANGUAGES, RunRequest } from '../ragflow/request.ts';
 import { newRunName } from '../run-service.ts';
 import { RunView, runView } from '../run-view.ts';
-import type { ApiDeps } from '../server.ts';
 import { abortOnDisconnect } from './disconnect.ts';
 
 const CreateRun = z.object({
@@ -51,18 +52,10 @@ function attachment(file: string): string {
   return `attachment; filename="${plain}"; filename*=UTF-8''${encodeURIComponent(file)}`;
 }
 
-export async function nativeRoutes(
-  app: FastifyInstance,
-  deps: ApiDeps & { access: AccessControl },
-): Promise<void> {
-  // Encapsulated: this plugin's errors, including validation, are problem bodies that match the schemas.
-  app.setErrorHandler(
-    problemErrorHandler({ metrics: deps.metrics, bodyLimitBytes: deps.config.bodyLimitBytes }),
-  );
+export async function nativeRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  guardScope(app, deps.access, problemForRefusal);
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { service, config } = deps;
-  const guard = accessHook(deps.access, problemForRefusal);
-  const security: Record<string, string[]>[] = [{ bearer: [] }, { sandboxToken: [] }];
   const notFound = (name: string) => ({
     error: 'NotFound',
     message: `no run named ${name} in namespace ${config.namespace}`,
@@ -71,10 +64,8 @@ export async function nativeRoutes(
   api.post(
     '/v1/runs',
     {
-      onRequest: guard,
       schema: {
         description: `Creates a run. Returns 201 at once, or with ?wait=N waits up to N seconds: 200 when it finished, 202 when still running. Languages: ${ACCEPTED_LANGUAGES.join(', ')}.`,
-        security,
         body: CreateRun,
         querystring: z.object({ wait: z.coerce.number().min(0).max(LIMITS.timeoutMaxSeconds).optional() }),
         response: { 200: RunView, 201: RunView, 202: RunView, ...errors },
@@ -133,10 +124,8 @@ export async function nativeRoutes(
   api.get(
     '/v1/runs/:name',
     {
-      onRequest: guard,
       schema: {
         description: 'Reads a run.',
-        security,
         params: NameParams,
         response: { 200: RunView, ...errors },
       },
@@ -154,11 +143,9 @@ export async function nativeRoutes(
   api.get(
     '/v1/runs/:name/artifacts/:file',
     {
-      onRequest: guard,
       schema: {
         description:
           "Downloads one file the run wrote (listed in the run's `artifacts`), as an attachment with its MIME type.",
-        security,
         params: ArtifactParams,
         response: errors,
       },
@@ -194,10 +181,8 @@ export async function nativeRoutes(
   api.delete(
     '/v1/runs/:name',
     {
-      onRequest: guard,
       schema: {
         description: 'Deletes a run; a running sandbox is stopped.',
-        security,
         params: NameParams,
         response: { 204: z.null(), ...errors },
       },

@@ -1,9 +1,10 @@
 // POST /run: RAGFlow's executor-manager contract. HTTP 200 for every execution outcome.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CodeRun } from '../../coderun/schema.ts';
-import { type AccessControl, accessHook } from '../access.ts';
+import { guardScope } from '../access.ts';
 import { openArtifacts, ragflowBody, withFullOutput } from '../artifacts.ts';
+import type { RouteDeps } from '../deps.ts';
 import { ragflowFaultReply, ragflowRefusalBody } from '../ragflow/errors.ts';
 import { RunRequest } from '../ragflow/request.ts';
 import {
@@ -15,9 +16,8 @@ import {
   ragflowResultFromRun,
   tooManyRequests,
 } from '../ragflow/response.ts';
-import { classifyError, rejectionReason } from '../request-errors.ts';
+import { faultErrorHandler } from '../request-errors.ts';
 import type { SubmitOutcome } from '../run-service.ts';
-import type { ApiDeps } from '../server.ts';
 import { abortOnDisconnect } from './disconnect.ts';
 
 function resultOf(outcome: SubmitOutcome): RagflowResult {
@@ -42,30 +42,20 @@ function resultOf(outcome: SubmitOutcome): RagflowResult {
   }
 }
 
-export async function ragflowRoutes(
-  app: FastifyInstance,
-  deps: ApiDeps & { access: AccessControl },
-): Promise<void> {
+export async function ragflowRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   // Encapsulated: FastAPI's error bodies are RAGFlow's contract on /run and nowhere else.
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const fault = classifyError(err);
-    const reason = rejectionReason(fault);
-    if (reason) deps.metrics.rejections.inc({ reason });
-    else req.log.error({ err }, 'unhandled error');
-    const { status, body } = ragflowFaultReply(
-      fault,
-      { body: req.body, contentType: req.headers['content-type'] },
-      deps.config.bodyLimitBytes,
-    );
-    return reply.code(status).send(body);
-  });
+  app.setErrorHandler(
+    faultErrorHandler(
+      { metrics: deps.metrics, bodyLimitBytes: deps.config.bodyLimitBytes },
+      ragflowFaultReply,
+    ),
+  );
+  guardScope(app, deps.access, ragflowRefusalBody);
   app.withTypeProvider<ZodTypeProvider>().post(
     '/run',
     {
-      onRequest: accessHook(deps.access, ragflowRefusalBody),
       schema: {
         description: "Runs a program and waits for the outcome (RAGFlow's executor-manager contract).",
-        security: [{ bearer: [] }, { sandboxToken: [] }] as Record<string, string[]>[],
         body: RunRequest,
       },
     },

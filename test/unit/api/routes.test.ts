@@ -156,6 +156,13 @@ test('GET /openapi.json documents /run and the native routes', async () => {
   assert.is(doc.openapi.startsWith('3.'), true);
   for (const path of ['/run', '/v1/runs', '/v1/runs/{name}'])
     assert.ok(doc.paths[path], `${path} is documented`);
+  // Each guarded scope declares its credentials once; every route in it carries them.
+  const security = [{ bearer: [] }, { sandboxToken: [] }];
+  assert.equal(doc.paths['/run'].post.security, security);
+  assert.equal(doc.paths['/v1/runs'].post.security, security);
+  assert.equal(doc.paths['/v1/runs/{name}'].get.security, security);
+  assert.equal(doc.paths['/v1/runs/{name}'].delete.security, security);
+  assert.equal(doc.paths['/v1/runs/{name}/artifacts/{file}'].get.security, security);
 });
 
 test("POST /run without a token is 401 with upstream's detail", async () => {
