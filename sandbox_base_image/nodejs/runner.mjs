@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { close as closeInspector, url as inspectorUrl } from 'node:inspector';
 import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const PROTOCOL_VERSION = 1;
 const LANGUAGE = 'nodejs';
@@ -48,6 +49,7 @@ const MAX_ARTIFACTS = 10;
 const MAX_SKIPPED_ARTIFACTS = 50;
 const MAX_SKIPPED_NAME = 255;
 // A leading dot, control characters, path separators, `..` anywhere.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const FORBIDDEN_NAME = /^\.|[\x00-\x1f\x7f/\\]|\.\./;
 // What the runner itself puts into the work dir: never promoted, never reported.
 const RUNNER_NAMES = new Set([PROGRAM_FILE, ARTIFACTS_DIR, 'node_modules']);
@@ -83,128 +85,9 @@ const PROGRAM_HEAD = /^(?:#!.*(?:\n|$))?(?:\s*(["'])use strict\1)?/;
 // Tests of what lies beneath the guards switch them off; a sandbox never does.
 const GUARDED = true;
 
-// Runs as `node [guards] -e BOOTSTRAP <program path>`, started before the job arrives so Node is up by the
-// time it does. It blocks reading stdin to its end: {"arguments": ..., "maxResultBytes": n}, which the
-// runner writes once the program file is in place. The result channel is fd 3, never the program's stdout,
-// so nothing the program prints can pass for the result; fd 4 carries the interpreter's peak memory. Node
-// decides CommonJS or ES module from the program's syntax. An exception or rejection is left uncaught:
-// Node prints it the way `node main.js` would and exits with code 1. The bootstrap is CommonJS on purpose
-// (`--input-type=module` would be inherited by the program's eval Workers) and keeps everything in one
-// closure: `node -e` would otherwise leave its functions, `require`, `module` and every built-in module
-// (`child_process`, `fs`, ...) as globals that an ES module program could use without importing them.
-const BOOTSTRAP = `
-(async (require) => {
-  'use strict';
-  const { closeSync, readFileSync, writeSync } = require('node:fs');
-  const { builtinModules } = require('node:module');
-  const { pathToFileURL } = require('node:url');
-
-  const RESULT_FD = 3;
-  const USAGE_FD = 4;
-  const [program, guards] = process.argv.slice(1);
-  // A step the permission model refuses ends the program with Node's own error, and with a line that
-  // names the step in the words RAGFlow reads: "Permission denied" for files, "Operation not permitted"
-  // for the rest.
-  const REFUSED = {
-    FileSystemRead: ['reading files outside the work dir, the temp dir and the packages', 'Permission denied'],
-    FileSystemWrite: ['writing files outside the work dir and the temp dir', 'Permission denied'],
-    ChildProcess: ['starting a process', 'Operation not permitted'],
-    WorkerThreads: ['starting a worker thread', 'Operation not permitted'],
-    WASI: ['running WASI', 'Operation not permitted'],
-    Inspector: ['opening the inspector', 'Operation not permitted'],
-  };
-  let maxResultBytes = 0;
-
-  // The runner cannot read a process's peak memory once the process is gone (Node has no RUSAGE_CHILDREN),
-  // so the interpreter reports its own on its way out: getrusage's ru_maxrss, the kernel's exact peak.
-  process.on('exit', () => {
-    try {
-      writeSync(USAGE_FD, String(process.resourceUsage().maxRSS));
-    } catch {}
-  });
-
-  if (guards === 'guarded') {
-    // The permission model does not cover signals, and the program shares the runner's user: it could
-    // stop or kill the runner (and with it the timeout). process.kill goes through process._kill, whose
-    // original only this closure keeps (process.binding is refused); it signals this process alone.
-    const kill = process._kill;
-    const EPERM = require('node:os').constants.errno.EPERM;
-    process._kill = (pid, signal) =>
-      pid === process.pid || pid === 0 || pid === -process.pid ? Reflect.apply(kill, process, [pid, signal]) : -EPERM;
-  }
-
-  process.on('uncaughtExceptionMonitor', (error) => {
-    const code = error?.code;
-    let refused;
-    if (code === 'EPERM' && error.syscall === 'kill') {
-      refused = 'signalling another process is not allowed in the sandbox (process.kill): Operation not permitted';
-    } else if (code === 'ERR_ACCESS_DENIED') {
-      // process.binding's refusal names no permission, only the API.
-      const [what, words] = REFUSED[error.permission] ?? ['using ' + error.message, 'Operation not permitted'];
-      const detail = [error.permission, error.resource].filter(Boolean).join(', ');
-      refused = what + ' is not allowed in the sandbox' + (detail ? ' (' + detail + ')' : '') + ': ' + words;
-    } else if (code === 'ERR_DLOPEN_DISABLED') {
-      refused = 'loading native code is not allowed in the sandbox (process.dlopen): Operation not permitted';
-    }
-    if (refused) process.stderr.write('coderun: ' + refused + '\\n');
-  });
-
-  function fail(message) {
-    process.stderr.write('coderun: ' + message + '\\n');
-    process.exit(1);
-  }
-
-  function findMain(exports) {
-    const declared = globalThis[Symbol.for('coderun.main')];
-    delete globalThis[Symbol.for('coderun.main')];
-    // export function main / exports.main, then module.exports = main / export default, then
-    // module.exports = { main } where the CommonJS export scan missed it, then a plain declaration.
-    const candidates = [exports.main, exports.default, exports.default?.main, declared?.()];
-    return candidates.find((candidate) => typeof candidate === 'function');
-  }
-
-  function deliver(payload) {
-    const data = Buffer.from(payload);
-    try {
-      for (let offset = 0; offset < data.length; ) offset += writeSync(RESULT_FD, data, offset);
-      closeSync(RESULT_FD);
-    } catch (error) {
-      fail('could not deliver the value main() returned (' + error.code + '); ' +
-        'the program closed the runner\\'s file descriptor ' + RESULT_FD);
-    }
-  }
-
-  function serialise(value) {
-    let payload;
-    try {
-      payload = JSON.stringify(value);
-    } catch (error) {
-      fail('main() returned a value that is not JSON-serialisable: ' + error.message);
-    }
-    if (payload === undefined) fail('main() returned a value that is not JSON-serialisable: a ' + typeof value);
-    const size = Buffer.byteLength(payload);
-    if (size > Number(maxResultBytes)) {
-      fail('main() returned ' + size + ' bytes of JSON, over the limit of ' + maxResultBytes);
-    }
-    return payload;
-  }
-
-  // node -e sets module (again) once this script has returned: remove the globals after that.
-  await null;
-  for (const name of [...builtinModules, 'require', 'module', 'exports', '__filename', '__dirname']) {
-    if (name !== 'process' && name !== 'console' && name !== 'crypto') delete globalThis[name];
-  }
-  const start = readFileSync(0, 'utf8');
-  if (!start) return; // the runner gave up before a job arrived
-  const { arguments: args, maxResultBytes: max } = JSON.parse(start);
-  maxResultBytes = max;
-  process.argv = [process.argv[0], program];
-  const main = findMain(await import(pathToFileURL(program).href));
-  if (!main) return;
-  // JSON has no undefined: a main that returns nothing reports null, like Python's None.
-  deliver(serialise((await main(args)) ?? null));
-})(require);
-`;
+// The program's interpreter runs this file (docs/runner-protocol.md): it waits for the arguments, runs the
+// program and sends back what main() returned.
+const BOOTSTRAP = fileURLToPath(new URL('bootstrap.cjs', import.meta.url));
 
 class JobError extends Error {
   constructor(code, message) {
@@ -475,6 +358,8 @@ function guardFlags(workdir) {
     '--permission',
     ...[...writable].flatMap((dir) => [`--allow-fs-read=${dir}`, `--allow-fs-write=${dir}`]),
     ...packages.map((dir) => `--allow-fs-read=${dir}`),
+    // Node reads its entry point under the permission model too.
+    `--allow-fs-read=${BOOTSTRAP}`,
     '--disable-sigusr1',
   ];
 }
@@ -484,12 +369,16 @@ function startProgram() {
   const workdir = process.env.CODERUN_WORKDIR || process.cwd();
   const program = join(workdir, PROGRAM_FILE);
   linkPackages(workdir);
-  const child = spawn(process.execPath, [...guardFlags(workdir), '-e', BOOTSTRAP, program, GUARDED ? 'guarded' : ''], {
-    cwd: workdir,
-    env: childEnvironment(),
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...guardFlags(workdir), BOOTSTRAP, program, GUARDED ? 'guarded' : ''],
+    {
+      cwd: workdir,
+      env: childEnvironment(),
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
+    },
+  );
   // Collected from the start, so nothing is lost while the job is on its way.
   const early = [[], [], [], []];
   const streams = [child.stdout, child.stderr, child.stdio[3], child.stdio[4]];

@@ -1,7 +1,7 @@
 // Runs a sandbox runner on the host the way the sandbox container does: one job line on stdin,
 // CODERUN_WORKDIR pointing at a fresh directory, the report parsed with the controller's own parser.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -48,6 +48,7 @@ export function unguardedNodeRunner(): string[] {
     const dir = mkdtempSync(join(tmpdir(), 'coderun-unguarded-'));
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'runner.mjs'), unguarded);
+    copyFileSync(join(REPO, 'sandbox_base_image/nodejs/bootstrap.cjs'), join(dir, 'bootstrap.cjs'));
     unguardedNode = [process.execPath, join(dir, 'runner.mjs')];
   }
   return unguardedNode;

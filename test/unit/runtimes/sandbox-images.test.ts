@@ -19,6 +19,8 @@ interface ImageConfig {
 
 const LANGUAGES = ['python', 'nodejs'] as const;
 const RUNNER_FILE = { python: 'runner.py', nodejs: 'runner.mjs' };
+// The program's interpreter runs it; the runner finds it next to itself.
+const BOOTSTRAP_FILE = { python: 'bootstrap.py', nodejs: 'bootstrap.cjs' };
 
 function context(lang: string): string {
   return join(REPO, 'sandbox_base_image', lang);
@@ -81,6 +83,14 @@ for (const lang of LANGUAGES) {
     const runner = image.copies.find((c) => c.sources.includes(RUNNER_FILE[lang]));
     assert.ok(runner, `no COPY of ${RUNNER_FILE[lang]}`);
     assert.ok(image.entrypoint.includes(runner.destination), JSON.stringify(image.entrypoint));
+  });
+
+  test(`${lang}: the Dockerfile copies the bootstrap next to the runner`, () => {
+    const image = parseDockerfile(lang);
+    const runner = image.copies.find((c) => c.sources.includes(RUNNER_FILE[lang]));
+    const bootstrap = image.copies.find((c) => c.sources.includes(BOOTSTRAP_FILE[lang]));
+    assert.ok(runner && bootstrap, `no COPY of ${BOOTSTRAP_FILE[lang]}`);
+    assert.is(bootstrap.destination, join(dirname(runner.destination), BOOTSTRAP_FILE[lang]));
   });
 }
 
