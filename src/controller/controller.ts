@@ -26,9 +26,10 @@ import { serviceLookup } from '../kube/services.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { buildJob, encodeJobLine } from '../runtimes/protocol.ts';
 import { ArtifactJobs } from './artifact-jobs.ts';
-import { ControllerMetrics, type ReconcileKind, type Sandbox } from './metrics.ts';
+import { ControllerMetrics, type ReconcileKind } from './metrics.ts';
 import { PoolReconciler } from './pool-reconciler.ts';
 import { decide, type EventNote, needsPolicyVerdict, type Step } from './reconcile.ts';
+import { RunTimelines, stageSeconds } from './run-timeline.ts';
 import type { SandboxChannel } from './sandbox-channel.ts';
 import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './sandbox-pod.ts';
 import { SandboxSessions } from './sandbox-sessions.ts';
@@ -81,8 +82,8 @@ export class CodeRunController {
   private resync: NodeJS.Timeout | undefined;
   /** Run uid → reconciles of it that failed in a row. */
   private readonly failures = new Map<string, number>();
-  /** Run uid → when its Pod was created (cold) or claimed (warm) by this process, for the start metrics. */
-  private readonly startClocks = new Map<string, { sandbox: Sandbox; at: number; running: boolean }>();
+  /** Run uid → when this process passed each step of the run (run-timeline.ts), for the stage metrics. */
+  private readonly timelines = new RunTimelines();
   /** Run uid → this process's fetch of its artifacts, and the attempts that failed. */
   private readonly artifacts: ArtifactJobs;
   /** Attaches to sandboxes and the runner reports they bring back. */
@@ -250,7 +251,7 @@ export class CodeRunController {
     for (const uid of new Set([
       ...this.sessions.runs(),
       ...this.claims.keys(),
-      ...this.startClocks.keys(),
+      ...this.timelines.keys(),
       ...this.artifacts.runs(),
     ])) {
       if (!live.has(uid)) this.forget(uid);
@@ -286,6 +287,7 @@ export class CodeRunController {
       const run = this.findRun(namespace, name);
       if (!run) return;
       const uid = run.metadata.uid;
+      if (!isTerminal(run.status) && !run.metadata.deletionTimestamp) this.timelines.mark(uid, 'seen');
       // A claimed pool Pod keeps its own name: after a restart that lost the status write, it is found
       // by the run's uid label.
       const podName =
@@ -391,6 +393,7 @@ export class CodeRunController {
           // Taken before the claim: the informer may report the claimed Pod before the reply, and an
           // attach left among the idle ones would then be closed.
           const preopened = this.sessions.takePreopened(namespace, podName);
+          this.timelines.mark(run.metadata.uid, 'requested', 'warm');
           try {
             await kube.core.replaceNamespacedPod({ namespace, name: podName, body: step.pod });
             preopened.claimed(run.metadata.uid);
@@ -407,14 +410,14 @@ export class CodeRunController {
             return;
           }
           this.claims.set(run.metadata.uid, podName);
-          this.startClocks.set(run.metadata.uid, { sandbox: 'warm', at: Date.now(), running: true });
+          this.timelines.mark(run.metadata.uid, 'ready');
           log.info({ pod: podName }, 'claimed pool pod');
           break;
         }
         case 'createPod':
+          this.timelines.mark(run.metadata.uid, 'requested', 'cold');
           try {
             await kube.core.createNamespacedPod({ namespace, body: step.pod });
-            this.startClocks.set(run.metadata.uid, { sandbox: 'cold', at: Date.now(), running: false });
             log.info({ pod: step.pod.metadata?.name }, 'created sandbox pod');
           } catch (err) {
             // Already there (an earlier attempt, or a restart): the next reconcile adopts it.
@@ -446,8 +449,12 @@ export class CodeRunController {
             if (isNotFound(err)) return;
             throw err;
           }
-          if (!wasTerminal && isTerminal(step.status))
+          if (!wasTerminal && isTerminal(step.status)) {
             this.metrics.runFinished(run.spec.language, step.status);
+            const timeline = this.timelines.mark(run.metadata.uid, 'finished');
+            this.metrics.runStages(timeline.sandbox, stageSeconds(timeline));
+            this.timelines.forget(run.metadata.uid);
+          }
           log.info(
             { phase: step.status.phase, reason: step.status.reason },
             step.status.message ?? 'status updated',
@@ -456,10 +463,11 @@ export class CodeRunController {
           break;
         }
         case 'deliverJob': {
-          const clock = this.startClocks.get(run.metadata.uid);
-          if (clock && !clock.running) {
-            clock.running = true;
-            this.metrics.podStarted((Date.now() - clock.at) / 1000);
+          const timeline = this.timelines.get(run.metadata.uid);
+          const requested = timeline?.marks.requested;
+          if (timeline?.sandbox === 'cold' && requested !== undefined && !timeline.marks.ready) {
+            const ready = this.timelines.mark(run.metadata.uid, 'ready').marks.ready ?? requested;
+            this.metrics.podStarted((ready - requested) / 1000);
           }
           // After a restart the job may have run already: a runner that keeps its sandbox for the artifact
           // fetch prints nothing more, so an attach would wait in vain. The Pod log holds its result if so.
@@ -518,7 +526,7 @@ export class CodeRunController {
   private forget(uid: string): void {
     this.claims.delete(uid);
     this.createRefusals.delete(uid);
-    this.startClocks.delete(uid);
+    this.timelines.forget(uid);
     this.sessions.forget(uid);
     this.artifacts.forget(uid);
   }
@@ -535,13 +543,16 @@ export class CodeRunController {
       budgetMs: (limits.timeoutSeconds + config.deadlineGraceSeconds + config.startTimeoutSeconds) * 1000,
       log,
       attached: () => {
-        const clock = this.startClocks.get(uid);
-        if (!clock) return;
-        this.startClocks.delete(uid);
-        this.metrics.jobDelivered(clock.sandbox, (Date.now() - clock.at) / 1000);
+        const sent = this.timelines.get(uid)?.marks.jobSent === undefined;
+        const { sandbox, marks } = this.timelines.mark(uid, 'jobSent');
+        if (sent && sandbox && marks.requested !== undefined)
+          this.metrics.jobDelivered(sandbox, ((marks.jobSent ?? 0) - marks.requested) / 1000);
       },
       failed: () => this.metrics.attachFailed(),
-      settled: (afterMs) => this.queue.addAfter(key, afterMs),
+      settled: (afterMs, reported) => {
+        if (reported) this.timelines.mark(uid, 'reported');
+        this.queue.addAfter(key, afterMs);
+      },
     });
   }
 }

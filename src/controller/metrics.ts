@@ -3,6 +3,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SandboxPool } from '../coderun/sandbox-pool.ts';
 import type { CodeRunStatus, Language } from '../coderun/schema.ts';
+import { STAGES, type Stage } from './run-timeline.ts';
 
 export type ReconcileKind = 'run' | 'pool';
 export type Sandbox = 'warm' | 'cold';
@@ -25,6 +26,7 @@ export class ControllerMetrics {
   private readonly jobDeliverySeconds: Histogram<'sandbox'>;
   private readonly runs: Counter<'language' | 'phase' | 'reason' | 'sandbox'>;
   private readonly attachFailures: Counter;
+  private readonly runStageSeconds: Histogram<'sandbox' | 'stage'>;
 
   constructor() {
     const registers = [this.registry];
@@ -65,6 +67,13 @@ export class ControllerMetrics {
     this.attachFailures = new Counter({
       name: 'coderun_controller_attach_failures_total',
       help: 'Attach sessions to a sandbox Pod that failed (each is retried a few times, then the Pod log is read).',
+      registers,
+    });
+    this.runStageSeconds = new Histogram({
+      name: 'coderun_controller_run_stage_seconds',
+      help: `The controller's share of a finished run's latency, stage by stage (${STAGES.map((s) => `${s.stage}: ${s.help}`).join('; ')}), by sandbox.`,
+      labelNames: ['sandbox', 'stage'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
     new Gauge({
@@ -136,6 +145,12 @@ export class ControllerMetrics {
   /** The attach carrying a run's job opened, this long after its Pod was created (cold) or claimed (warm). */
   jobDelivered(sandbox: Sandbox, seconds: number): void {
     this.jobDeliverySeconds.observe({ sandbox }, seconds);
+  }
+
+  /** The stages of a run this process drove from start to finish (run-timeline.ts). */
+  runStages(sandbox: Sandbox | undefined, stages: readonly { stage: Stage; seconds: number }[]): void {
+    for (const { stage, seconds } of stages)
+      this.runStageSeconds.observe({ sandbox: sandbox ?? 'none', stage }, seconds);
   }
 
   /** A run reached a terminal phase (counted once, when the controller writes that phase). */

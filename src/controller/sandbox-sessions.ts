@@ -142,7 +142,8 @@ export class SandboxSessions {
       log: Logger;
       attached: () => void;
       failed: () => void;
-      settled: (afterMs: number) => void;
+      /** `reported`: the runner's report came back on this session. */
+      settled: (afterMs: number, reported: boolean) => void;
     },
   ): void {
     const uid = run.metadata.uid;
@@ -181,7 +182,8 @@ export class SandboxSessions {
       .finally(() => {
         clearTimeout(timer);
         if (this.sessions.get(uid) === abort) this.sessions.delete(uid);
-        opts.settled(this.attachFailures.has(uid) && !this.reports.has(uid) ? 1000 : 0);
+        const reported = this.reports.get(uid)?.report != null;
+        opts.settled(this.attachFailures.has(uid) && !this.reports.has(uid) ? 1000 : 0, reported);
       });
   }
 

@@ -165,6 +165,13 @@ test("a finished run is counted by its outcome and sandbox, and its cold Pod's s
       3,
   );
   assert.is(await sample(leader(), 'coderun_controller_attach_failures_total'), 0);
+  // Every stage of the run, seen to finished, was timed once.
+  for (const stage of ['decide', 'sandbox', 'attach', 'program', 'finish'])
+    assert.is(
+      await sample(leader(), 'coderun_controller_run_stage_seconds_count', { sandbox: 'cold', stage }),
+      1,
+      stage,
+    );
   // The standby did nothing.
   assert.is(await sample(standby(), 'coderun_controller_runs_finished_total', outcome), undefined);
 });

@@ -95,6 +95,29 @@ test('cold Pod starts and job deliveries go to their histograms, deliveries by w
   assert.is(await value(m, 'coderun_controller_job_delivery_seconds_count', { sandbox: 'cold' }), 1);
 });
 
+test("a run's stages go to one histogram, by sandbox and stage", async () => {
+  const m = new ControllerMetrics();
+  m.runStages('warm', [
+    { stage: 'program', seconds: 0.04 },
+    { stage: 'finish', seconds: 0.02 },
+  ]);
+  m.runStages('warm', [{ stage: 'program', seconds: 0.06 }]);
+  m.runStages(undefined, [{ stage: 'decide', seconds: 0.001 }]);
+  const program = { sandbox: 'warm', stage: 'program' };
+  assert.is(await value(m, 'coderun_controller_run_stage_seconds_count', program), 2);
+  assert.ok(
+    Math.abs(((await value(m, 'coderun_controller_run_stage_seconds_sum', program)) ?? 0) - 0.1) < 1e-9,
+  );
+  assert.is(
+    await value(m, 'coderun_controller_run_stage_seconds_count', { sandbox: 'warm', stage: 'finish' }),
+    1,
+  );
+  assert.is(
+    await value(m, 'coderun_controller_run_stage_seconds_count', { sandbox: 'none', stage: 'decide' }),
+    1,
+  );
+});
+
 test('attach failures are counted', async () => {
   const m = new ControllerMetrics();
   m.attachFailed();

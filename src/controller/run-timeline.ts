@@ -1,0 +1,87 @@
+// When each step of a run happened in this controller process, and the stages between them: the
+// controller's share of a run's latency, hop by hop (exported as coderun_controller_run_stage_seconds).
+import type { Sandbox } from './metrics.ts';
+
+/** The moments the controller marks, in the order a run passes them. */
+export type Mark =
+  /** The first reconcile that saw the run live. */
+  | 'seen'
+  /** The claim (warm) or create (cold) call for its sandbox Pod was made. */
+  | 'requested'
+  /** The sandbox can take the job: the claim returned (warm), the runner was seen running (cold). */
+  | 'ready'
+  /** The attach carrying the job is open and the job is on its way. */
+  | 'jobSent'
+  /** The runner's report came back. */
+  | 'reported'
+  /** The terminal status was written. */
+  | 'finished';
+
+export type Stage = 'decide' | 'sandbox' | 'attach' | 'program' | 'finish';
+
+/** Each stage is the time between two marks. */
+export const STAGES: readonly { stage: Stage; from: Mark; to: Mark; help: string }[] = [
+  { stage: 'decide', from: 'seen', to: 'requested', help: 'policy check and decision' },
+  {
+    stage: 'sandbox',
+    from: 'requested',
+    to: 'ready',
+    help: 'the claim call, or Pod create to runner running',
+  },
+  { stage: 'attach', from: 'ready', to: 'jobSent', help: 'until the attach carrying the job is open' },
+  { stage: 'program', from: 'jobSent', to: 'reported', help: 'the runner runs the job and reports' },
+  { stage: 'finish', from: 'reported', to: 'finished', help: 'reconcile and the terminal status write' },
+];
+
+export interface Timeline {
+  sandbox?: Sandbox;
+  marks: Partial<Record<Mark, number>>;
+}
+
+/** The stages a timeline has both ends of, in seconds. Pure. */
+export function stageSeconds(timeline: Timeline): { stage: Stage; seconds: number }[] {
+  const out: { stage: Stage; seconds: number }[] = [];
+  for (const { stage, from, to } of STAGES) {
+    const start = timeline.marks[from];
+    const end = timeline.marks[to];
+    if (start !== undefined && end !== undefined && end >= start)
+      out.push({ stage, seconds: (end - start) / 1000 });
+  }
+  return out;
+}
+
+/** The timelines of the runs this process is driving, by run uid. Only the first time of each mark counts. */
+export class RunTimelines {
+  private readonly byRun = new Map<string, Timeline>();
+
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  /** Marks `mark` for the run now, unless it was marked already; returns the timeline. */
+  mark(uid: string, mark: Mark, sandbox?: Sandbox): Timeline {
+    let timeline = this.byRun.get(uid);
+    if (!timeline) {
+      timeline = { marks: {} };
+      this.byRun.set(uid, timeline);
+    }
+    if (sandbox) timeline.sandbox = sandbox;
+    timeline.marks[mark] ??= this.now();
+    return timeline;
+  }
+
+  get(uid: string): Timeline | undefined {
+    return this.byRun.get(uid);
+  }
+
+  /** The uids with a timeline (the controller forgets those of runs that are gone). */
+  keys(): IterableIterator<string> {
+    return this.byRun.keys();
+  }
+
+  forget(uid: string): void {
+    this.byRun.delete(uid);
+  }
+}
