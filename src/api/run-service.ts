@@ -27,13 +27,26 @@ export interface Submission {
   ttlSecondsAfterFinished?: number;
 }
 
+/**
+ * How long a caller waits for its run, and whose the run is:
+ * - `outcome` (POST /run): the outcome is the answer, so the run is the request's. It waits up to the
+ *   timeout + CODERUN_START_BUDGET in an in-flight slot; a run nobody waits for any more (the caller left,
+ *   the budget ran out, shutdown) is deleted, and a finished one is kept only CODERUN_ANSWERED_RUN_TTL.
+ * - `deadline` (POST /v1/runs?wait=N): at most `ms` (0: not at all). The run outlives the request, so
+ *   the slot covers only the policy check, and a run still going when the wait ends is left running.
+ */
+export type Wait = { until: 'outcome' } | { until: 'deadline'; ms: number };
+
 export type SubmitOutcome =
   | { kind: 'finished'; run: CodeRun }
   | { kind: 'rejected'; findings: PolicyFinding[] }
-  | { kind: 'busy' }
-  /** The caller left or the wait budget ran out; the run was deleted. `started` tells whether it ran. */
+  /** At this replica's in-flight bound, or the namespace's CodeRun quota is full (or not counted yet). */
+  | { kind: 'busy'; why: 'inflight' | 'quota' | 'quota-pending' }
+  /** `deadline` only: the wait ended first (or there was none); the run as created, still going. */
+  | { kind: 'unfinished'; run: CodeRun }
+  /** `outcome` only: the caller left or the wait budget ran out; the run was deleted. `started` tells whether it ran. */
   | { kind: 'cancelled'; why: 'disconnected' | 'deadline' | 'shutdown'; started: boolean }
-  /** Someone else deleted the run before it finished. */
+  /** `outcome` only: someone else deleted the run before it finished. */
   | { kind: 'vanished' };
 
 export function newRunName(): string {
@@ -45,16 +58,7 @@ export function replicaSelector(replica: string): string {
 }
 
 /** What the routes need from the run service (a narrow seam for route tests). */
-export type Runs = Pick<
-  RunService,
-  'inFlight' | 'screen' | 'create' | 'run' | 'get' | 'delete' | 'waitFinished'
->;
-
-/** The policy's answer for a program, or busy when the API is at its in-flight bound. */
-export type Screening =
-  | { kind: 'allowed' }
-  | { kind: 'rejected'; findings: PolicyFinding[] }
-  | { kind: 'busy' };
+export type Runs = Pick<RunService, 'inFlight' | 'submit' | 'get' | 'delete'>;
 
 export class RunService {
   private readonly config: ApiConfig;
@@ -86,24 +90,6 @@ export class RunService {
   /** Refuse further work and cancel what is still waiting (after the shutdown grace period). */
   cancelAll(): void {
     this.shutdown.abort();
-  }
-
-  /**
-   * Checks a program against the policy inside an in-flight slot: a check is work like a run, so a flood of
-   * costly programs is turned away at the bound instead of queueing without end.
-   */
-  async screen(language: Language, source: string): Promise<Screening> {
-    if (!this.acquire()) return { kind: 'busy' };
-    try {
-      return await this.verdict(language, source);
-    } finally {
-      this.inflight--;
-    }
-  }
-
-  private async verdict(language: Language, source: string): Promise<Screening> {
-    const verdict = await this.policy(language, source);
-    return verdict.allowed ? { kind: 'allowed' } : { kind: 'rejected', findings: verdict.findings };
   }
 
   private acquire(): boolean {
@@ -156,24 +142,29 @@ export class RunService {
     return this.runs.delete(this.config.namespace, name);
   }
 
-  /** Resolves with the finished run, or null when `signal` aborts first or the run is deleted. */
-  waitFinished(name: string, signal: AbortSignal): Promise<CodeRun | null> {
-    return this.watcher.wait(name, signal);
-  }
-
-  /** Runs the program and waits for the outcome; `signal` aborts when the caller disconnects. */
-  async run(sub: Submission, signal: AbortSignal): Promise<SubmitOutcome> {
-    if (!this.acquire()) return { kind: 'busy' };
+  /**
+   * The one way a program becomes a run, for both APIs: an in-flight slot (else busy), the policy check,
+   * the create, the wait `wait` asks for. `signal` aborts when the caller disconnects.
+   */
+  async submit(sub: Submission, wait: Wait, signal: AbortSignal): Promise<SubmitOutcome> {
+    if (!this.acquire()) return { kind: 'busy', why: 'inflight' };
+    let held = true;
+    const release = () => {
+      if (held) this.inflight--;
+      held = false;
+    };
     try {
-      const screening = await this.verdict(sub.language, sub.source);
-      if (screening.kind === 'rejected') return screening;
+      const verdict = await this.policy(sub.language, sub.source);
+      if (!verdict.allowed) return { kind: 'rejected', findings: verdict.findings };
+      if (wait.until === 'deadline') {
+        release();
+        return await this.createAndWait(sub, wait, signal);
+      }
       // The caller gets the whole answer; the object only needs to outlive a look with kubectl.
-      return await this.runAndWait(
-        { ...sub, ttlSecondsAfterFinished: sub.ttlSecondsAfterFinished ?? this.config.answeredRunTtlSeconds },
-        signal,
-      );
+      const ttlSecondsAfterFinished = sub.ttlSecondsAfterFinished ?? this.config.answeredRunTtlSeconds;
+      return await this.createAndWait({ ...sub, ttlSecondsAfterFinished }, wait, signal);
     } finally {
-      this.inflight--;
+      release();
     }
   }
 
@@ -191,26 +182,35 @@ export class RunService {
     };
   }
 
-  private async runAndWait(sub: Submission, signal: AbortSignal): Promise<SubmitOutcome> {
+  private async createAndWait(sub: Submission, wait: Wait, signal: AbortSignal): Promise<SubmitOutcome> {
     const name = newRunName();
-    const budgetMs = (this.specFor(sub).timeoutSeconds + this.config.startBudgetSeconds) * 1000;
-    const stop = AbortSignal.any([signal, AbortSignal.timeout(budgetMs), this.shutdown.signal]);
+    const answered = wait.until === 'outcome';
+    const budgetMs = answered
+      ? (this.specFor(sub).timeoutSeconds + this.config.startBudgetSeconds) * 1000
+      : wait.ms;
+    const stop = AbortSignal.any([
+      signal,
+      AbortSignal.timeout(budgetMs),
+      ...(answered ? [this.shutdown.signal] : []),
+    ]);
     // Register first: the run may finish before `create` returns.
-    const finished = this.watcher.wait(name, stop);
+    const finished = budgetMs > 0 ? this.watcher.wait(name, stop) : null;
+    let created: CodeRun;
     try {
-      await this.create(sub, name, stop);
+      created = await this.create(sub, name, stop);
     } catch (err) {
       this.watcher.forget(name);
       // The namespace holds as many runs as its quota allows (docs/scale.md), or its quota is still not
       // counted: busy, try again shortly.
       if (isQuotaExceeded(err) || isQuotaPending(err)) {
         this.log.warn({ err: String(err) }, 'run refused by the CodeRun quota');
-        return { kind: 'busy' };
+        return { kind: 'busy', why: isQuotaPending(err) ? 'quota-pending' : 'quota' };
       }
       throw err;
     }
-    const run = await finished;
+    const run = finished && (await finished);
     if (run) return { kind: 'finished', run };
+    if (!answered) return { kind: 'unfinished', run: created };
     if (!stop.aborted) return { kind: 'vanished' };
     const why = signal.aborted ? 'disconnected' : this.shutdown.signal.aborted ? 'shutdown' : 'deadline';
     const started = await this.cancel(name);

@@ -13,7 +13,13 @@ import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createMetrics } from '../../src/api/metrics.ts';
-import type { Runs, Screening, Submission, SubmitOutcome } from '../../src/api/run-service.ts';
+import {
+  newRunName,
+  type Runs,
+  type Submission,
+  type SubmitOutcome,
+  type Wait,
+} from '../../src/api/run-service.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { type CodeRun, LANGUAGES, LIMITS } from '../../src/coderun/schema.ts';
 import { loadApiConfig } from '../../src/config/api.ts';
@@ -82,30 +88,24 @@ const notFound = (name: string) => Object.assign(new Error(`coderuns "${name}" n
 export class InstantRuns implements Runs {
   inFlight = 0;
 
-  async screen(language: Submission['language'], source: string): Promise<Screening> {
-    assertSubmission({ language, source, arguments: {} });
-    return source.includes('import os')
-      ? {
-          kind: 'rejected',
-          findings: [{ line: 1, column: 1, rule: 'import-blocked-module', message: "Import of 'os'" }],
-        }
-      : { kind: 'allowed' };
-  }
-  async run(sub: Submission): Promise<SubmitOutcome> {
+  async submit(sub: Submission, wait: Wait, signal: AbortSignal): Promise<SubmitOutcome> {
     assertSubmission(sub);
-    const screening = await this.screen(sub.language, sub.source);
-    if (screening.kind !== 'allowed') return screening;
-    return { kind: 'finished', run: this.finished(makeRun({ language: sub.language }, undefined, 'run-1')) };
-  }
-  async create(sub: Submission, name: string): Promise<CodeRun> {
-    assertSubmission(sub);
+    if (sub.source.includes('import os'))
+      return {
+        kind: 'rejected',
+        findings: [{ line: 1, column: 1, rule: 'import-blocked-module', message: "Import of 'os'" }],
+      };
+    const name = newRunName();
     assertName(name);
-    return makeRun({ language: sub.language, source: sub.source, arguments: sub.arguments }, undefined, name);
-  }
-  async waitFinished(name: string, signal: AbortSignal): Promise<CodeRun | null> {
-    assertName(name);
+    const run = makeRun(
+      { language: sub.language, source: sub.source, arguments: sub.arguments },
+      undefined,
+      name,
+    );
+    if (wait.until === 'outcome') return { kind: 'finished', run: this.finished(run) };
+    if (wait.ms === 0) return { kind: 'unfinished', run };
     await new Promise(setImmediate);
-    return signal.aborted ? null : this.finished(makeRun({}, undefined, name));
+    return signal.aborted ? { kind: 'unfinished', run } : { kind: 'finished', run: this.finished(run) };
   }
   async get(name: string): Promise<CodeRun> {
     assertName(name);

@@ -7,13 +7,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isArtifactName } from '../../artifacts/rules.ts';
 import { LIMITS } from '../../coderun/schema.ts';
-import { isNotFound, isQuotaExceeded, isQuotaPending } from '../../kube/client.ts';
+import { isNotFound } from '../../kube/client.ts';
 import { guardScope } from '../access.ts';
 import { keyOf, withFullOutput } from '../artifacts.ts';
 import type { RouteDeps } from '../deps.ts';
 import { Problem, problemForRefusal } from '../problem.ts';
 import { ACCEPTED_LANGUAGES, RunRequest } from '../ragflow/request.ts';
-import { newRunName } from '../run-service.ts';
 import { RunView, runView } from '../run-view.ts';
 import { abortOnDisconnect } from './disconnect.ts';
 
@@ -46,6 +45,17 @@ const ArtifactParams = NameParams.extend({
     ),
 });
 
+function busyMessage(why: 'inflight' | 'quota' | 'quota-pending', namespace: string): string {
+  switch (why) {
+    case 'inflight':
+      return 'this API replica is at its in-flight limit; retry shortly';
+    case 'quota-pending':
+      return `the namespace ${namespace}'s CodeRun quota is not counted yet (a release installed moments ago); retry shortly`;
+    case 'quota':
+      return `the namespace ${namespace} holds as many runs as its CodeRun quota allows; retry shortly`;
+  }
+}
+
 /** RFC 6266 / 5987: a plain fallback name and the exact UTF-8 one. */
 function attachment(file: string): string {
   const plain = file.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -72,52 +82,40 @@ export async function nativeRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       },
     },
     async (req, reply) => {
-      const screening = await service.screen(req.body.language, req.body.source);
-      if (screening.kind === 'busy') {
-        deps.metrics.rejections.inc({ reason: 'overloaded' });
-        return reply
-          .code(429)
-          .header('retry-after', '1')
-          .send({ error: 'Busy', message: 'this API replica is at its in-flight limit; retry shortly' });
-      }
-      if (screening.kind === 'rejected') {
-        deps.metrics.rejections.inc({ reason: 'policy' });
-        return reply.code(422).send({
-          error: 'PolicyRejected',
-          message: 'the static code policy rejected the program',
-          findings: screening.findings,
-        });
-      }
-      const name = newRunName();
       const wait = req.query.wait ?? 0;
-      const stop = AbortSignal.any([abortOnDisconnect(req, reply), AbortSignal.timeout(wait * 1000)]);
-      const finished = wait > 0 ? service.waitFinished(name, stop) : null;
-      let created: Awaited<ReturnType<typeof service.create>>;
-      try {
-        created = await service.create(req.body, name, stop);
-      } catch (err) {
-        if (!isQuotaExceeded(err) && !isQuotaPending(err)) throw err;
-        deps.metrics.rejections.inc({ reason: 'overloaded' });
-        return reply
-          .code(429)
-          .header('retry-after', '5')
-          .send({
-            error: 'Busy',
-            message: isQuotaPending(err)
-              ? `the namespace ${config.namespace}'s CodeRun quota is not counted yet (a release installed moments ago); retry shortly`
-              : `the namespace ${config.namespace} holds as many runs as its CodeRun quota allows; retry shortly`,
+      const outcome = await service.submit(
+        req.body,
+        { until: 'deadline', ms: wait * 1000 },
+        abortOnDisconnect(req, reply),
+      );
+      switch (outcome.kind) {
+        case 'busy':
+          deps.metrics.rejections.inc({ reason: 'overloaded' });
+          return reply
+            .code(429)
+            .header('retry-after', outcome.why === 'inflight' ? '1' : '5')
+            .send({ error: 'Busy', message: busyMessage(outcome.why, config.namespace) });
+        case 'rejected':
+          deps.metrics.rejections.inc({ reason: 'policy' });
+          return reply.code(422).send({
+            error: 'PolicyRejected',
+            message: 'the static code policy rejected the program',
+            findings: outcome.findings,
           });
+        case 'finished': {
+          const { status } = outcome.run;
+          deps.metrics.runs.inc({
+            language: req.body.language,
+            outcome: `${status?.phase}/${status?.reason}`,
+          });
+          return reply.code(200).send(runView(await withFullOutput(deps.store, outcome.run)));
+        }
+        case 'unfinished':
+          if (wait === 0) return reply.code(201).send(runView(outcome.run));
+          return reply.code(202).send(runView(await service.get(outcome.run.metadata.name)));
+        default:
+          throw new Error(`a kept run cannot end as ${outcome.kind}`);
       }
-      if (!finished) return reply.code(201).send(runView(created));
-      const run = await finished;
-      if (run) {
-        deps.metrics.runs.inc({
-          language: req.body.language,
-          outcome: `${run.status?.phase}/${run.status?.reason}`,
-        });
-        return reply.code(200).send(runView(await withFullOutput(deps.store, run)));
-      }
-      return reply.code(202).send(runView(await deps.service.get(name)));
     },
   );
 

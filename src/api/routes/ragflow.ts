@@ -39,6 +39,8 @@ function resultOf(outcome: SubmitOutcome): RagflowResult {
       );
     case 'vanished':
       return internalError('the run was deleted before it finished');
+    case 'unfinished': // only a deadline wait leaves a run going; /run waits for the outcome
+      return internalError('the run did not finish');
   }
 }
 
@@ -65,8 +67,9 @@ export async function ragflowRoutes(app: FastifyInstance, deps: RouteDeps): Prom
       let result: RagflowResult;
       let finishedRun: CodeRun | undefined;
       try {
-        const ran = await deps.service.run(
+        const ran = await deps.service.submit(
           { language, source, arguments: args },
+          { until: 'outcome' },
           abortOnDisconnect(req, reply),
         );
         const outcome =

@@ -4,7 +4,13 @@ import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createMetrics } from '../../../src/api/metrics.ts';
-import type { Runs, Screening, Submission, SubmitOutcome } from '../../../src/api/run-service.ts';
+import {
+  newRunName,
+  type Runs,
+  type Submission,
+  type SubmitOutcome,
+  type Wait,
+} from '../../../src/api/run-service.ts';
 import { buildServer } from '../../../src/api/server.ts';
 import type { ArtifactStore, StoredObject } from '../../../src/artifacts/store.ts';
 import type { CodeRun, CodeRunStatus } from '../../../src/coderun/schema.ts';
@@ -36,41 +42,29 @@ class ScriptedRuns implements Runs {
   stored = new Map<string, CodeRun>();
   private readonly policy = createPolicy('strict');
 
-  async screen(language: Submission['language'], source: string): Promise<Screening> {
-    const { findings } = this.policy(language, source);
-    return findings.length ? { kind: 'rejected', findings } : { kind: 'allowed' };
-  }
-  async run(sub: Submission): Promise<SubmitOutcome> {
+  /** /run answers with `outcome`; a kept run (POST /v1/runs) is created, and under ?wait finishes at once. */
+  async submit(sub: Submission, wait: Wait): Promise<SubmitOutcome> {
     this.submissions.push(sub);
-    const screening = await this.screen(sub.language, sub.source);
-    return screening.kind === 'rejected' ? screening : this.outcome;
-  }
-  async create(sub: Submission, name: string): Promise<CodeRun> {
-    this.submissions.push(sub);
+    if (this.outcome.kind === 'busy') return this.outcome;
+    const { findings } = this.policy(sub.language, sub.source);
+    if (findings.length) return { kind: 'rejected', findings };
+    if (wait.until === 'outcome') return this.outcome;
+    const name = newRunName();
     const run = makeRun(
       { language: sub.language, source: sub.source, arguments: sub.arguments },
       undefined,
       name,
     );
     this.stored.set(name, run);
-    return run;
-  }
-  async waitFinished(name: string): Promise<CodeRun | null> {
-    // Registered before create, as the routes do; answer once create has stored the run.
-    await new Promise(setImmediate);
-    const run = this.stored.get(name);
-    return run
-      ? {
-          ...run,
-          status: {
-            phase: 'Succeeded',
-            reason: 'Completed',
-            exitCode: 0,
-            stdout: 'done\n',
-            memoryUsedKb: 9_000,
-          },
-        }
-      : null;
+    if (wait.ms === 0) return { kind: 'unfinished', run };
+    const status: CodeRunStatus = {
+      phase: 'Succeeded',
+      reason: 'Completed',
+      exitCode: 0,
+      stdout: 'done\n',
+      memoryUsedKb: 9_000,
+    };
+    return { kind: 'finished', run: { ...run, status } };
   }
   async get(name: string): Promise<CodeRun> {
     const run = this.stored.get(name);
@@ -364,11 +358,28 @@ test('the authenticated run quota answers 429 once exhausted', async () => {
 
 test('a replica at its in-flight bound answers 429 with Retry-After instead of queueing', async () => {
   const runs = new ScriptedRuns();
-  runs.outcome = { kind: 'busy' };
+  runs.outcome = { kind: 'busy', why: 'inflight' };
   const res = await (await server({}, runs)).app.inject(post({ code_b64: b64('1') }));
   assert.is(res.statusCode, 429);
   assert.is(res.headers['retry-after'], '1');
   assert.is(res.json().exit_code, -429);
+});
+
+test('POST /v1/runs at the in-flight bound answers 429 Busy with Retry-After', async () => {
+  const runs = new ScriptedRuns();
+  runs.outcome = { kind: 'busy', why: 'inflight' };
+  const res = await (await server({}, runs)).app.inject({
+    method: 'POST',
+    url: '/v1/runs',
+    payload: { language: 'python', source: 'print(1)' },
+    headers: auth,
+  });
+  assert.is(res.statusCode, 429);
+  assert.is(res.headers['retry-after'], '1');
+  assert.equal(res.json(), {
+    error: 'Busy',
+    message: 'this API replica is at its in-flight limit; retry shortly',
+  });
 });
 
 test('POST /v1/runs returns 201 with the run at once, or 200 with the outcome under ?wait', async () => {
