@@ -1,10 +1,11 @@
 // Benchmark (not a test): the static policy's cost per program size, in the caller's thread and through
 // the worker pool the API uses, and what the worst known inputs cost. Prints figures; asserts nothing.
 // Run: make bench (or node bench/policy.ts).
+
+import type { Language } from '../src/coderun/schema.ts';
 import { createLogger } from '../src/log.ts';
 import { createPolicy } from '../src/policy/index.ts';
 import { PolicyPool } from '../src/policy/pool.ts';
-import type { PolicyLanguage } from '../src/policy/types.ts';
 import { program, stats } from './programs.ts';
 
 const RUNS = Number(process.env.BENCH_POLICY_RUNS ?? 30);
@@ -43,7 +44,7 @@ for (const language of ['python', 'nodejs'] as const) {
 }
 
 const junk = (n: number) => Array.from({ length: n }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
-const worst: [string, PolicyLanguage, string][] = [
+const worst: [string, Language, string][] = [
   ['js  "a:" x 512 (1 KiB)', 'nodejs', 'a:'.repeat(512)],
   ['js  "a:" x 1024 (2 KiB)', 'nodejs', 'a:'.repeat(1024)],
   ['js  "a:" x 1024 + syntax error', 'nodejs', `${'a:'.repeat(1024)}\nx = ;`],

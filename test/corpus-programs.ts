@@ -4,15 +4,15 @@
 // textbook form or a targeted one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PolicyLanguage } from '../src/policy/types.ts';
+import type { Language } from '../src/coderun/schema.ts';
 
 const ROOT = join(import.meta.dirname, 'corpus');
-const EXTENSIONS: Record<PolicyLanguage, string> = { python: 'py', nodejs: 'js' };
+const EXTENSIONS: Record<Language, string> = { python: 'py', nodejs: 'js' };
 
 export interface CorpusProgram {
   /** `<language>/<file>`, e.g. `python/os_system.py`. */
   name: string;
-  language: PolicyLanguage;
+  language: Language;
   source: string;
   attack: boolean;
   /** process, native, eval, internals, deserialise or socket; `benign` for an ordinary program. */
@@ -25,7 +25,7 @@ export interface CorpusProgram {
 export function loadCorpus(): CorpusProgram[] {
   const programs: CorpusProgram[] = [];
   for (const kind of ['attacks', 'benign'] as const) {
-    for (const [language, extension] of Object.entries(EXTENSIONS) as [PolicyLanguage, string][]) {
+    for (const [language, extension] of Object.entries(EXTENSIONS) as [Language, string][]) {
       const dir = join(ROOT, kind, language);
       for (const file of readdirSync(dir)
         .filter((f) => f.endsWith(`.${extension}`))
@@ -56,7 +56,7 @@ export const isProcessOrNative = (p: CorpusProgram): boolean =>
 /** An input that once stalled or killed the API (issue 15), described in test/corpus/pathological.json. */
 export interface PathologicalInput {
   name: string;
-  language: PolicyLanguage;
+  language: Language;
   repeat?: string;
   times?: number;
   junk?: number;

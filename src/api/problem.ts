@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { PolicyFinding } from '../coderun/schema.ts';
 import type { Refusal } from './access.ts';
 import { NO_TOKEN_CONFIGURED } from './auth.ts';
 import { TOO_MANY_REQUESTS } from './ragflow/response.ts';
@@ -23,9 +24,7 @@ export const Problem = z.object({
   }),
   message: z.string(),
   issues: z.array(Issue).optional(),
-  findings: z
-    .array(z.object({ line: z.number(), column: z.number(), rule: z.string(), message: z.string() }))
-    .optional(),
+  findings: z.array(PolicyFinding).optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 

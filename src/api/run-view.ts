@@ -1,6 +1,6 @@
 // The native API's JSON view of a CodeRun (documented in README and the OpenAPI document). Pure.
 import { z } from 'zod';
-import type { CodeRun } from '../coderun/schema.ts';
+import { type CodeRun, PolicyFinding, RunResult } from '../coderun/schema.ts';
 import { stripResultMarker } from './ragflow/response.ts';
 
 export const RunView = z.object({
@@ -19,7 +19,7 @@ export const RunView = z.object({
   stderr: z.string(),
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
-  result: z.object({ present: z.boolean(), value: z.unknown().optional() }).nullable(),
+  result: RunResult.nullable(),
   artifacts: z
     .array(
       z.object({
@@ -34,9 +34,7 @@ export const RunView = z.object({
   skippedArtifacts: z
     .array(z.object({ name: z.string(), reason: z.string(), size: z.number().optional() }))
     .meta({ description: 'Files the program wrote that are not returned, and why.' }),
-  policyFindings: z.array(
-    z.object({ line: z.number(), column: z.number(), rule: z.string(), message: z.string() }),
-  ),
+  policyFindings: z.array(PolicyFinding),
   createdAt: z.string().nullable(),
   startTime: z.string().nullable(),
   completionTime: z.string().nullable(),

@@ -103,12 +103,19 @@ export const Condition = z.object({
 });
 export type Condition = z.infer<typeof Condition>;
 
-export const PolicyFindingSchema = z.object({
+/**
+ * One reason the static code policy rejected a program, defined once: the policy's verdicts, a CodeRun's
+ * status and both APIs' answers carry this shape. `line` and `column` are 1-based; `rule` is the stable
+ * identifier of the rule that fired (e.g. `import-blocked-module`), `message` short human text (e.g.
+ * `Import of blocked module 'os'`).
+ */
+export const PolicyFinding = z.object({
   line: z.number().int(),
   column: z.number().int(),
-  rule: z.string().max(128),
-  message: z.string().max(1024),
+  rule: z.string(),
+  message: z.string(),
 });
+export type PolicyFinding = z.infer<typeof PolicyFinding>;
 
 export const RunResult = z.object({
   present: z.boolean().meta({ description: 'Whether main returned (a program without main has no result).' }),
@@ -190,7 +197,15 @@ export const CodeRunStatus = z.object({
     description:
       'Files the program wrote that are not returned, and why (too large, wrong type, a link, ...).',
   }),
-  policyFindings: z.array(PolicyFindingSchema).max(256).optional(),
+  policyFindings: z
+    .array(
+      PolicyFinding.extend({
+        rule: PolicyFinding.shape.rule.max(128),
+        message: PolicyFinding.shape.message.max(1024),
+      }),
+    )
+    .max(256)
+    .optional(),
   observedGeneration: z.number().int().min(0).optional(),
 });
 export type CodeRunStatus = z.infer<typeof CodeRunStatus>;

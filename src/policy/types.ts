@@ -1,16 +1,9 @@
-// The static code policy: defence in depth in front of gVisor, never the boundary.
-export type PolicyLanguage = 'python' | 'nodejs';
-export type PolicyProfile = 'strict' | 'compat' | 'off';
+// The static code policy: defence in depth in front of gVisor, never the boundary. It checks the languages
+// a CodeRun can have and answers with the findings a CodeRun's status keeps (both defined by the resource).
+import type { Language, PolicyFinding } from '../coderun/schema.ts';
 
-/** One reason a program was rejected; `line` and `column` are 1-based. */
-export interface PolicyFinding {
-  line: number;
-  column: number;
-  /** Stable identifier of the rule that fired, e.g. `import-blocked-module`. */
-  rule: string;
-  /** Short human text, e.g. `Import of blocked module 'os'`. */
-  message: string;
-}
+export type { PolicyFinding } from '../coderun/schema.ts';
+export type PolicyProfile = 'strict' | 'compat' | 'off';
 
 export interface PolicyVerdict {
   allowed: boolean;
@@ -18,10 +11,10 @@ export interface PolicyVerdict {
 }
 
 /** Checks one program. Never throws for user input: unreadable source is reported as a verdict or allowed through. */
-export type CodePolicy = (language: PolicyLanguage, source: string) => PolicyVerdict;
+export type CodePolicy = (language: Language, source: string) => PolicyVerdict;
 
 /** The same, off the caller's thread (the worker pool): what the API and the controller use. */
-export type AsyncCodePolicy = (language: PolicyLanguage, source: string) => Promise<PolicyVerdict>;
+export type AsyncCodePolicy = (language: Language, source: string) => Promise<PolicyVerdict>;
 
 export interface CheckOptions {
   /** Stop and refuse the program once a check has run this long (where the parser can stop early). */

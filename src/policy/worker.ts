@@ -1,7 +1,8 @@
 // One policy worker thread: checks programs posted by the pool (pool.ts) with the profile it was started with.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Language } from '../coderun/schema.ts';
 import { createPolicy } from './index.ts';
-import type { PolicyLanguage, PolicyProfile, PolicyVerdict } from './types.ts';
+import type { PolicyProfile, PolicyVerdict } from './types.ts';
 
 export interface WorkerData {
   profile: PolicyProfile;
@@ -11,7 +12,7 @@ export interface WorkerData {
 
 export interface CheckRequest {
   id: number;
-  language: PolicyLanguage;
+  language: Language;
   source: string;
 }
 

@@ -1,6 +1,6 @@
 // The controller's side of the runner protocol (docs/runner-protocol.md).
 import { z } from 'zod';
-import type { CodeRunSpec } from '../coderun/schema.ts';
+import { type CodeRunSpec, RunResult } from '../coderun/schema.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const RESULT_MARKER = '__CODERUN_RESULT__ ';
@@ -26,7 +26,7 @@ export const RunnerReport = z.object({
   stderr: z.string(),
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
-  result: z.object({ present: z.boolean(), value: z.unknown().optional() }),
+  result: RunResult,
   /** Peak resident memory of the program in KiB (docs/runner-protocol.md); absent when not measured. */
   memoryKb: z.number().int().min(0).optional(),
   /** Files collected after exit code 0 (docs/runner-protocol.md, Artifacts); the controller re-checks each. */

@@ -9,8 +9,8 @@
 // corpus`) sends every program.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { Language } from '../../src/coderun/schema.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
-import type { PolicyLanguage } from '../../src/policy/types.ts';
 import {
   buildPathological,
   type CorpusProgram,
@@ -44,7 +44,7 @@ const corpus = loadCorpus();
  */
 function chosen(): CorpusProgram[] {
   if (FULL) return corpus;
-  const seen = new Map<PolicyLanguage, number>();
+  const seen = new Map<Language, number>();
   return corpus.filter((p) => {
     if (p.attack) return true;
     const index = seen.get(p.language) ?? 0;
@@ -111,7 +111,7 @@ test('prints, per language, the attacks refused by the policy, by the runtime an
     `${attacks.length} attacks (${attacks.filter((a) => isProcessOrNative(a.program)).length} process/native), ${benign.length} ordinary programs`,
     'language  attacks refused   policy guards failed ran  process/native refused  ordinary broken  median ms  worst ms',
   ];
-  for (const language of ['python', 'nodejs'] as PolicyLanguage[]) {
+  for (const language of ['python', 'nodejs'] as Language[]) {
     const mine = answers.filter((a) => a.program.language === language);
     const theirs = mine.filter((a) => a.program.attack);
     const count = (outcome: Refusal) => theirs.filter((a) => a.outcome === outcome).length;

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isArtifactName } from '../../artifacts/rules.ts';
-import { LIMITS } from '../../coderun/schema.ts';
+import { CodeRunSpec, LIMITS } from '../../coderun/schema.ts';
 import { isNotFound } from '../../kube/client.ts';
 import { guardScope } from '../access.ts';
 import { keyOf, withFullOutput } from '../artifacts.ts';
@@ -16,11 +16,12 @@ import { ACCEPTED_LANGUAGES, RunRequest } from '../ragflow/request.ts';
 import { RunView, runView } from '../run-view.ts';
 import { abortOnDisconnect } from './disconnect.ts';
 
+// The CodeRun's own fields, with /run's forgiving language names and null arguments.
 const CreateRun = z.object({
   language: RunRequest.shape.language,
-  source: z.string().max(LIMITS.sourceMaxChars).meta({ description: 'The program text (not base64).' }),
+  source: CodeRunSpec.shape.source.meta({ description: 'The program text (not base64).' }),
   arguments: RunRequest.shape.arguments,
-  timeoutSeconds: z.number().int().min(1).max(LIMITS.timeoutMaxSeconds).optional(),
+  timeoutSeconds: CodeRunSpec.shape.timeoutSeconds,
 });
 
 // A Kubernetes object name (DNS subdomain): anything else could never name a run, and must not reach the
