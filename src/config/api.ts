@@ -1,14 +1,14 @@
-// The API server's configuration: every variable, its default and its accepted form, read once at start-up.
+// The API server's configuration: the variables only it reads (common.ts declares those both commands read),
+// each with its default and accepted form, read once at start-up.
 import { z } from 'zod';
 import { LIMITS } from '../coderun/schema.ts';
-import { type ArtifactStoreConfig, artifactStoreConfig, artifactStoreShape } from './artifacts.ts';
-import { atMost, boolean, integer, LOG_LEVELS, oneOf, parseEnv, seconds, text } from './env.ts';
-import { type PolicyConfig, policyConfig, policyShape } from './policy.ts';
+import { type CommonConfig, commonConfig, commonShape } from './common.ts';
+import { boolean, integer, parseEnv, seconds, text } from './env.ts';
 
 /** At most `max` requests per `windowMs`; null is "unlimited". */
 export type RateLimit = { max: number; windowMs: number } | null;
 
-export interface ApiConfig {
+export interface ApiConfig extends CommonConfig {
   host: string;
   port: number;
   /** Namespace the API creates CodeRuns in (the sandbox namespace). */
@@ -16,8 +16,6 @@ export interface ApiConfig {
   /** Unset: every protected route answers 503 unless allowUnauthenticated. */
   token: string | undefined;
   allowUnauthenticated: boolean;
-  defaultTimeoutSeconds: number;
-  maxTimeoutSeconds: number;
   /** Extra wait beyond the run's timeout for scheduling and sandbox start before the API gives up. */
   startBudgetSeconds: number;
   maxInflight: number;
@@ -26,15 +24,9 @@ export interface ApiConfig {
   /** Requests per token (per address when unauthenticated use is allowed) after authentication. */
   runRateLimit: RateLimit;
   bodyLimitBytes: number;
-  ttlSecondsAfterFinished: number;
   /** TTL of runs answered over /run: their caller has the whole answer, so they need not stay long in etcd. */
   answeredRunTtlSeconds: number;
-  policy: PolicyConfig;
-  /** Where the controller keeps artifacts; /run and GET /v1/runs/{name}/artifacts/{file} read them there. */
-  artifacts: ArtifactStoreConfig;
   shutdownGraceSeconds: number;
-  /** /healthz fails once the CodeRun watch has been down this long, so Kubernetes restarts the replica. */
-  watchLivenessSeconds: number;
   /**
    * Ready only while the controller's latest isolation self-test passed, read from this ConfigMap (null:
    * readiness does not look at the self-test).
@@ -42,7 +34,6 @@ export interface ApiConfig {
   requireSelfTest: { namespace: string; name: string } | null;
   /** Identifies this replica's runs (label), so its watch sees only what it waits for. */
   replica: string;
-  logLevel: string;
 }
 
 const WINDOWS: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
@@ -68,56 +59,42 @@ const rate = (fallback: string) =>
     });
 
 const shape = {
+  ...commonShape,
   CODERUN_API_HOST: text('0.0.0.0'),
   CODERUN_API_PORT: integer(9385, 0, 65_535),
   CODERUN_RUN_NAMESPACE: text(''),
-  POD_NAMESPACE: text('default'),
-  POD_NAME: text(''),
   HOSTNAME: text('coderun-api'),
   SANDBOX_EXECUTOR_MANAGER_API_TOKEN: z.string().optional(),
   SANDBOX_EXECUTOR_MANAGER_ALLOW_UNAUTHENTICATED: boolean(false),
-  SANDBOX_TIMEOUT: seconds(10, 1, LIMITS.timeoutMaxSeconds),
-  CODERUN_MAX_TIMEOUT: seconds(300, 1, LIMITS.timeoutMaxSeconds),
   CODERUN_START_BUDGET: seconds(120, 1, 3600),
   CODERUN_MAX_INFLIGHT: integer(32, 1, 10_000),
   SANDBOX_RUN_PREAUTH_RATE_LIMIT: rate('30/minute'),
   // Per token, so one RAGFlow is one client: high enough never to cap it (CODERUN_MAX_INFLIGHT binds first).
   SANDBOX_RUN_RATE_LIMIT: rate('6000/minute'),
   CODERUN_BODY_LIMIT: integer(2 * 2 ** 20, 1024, 64 * 2 ** 20),
-  CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
   CODERUN_ANSWERED_RUN_TTL: seconds(60, 0, LIMITS.ttlMaxSeconds),
-  ...policyShape,
-  ...artifactStoreShape,
   CODERUN_SHUTDOWN_GRACE: seconds(30, 0, 3600),
-  CODERUN_WATCH_LIVENESS: seconds(120, 10, 3600),
   CODERUN_REQUIRE_SELF_TEST: boolean(false),
-  CODERUN_SELF_TEST_CONFIGMAP: text('coderun-self-test'),
-  LOG_LEVEL: text('info'),
 };
 
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   const e = parseEnv(shape, env);
-  atMost('SANDBOX_TIMEOUT', e.SANDBOX_TIMEOUT, 'CODERUN_MAX_TIMEOUT', e.CODERUN_MAX_TIMEOUT);
+  const common = commonConfig(e);
   const token = e.SANDBOX_EXECUTOR_MANAGER_API_TOKEN?.trim();
   return {
+    ...common,
     host: e.CODERUN_API_HOST,
     port: e.CODERUN_API_PORT,
     namespace: e.CODERUN_RUN_NAMESPACE || e.POD_NAMESPACE,
     token: token ? token : undefined,
     allowUnauthenticated: e.SANDBOX_EXECUTOR_MANAGER_ALLOW_UNAUTHENTICATED,
-    defaultTimeoutSeconds: e.SANDBOX_TIMEOUT,
-    maxTimeoutSeconds: e.CODERUN_MAX_TIMEOUT,
     startBudgetSeconds: e.CODERUN_START_BUDGET,
     maxInflight: e.CODERUN_MAX_INFLIGHT,
     preAuthRateLimit: e.SANDBOX_RUN_PREAUTH_RATE_LIMIT,
     runRateLimit: e.SANDBOX_RUN_RATE_LIMIT,
     bodyLimitBytes: e.CODERUN_BODY_LIMIT,
-    ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
     answeredRunTtlSeconds: e.CODERUN_ANSWERED_RUN_TTL,
-    policy: policyConfig(e),
-    artifacts: artifactStoreConfig(e),
     shutdownGraceSeconds: e.CODERUN_SHUTDOWN_GRACE,
-    watchLivenessSeconds: e.CODERUN_WATCH_LIVENESS,
     requireSelfTest: e.CODERUN_REQUIRE_SELF_TEST
       ? { namespace: e.POD_NAMESPACE, name: e.CODERUN_SELF_TEST_CONFIGMAP }
       : null,
@@ -125,6 +102,5 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
       .toLowerCase()
       .replace(/[^a-z0-9.-]/g, '-')
       .slice(0, 63),
-    logLevel: oneOf('LOG_LEVEL', e.LOG_LEVEL, LOG_LEVELS),
   };
 }

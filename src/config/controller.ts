@@ -1,14 +1,14 @@
-// The controller's configuration: every variable, its default and its accepted form, read once at start-up.
+// The controller's configuration: the variables only it reads (common.ts declares those both commands read),
+// each with its default and accepted form, read once at start-up.
 import type { Language } from '../coderun/schema.ts';
 import { LIMITS } from '../coderun/schema.ts';
-import { type ArtifactStoreConfig, artifactStoreConfig, artifactStoreShape } from './artifacts.ts';
+import { type CommonConfig, commonConfig, commonShape } from './common.ts';
 import {
   atMost,
   boolean,
   ConfigError,
   cpu,
   integer,
-  LOG_LEVELS,
   list,
   memory,
   oneOf,
@@ -17,9 +17,8 @@ import {
   seconds,
   text,
 } from './env.ts';
-import { type PolicyConfig, policyConfig, policyShape } from './policy.ts';
 
-export interface ControllerConfig {
+export interface ControllerConfig extends CommonConfig {
   /** Namespaces whose CodeRuns this controller serves; empty means all. */
   namespaces: string[];
   images: Record<Language, string>;
@@ -28,8 +27,6 @@ export interface ControllerConfig {
   runtimeClassName: string;
   /** Path below the kubelet's seccomp root, e.g. coderun/sandbox.json; empty uses RuntimeDefault. */
   seccompProfile: string;
-  defaultTimeoutSeconds: number;
-  maxTimeoutSeconds: number;
   defaultCpuMillis: number;
   /**
    * What a run's Pod asks the scheduler for, when less than its CPU limit (which stays the run's CPU): the
@@ -48,10 +45,6 @@ export interface ControllerConfig {
   deadlineGraceSeconds: number;
   /** A Pod that is not running this long after creation fails the run (Unschedulable or StartTimeout). */
   startTimeoutSeconds: number;
-  ttlSecondsAfterFinished: number;
-  policy: PolicyConfig;
-  /** Where artifacts go; `none` reports them as skipped. */
-  artifacts: ArtifactStoreConfig;
   /** How long a sandbox that listed artifacts waits for the controller to fetch them. */
   artifactHoldSeconds: number;
   /** Artifact fetches at once (each streams; this bounds memory and the store's load). */
@@ -74,8 +67,6 @@ export interface ControllerConfig {
   };
   /** Where /healthz, /readyz and /metrics are served. */
   http: { host: string; port: number };
-  /** /healthz fails once an informer's watch has been down this long, so Kubernetes restarts the replica. */
-  watchLivenessSeconds: number;
   /** The isolation self-test (self-test.ts): a probe run at start-up, periodically and on request. */
   selfTest: {
     enabled: boolean;
@@ -86,18 +77,16 @@ export interface ControllerConfig {
     /** The ConfigMap the result is published in, and requests are read from. */
     configMap: { namespace: string; name: string };
   };
-  logLevel: string;
 }
 
 const shape = {
+  ...commonShape,
   CODERUN_NAMESPACES: list(),
   SANDBOX_BASE_PYTHON_IMAGE: text('coderun/sandbox-python:0.1.0'),
   SANDBOX_BASE_NODEJS_IMAGE: text('coderun/sandbox-nodejs:0.1.0'),
   CODERUN_IMAGE_PULL_POLICY: text('IfNotPresent'),
   CODERUN_RUNTIME_CLASS: text('gvisor'),
   CODERUN_SECCOMP_PROFILE: text('coderun/sandbox.json'),
-  SANDBOX_TIMEOUT: seconds(10, 1, LIMITS.timeoutMaxSeconds),
-  CODERUN_MAX_TIMEOUT: seconds(300, 1, LIMITS.timeoutMaxSeconds),
   CODERUN_DEFAULT_CPU: cpu('1'),
   CODERUN_MAX_CPU: cpu('2'),
   CODERUN_CPU_REQUEST: optionalCpu(),
@@ -109,9 +98,6 @@ const shape = {
   CODERUN_MAX_OUTPUT_BYTES: integer(LIMITS.streamMaxBytes, 1024, LIMITS.streamMaxBytes),
   CODERUN_DEADLINE_GRACE: seconds(15, 1, 600),
   CODERUN_START_TIMEOUT: seconds(120, 5, 3600),
-  CODERUN_TTL_SECONDS_AFTER_FINISHED: seconds(600, 0, LIMITS.ttlMaxSeconds),
-  ...policyShape,
-  ...artifactStoreShape,
   CODERUN_ARTIFACT_HOLD: seconds(60, 1, 3600),
   CODERUN_ARTIFACT_COLLECTIONS: integer(4, 1, 64),
   CODERUN_ARTIFACT_SWEEP: seconds(300, 10, 86_400),
@@ -121,20 +107,15 @@ const shape = {
   CODERUN_LEADER_ELECTION: boolean(true),
   CODERUN_LEASE_NAME: text('coderun-controller'),
   CODERUN_LEASE_NAMESPACE: text(''),
-  POD_NAMESPACE: text('default'),
-  POD_NAME: text(''),
   HOSTNAME: text('coderun-controller'),
   CODERUN_LEASE_DURATION: seconds(15, 2, 600),
   CODERUN_LEASE_RENEW_DEADLINE: seconds(10, 1, 600),
   CODERUN_LEASE_RETRY_PERIOD: seconds(2, 1, 60),
   CODERUN_CONTROLLER_HOST: text('0.0.0.0'),
   CODERUN_CONTROLLER_PORT: integer(8081, 0, 65_535),
-  CODERUN_WATCH_LIVENESS: seconds(120, 10, 3600),
   CODERUN_SELF_TEST: boolean(true),
   CODERUN_SELF_TEST_INTERVAL: seconds(3600, 0, 7 * 86_400),
   CODERUN_SELF_TEST_NAMESPACE: text(''),
-  CODERUN_SELF_TEST_CONFIGMAP: text('coderun-self-test'),
-  LOG_LEVEL: text('info'),
 };
 
 /** The probe's namespace: the one named, else the first served, else the controller's own. */
@@ -152,7 +133,7 @@ function selfTestNamespace(
 
 export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
   const e = parseEnv(shape, env);
-  atMost('SANDBOX_TIMEOUT', e.SANDBOX_TIMEOUT, 'CODERUN_MAX_TIMEOUT', e.CODERUN_MAX_TIMEOUT);
+  const common = commonConfig(e);
   atMost('CODERUN_DEFAULT_CPU', e.CODERUN_DEFAULT_CPU, 'CODERUN_MAX_CPU', e.CODERUN_MAX_CPU);
   atMost('SANDBOX_MAX_MEMORY', e.SANDBOX_MAX_MEMORY, 'CODERUN_MAX_MEMORY', e.CODERUN_MAX_MEMORY);
   atMost(
@@ -166,6 +147,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
       `invalid configuration:\n  CODERUN_SELF_TEST_INTERVAL=${e.CODERUN_SELF_TEST_INTERVAL}: expected 0 (start-up and requests only) or at least 60 seconds`,
     );
   return {
+    ...common,
     namespaces: e.CODERUN_NAMESPACES,
     images: { python: e.SANDBOX_BASE_PYTHON_IMAGE, nodejs: e.SANDBOX_BASE_NODEJS_IMAGE },
     imagePullPolicy: oneOf('CODERUN_IMAGE_PULL_POLICY', e.CODERUN_IMAGE_PULL_POLICY, [
@@ -175,8 +157,6 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     ]),
     runtimeClassName: e.CODERUN_RUNTIME_CLASS,
     seccompProfile: e.CODERUN_SECCOMP_PROFILE,
-    defaultTimeoutSeconds: e.SANDBOX_TIMEOUT,
-    maxTimeoutSeconds: e.CODERUN_MAX_TIMEOUT,
     defaultCpuMillis: e.CODERUN_DEFAULT_CPU,
     cpuRequestMillis: e.CODERUN_CPU_REQUEST,
     maxCpuMillis: e.CODERUN_MAX_CPU,
@@ -188,9 +168,6 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     maxOutputBytes: e.CODERUN_MAX_OUTPUT_BYTES,
     deadlineGraceSeconds: e.CODERUN_DEADLINE_GRACE,
     startTimeoutSeconds: e.CODERUN_START_TIMEOUT,
-    ttlSecondsAfterFinished: e.CODERUN_TTL_SECONDS_AFTER_FINISHED,
-    policy: policyConfig(e),
-    artifacts: artifactStoreConfig(e),
     artifactHoldSeconds: e.CODERUN_ARTIFACT_HOLD,
     artifactCollections: e.CODERUN_ARTIFACT_COLLECTIONS,
     artifactSweepSeconds: e.CODERUN_ARTIFACT_SWEEP,
@@ -207,13 +184,11 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
       retryPeriodSeconds: e.CODERUN_LEASE_RETRY_PERIOD,
     },
     http: { host: e.CODERUN_CONTROLLER_HOST, port: e.CODERUN_CONTROLLER_PORT },
-    watchLivenessSeconds: e.CODERUN_WATCH_LIVENESS,
     selfTest: {
       enabled: e.CODERUN_SELF_TEST,
       intervalSeconds: e.CODERUN_SELF_TEST_INTERVAL,
       namespace: selfTestNamespace(e, e.CODERUN_NAMESPACES),
       configMap: { namespace: e.POD_NAMESPACE, name: e.CODERUN_SELF_TEST_CONFIGMAP },
     },
-    logLevel: oneOf('LOG_LEVEL', e.LOG_LEVEL, LOG_LEVELS),
   };
 }
