@@ -16,7 +16,14 @@ import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
 import { type ArtifactPlan, allSkipped, planArtifacts } from './artifact-collector.ts';
 import { type Outcome, podView, type ReportState } from './outcome.ts';
 import { type FullOutput, previewOutcome } from './output-preview.ts';
-import { buildSandboxPod, claimedPod, effectiveLimits, LABELS, sandboxPodName } from './sandbox-pod.ts';
+import {
+  buildSandboxPod,
+  claimedPod,
+  claimedAt as claimTime,
+  effectiveLimits,
+  LABELS,
+  sandboxPodName,
+} from './sandbox-pod.ts';
 import {
   finishedStatus,
   podCreatedStatus,
@@ -204,7 +211,8 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
   // Adopt a Pod created before a restart whose status write was lost.
   let status = run.status?.podName ? run.status : podCreatedStatus(run, ownName, now, adoptedSandbox(pod));
   const limits = effectiveLimits(run, config);
-  const claimedAt = status.sandbox === 'warm' && status.startTime ? new Date(status.startTime) : undefined;
+  const claimedAt =
+    status.sandbox === 'warm' ? (status.startTime ? new Date(status.startTime) : claimTime(pod)) : undefined;
   const view = podView({
     pod,
     ...(claimedAt ? { claimedAt } : {}),
@@ -257,7 +265,8 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
     }
     case 'running': {
       if (status.phase !== 'Running') {
-        status = startedStatus(current, view.startedAt, now);
+        // A warm run's program started at the claim; the pool Pod's container long before.
+        status = startedStatus(current, claimedAt ?? view.startedAt, now);
         steps.push({
           do: 'writeStatus',
           status,

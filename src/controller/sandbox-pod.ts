@@ -187,7 +187,11 @@ export function claimedPod(pod: V1Pod, run: CodeRun, config: ControllerConfig, n
     metadata: {
       ...pod.metadata,
       labels: { ...pod.metadata?.labels, ...runLabels(run), [LABELS.state]: 'claimed' },
-      annotations: { ...pod.metadata?.annotations, [RUN_NAME_ANNOTATION]: run.metadata.name },
+      annotations: {
+        ...pod.metadata?.annotations,
+        [RUN_NAME_ANNOTATION]: run.metadata.name,
+        [CLAIMED_AT_ANNOTATION]: now.toISOString(),
+      },
       ownerReferences: [runOwner(run)],
     },
     spec: {
@@ -199,6 +203,18 @@ export function claimedPod(pod: V1Pod, run: CodeRun, config: ControllerConfig, n
 }
 
 export const RUN_NAME_ANNOTATION = 'coderun.dev/run-name';
+/**
+ * When a run claimed the pool Pod: its clock starts there, also for a controller that finds the claim
+ * after a restart that lost the status write (the Pod itself may have waited an hour before).
+ */
+export const CLAIMED_AT_ANNOTATION = 'coderun.dev/claimed-at';
+
+/** When the run claimed this pool Pod, from its annotation; undefined for a cold Pod. */
+export function claimedAt(pod: V1Pod): Date | undefined {
+  const at = pod.metadata?.annotations?.[CLAIMED_AT_ANNOTATION];
+  const date = at ? new Date(at) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
 /** Where a runner that preloads says it is ready (docs/runner-protocol.md, Readiness). */
 export const READY_FILE = '/tmp/.coderun-ready';
 /**

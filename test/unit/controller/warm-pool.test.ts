@@ -246,6 +246,26 @@ test('a run with a warm candidate claims it, gets its job and is marked started 
   assert.is(write.status.podName, pod.metadata?.name);
 });
 
+test('a claim found after a restart that lost the status write counts from the claim, not the Pod start', () => {
+  const run = makeRun();
+  // The pool Pod waited an hour; the run claimed it 2 s ago, then the controller restarted.
+  const claimedAtTime = new Date(NOW.getTime() - 2000);
+  const claimed = claimedPod(poolPod(makePool(), { ageSeconds: 3600 }), run, config, claimedAtTime);
+  const steps = decide(observe({ run, pod: claimed, sessionActive: true }), { config });
+  assert.equal(
+    steps.map((s) => s.do),
+    ['writeStatus'],
+  );
+  const write = steps[0];
+  if (write?.do !== 'writeStatus') throw new Error('no status');
+  assert.equal(
+    [write.status.phase, write.status.sandbox, write.status.podName, write.status.startTime],
+    ['Running', 'warm', claimed.metadata?.name, claimedAtTime.toISOString().replace(/\.\d+Z$/, 'Z')],
+  );
+  // Long past the hour-old Pod's start plus any deadline, but 2 s after the claim: still running.
+  assert.not.match(write.status.message ?? '', /no outcome/);
+});
+
 test('a policy rejection wins over a warm candidate', () => {
   const steps = decide(
     observe({
