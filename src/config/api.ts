@@ -58,7 +58,7 @@ const rate = (fallback: string) =>
       return { max, windowMs: WINDOWS[(m[2] as string).toLowerCase()] as number };
     });
 
-const shape = {
+export const apiShape = {
   ...commonShape,
   CODERUN_API_HOST: text('0.0.0.0'),
   CODERUN_API_PORT: integer(9385, 0, 65_535),
@@ -78,7 +78,7 @@ const shape = {
 };
 
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
-  const e = parseEnv(shape, env);
+  const e = parseEnv(apiShape, env);
   const common = commonConfig(e);
   const token = e.SANDBOX_EXECUTOR_MANAGER_API_TOKEN?.trim();
   return {

@@ -79,7 +79,7 @@ export interface ControllerConfig extends CommonConfig {
   };
 }
 
-const shape = {
+export const controllerShape = {
   ...commonShape,
   CODERUN_NAMESPACES: list(),
   SANDBOX_BASE_PYTHON_IMAGE: text('coderun/sandbox-python:0.1.0'),
@@ -132,7 +132,7 @@ function selfTestNamespace(
 }
 
 export function loadControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
-  const e = parseEnv(shape, env);
+  const e = parseEnv(controllerShape, env);
   const common = commonConfig(e);
   atMost('CODERUN_DEFAULT_CPU', e.CODERUN_DEFAULT_CPU, 'CODERUN_MAX_CPU', e.CODERUN_MAX_CPU);
   atMost('SANDBOX_MAX_MEMORY', e.SANDBOX_MAX_MEMORY, 'CODERUN_MAX_MEMORY', e.CODERUN_MAX_MEMORY);
