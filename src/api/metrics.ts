@@ -6,6 +6,7 @@ export interface ApiMetrics {
   runs: Counter<'language' | 'outcome'>;
   latency: Histogram<'language' | 'route'>;
   rejections: Counter<'reason'>;
+  stages: Histogram<'stage'>;
 }
 
 export function createMetrics(inflight: () => number): ApiMetrics {
@@ -30,6 +31,13 @@ export function createMetrics(inflight: () => number): ApiMetrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const stages = new Histogram({
+    name: 'coderun_api_run_stage_seconds',
+    help: "The API's share of a run's latency, stage by stage (check: the static policy; create: the CodeRun create call; wait: from the create until the watch brought the outcome).",
+    labelNames: ['stage'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
   new Gauge({
     name: 'coderun_api_inflight_runs',
     help: 'Runs this replica is waiting on right now.',
@@ -38,5 +46,5 @@ export function createMetrics(inflight: () => number): ApiMetrics {
       this.set(inflight());
     },
   });
-  return { registry, runs, latency, rejections };
+  return { registry, runs, latency, rejections, stages };
 }

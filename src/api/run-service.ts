@@ -60,12 +60,16 @@ export function replicaSelector(replica: string): string {
 /** What the routes need from the run service (a narrow seam for route tests). */
 export type Runs = Pick<RunService, 'inFlight' | 'submit' | 'get' | 'delete'>;
 
+/** The stages of a submission the API times (coderun_api_run_stage_seconds). */
+export type ApiStage = 'check' | 'create' | 'wait';
+
 export class RunService {
   private readonly config: ApiConfig;
   private readonly runs: CodeRunClient;
   private readonly watcher: RunWatcher;
   private readonly policy: AsyncCodePolicy;
   private readonly log: Logger;
+  private readonly stageDone: (stage: ApiStage, seconds: number) => void;
   private inflight = 0;
   private readonly shutdown = new AbortController();
 
@@ -75,7 +79,10 @@ export class RunService {
     watcher: RunWatcher;
     policy: AsyncCodePolicy;
     log: Logger;
+    /** Told how long each stage of a submission took. */
+    stageDone?: (stage: ApiStage, seconds: number) => void;
   }) {
+    this.stageDone = opts.stageDone ?? (() => {});
     this.config = opts.config;
     this.runs = opts.runs;
     this.watcher = opts.watcher;
@@ -154,7 +161,9 @@ export class RunService {
       held = false;
     };
     try {
+      const checking = performance.now();
       const verdict = await this.policy(sub.language, sub.source);
+      this.stageDone('check', (performance.now() - checking) / 1000);
       if (!verdict.allowed) return { kind: 'rejected', findings: verdict.findings };
       if (wait.until === 'deadline') {
         release();
@@ -196,6 +205,7 @@ export class RunService {
     // Register first: the run may finish before `create` returns.
     const finished = budgetMs > 0 ? this.watcher.wait(name, stop) : null;
     let created: CodeRun;
+    const creating = performance.now();
     try {
       created = await this.create(sub, name, stop);
     } catch (err) {
@@ -208,8 +218,13 @@ export class RunService {
       }
       throw err;
     }
+    const waiting = performance.now();
+    this.stageDone('create', (waiting - creating) / 1000);
     const run = finished && (await finished);
-    if (run) return { kind: 'finished', run };
+    if (run) {
+      this.stageDone('wait', (performance.now() - waiting) / 1000);
+      return { kind: 'finished', run };
+    }
     if (!answered) return { kind: 'unfinished', run: created };
     if (!stop.aborted) return { kind: 'vanished' };
     const why = signal.aborted ? 'disconnected' : this.shutdown.signal.aborted ? 'shutdown' : 'deadline';

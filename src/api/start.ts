@@ -31,8 +31,15 @@ export async function startApi(opts: {
     labelSelector: replicaSelector(config.replica),
     log,
   });
-  const service = new RunService({ config, runs, watcher, policy: opts.policy, log });
   const metrics = createMetrics(() => service.inFlight);
+  const service = new RunService({
+    config,
+    runs,
+    watcher,
+    policy: opts.policy,
+    log,
+    stageDone: (stage, seconds) => metrics.stages.observe({ stage }, seconds),
+  });
 
   let lastProbe = { at: 0, ok: false };
   // A reconnect takes milliseconds; only a watch that stays down this long makes the replica unready.

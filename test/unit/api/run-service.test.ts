@@ -130,4 +130,31 @@ test('a name that is taken is not retried', async () => {
   assert.is(calls(), 1);
 });
 
+test('a submission that is answered times its three stages: the policy check, the create and the wait', async () => {
+  const done = makeRun({}, { phase: 'Succeeded', reason: 'Completed' });
+  const runs = { create: async () => makeRun() } as unknown as CodeRunClient;
+  const watcher = {
+    markCreated() {},
+    wait: () => new Promise((resolve) => setTimeout(() => resolve(done), 30)),
+    forget() {},
+  } as unknown as RunWatcher;
+  const stages: [string, number][] = [];
+  const service = new RunService({
+    config: loadApiConfig({ SANDBOX_EXECUTOR_MANAGER_API_TOKEN: 'x'.repeat(32) }),
+    runs,
+    watcher,
+    policy: testPolicy(),
+    log: createLogger('silent', 'test'),
+    stageDone: (stage, seconds) => stages.push([stage, seconds]),
+  });
+  const outcome = await service.submit(submission, { until: 'outcome' }, new AbortController().signal);
+  assert.is(outcome.kind, 'finished');
+  assert.equal(
+    stages.map(([stage]) => stage),
+    ['check', 'create', 'wait'],
+  );
+  const wait = stages.find(([stage]) => stage === 'wait')?.[1] ?? 0;
+  assert.ok(wait >= 0.02 && wait < 5, `wait ${wait} s`);
+});
+
 test.run();
