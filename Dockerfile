@@ -1,6 +1,6 @@
 # The coderun operator image: one image, two commands (`api`, `controller`; see src/main.ts), also used
 # by the chart's seccomp-profile installer (it needs only `node`).
-#   docker build -t coderun/operator:0.1.0 .
+#   docker build -t "coderun/operator:$(jq -r .version package.json)" .
 # hack/build-operator-image.sh builds the same layout without Docker or a registry and reads ENV, USER,
 # WORKDIR, ENTRYPOINT and CMD of the final stage from here, so in that stage keep one `ENV KEY=value` per
 # line and ENTRYPOINT/CMD in JSON form.

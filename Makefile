@@ -52,7 +52,7 @@ format: setup ## Apply the formatter and safe lint fixes.
 	$(BIOME) check --write .
 
 .PHONY: generate
-generate: setup ## Write every generated file: the CRDs, the chart's copies and values table, deploy/manifests, kind-config.yaml.
+generate: setup ## Write every generated file: the CRDs, the chart's copies, values table and version, deploy/manifests, kind-config.yaml.
 	$(NODE) hack/generate.ts
 
 .PHONY: verify

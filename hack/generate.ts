@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderCrds } from '../src/coderun/crd-yaml.ts';
+import { VERSION } from '../src/version.ts';
 import { CHART_README, chartReadme } from './chart-values.ts';
 
 const REPO = join(import.meta.dirname, '..');
@@ -33,6 +34,14 @@ export const GENERATED: Generated[] = [
       render: () => yaml,
     })),
   ),
+  {
+    path: 'charts/coderun/Chart.yaml',
+    from: "package.json's version (the chart's version and appVersion lines)",
+    render: () =>
+      read('charts/coderun/Chart.yaml')
+        .replace(/^version: .*$/m, `version: ${VERSION}`)
+        .replace(/^appVersion: .*$/m, `appVersion: "${VERSION}"`),
+  },
   {
     path: 'charts/coderun/files/seccomp/sandbox.json',
     from: 'seccomp/sandbox.json (the chart ships a copy)',

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { VERSION } from '../version.ts';
 import { AccessControl } from './access.ts';
 import type { ApiDeps } from './deps.ts';
 import { useBoundedJsonParser } from './json-body.ts';
@@ -46,7 +47,7 @@ export async function buildServer(deps: ApiDeps) {
     openapi: {
       info: {
         title: 'coderun API',
-        version: '0.1.0',
+        version: VERSION,
         description: "RAGFlow's executor-manager contract (POST /run) and coderun's native API (/v1/runs).",
       },
       components: {

@@ -2,6 +2,7 @@
 // each with its default and accepted form, read once at start-up.
 import type { Language } from '../coderun/schema.ts';
 import { LIMITS } from '../coderun/schema.ts';
+import { VERSION } from '../version.ts';
 import { type CommonConfig, commonConfig, commonShape } from './common.ts';
 import {
   atMost,
@@ -82,8 +83,9 @@ export interface ControllerConfig extends CommonConfig {
 export const controllerShape = {
   ...commonShape,
   CODERUN_NAMESPACES: list(),
-  SANDBOX_BASE_PYTHON_IMAGE: text('coderun/sandbox-python:0.1.0'),
-  SANDBOX_BASE_NODEJS_IMAGE: text('coderun/sandbox-nodejs:0.1.0'),
+  // The sandbox images of this operator's own version (hack/build-sandbox-images.sh builds them so).
+  SANDBOX_BASE_PYTHON_IMAGE: text(`coderun/sandbox-python:${VERSION}`),
+  SANDBOX_BASE_NODEJS_IMAGE: text(`coderun/sandbox-nodejs:${VERSION}`),
   CODERUN_IMAGE_PULL_POLICY: text('IfNotPresent'),
   CODERUN_RUNTIME_CLASS: text('gvisor'),
   CODERUN_SECCOMP_PROFILE: text('coderun/sandbox.json'),

@@ -27,6 +27,7 @@ import { apiShape, loadApiConfig } from '../../src/config/api.ts';
 import { controllerShape, loadControllerConfig } from '../../src/config/controller.ts';
 import { buildSandboxPod, LABELS } from '../../src/controller/sandbox-pod.ts';
 import { parseQuantity } from '../../src/kube/quantity.ts';
+import { VERSION } from '../../src/version.ts';
 import { makeRun } from '../fixtures.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -37,15 +38,10 @@ const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
 // ---------------------------------------------------------------------------------------------------
 // Versions that must agree
 
-test('chart version, appVersion, package.json and the default image tag agree', () => {
+test("chart version and appVersion are package.json's version", () => {
   const chart = parseDocument(read('charts/coderun/Chart.yaml')).toJS();
-  const values = parseDocument(read('charts/coderun/values.yaml')).toJS();
-  const version = JSON.parse(read('package.json')).version;
-  assert.is(chart.appVersion, version);
-  assert.is(chart.version, version);
-  assert.is(values.image.tag, version);
-  assert.is(values.sandbox.images.python, `coderun/sandbox-python:${version}`);
-  assert.is(values.sandbox.images.nodejs, `coderun/sandbox-nodejs:${version}`);
+  assert.is(chart.appVersion, VERSION);
+  assert.is(chart.version, VERSION);
 });
 
 test('the embedded store image is the one make artifacts-image builds: versitygw at VERSITYGW_VERSION', () => {
@@ -174,6 +170,19 @@ function envOf(c: V1Container, pod = { name: 'pod-0', namespace: 'coderun' }): R
   return env;
 }
 
+helmTest("the default images are the operator's and its sandboxes' at the chart's appVersion", () => {
+  const docs = render();
+  for (const name of ['coderun-api', 'coderun-controller'])
+    assert.is(container(docs, name).image, `coderun/operator:${VERSION}`);
+  const controller = envOf(container(docs, 'coderun-controller'));
+  assert.is(controller.SANDBOX_BASE_PYTHON_IMAGE, `coderun/sandbox-python:${VERSION}`);
+  assert.is(controller.SANDBOX_BASE_NODEJS_IMAGE, `coderun/sandbox-nodejs:${VERSION}`);
+  // What is set wins.
+  const set = render(['image.tag=1.2.3', 'sandbox.images.python=my/python:7']);
+  assert.is(container(set, 'coderun-api').image, 'coderun/operator:1.2.3');
+  assert.is(envOf(container(set, 'coderun-controller')).SANDBOX_BASE_PYTHON_IMAGE, 'my/python:7');
+});
+
 helmTest('helm lint --strict passes, with the defaults and with every optional part switched on', () => {
   for (const set of [
     [],
@@ -299,8 +308,8 @@ helmTest(
     const c = loadControllerConfig(controller);
     assert.equal(c.namespaces, ['coderun-sandbox']);
     assert.equal(c.images, {
-      python: 'coderun/sandbox-python:0.1.0',
-      nodejs: 'coderun/sandbox-nodejs:0.1.0',
+      python: `coderun/sandbox-python:${VERSION}`,
+      nodejs: `coderun/sandbox-nodejs:${VERSION}`,
     });
     assert.is(c.runtimeClassName, 'gvisor');
     assert.is(c.seccompProfile, 'coderun/sandbox.json');

@@ -134,7 +134,7 @@ app.kubernetes.io/component: {{ index . 1 }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 
-{{/* The operator image; "latest" is refused, a digest wins over the tag. */}}
+{{/* The operator image; "latest" is refused, a digest wins over the tag, no tag is the chart's appVersion. */}}
 {{- define "coderun.image" -}}
 {{- $image := .Values.image }}
 {{- if $image.digest }}
@@ -143,8 +143,15 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- if eq (toString $image.tag) "latest" }}
 {{- fail "image.tag: pin a version instead of \"latest\" (a moving tag makes replicas run different code)" }}
 {{- end }}
-{{- printf "%s:%s" $image.repository (toString $image.tag) }}
+{{- printf "%s:%s" $image.repository (toString ($image.tag | default .Chart.AppVersion)) }}
 {{- end }}
+{{- end }}
+
+{{/* A sandbox image: include with (list $ "python"); empty is coderun/sandbox-<language> at the chart's appVersion. */}}
+{{- define "coderun.sandboxImage" -}}
+{{- $root := index . 0 }}
+{{- $lang := index . 1 }}
+{{- index $root.Values.sandbox.images $lang | default (printf "coderun/sandbox-%s:%s" $lang $root.Chart.AppVersion) }}
 {{- end }}
 
 {{/*

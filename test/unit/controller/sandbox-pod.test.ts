@@ -6,6 +6,7 @@ import {
   runLabelValue,
   sandboxPodName,
 } from '../../../src/controller/sandbox-pod.ts';
+import { VERSION } from '../../../src/version.ts';
 import { makeRun, testConfig } from '../../fixtures.ts';
 
 const pod = buildSandboxPod(makeRun(), testConfig());
@@ -102,7 +103,7 @@ test('the job arrives on stdin, once, without a tty', () => {
 });
 
 test('the image comes from the configuration for the language', () => {
-  assert.is(container.image, 'coderun/sandbox-python:0.1.0');
+  assert.is(container.image, `coderun/sandbox-python:${VERSION}`);
   const node = buildSandboxPod(
     makeRun({ language: 'nodejs' }),
     testConfig({ SANDBOX_BASE_NODEJS_IMAGE: 'my/node:1' }),
