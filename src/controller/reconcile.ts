@@ -161,25 +161,24 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       ];
     }
     if (obs.warmPod) {
-      // Warm: the Pod already runs and its runner waits; claim it, mark the run started, send the job.
+      // Warm: the Pod already runs and its runner waits; claim it and send the job. No status write yet:
+      // a warm run usually ends within RUNNING_WRITE_DELAY_MS, and then its outcome is its one status
+      // write; a longer one is marked Running when the requeue finds the claimed Pod (by the run's uid).
       const claimed = claimedPod(obs.warmPod, run, config, now);
       const name = claimed.metadata?.name ?? '';
       const pool = claimed.metadata?.labels?.[LABELS.pool] ?? '';
-      const started = startedStatus({ ...run, status: podCreatedStatus(run, name, now, 'warm') }, now, now);
-      // The job goes out before the status write: the attach takes longer than the write, and a lost
-      // write is repaired by the next reconcile, which finds the claimed Pod by the run's uid.
       return [
         { do: 'claimPod', pod: claimed },
         { do: 'deliverJob', podName: name, afterRestart: false },
         {
-          do: 'writeStatus',
-          status: started,
+          do: 'recordEvent',
           event: {
             type: 'Normal',
             reason: 'Claimed',
             message: `claimed pre-started Pod ${name} of pool ${pool}`,
           },
         },
+        { do: 'requeue', afterMs: RUNNING_WRITE_DELAY_MS },
       ];
     }
     if (obs.podCreateRefused !== undefined) {
@@ -208,11 +207,19 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
   // A sandbox this run already gave up (moved to a fresh one) is still going away: wait for it.
   if (!run.status?.podName && pod.metadata?.deletionTimestamp) return [{ do: 'requeue', afterMs: 500 }];
   const steps: Step[] = [];
-  // Adopt a Pod created before a restart whose status write was lost.
-  let status = run.status?.podName ? run.status : podCreatedStatus(run, ownName, now, adoptedSandbox(pod));
-  const limits = effectiveLimits(run, config);
+  // Adopt a Pod whose status is not written yet: a warm claim (its outcome is usually the first write), or
+  // a Pod created before a restart that lost the write. A claimed Pod's program started at the claim.
+  const adopted = !run.status?.podName;
+  const sandbox = adopted ? adoptedSandbox(pod) : run.status?.sandbox;
   const claimedAt =
-    status.sandbox === 'warm' ? (status.startTime ? new Date(status.startTime) : claimTime(pod)) : undefined;
+    sandbox === 'warm'
+      ? run.status?.startTime
+        ? new Date(run.status.startTime)
+        : claimTime(pod)
+      : undefined;
+  let status = adopted ? podCreatedStatus(run, ownName, now, adoptedSandbox(pod)) : (run.status ?? {});
+  if (adopted && claimedAt) status = startedStatus({ ...run, status }, claimedAt, now);
+  const limits = effectiveLimits(run, config);
   const view = podView({
     pod,
     ...(claimedAt ? { claimedAt } : {}),
@@ -264,9 +271,13 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       return steps;
     }
     case 'running': {
-      if (status.phase !== 'Running') {
+      if (run.status?.phase !== 'Running') {
+        const sinceClaimMs = claimedAt ? now.getTime() - claimedAt.getTime() : undefined;
+        if (sinceClaimMs !== undefined && sinceClaimMs < RUNNING_WRITE_DELAY_MS && obs.sessionActive) {
+          return [{ do: 'requeue', afterMs: RUNNING_WRITE_DELAY_MS - sinceClaimMs }];
+        }
         // A warm run's program started at the claim; the pool Pod's container long before.
-        status = startedStatus(current, claimedAt ?? view.startedAt, now);
+        if (status.phase !== 'Running') status = startedStatus(current, claimedAt ?? view.startedAt, now);
         steps.push({
           do: 'writeStatus',
           status,
@@ -278,7 +289,12 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
         });
       }
       if (obs.report.source === 'none' && !obs.sessionActive)
-        steps.push({ do: 'deliverJob', podName: ownName, afterRestart: run.status?.phase === 'Running' });
+        // The job may have gone out already if the run was marked Running, or its pool Pod claimed.
+        steps.push({
+          do: 'deliverJob',
+          podName: ownName,
+          afterRestart: run.status?.phase === 'Running' || claimedAt !== undefined,
+        });
       return steps;
     }
     case 'never-ran': {
@@ -318,6 +334,8 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
 }
 
 const MAX_SANDBOX_RETRIES = 2;
+/** How long after its claim a warm run is marked Running, unless its outcome is written first. */
+export const RUNNING_WRITE_DELAY_MS = 300;
 
 type StoredFields =
   | { collect: boolean }

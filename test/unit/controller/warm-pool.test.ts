@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SandboxPool } from '../../../src/coderun/sandbox-pool.ts';
-import { decide } from '../../../src/controller/reconcile.ts';
+import { decide, RUNNING_WRITE_DELAY_MS } from '../../../src/controller/reconcile.ts';
 import {
   buildPoolPod,
   claimedPod,
@@ -19,7 +19,7 @@ import {
   preloadRank,
   pythonImports,
 } from '../../../src/controller/warm-pool.ts';
-import { makeRun, NOW, observe, testConfig } from '../../fixtures.ts';
+import { makeReport, makeRun, NOW, observe, testConfig } from '../../fixtures.ts';
 
 const config = testConfig();
 /** The template hash a pool's Pods carry. */
@@ -231,19 +231,43 @@ test('the claim moves ownership to the run, labels it, and lowers the deadline t
   assert.is(claimed.metadata?.resourceVersion, pod.metadata?.resourceVersion);
 });
 
-test('a run with a warm candidate claims it, gets its job and is marked started in the same pass', () => {
+test('a run with a warm candidate claims it and gets its job in the same pass, without a status write', () => {
   const pool = makePool();
   const pod = poolPod(pool);
   const steps = decide(observe({ warmPod: pod }), { config });
   assert.equal(
     steps.map((s) => s.do),
-    ['claimPod', 'deliverJob', 'writeStatus'],
+    ['claimPod', 'deliverJob', 'recordEvent', 'requeue'],
   );
-  const write = steps[2];
+  assert.equal(steps[3], { do: 'requeue', afterMs: RUNNING_WRITE_DELAY_MS });
+});
+
+test('a warm run that ends within moments of its claim has one status write: its outcome', () => {
+  const run = makeRun();
+  const claimTime = new Date(NOW.getTime() - 100);
+  const claimed = claimedPod(poolPod(makePool()), run, config, claimTime);
+  // Its job is out and the claim shows in the cache: nothing to write yet, look again when it is due.
+  const early = decide(observe({ run, pod: claimed, sessionActive: true }), { config });
+  assert.equal(early, [{ do: 'requeue', afterMs: RUNNING_WRITE_DELAY_MS - 100 }]);
+  // The report is in: the outcome, with everything the Running write would have said.
+  const done = decide(observe({ run, pod: claimed, report: { source: 'session', report: makeReport() } }), {
+    config,
+  });
+  const write = done[0];
   if (write?.do !== 'writeStatus') throw new Error('no status');
-  assert.is(write.status.sandbox, 'warm');
-  assert.is(write.status.phase, 'Running');
-  assert.is(write.status.podName, pod.metadata?.name);
+  const s = write.status;
+  assert.equal(
+    [s.phase, s.sandbox, s.podName, s.startTime],
+    ['Succeeded', 'warm', claimed.metadata?.name, claimTime.toISOString().replace(/\.\d+Z$/, 'Z')],
+  );
+  assert.equal(
+    s.conditions?.map((c) => [c.type, c.status]),
+    [
+      ['Accepted', 'True'],
+      ['Started', 'True'],
+      ['Complete', 'True'],
+    ],
+  );
 });
 
 test('a claim found after a restart that lost the status write counts from the claim, not the Pod start', () => {
