@@ -1,0 +1,599 @@
+// The runner conformance table: what docs/runner-protocol.md asks of a runner, as cases any runtime can be
+// put through. The unit tier runs it against coderun's Python and Node.js runners on the host's
+// interpreters (test/unit/runtimes/conformance.test.ts); `make runtime-check IMAGE=...` runs it against an
+// image's entry point under gVisor (runtime-check.ts). A case's programs are named, not written here: each
+// language has a folder with one file per name (programs/<language>/<name>.<ext>, PROGRAMS below says what
+// each must do), so a new language brings its own folder and the same cases apply.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, parse } from 'node:path';
+import { RESULT_MARKER, type RunnerReport } from '../../src/runtimes/protocol.ts';
+import {
+  ARTIFACT_CASES,
+  type ArtifactCase,
+  buildArtifactFiles,
+  checkArtifactReport,
+  existing,
+  watchedPaths,
+} from './artifacts.ts';
+import { type Attempt, attempt, type Outcome, type Runtime, reportOf } from './runtime.ts';
+
+/** The programs a language's folder holds, by name, and what each must do. Arguments arrive as main's. */
+export const PROGRAMS = {
+  echo: 'main(stdout = "", stderr = "", value = null): writes stdout and stderr as given (no newline added), returns value',
+  script: 'no main; its top-level code prints the line "10"',
+  exit: 'main(code): ends the program with exit code `code`',
+  throws: 'main(): raises an uncaught error whose message is "boom"',
+  'kill-self': 'top-level code: sends SIGKILL to its own process',
+  sleep: 'top-level code: waits for 1000 s',
+  flood: 'main(bytes): writes `bytes` bytes "x" to stdout, then "é" 10 times to stderr',
+  async: 'main(n): asynchronous (a coroutine, a promise); waits 10 ms, returns [n, null]',
+  'not-json': 'main(): returns a value that has no JSON form',
+  environment:
+    'main(token): returns {"leaked": whether token is in any environment variable or argument, "cwd": the current directory}',
+  'write-files': 'main(files): writes each {name: text} of files, name relative to the current directory',
+  'inspect-artifacts':
+    'main(): what "artifacts" in the current directory is, by lstat: {"type": "missing"}, {"type": "link", "target"}, {"type": "dir", "mode": permission bits}, {"type": "file", "content": its text}',
+  'closes-result-channel':
+    "coderun's runners only: closes the file descriptors from 3 up at the top, then main() returns 1",
+  allocate:
+    'main(mib, sleep = false): allocates and fills mib MiB; with sleep, then waits for 1000 s; returns true',
+} as const;
+export type ProgramName = keyof typeof PROGRAMS;
+
+/** A language's programs: the files of `dir`, by name without the extension. */
+export function loadPrograms(dir: string): Map<string, string> {
+  return new Map(readdirSync(dir).map((file) => [parse(file).name, readFileSync(join(dir, file), 'utf8')]));
+}
+
+/** coderun's own runners and their programs. */
+export const PROGRAMS_DIR = join(import.meta.dirname, 'programs');
+
+/** What a case runs against. */
+export interface Trial {
+  runtime: Runtime;
+  programs: ReadonlyMap<string, string>;
+  /** coderun's own runner: its exact messages are checked too, not only what the protocol asks. */
+  ours: boolean;
+}
+
+export interface ConformanceCase {
+  name: string;
+  /** The programs it runs; a runtime without one of them skips the case. */
+  programs: ProgramName[];
+  check(t: Trial): Promise<void>;
+}
+
+interface JobFields {
+  arguments?: Record<string, unknown>;
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  artifactHoldMs?: number;
+}
+
+export function jobLine(language: string, source: string, fields: JobFields = {}): string {
+  const job = {
+    v: 1,
+    language,
+    source,
+    arguments: {},
+    timeoutMs: 10_000,
+    maxOutputBytes: 64 * 1024,
+    ...fields,
+  };
+  return `${JSON.stringify(job)}\n`;
+}
+
+function programJob(t: Trial, program: ProgramName, fields: JobFields = {}): string {
+  const source = t.programs.get(program);
+  if (source === undefined) throw new Error(`no program ${program}`);
+  return jobLine(t.runtime.language, source, fields);
+}
+
+/** Runs `program` as a job; the runner must end with 0 and a result line. */
+async function run(
+  t: Trial,
+  program: ProgramName,
+  fields: JobFields = {},
+  extra: Omit<Attempt, 'input'> = {},
+): Promise<{ report: RunnerReport; outcome: Outcome }> {
+  const outcome = await attempt(t.runtime, { ...extra, input: programJob(t, program, fields) });
+  assert.equal(outcome.status, 0, `the runner exited with ${outcome.status}: ${outcome.stderr}`);
+  return { report: reportOf(outcome), outcome };
+}
+
+async function report(t: Trial, program: ProgramName, fields: JobFields = {}): Promise<RunnerReport> {
+  return (await run(t, program, fields)).report;
+}
+
+/** Decodes the `__RAGFLOW_RESULT__:` line old RAGFlow clients read, if the report's stdout ends with one. */
+export function ragflowEnvelope(r: RunnerReport): unknown {
+  const last = r.stdout.trimEnd().split('\n').at(-1) ?? '';
+  const match = /^__RAGFLOW_RESULT__:(.*)$/.exec(last);
+  return match ? JSON.parse(Buffer.from(match[1] ?? '', 'base64').toString('utf8')) : undefined;
+}
+
+/**
+ * The report's stdout less the RAGFlow line a present result appends; that line starts a line of its own,
+ * so what is left ends with a newline (the program's, or one the runner put before the line).
+ */
+function beforeRagflowLine(r: RunnerReport): string {
+  return r.result.present ? r.stdout.replace(/__RAGFLOW_RESULT__:[^\n]*\n$/, '') : r.stdout;
+}
+
+/** A runner refusing its input: `code`, nothing on stdout, the reason on stderr (coderun's wording: `ours`). */
+async function refused(t: Trial, a: Attempt, code: number, ours: string): Promise<Outcome> {
+  const outcome = await attempt(t.runtime, a);
+  assert.equal(outcome.status, code, outcome.stderr);
+  assert.equal(outcome.stdout, '');
+  assert.notEqual(outcome.stderr.trim(), '', 'the reason is on stderr');
+  if (t.ours) assert.ok(outcome.stderr.includes(ours), outcome.stderr);
+  return outcome;
+}
+
+/** A job that must be refused as malformed (exit 2) with the job line `job`. */
+function malformed(name: string, job: (t: Trial) => string, ours: (t: Trial) => string): ConformanceCase {
+  return {
+    name: `a malformed job exits 2 with the reason on stderr: ${name}`,
+    programs: [],
+    check: async (t) => {
+      await refused(t, { input: job(t) }, 2, ours(t));
+    },
+  };
+}
+
+function job(t: Trial, fields: Record<string, unknown>): string {
+  return `${JSON.stringify({ v: 1, language: t.runtime.language, source: '', arguments: {}, timeoutMs: 10_000, maxOutputBytes: 1024, ...fields })}\n`;
+}
+
+const EXIT_PROGRAM: Record<ArtifactCase['program'], [ProgramName, JobFields]> = {
+  exit0: ['script', {}],
+  exit1: ['exit', { arguments: { code: 1 } }],
+  timeout: ['sleep', { timeoutMs: 1000 }],
+  signal: ['kill-self', {}],
+};
+
+function artifactCase(c: ArtifactCase): ConformanceCase {
+  const [program, fields] = EXIT_PROGRAM[c.program];
+  return {
+    name: `artifacts: ${c.name}`,
+    programs: [program],
+    check: async (t) => {
+      let present = new Set<string>();
+      const { report: r } = await run(t, program, fields, {
+        prepare: (workdir) => buildArtifactFiles(workdir, c),
+        inspect: (workdir) => {
+          present = existing(workdir, watchedPaths(c));
+        },
+      });
+      checkArtifactReport(c, r, present);
+    },
+  };
+}
+
+/** Writes out.csv at the top of the work dir, which the runner promotes into artifacts/. */
+const ONE_ARTIFACT = { files: { 'out.csv': 'a,b\n1,2\n' } };
+
+const HELLO_KB_AT_MOST = 200_000;
+const TWO_HUNDRED_MIB_ADDS_AT_LEAST = 150_000;
+
+/** The memoryKb of a report: required of coderun's runners, optional in the protocol (undefined: skip). */
+function memoryKb(t: Trial, r: RunnerReport): number | undefined {
+  if (t.ours) assert.ok(r.memoryKb !== undefined, 'the report has memoryKb');
+  return r.memoryKb;
+}
+
+export const CASES: ConformanceCase[] = [
+  {
+    name: "main is called with the job's arguments and its value comes back as the result",
+    programs: ['echo'],
+    check: async (t) => {
+      const r = await report(t, 'echo', {
+        arguments: { stdout: 'hello\n', value: { sum: 42, text: 'é' } },
+      });
+      assert.equal(r.v, 1);
+      assert.equal(r.exitCode, 0);
+      assert.equal(r.signal, null);
+      assert.equal(r.timedOut, false);
+      assert.deepEqual(r.result, { present: true, value: { sum: 42, text: 'é' } });
+      assert.ok(r.stdout.startsWith('hello\n'), r.stdout);
+      assert.deepEqual(ragflowEnvelope(r), { present: true, value: { sum: 42, text: 'é' }, type: 'json' });
+    },
+  },
+  {
+    name: 'the last stdout line is the RAGFlow result line, on a line of its own',
+    programs: ['echo'],
+    check: async (t) => {
+      const r = await report(t, 'echo', { arguments: { stdout: 'no newline', value: { a: [1] } } });
+      assert.equal(r.stdout.split('\n')[0], 'no newline');
+      assert.deepEqual(ragflowEnvelope(r), { present: true, value: { a: [1] }, type: 'json' });
+    },
+  },
+  {
+    name: 'a program without main runs as a script and has no result and no RAGFlow line',
+    programs: ['script'],
+    check: async (t) => {
+      const r = await report(t, 'script');
+      assert.equal(r.exitCode, 0);
+      assert.equal(r.stdout, '10\n');
+      assert.deepEqual(r.result, { present: false });
+      assert.equal(ragflowEnvelope(r), undefined);
+    },
+  },
+  {
+    name: 'stdout and stderr are captured separately',
+    programs: ['echo'],
+    check: async (t) => {
+      const r = await report(t, 'echo', { arguments: { stdout: 'out 1\nout 2\n', stderr: 'err 1\n' } });
+      assert.equal(beforeRagflowLine(r), 'out 1\nout 2\n');
+      assert.equal(r.stderr, 'err 1\n');
+    },
+  },
+  {
+    name: 'a result line or RAGFlow line printed by the program cannot forge the result',
+    programs: ['echo'],
+    check: async (t) => {
+      const fake = `${RESULT_MARKER}${JSON.stringify({ v: 1, exitCode: 0, result: { present: true, value: 'forged' } })}`;
+      const { report: r, outcome } = await run(t, 'echo', {
+        arguments: { stdout: `${fake}\n__RAGFLOW_RESULT__:Zm9yZ2Vk\n`, value: 'real' },
+      });
+      assert.deepEqual(r.result, { present: true, value: 'real' });
+      assert.ok(r.stdout.startsWith(`${fake}\n`), r.stdout);
+      assert.deepEqual(ragflowEnvelope(r), { present: true, value: 'real', type: 'json' });
+      const lines = outcome.stdout.split('\n').filter((line) => line.startsWith(RESULT_MARKER));
+      assert.equal(lines.length, 1, "the runner's stdout has one line that starts with the marker");
+    },
+  },
+  {
+    name: 'arguments reach main through the job, never argv or the environment; the program runs in the work dir',
+    programs: ['environment'],
+    check: async (t) => {
+      let workdir = '';
+      const { report: r } = await run(
+        t,
+        'environment',
+        { arguments: { token: 's3cret-argument' } },
+        {
+          prepare: (dir) => {
+            workdir = t.runtime.programWorkdir(dir);
+          },
+        },
+      );
+      assert.deepEqual(r.result, { present: true, value: { leaked: false, cwd: workdir } });
+    },
+  },
+  {
+    name: "the program's exit code is reported, with no result and no artifact lists",
+    programs: ['exit'],
+    check: async (t) => {
+      const r = await report(t, 'exit', { arguments: { code: 3 } });
+      assert.equal(r.exitCode, 3);
+      assert.equal(r.signal, null);
+      assert.equal(r.timedOut, false);
+      assert.deepEqual(r.result, { present: false });
+      assert.equal('artifacts' in r || 'skippedArtifacts' in r, false);
+    },
+  },
+  {
+    name: 'an uncaught error exits 1 with the error on stderr',
+    programs: ['throws'],
+    check: async (t) => {
+      const r = await report(t, 'throws');
+      assert.equal(r.exitCode, 1);
+      assert.ok(r.stderr.includes('boom'), r.stderr);
+      assert.deepEqual(r.result, { present: false });
+    },
+  },
+  {
+    name: 'a program killed by a signal reports the signal and no exit code',
+    programs: ['kill-self'],
+    check: async (t) => {
+      const r = await report(t, 'kill-self');
+      assert.equal(r.exitCode, null);
+      assert.equal(r.signal, 'SIGKILL');
+      assert.equal(r.timedOut, false);
+    },
+  },
+  {
+    name: 'at timeoutMs the program is killed and the report says so',
+    programs: ['sleep'],
+    check: async (t) => {
+      const r = await report(t, 'sleep', { timeoutMs: 1000 });
+      assert.equal(r.timedOut, true);
+      assert.equal(r.exitCode, null);
+      assert.equal(r.signal, 'SIGKILL');
+      assert.ok(r.durationMs >= 1000 && r.durationMs < 3000, `durationMs ${r.durationMs}`);
+    },
+  },
+  {
+    name: 'output past maxOutputBytes is read, dropped and flagged, and the run still ends quickly',
+    programs: ['flood'],
+    check: async (t) => {
+      const r = await report(t, 'flood', { arguments: { bytes: 50 * 2 ** 20 }, maxOutputBytes: 1000 });
+      assert.equal(r.exitCode, 0);
+      assert.equal(beforeRagflowLine(r), `${'x'.repeat(1000)}\n`);
+      assert.equal(r.stdoutTruncated, true);
+      assert.equal(r.stderr, 'é'.repeat(10));
+      assert.equal(r.stderrTruncated, false);
+      assert.ok(r.durationMs < 5000, `durationMs ${r.durationMs}`);
+    },
+  },
+  {
+    name: 'a cap that cuts a character in half drops the partial bytes',
+    programs: ['echo'],
+    check: async (t) => {
+      const r = await report(t, 'echo', { arguments: { stdout: 'aé', value: 1 }, maxOutputBytes: 2 });
+      assert.equal(beforeRagflowLine(r), 'a\n');
+      assert.equal(r.stdoutTruncated, true);
+    },
+  },
+  {
+    name: 'an asynchronous main is awaited',
+    programs: ['async'],
+    check: async (t) => {
+      const r = await report(t, 'async', { arguments: { n: 3 } });
+      assert.deepEqual(r.result, { present: true, value: [3, null] });
+    },
+  },
+  {
+    name: 'a return value that is not JSON-serialisable exits 1 with a clear message',
+    programs: ['not-json'],
+    check: async (t) => {
+      const r = await report(t, 'not-json');
+      assert.equal(r.exitCode, 1);
+      assert.deepEqual(r.result, { present: false });
+      assert.notEqual(r.stderr, '');
+      if (t.ours)
+        assert.match(r.stderr, /coderun: main\(\) returned a value that is not JSON-serialisable: \S/);
+    },
+  },
+  {
+    name: 'a return value whose JSON is over maxOutputBytes exits 1 with both sizes',
+    programs: ['echo'],
+    check: async (t) => {
+      const r = await report(t, 'echo', { arguments: { value: 'x'.repeat(300) }, maxOutputBytes: 200 });
+      assert.equal(r.exitCode, 1);
+      assert.deepEqual(r.result, { present: false });
+      assert.notEqual(r.stderr, '');
+      if (t.ours)
+        assert.ok(r.stderr.includes('coderun: main() returned 302 bytes of JSON, over the limit of 200'));
+    },
+  },
+  {
+    name: "the program's time counts from the job, not from the interpreter start",
+    programs: ['echo'],
+    check: async (t) => {
+      const r = await report(t, 'echo', { arguments: { value: 1 } });
+      assert.ok(r.durationMs < 1000, `durationMs ${r.durationMs}`);
+    },
+  },
+  {
+    name: 'closing the result channel ends the run with an explanation, not a crash',
+    programs: ['closes-result-channel'],
+    check: async (t) => {
+      const r = await report(t, 'closes-result-channel');
+      assert.equal(r.exitCode, 1);
+      assert.deepEqual(r.result, { present: false });
+      assert.ok(r.stderr.includes('coderun: could not deliver the value main() returned'), r.stderr);
+    },
+  },
+  malformed(
+    'not JSON',
+    () => 'not json\n',
+    () => 'not valid JSON',
+  ),
+  malformed(
+    'another language',
+    (t) => job(t, { language: 'no-such-language' }),
+    (t) => `this runner serves '${t.runtime.language}'`,
+  ),
+  malformed(
+    'a timeoutMs that is not a positive integer',
+    (t) => job(t, { timeoutMs: -1 }),
+    () => "'timeoutMs' must be a positive integer, got -1",
+  ),
+  malformed(
+    'arguments that are not an object',
+    (t) => job(t, { arguments: [] }),
+    () => "'arguments' must be a JSON object, got []",
+  ),
+  malformed(
+    'an artifactHoldMs that is not a non-negative integer',
+    (t) => job(t, { artifactHoldMs: -1 }),
+    () => "'artifactHoldMs' must be a non-negative integer, got -1",
+  ),
+  {
+    name: 'stdin closing without a job exits 3',
+    programs: [],
+    check: async (t) => {
+      await refused(t, { input: '' }, 3, 'stdin closed before a job line arrived');
+    },
+  },
+  {
+    name: 'a runner whose job never comes gives up after CODERUN_JOB_WAIT_SECONDS and leaves no process behind',
+    programs: [],
+    check: async (t) => {
+      const outcome = await refused(
+        t,
+        { input: undefined, env: { CODERUN_JOB_WAIT_SECONDS: '1' } },
+        3,
+        'no job line arrived on stdin within 1 s',
+      );
+      assert.ok(outcome.elapsedMs < 10_000, `took ${Math.round(outcome.elapsedMs)} ms`);
+      if (outcome.leftovers !== undefined)
+        assert.equal(outcome.leftovers, 0, 'the pre-started interpreter is gone');
+    },
+  },
+  {
+    name: 'artifacts/ exists before the program runs, at most mode 755',
+    programs: ['inspect-artifacts'],
+    check: async (t) => {
+      const r = await report(t, 'inspect-artifacts');
+      const value = r.result.value as { type: string; mode: number };
+      assert.equal(value.type, 'dir', JSON.stringify(r.result));
+      assert.equal(value.mode & ~0o755, 0, `mode ${value.mode.toString(8)} is wider than 755`);
+    },
+  },
+  {
+    name: 'a file written to artifacts/ comes back as an artifact with its type, size and sha256',
+    programs: ['write-files'],
+    check: async (t) => {
+      const r = await report(t, 'write-files', {
+        arguments: { files: { 'artifacts/out.csv': 'a,b\n1,2\n' } },
+      });
+      assert.deepEqual(r.artifacts, [
+        {
+          name: 'out.csv',
+          mimeType: 'text/csv',
+          size: 8,
+          sha256: createHash('sha256').update('a,b\n1,2\n').digest('hex'),
+        },
+      ]);
+      assert.deepEqual(r.skippedArtifacts, []);
+    },
+  },
+  {
+    name: 'a link already named artifacts is left as it is and not followed',
+    programs: ['inspect-artifacts'],
+    check: async (t) => {
+      let followed = true;
+      const { report: r } = await run(
+        t,
+        'inspect-artifacts',
+        {},
+        {
+          prepare: (dir) => symlinkSync('elsewhere/target', join(dir, 'artifacts')),
+          inspect: (dir) => {
+            followed = existsSync(join(dir, 'elsewhere'));
+          },
+        },
+      );
+      assert.deepEqual(r.result, { present: true, value: { type: 'link', target: 'elsewhere/target' } });
+      assert.equal(followed, false, 'the runner created the link target');
+    },
+  },
+  {
+    name: 'a file already named artifacts is left as it is',
+    programs: ['inspect-artifacts'],
+    check: async (t) => {
+      const r = (
+        await run(
+          t,
+          'inspect-artifacts',
+          {},
+          { prepare: (dir) => writeFileSync(join(dir, 'artifacts'), 'kept') },
+        )
+      ).report;
+      assert.deepEqual(r.result, { present: true, value: { type: 'file', content: 'kept' } });
+    },
+  },
+  ...ARTIFACT_CASES.map(artifactCase),
+  {
+    name: 'with an artifact and artifactHoldMs the runner stays alive after its result line, tar reads the file, and SIGTERM ends it at once with code 0',
+    programs: ['write-files'],
+    check: async (t) => {
+      const started = t.runtime.start({
+        input: programJob(t, 'write-files', { arguments: ONE_ARTIFACT, artifactHoldMs: 5000 }),
+      });
+      try {
+        const r = await started.report;
+        assert.deepEqual(
+          r.artifacts?.map(({ name, size }) => ({ name, size })),
+          [{ name: 'out.csv', size: 8 }],
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const archive = execFileSync('tar', [
+          '-C',
+          join(started.workdir, 'artifacts'),
+          '-cf',
+          '-',
+          '--',
+          'out.csv',
+        ]);
+        assert.equal(execFileSync('tar', ['-xOf', '-'], { input: archive, encoding: 'utf8' }), 'a,b\n1,2\n');
+        const sent = performance.now();
+        await started.signal('SIGTERM');
+        const ended = await started.ended;
+        assert.equal(ended.status, 0);
+        // The sandbox's own teardown (gVisor's) comes on top of the runner's exit.
+        assert.ok(ended.at - sent < 1000, `took ${Math.round(ended.at - sent)} ms to end after SIGTERM`);
+      } finally {
+        await started.signal('SIGKILL').catch(() => {});
+        await started.ended.catch(() => {});
+      }
+    },
+  },
+  {
+    name: 'the artifact hold ends by itself after artifactHoldMs',
+    programs: ['write-files'],
+    check: async (t) => {
+      const { report: r, outcome } = await run(t, 'write-files', {
+        arguments: ONE_ARTIFACT,
+        artifactHoldMs: 1500,
+      });
+      assert.equal(r.artifacts?.length, 1);
+      assert.ok(outcome.elapsedMs >= 1500, `took ${Math.round(outcome.elapsedMs)} ms`);
+    },
+  },
+  {
+    name: 'a run without artifacts does not hold, whatever artifactHoldMs says',
+    programs: ['script'],
+    check: async (t) => {
+      const { report: r, outcome } = await run(t, 'script', { artifactHoldMs: 30_000 });
+      assert.deepEqual(r.artifacts, []);
+      assert.ok(outcome.elapsedMs < 10_000, `took ${Math.round(outcome.elapsedMs)} ms`);
+    },
+  },
+  {
+    name: 'a job without artifactHoldMs does not hold',
+    programs: ['write-files'],
+    check: async (t) => {
+      const { report: r, outcome } = await run(t, 'write-files', { arguments: ONE_ARTIFACT });
+      assert.equal(r.artifacts?.length, 1);
+      assert.ok(outcome.elapsedMs < 10_000, `took ${Math.round(outcome.elapsedMs)} ms`);
+    },
+  },
+  {
+    name: 'a hello world reports a plausible peak memory',
+    programs: ['script'],
+    check: async (t) => {
+      const kb = memoryKb(t, await report(t, 'script'));
+      if (kb !== undefined) assert.ok(kb > 1_000 && kb < HELLO_KB_AT_MOST, `memoryKb ${kb}`);
+    },
+  },
+  {
+    name: 'filling 200 MiB adds at least 150,000 KiB to the peak memory of a hello world',
+    programs: ['script', 'allocate'],
+    check: async (t) => {
+      const hello = memoryKb(t, await report(t, 'script'));
+      const big = memoryKb(t, await report(t, 'allocate', { arguments: { mib: 200 } }));
+      if (hello === undefined || big === undefined) return;
+      assert.ok(
+        big - hello >= TWO_HUNDRED_MIB_ADDS_AT_LEAST,
+        `hello world ${hello} KiB, 200 MiB program ${big} KiB`,
+      );
+    },
+  },
+  {
+    name: 'a program killed at its timeout still reports its peak memory',
+    programs: ['script', 'allocate'],
+    check: async (t) => {
+      const hello = memoryKb(t, await report(t, 'script'));
+      const r = await report(t, 'allocate', { arguments: { mib: 200, sleep: true }, timeoutMs: 1500 });
+      assert.equal(r.timedOut, true);
+      const big = memoryKb(t, r);
+      if (hello === undefined || big === undefined) return;
+      assert.ok(
+        big - hello >= TWO_HUNDRED_MIB_ADDS_AT_LEAST,
+        `hello world ${hello} KiB, killed program ${big} KiB`,
+      );
+    },
+  },
+];
+
+/** The programs `t` lacks for case `c` (the case is skipped then). */
+export function missingPrograms(c: ConformanceCase, programs: ReadonlyMap<string, string>): ProgramName[] {
+  return c.programs.filter((name) => !programs.has(name));
+}

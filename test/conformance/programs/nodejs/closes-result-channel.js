@@ -1,0 +1,5 @@
+require('node:fs').closeSync(3);
+
+function main() {
+  return 1;
+}

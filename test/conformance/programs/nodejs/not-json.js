@@ -1,0 +1,3 @@
+function main() {
+  return { n: 10n };
+}

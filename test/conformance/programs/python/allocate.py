@@ -1,0 +1,8 @@
+import time
+
+
+def main(mib, sleep=False):
+    data = bytearray(mib * 2**20)
+    if sleep:
+        time.sleep(1000)
+    return len(data) > 0
