@@ -3,11 +3,12 @@
 // (and watch events' worth of objects) per run, by resource and verb. Run: node bench/api-writes.ts
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { LOCAL_CLUSTER } from '../hack/local-cluster.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const NS = process.env.BENCH_SANDBOX_NAMESPACE ?? 'coderun-sandbox';
-const KUBECONFIG = process.env.KUBECONFIG ?? '/var/lib/coderun-cluster/admin.kubeconfig';
+const KUBECONFIG = process.env.KUBECONFIG ?? LOCAL_CLUSTER.kubeconfig;
 const KUBECTL = join(
   execFileSync(join(REPO, 'hack', 'build-upstream.sh'), ['k8s', 'kubectl'], { encoding: 'utf8' })
     .trim()

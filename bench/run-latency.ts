@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { LOCAL_CLUSTER } from '../hack/local-cluster.ts';
 import { stats } from './programs.ts';
 
 const REPO = join(import.meta.dirname, '..');
@@ -20,7 +21,7 @@ const KUBECTL = join(
     .at(-1) as string,
   'kubectl',
 );
-const KUBECONFIG = process.env.KUBECONFIG ?? '/var/lib/coderun-cluster/admin.kubeconfig';
+const KUBECONFIG = process.env.KUBECONFIG ?? LOCAL_CLUSTER.kubeconfig;
 const TOKEN = execFileSync(join(REPO, 'hack', 'deploy.sh'), ['token'], { encoding: 'utf8' }).trim();
 
 const PROGRAMS = {

@@ -5,6 +5,8 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../versions.env
 . "$REPO/hack/versions.env"
+# shellcheck source=../local-cluster.env
+. "$REPO/hack/local-cluster.env"
 # shellcheck source=image-key.sh
 . "$REPO/hack/lib/image-key.sh"
 CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
@@ -26,7 +28,7 @@ API_SERVICE=sandbox-executor-manager # RAGFlow's default SANDBOX_HOST
 # The API's port, and the nodePort `make up` gives its Service: localhost:9385 on this machine reaches it
 # (test/cluster/lib.sh NODE_PORT_RANGE and kind-config.yaml admit it).
 API_PORT=9385
-LOCAL_KUBECONFIG=/var/lib/coderun-cluster/admin.kubeconfig # test/cluster/lib.sh ADMIN_KUBECONFIG
+LOCAL_KUBECONFIG=$LOCAL_CLUSTER_KUBECONFIG
 KIND_CLUSTER=${KIND_CLUSTER:-coderun}
 # The Docker engine hack/kind-engine.sh runs for kind on a machine without one (its socket).
 ENGINE_SOCK=/run/coderun-kind/docker.sock

@@ -5,6 +5,8 @@ CLUSTER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$CLUSTER_DIR/../.." && pwd)
 # shellcheck source=../../hack/versions.env
 . "$REPO/hack/versions.env"
+# shellcheck source=../../hack/local-cluster.env
+. "$REPO/hack/local-cluster.env"
 # shellcheck source=../../hack/lib/image-key.sh
 . "$REPO/hack/lib/image-key.sh"
 CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
@@ -12,7 +14,7 @@ CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
 # Everything this cluster owns lives under these two roots (plus the kubelet's /var/lib/kubelet,
 # kept at its default so the seccomp root is the standard /var/lib/kubelet/seccomp, and the runsc
 # handler's config at /etc/coderun/runsc.toml, the path containerd-runsc.toml names).
-STATE=/var/lib/coderun-cluster
+STATE=$LOCAL_CLUSTER_STATE
 RUN=/run/coderun-cluster
 PKI=$STATE/pki
 ETC=$STATE/etc
@@ -22,11 +24,11 @@ KUBELET_ROOT=/var/lib/kubelet
 RUNSC_CONFIG=/etc/coderun/runsc.toml
 CONTAINERD_SOCK=$RUN/containerd/containerd.sock
 RUNSC_ROOT=/run/containerd/runsc # the gVisor shim's fixed default (pkg/shim/v1/proc.RunscRoot)
-ADMIN_KUBECONFIG=$STATE/admin.kubeconfig
+ADMIN_KUBECONFIG=$LOCAL_CLUSTER_KUBECONFIG
 
 # Network: a dummy interface with an address we own; every server binds there or to loopback.
 IFACE=coderun0
-NODE_IP=10.250.0.1
+NODE_IP=$LOCAL_CLUSTER_NODE_IP
 NODE_NAME=coderun-node
 POD_CIDR=10.244.0.0/24
 SERVICE_CIDR=10.96.0.0/16

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { LOCAL_CLUSTER } from '../../hack/local-cluster.ts';
 import type { RagflowResult } from '../../src/api/ragflow/response.ts';
 import type { CodeRunClient } from '../../src/coderun/client.ts';
 import { type CodeRun, isTerminal } from '../../src/coderun/schema.ts';
@@ -13,8 +14,8 @@ import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 
 export const REPO = join(import.meta.dirname, '..', '..');
-export const KUBECONFIG = process.env.CODERUN_E2E_KUBECONFIG ?? '/var/lib/coderun-cluster/admin.kubeconfig';
-export const NODE_IP = process.env.CODERUN_E2E_NODE_IP ?? '10.250.0.1';
+export const KUBECONFIG = process.env.CODERUN_E2E_KUBECONFIG ?? LOCAL_CLUSTER.kubeconfig;
+export const NODE_IP = process.env.CODERUN_E2E_NODE_IP ?? LOCAL_CLUSTER.nodeIp;
 /** Where `make images`, `make operator-image` and `make artifacts-image` put the image tarballs that test/cluster/up.sh imports. */
 const IMAGE_DIR = join(process.env.CODERUN_CACHE ?? join(homedir(), '.cache', 'coderun'), 'images');
 const MAKE_IMAGES = 'make images operator-image artifacts-image cluster-up';

@@ -23,6 +23,7 @@ import {
   TABLE_END,
   TABLE_START,
 } from '../../hack/chart-values.ts';
+import { parseEnvFile } from '../../hack/env-file.ts';
 import { apiShape, loadApiConfig } from '../../src/config/api.ts';
 import { controllerShape, loadControllerConfig } from '../../src/config/controller.ts';
 import { buildSandboxPod, LABELS } from '../../src/controller/sandbox-pod.ts';
@@ -45,7 +46,7 @@ test("chart version and appVersion are package.json's version", () => {
 });
 
 test('the embedded store image is the one make artifacts-image builds: versitygw at VERSITYGW_VERSION', () => {
-  const pinned = /^VERSITYGW_VERSION=(\S+)$/m.exec(read('hack/versions.env'))?.[1];
+  const pinned = parseEnvFile(read('hack/versions.env')).VERSITYGW_VERSION;
   const image = parseDocument(read('charts/coderun/values.yaml')).toJS().artifacts.embedded.image;
   assert.is(image.tag, pinned);
   const built = execFileSync(join(REPO, 'hack', 'build-artifacts-image.sh'), ['name'], { encoding: 'utf8' });
