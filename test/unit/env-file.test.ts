@@ -1,4 +1,5 @@
 // The KEY=value files shell and TypeScript both read (hack/env-file.ts).
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -25,13 +26,16 @@ test('a line that is not KEY=value, or a key not set above, is an error naming t
   assert.throws(() => parseEnvFile('A=$B\n'), /line 1: \$B is not set above/);
 });
 
-test("the repository's env files read as the shell reads them", () => {
-  const versions = parseEnvFile(readFileSync(join(REPO, 'hack', 'versions.env'), 'utf8'));
-  assert.match(versions.NODE_VERSION ?? '', /^\d+\.\d+\.\d+$/);
-  assert.equal(LOCAL_CLUSTER, {
-    kubeconfig: '/var/lib/coderun-cluster/admin.kubeconfig',
-    nodeIp: '10.250.0.1',
-  });
+test("the repository's env files read as bash reads them", () => {
+  for (const file of ['hack/versions.env', 'hack/local-cluster.env']) {
+    const parsed = parseEnvFile(readFileSync(join(REPO, file), 'utf8'));
+    const names = Object.keys(parsed);
+    const script = `. ${file}; ${names.map((n) => `printf '%s\\n' "$${n}"`).join('; ')}`;
+    const sourced = execFileSync('bash', ['-c', script], { cwd: REPO, encoding: 'utf8', env: {} });
+    assert.equal(Object.values(parsed), sourced.split('\n').slice(0, -1), file);
+  }
+  assert.is(LOCAL_CLUSTER.kubeconfig.endsWith('/admin.kubeconfig'), true);
+  assert.match(LOCAL_CLUSTER.nodeIp, /^\d+\.\d+\.\d+\.\d+$/);
 });
 
 test.run();
