@@ -1,7 +1,14 @@
 // The SandboxPool resource, defined once: pre-started, single-use sandbox Pods for one language and one
 // size, which matching CodeRuns claim instead of waiting for a cold Pod. The CRD comes from this schema.
 import { z } from 'zod';
-import { Condition, type GROUP, Language, SandboxResources, type VERSION } from './schema.ts';
+import {
+  Condition,
+  type GROUP,
+  Language,
+  type ObjectMetadata,
+  SandboxResources,
+  type VERSION,
+} from './schema.ts';
 
 export const POOL_KIND = 'SandboxPool';
 export const POOL_PLURAL = 'sandboxpools';
@@ -62,16 +69,7 @@ export type SandboxPoolStatus = z.infer<typeof SandboxPoolStatus>;
 export interface SandboxPool {
   apiVersion: `${typeof GROUP}/${typeof VERSION}`;
   kind: typeof POOL_KIND;
-  metadata: {
-    name: string;
-    namespace: string;
-    uid: string;
-    generation?: number;
-    resourceVersion?: string;
-    creationTimestamp?: string | Date;
-    deletionTimestamp?: string | Date;
-    labels?: Record<string, string>;
-  };
+  metadata: ObjectMetadata;
   spec: SandboxPoolSpec;
   status?: SandboxPoolStatus;
 }

@@ -210,7 +210,8 @@ export const CodeRunStatus = z.object({
 });
 export type CodeRunStatus = z.infer<typeof CodeRunStatus>;
 
-export interface CodeRunMetadata {
+/** The object metadata coderun reads from its resources (a CodeRun, a SandboxPool). */
+export interface ObjectMetadata {
   name: string;
   namespace: string;
   uid: string;
@@ -225,7 +226,7 @@ export interface CodeRunMetadata {
 export interface CodeRun {
   apiVersion: typeof API_VERSION;
   kind: typeof KIND;
-  metadata: CodeRunMetadata;
+  metadata: ObjectMetadata;
   spec: CodeRunSpec;
   status?: CodeRunStatus;
 }
