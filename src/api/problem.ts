@@ -7,7 +7,7 @@ import { PolicyFinding } from '../coderun/schema.ts';
 import type { Refusal } from './access.ts';
 import { NO_TOKEN_CONFIGURED } from './auth.ts';
 import { TOO_MANY_REQUESTS } from './ragflow/response.ts';
-import type { RequestFault } from './request-errors.ts';
+import type { FaultReply, RequestFault } from './request-errors.ts';
 
 export const Issue = z.object({
   field: z.string().meta({
@@ -63,11 +63,7 @@ function issuesOf(fault: Extract<RequestFault, { kind: 'invalid' }>, body: unkno
 }
 
 /** The problem body for a request the API could not accept (a FaultReply). */
-export function problemForFault(
-  fault: RequestFault,
-  req: { body: unknown; contentType: string | undefined },
-  bodyLimitBytes: number,
-): { status: number; body: Problem } {
+export const problemForFault: FaultReply = (fault, req, bodyLimitBytes) => {
   switch (fault.kind) {
     case 'invalid': {
       const issues = issuesOf(fault, req.body);
@@ -109,7 +105,7 @@ export function problemForFault(
         body: { error: 'InternalError', message: 'internal error; see the API server log' },
       };
   }
-}
+};
 
 export function problemForRefusal(refusal: Refusal): Problem {
   switch (refusal.status) {

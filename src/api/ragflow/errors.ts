@@ -2,7 +2,7 @@
 // They belong to /run only; the rest of the API answers with the problem body (../problem.ts).
 import type { Refusal } from '../access.ts';
 import { MISSING_TOKEN, NO_TOKEN_CONFIGURED } from '../auth.ts';
-import type { RequestFault, ValidationIssue } from '../request-errors.ts';
+import type { FaultReply, ValidationIssue } from '../request-errors.ts';
 import { tooManyRequests } from './response.ts';
 
 export interface DetailItem {
@@ -72,11 +72,7 @@ export function bodyTooLargeDetail(limitBytes: number): DetailItem[] {
 }
 
 /** What /run answers for a request it could not accept, as upstream's FastAPI service would (a FaultReply). */
-export function ragflowFaultReply(
-  fault: RequestFault,
-  req: { body: unknown; contentType: string | undefined },
-  bodyLimitBytes: number,
-): { status: number; body: unknown } {
+export const ragflowFaultReply: FaultReply = (fault, req, bodyLimitBytes) => {
   switch (fault.kind) {
     case 'invalid':
       return { status: 422, body: { detail: validationDetail(fault.issues, req.body) } };
@@ -98,7 +94,7 @@ export function ragflowFaultReply(
     case 'internal':
       return { status: 500, body: { detail: 'internal error; see the API server log' } };
   }
-}
+};
 
 /** Upstream's answers to a refused token or an exhausted limit. */
 export function ragflowRefusalBody(refusal: Refusal): unknown {
