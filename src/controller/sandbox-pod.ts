@@ -9,6 +9,12 @@ import { formatBytes, formatMillicores, millicores, parseQuantity } from '../kub
 export const CONTAINER_NAME = 'runner';
 export const WORK_DIR = '/work';
 export const SANDBOX_UID = 65534;
+/** What every sandbox container's environment holds before a pool's own variables. */
+export const SANDBOX_ENV: readonly { name: string; value: string }[] = [
+  { name: 'CODERUN_WORKDIR', value: WORK_DIR },
+  { name: 'HOME', value: WORK_DIR },
+  { name: 'TMPDIR', value: '/tmp' },
+];
 
 export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
@@ -316,12 +322,7 @@ function sandboxPodSpec(
         stdinOnce: true,
         tty: false,
         workingDir: WORK_DIR,
-        env: [
-          { name: 'CODERUN_WORKDIR', value: WORK_DIR },
-          { name: 'HOME', value: WORK_DIR },
-          { name: 'TMPDIR', value: '/tmp' },
-          ...(opts.env ?? []),
-        ],
+        env: [...SANDBOX_ENV, ...(opts.env ?? [])],
         resources: { requests, limits: resources },
         ...(opts.startupProbe ? { startupProbe: opts.startupProbe } : {}),
         securityContext: {
