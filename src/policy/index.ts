@@ -1,30 +1,13 @@
 // The static code policy: a profile picks the checks; each language has its own parser and rules.
 import type { Logger } from 'pino';
 import type { PolicyConfig } from '../config/policy.ts';
-import { checkJavaScript } from './javascript/index.ts';
 import { PolicyPool } from './pool.ts';
-import { checkPython } from './python/index.ts';
-import {
-  type AsyncCodePolicy,
-  allowEverything,
-  type CheckOptions,
-  type CodePolicy,
-  type PolicyProfile,
-} from './types.ts';
+import { type AsyncCodePolicy, allowEverything } from './types.ts';
 
 export { checkJavaScript } from './javascript/index.ts';
+export { createPolicy } from './profiles.ts';
 export { checkPython } from './python/index.ts';
 export * from './types.ts';
-
-/**
- * The policy for a profile: `strict` and `compat` check each language with its own rules (see README, "The
- * static code policy"), `off` allows everything.
- */
-export function createPolicy(profile: PolicyProfile, options: CheckOptions = {}): CodePolicy {
-  if (profile === 'off') return allowEverything;
-  return (language, source) =>
-    language === 'python' ? checkPython(source, profile, options) : checkJavaScript(source, profile);
-}
 
 export interface PolicyChecker {
   check: AsyncCodePolicy;

@@ -1,7 +1,7 @@
 // One policy worker thread: checks programs posted by the pool (pool.ts) with the profile it was started with.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Language } from '../coderun/schema.ts';
-import { createPolicy } from './index.ts';
+import { createPolicy } from './profiles.ts';
 import type { PolicyProfile, PolicyVerdict } from './types.ts';
 
 export interface WorkerData {
