@@ -319,12 +319,18 @@ def collect_artifacts(workdir):
     files at the top of the work dir are moved into artifacts/, then every entry of artifacts/ is
     checked, the candidates sorted by name and the first MAX_ARTIFACTS read through a descriptor that
     cannot be a link. Nothing goes to stderr: RAGFlow takes any stderr for an error."""
+    path = os.path.join(workdir, ARTIFACTS_DIR)
     try:
         make_artifacts_dir(workdir)  # the program may have removed it
-        folder = os.open(os.path.join(workdir, ARTIFACTS_DIR), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        folder = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
         return [], []  # a file or a link named artifacts, or a folder the program made unreadable
     try:
+        # gVisor follows a link for O_DIRECTORY | O_NOFOLLOW (Linux says ENOTDIR): the folder opened must
+        # be the directory named artifacts itself.
+        opened, named = os.fstat(folder), os.lstat(path)
+        if not stat.S_ISDIR(named.st_mode) or (opened.st_dev, opened.st_ino) != (named.st_dev, named.st_ino):
+            return [], []
         skipped = promote_root_files(workdir, folder)
         candidates = []
         for name in os.listdir(folder):
