@@ -4,14 +4,15 @@
 // Pod's environment, no network, and seccomp/sandbox.json enforced (--oci-seccomp, as the nodes' runsc.toml
 // asks). What the kubelet adds around it (cgroup limits, the attach) is not part of the runner protocol.
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SANDBOX_ENV, SANDBOX_UID, WORK_DIR } from '../../src/controller/sandbox-pod.ts';
-import type { UnpackedImage } from './image.ts';
+import { type UnpackedImage, unpackImage } from './image.ts';
 import { type Attempt, outputCollector, type Runtime, type Started } from './runtime.ts';
 
 const run = promisify(execFile);
+const REPO = join(import.meta.dirname, '../..');
 
 /** A sandbox that is not done after this long is killed (the cases' own bounds are far lower). */
 const KILL_AFTER_MS = 60_000;
@@ -24,6 +25,30 @@ export interface GvisorOptions {
   seccomp: object;
   /** Where the bundles, work dirs and runsc's state go. */
   scratch: string;
+}
+
+/**
+ * The runtime for an OCI image tarball: the image unpacked under `cache` (image.ts), runsc as
+ * `hack/build-upstream.sh gvisor` builds it, seccomp/sandbox.json as the profile.
+ */
+export function imageRuntime(tarball: string, language: string, cache: string, scratch: string): Runtime {
+  const runsc = join(
+    execFileSync(join(REPO, 'hack/build-upstream.sh'), ['gvisor'], { encoding: 'utf8' }).trim(),
+    'runsc',
+  );
+  const profile = JSON.parse(readFileSync(join(REPO, 'seccomp/sandbox.json'), 'utf8'));
+  return gvisorRuntime({
+    runsc,
+    image: unpackImage(tarball, cache),
+    language,
+    seccomp: {
+      defaultAction: profile.defaultAction,
+      defaultErrnoRet: profile.defaultErrnoRet,
+      architectures: profile.architectures,
+      syscalls: profile.syscalls,
+    },
+    scratch,
+  });
 }
 
 export function gvisorRuntime(options: GvisorOptions): Runtime {

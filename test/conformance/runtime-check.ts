@@ -4,16 +4,13 @@
 // <image> is an OCI image tarball (hack/oci-image.sh's, `skopeo copy docker://... oci-archive:x.tar`,
 // `docker save`), or python / nodejs for the sandbox images `make images` built. The language is the job's
 // `language` (python / nodejs by default for those); the programs are programs/<language>/ unless given.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CASES, loadPrograms, missingPrograms, PROGRAMS, PROGRAMS_DIR, type Trial } from './cases.ts';
-import { gvisorRuntime } from './gvisor.ts';
-import { unpackImage } from './image.ts';
+import { imageRuntime } from './gvisor.ts';
 
-const REPO = join(import.meta.dirname, '../..');
 const CACHE = process.env.CODERUN_CACHE ?? join(process.env.HOME ?? '/root', '.cache/coderun');
 const OWN_IMAGES = ['python', 'nodejs'];
 
@@ -45,29 +42,12 @@ if (!existsSync(programsDir)) {
   );
 }
 
-const runsc = join(
-  execFileSync(join(REPO, 'hack/build-upstream.sh'), ['gvisor'], { encoding: 'utf8' }).trim(),
-  'runsc',
-);
-const profile = JSON.parse(readFileSync(join(REPO, 'seccomp/sandbox.json'), 'utf8'));
 const scratch = mkdtempSync(join(tmpdir(), 'coderun-runtime-check-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
 console.log(`runtime-check: unpacking ${tarball}`);
-const unpacked = unpackImage(tarball, join(CACHE, 'runtime-check'));
 const trial: Trial = {
-  runtime: gvisorRuntime({
-    runsc,
-    image: unpacked,
-    language,
-    seccomp: {
-      defaultAction: profile.defaultAction,
-      defaultErrnoRet: profile.defaultErrnoRet,
-      architectures: profile.architectures,
-      syscalls: profile.syscalls,
-    },
-    scratch,
-  }),
+  runtime: imageRuntime(tarball, language, join(CACHE, 'runtime-check'), scratch),
   programs: loadPrograms(programsDir),
   ours: own,
 };

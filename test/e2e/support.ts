@@ -17,7 +17,7 @@ export const REPO = join(import.meta.dirname, '..', '..');
 export const KUBECONFIG = process.env.CODERUN_E2E_KUBECONFIG ?? LOCAL_CLUSTER.kubeconfig;
 export const NODE_IP = process.env.CODERUN_E2E_NODE_IP ?? LOCAL_CLUSTER.nodeIp;
 /** Where `make images`, `make operator-image` and `make artifacts-image` put the image tarballs that test/cluster/up.sh imports. */
-const IMAGE_DIR = join(process.env.CODERUN_CACHE ?? join(homedir(), '.cache', 'coderun'), 'images');
+export const IMAGE_DIR = join(process.env.CODERUN_CACHE ?? join(homedir(), '.cache', 'coderun'), 'images');
 const MAKE_IMAGES = 'make images operator-image artifacts-image cluster-up';
 /** The kernel release gVisor reports: a fixed synthetic one (4.4.0 in older releases, 4.19.0-gvisor now). */
 export const GVISOR_KERNEL = /^4\.(4\.0|19\.0-gvisor)$/;
