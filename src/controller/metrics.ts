@@ -3,10 +3,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SandboxPool } from '../coderun/sandbox-pool.ts';
 import type { CodeRunStatus, Language } from '../coderun/schema.ts';
-import { STAGES, type Stage } from './run-timeline.ts';
+import { type Sandbox, STAGES, type Stage } from './run-timeline.ts';
 
 export type ReconcileKind = 'run' | 'pool';
-export type Sandbox = 'warm' | 'cold';
 
 /** Where the gauges read their values when Prometheus scrapes. */
 export interface MetricSources {

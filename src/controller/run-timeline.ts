@@ -1,6 +1,8 @@
 // When each step of a run happened in this controller process, and the stages between them: the
 // controller's share of a run's latency, hop by hop (exported as coderun_controller_run_stage_seconds).
-import type { Sandbox } from './metrics.ts';
+
+/** How a run got its sandbox: a pool's pre-started Pod (warm) or a Pod created for it (cold). */
+export type Sandbox = 'warm' | 'cold';
 
 /** The moments the controller marks, in the order a run passes them. */
 export type Mark =
