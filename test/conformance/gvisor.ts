@@ -57,6 +57,10 @@ export function gvisorRuntime(options: GvisorOptions): Runtime {
   let sandboxes = 0;
   return {
     language: options.language,
+    // Every system call goes through gVisor's Sentry, on a machine that may be busy with a cluster; runsc's
+    // start and its teardown after the runner ended took a few hundred ms each here.
+    slowdown: 3,
+    sandboxMs: 1500,
     programWorkdir: () => WORK_DIR,
     start: (attempt) => startInGvisor(options, state, `coderun-check-${process.pid}-${++sandboxes}`, attempt),
   };

@@ -12,6 +12,8 @@ const KILL_AFTER_MS = 30_000;
 export function hostRuntime(command: readonly string[], language: string, cwd: string): Runtime {
   return {
     language,
+    slowdown: 1,
+    sandboxMs: 0,
     programWorkdir: (workdir) => workdir,
     start: (attempt) => startOnHost(command, cwd, attempt),
   };

@@ -40,6 +40,13 @@ export interface Started {
 export interface Runtime {
   /** The job's `language`. */
   language: string;
+  /**
+   * Time allowances for the cases' bounds, which are the host's: `slowdown` multiplies a bound (the same
+   * work takes this many times longer), `sandboxMs` is added to a bound on the wall-clock time seen from
+   * outside (starting and ending the sandbox, on top of the runner's own time).
+   */
+  slowdown: number;
+  sandboxMs: number;
   /** The work dir as the program sees it for an attempt whose work dir on this machine is `workdir`. */
   programWorkdir(workdir: string): string;
   start(attempt: Attempt): Started;
