@@ -144,8 +144,9 @@ function malformed(name: string, job: (t: Trial) => string, ours: (t: Trial) => 
   };
 }
 
+/** A job with an empty program and `fields` over the defaults, which may break the protocol on purpose. */
 function job(t: Trial, fields: Record<string, unknown>): string {
-  return `${JSON.stringify({ v: 1, language: t.runtime.language, source: '', arguments: {}, timeoutMs: 10_000, maxOutputBytes: 1024, ...fields })}\n`;
+  return jobLine(t.runtime.language, '', fields as JobFields);
 }
 
 const EXIT_PROGRAM: Record<ArtifactCase['program'], [ProgramName, JobFields]> = {
