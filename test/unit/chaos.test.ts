@@ -1,0 +1,196 @@
+// The fault campaign's verdict (test/chaos/verdict.ts): what counts as right, wrong, lost and orphaned.
+import type { V1Pod } from '@kubernetes/client-node';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { internalError, type RagflowResult } from '../../src/api/ragflow/response.ts';
+import {
+  type Answer,
+  classifyAnswer,
+  failures,
+  formatTable,
+  type InjectionResult,
+  lostRuns,
+  orphanPods,
+  type RunSighting,
+  tableRows,
+} from '../chaos/verdict.ts';
+
+const EXPECTED = { a: 100_001, product: 300_003 };
+
+function success(value: unknown): RagflowResult {
+  return {
+    status: 'success',
+    stdout: '',
+    stderr: '',
+    exit_code: 0,
+    detail: null,
+    time_used_ms: 3000,
+    memory_used_kb: null,
+    resource_limit_type: null,
+    unauthorized_access_type: null,
+    runtime_error_type: null,
+    artifacts: [],
+    result: { present: true, value, type: 'json' },
+  };
+}
+
+test('an answer is right only when it is a success carrying exactly the expected value', () => {
+  assert.is(classifyAnswer({ kind: 'reply', status: 200, body: success(EXPECTED) }, EXPECTED).kind, 'right');
+  const other = classifyAnswer(
+    { kind: 'reply', status: 200, body: success({ a: 100_002, product: 300_003 }) },
+    EXPECTED,
+  );
+  assert.is(other.kind, 'wrong');
+  assert.match(other.detail, /100002/);
+  assert.is(
+    classifyAnswer({ kind: 'reply', status: 200, body: { ...success(null), result: null } }, EXPECTED).kind,
+    'wrong',
+  );
+});
+
+test('an error the caller can tell from an answer is clean; a body without a status is wrong', () => {
+  const failed = classifyAnswer(
+    { kind: 'reply', status: 500, body: internalError('the run failed: PodDeleted') },
+    EXPECTED,
+  );
+  assert.is(failed.kind, 'clean error');
+  assert.match(failed.detail, /PodDeleted/);
+  const bare = {
+    kind: 'reply',
+    status: 502,
+    body: { message: 'bad gateway' } as unknown as RagflowResult,
+  } as const;
+  assert.is(classifyAnswer(bare, EXPECTED).kind, 'wrong');
+});
+
+test('a refused or cut connection is a connection error; a body that is not JSON is wrong; silence is no answer', () => {
+  const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+  const answer = classifyAnswer({ kind: 'failed', error: refused }, EXPECTED);
+  assert.equal(answer, { kind: 'connection error', detail: 'fetch failed (ECONNREFUSED)' });
+  const garbled = new Error('POST /run answered 200 with a body that is not JSON: <html>');
+  assert.is(classifyAnswer({ kind: 'failed', error: garbled }, EXPECTED).kind, 'wrong');
+  assert.is(classifyAnswer({ kind: 'timeout' }, EXPECTED).kind, 'no answer');
+  const aborted = Object.assign(new Error('The operation was aborted due to timeout'), {
+    name: 'TimeoutError',
+  });
+  assert.is(classifyAnswer({ kind: 'failed', error: aborted }, EXPECTED).kind, 'no answer');
+});
+
+const sighting = (phase: string | undefined, reason: string | undefined, gone = false): RunSighting => ({
+  name: `run-${phase}-${reason}`,
+  status: phase ? ({ phase, reason } as RunSighting['status']) : undefined,
+  gone,
+});
+
+test('a run is lost unless it was last seen in a terminal phase with a reason', () => {
+  const runs = [
+    sighting('Succeeded', 'Completed'),
+    sighting('Failed', 'PodDeleted', true),
+    sighting('Running', 'Started'),
+    sighting('Running', 'Started', true),
+    sighting(undefined, undefined),
+    sighting('Failed', undefined),
+  ];
+  assert.equal(lostRuns(runs), [
+    'run-Running-Started Running/Started',
+    'run-Running-Started deleted while Running/Started',
+    'run-undefined-undefined without a phase/-',
+    'run-Failed-undefined Failed/-',
+  ]);
+});
+
+function pod(name: string, owner?: { kind: string; uid: string }, deleting = false): V1Pod {
+  return {
+    metadata: {
+      name,
+      ...(deleting ? { deletionTimestamp: new Date() } : {}),
+      ...(owner
+        ? {
+            ownerReferences: [
+              { apiVersion: 'coderun.dev/v1alpha1', ...owner, name: `${owner.kind}-x`, controller: true },
+            ],
+          }
+        : {}),
+    },
+    status: { phase: 'Running' },
+  };
+}
+
+test('a sandbox Pod is orphaned unless a live run or a pool is its controller, even while it terminates', () => {
+  const live = new Set(['run-live', 'pool']);
+  const pods = [
+    pod('of-live-run', { kind: 'CodeRun', uid: 'run-live' }),
+    pod('idle', { kind: 'SandboxPool', uid: 'pool' }),
+    pod('of-finished-run', { kind: 'CodeRun', uid: 'run-done' }),
+    pod('terminating', { kind: 'CodeRun', uid: 'run-done' }, true),
+    pod('ownerless'),
+  ];
+  assert.equal(orphanPods(pods, live), [
+    'of-finished-run (Running, owner CodeRun/CodeRun-x)',
+    'terminating (Running, terminating, owner CodeRun/CodeRun-x)',
+    'ownerless (Running, owner none)',
+  ]);
+});
+
+const right: Answer = { kind: 'right', detail: '' };
+const refused: Answer = { kind: 'connection error', detail: 'fetch failed (ECONNRESET)' };
+
+function result(fields: Partial<InjectionResult>): InjectionResult {
+  return {
+    fault: 'etcd',
+    apiSurvives: true,
+    inFlight: [right, right],
+    others: [refused, right],
+    runs: [sighting('Succeeded', 'Completed')],
+    orphans: [],
+    recoverMs: 4200,
+    ...fields,
+  };
+}
+
+test('an injection that kept every promise has no failures', () => {
+  assert.equal(failures(result({})), []);
+  assert.equal(failures(result({ fault: 'API Pod', apiSurvives: false, inFlight: [refused, right] })), []);
+});
+
+test('every broken promise is a failure, named by its fault', () => {
+  const wrong: Answer = { kind: 'wrong', detail: 'HTTP 200 success with 1' };
+  assert.equal(failures(result({ others: [wrong] })), ['etcd: wrong answer: HTTP 200 success with 1']);
+  assert.equal(failures(result({ inFlight: [] })), ['etcd: no request was in flight when the fault struck']);
+  assert.equal(failures(result({ inFlight: [{ kind: 'no answer', detail: 'bound' }] })), [
+    'etcd: caller got no answer: bound',
+  ]);
+  assert.equal(failures(result({ inFlight: [refused] })), [
+    'etcd: the API replica survived, yet its caller got a connection error: fetch failed (ECONNRESET)',
+  ]);
+  assert.equal(failures(result({ apiSurvives: false, inFlight: [{ kind: 'clean error', detail: 'x' }] })), [
+    "etcd: the caller's API replica died, yet it answered an error: x",
+  ]);
+  assert.equal(failures(result({ runs: [sighting('Running', 'Started')] })), [
+    'etcd: run not terminal with a reason: run-Running-Started Running/Started',
+  ]);
+  assert.equal(failures(result({ orphans: ['p (Running, owner none)'] })), [
+    'etcd: orphan Pod: p (Running, owner none)',
+  ]);
+  assert.equal(failures(result({ recoverMs: null })), [
+    'etcd: no new request got the right answer within the bound',
+  ]);
+});
+
+test('the table has a row per fault in order, and a total', () => {
+  const rows = tableRows([
+    result({ fault: 'kubelet', recoverMs: 2000 }),
+    result({ fault: 'etcd', recoverMs: 9000, others: [{ kind: 'wrong', detail: '' }], orphans: ['p'] }),
+    result({ fault: 'kubelet', recoverMs: null, runs: [sighting('Running', 'Started')] }),
+  ]);
+  assert.equal(rows, [
+    ['kubelet', '2', '4', '4', '0', '0', '1/2', '0', '2.0 / 2.0 (1 never)'],
+    ['etcd', '1', '2', '2', '0', '1', '1/1', '1', '9.0 / 9.0'],
+    ['all', '3', '6', '6', '0', '1', '2/3', '1', '2.0 / 9.0 (1 never)'],
+  ]);
+  const table = formatTable(rows).split('\n');
+  assert.is(table.length, 5);
+  assert.match(table[0] as string, /^\| fault \| injections \| runs in flight \|/);
+});
+
+test.run();
