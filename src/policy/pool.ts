@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { type AsyncCodePolicy, type PolicyProfile, type PolicyVerdict, tooComplexVerdict } from './types.ts';
-import { type CheckReply, type CheckRequest, READY, type WorkerData } from './worker.ts';
+import { type CheckReply, type CheckRequest, READY, WARM, type WorkerData } from './worker.ts';
 
 export interface PolicyPoolOptions {
   profile: PolicyProfile;
@@ -25,6 +25,8 @@ interface Slot {
   worker: Worker;
   /** Set once the worker has loaded its parsers: a starting worker's time is not charged to a program. */
   ready: boolean;
+  /** Set once the worker has run its warm-up checks: from then on its checks run at full speed. */
+  warm: boolean;
   job: Job | undefined;
   timer: NodeJS.Timeout | undefined;
 }
@@ -38,6 +40,7 @@ export class PolicyPool {
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
+  private readonly warmWaiters: (() => void)[] = [];
 
   constructor(opts: PolicyPoolOptions) {
     this.opts = opts;
@@ -52,6 +55,17 @@ export class PolicyPool {
       this.dispatch();
     });
 
+  /**
+   * Resolves once every worker has run its warm-up checks (or the pool is closed). Checks are taken before, as
+   * soon as a worker has loaded its parsers; this is for whoever wants to time warm checks only.
+   */
+  warmedUp(): Promise<void> {
+    if (this.closed || this.slots.every((slot) => slot.warm)) return Promise.resolve();
+    const warm = new Promise<void>((resolve) => this.warmWaiters.push(resolve));
+    this.keepAliveWhileStarting();
+    return warm;
+  }
+
   /** Checks waiting for a worker (a gauge for metrics). */
   get waiting(): number {
     return this.queue.length;
@@ -59,6 +73,7 @@ export class PolicyPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const resolve of this.warmWaiters.splice(0)) resolve();
     for (const job of this.queue.splice(0))
       job.resolve(tooComplexVerdict('the policy checker is shutting down'));
     await Promise.all(this.slots.map((slot) => this.retire(slot)));
@@ -72,12 +87,18 @@ export class PolicyPool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, ready: false, job: undefined, timer: undefined };
-    worker.on('message', (reply: CheckReply | typeof READY) => {
+    const slot: Slot = { worker, ready: false, warm: false, job: undefined, timer: undefined };
+    worker.on('message', (reply: CheckReply | typeof READY | typeof WARM) => {
       if (reply === READY) {
         slot.ready = true;
-        slot.worker.unref();
         this.dispatch();
+        return;
+      }
+      if (reply === WARM) {
+        slot.warm = true;
+        if (this.slots.every((other) => other.warm))
+          for (const resolve of this.warmWaiters.splice(0)) resolve();
+        this.keepAliveWhileStarting();
         return;
       }
       const job = slot.job;
@@ -107,7 +128,7 @@ export class PolicyPool {
     for (const slot of this.slots) {
       if (slot.job || !slot.ready) continue;
       const job = this.queue.shift();
-      if (!job) return;
+      if (!job) break;
       slot.job = job;
       slot.timer = setTimeout(
         () => this.replace(slot, `the check took longer than ${this.opts.budgetMs} ms`),
@@ -115,8 +136,16 @@ export class PolicyPool {
       );
       slot.worker.postMessage(job.request);
     }
-    // Checks wait for a worker that is still starting: keep the process alive until it is ready.
-    if (this.queue.length > 0) for (const slot of this.slots) if (!slot.ready) slot.worker.ref();
+    this.keepAliveWhileStarting();
+  }
+
+  /** Whoever waits for a worker still starting (a check) or warming up (warmedUp) keeps the process alive. */
+  private keepAliveWhileStarting(): void {
+    for (const slot of this.slots) {
+      const awaited = (!slot.ready && this.queue.length > 0) || (!slot.warm && this.warmWaiters.length > 0);
+      if (awaited) slot.worker.ref();
+      else slot.worker.unref();
+    }
   }
 
   private finish(slot: Slot, verdict: PolicyVerdict): void {

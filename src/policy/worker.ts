@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Language } from '../coderun/schema.ts';
 import { createPolicy } from './profiles.ts';
 import type { PolicyProfile, PolicyVerdict } from './types.ts';
+import { warmUpChecks } from './warm-up.ts';
 
 export interface WorkerData {
   profile: PolicyProfile;
@@ -21,22 +22,33 @@ export interface CheckReply {
   verdict: PolicyVerdict;
 }
 
-/** Posted once, when the worker has loaded and warmed its parsers: from then on a check's time is its own. */
+/** Posted once, when the worker has loaded and compiled its parsers: from then on a check's time is its own. */
 export const READY = 'ready';
+/** Posted once, when the worker has run its warm-up checks (./warm-up.ts) and its checks run at full speed. */
+export const WARM = 'warm';
 
 if (parentPort) {
   const port = parentPort;
-  // Babel's error recovery builds one SyntaxError per error, and some inputs make quadratically many:
-  // without stack traces each costs a fraction as much. Nothing in this thread reads a stack.
-  Error.stackTraceLimit = 0;
   const { profile, budgetMs } = workerData as WorkerData;
   const policy = createPolicy(profile, { budgetMs: Math.max(1, budgetMs - 50) });
-  // The first check of each language loads and compiles its parser; do it before taking programs.
-  policy('python', 'x = 1\n');
-  policy('nodejs', 'const x = 1;\n');
+  // The first checks of each language load and compile its parser and rules; run them before taking programs.
+  const warmUp = warmUpChecks();
+  for (const check of warmUp.cold) policy(...check);
   port.postMessage(READY);
   port.on('message', (request: CheckRequest) => {
     const reply: CheckReply = { id: request.id, verdict: policy(request.language, request.source) };
     port.postMessage(reply);
   });
+  // Then the rest of the warm-up, one check per turn of the event loop: a program that arrives meanwhile
+  // waits for one short warm-up check at most, never for the whole warm-up.
+  const next = () => {
+    const check = warmUp.idle.next();
+    if (check.done) {
+      port.postMessage(WARM);
+      return;
+    }
+    policy(...check.value);
+    setImmediate(next);
+  };
+  setImmediate(next);
 }

@@ -45,6 +45,18 @@ export interface Visit {
  * Undefined when neither parses, which Node will report as a SyntaxError without running anything.
  */
 export function parseProgram(source: string): t.Program | 'too-deep' | undefined {
+  // Babel builds a SyntaxError per error, one per duplicate declaration of a module read with recovery, and
+  // nothing reads their stacks: capturing them cost more than the parse itself (6 ms of a 16 KiB check).
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parseWithFallbacks(source);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+function parseWithFallbacks(source: string): t.Program | 'too-deep' | undefined {
   // Without recovery first: it stops at the first error, while recovery can collect errors quadratically
   // ("a:" repeated 512 times costs seconds), so only programs with syntax errors pay for it.
   let tooDeep = false;

@@ -140,6 +140,8 @@ test('the pathological inputs are answered within the budget while an ordinary c
   });
   const lines: string[] = [];
   try {
+    // A pool's start is not part of any check's budget.
+    await pool.warmedUp();
     for (const input of inputs) {
       const started = performance.now();
       const costly = pool.check(input.language, buildPathological(input)).then((verdict) => ({

@@ -55,9 +55,25 @@ test("a worker's start-up is not charged to the first check it takes", async () 
   }
 });
 
+test('warmedUp() resolves once every worker has run its warm-up checks, and at once when the pool is closed', async () => {
+  const p = pool({ workers: 2 });
+  try {
+    await p.warmedUp();
+    assert.is(p.waiting, 0);
+    assert.is((await p.check('nodejs', 'const x = 1;')).allowed, true);
+  } finally {
+    await p.close();
+  }
+  const closed = pool();
+  const warm = closed.warmedUp();
+  await closed.close();
+  await warm;
+});
+
 test("babel's quadratic error recovery is refused as too complex within the budget, without stalling the caller", async () => {
   const p = pool({ budgetMs: 500 });
   try {
+    await p.warmedUp();
     const started = performance.now();
     const { result, stallMs } = await worstLoopStall(p.check('nodejs', 'a:'.repeat(1024) + '\nx = ;'));
     const tookMs = performance.now() - started;
