@@ -10,6 +10,8 @@ import { stats } from './programs.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+// BENCH_WARM_ONLY=1: only the warm hello-world rows and their breakdown, printed, docs/performance.md untouched.
+const WARM_ONLY = process.env.BENCH_WARM_ONLY === '1';
 const URL_RUN = `http://127.0.0.1:${process.env.CODERUN_API_PORT ?? 9385}/run`;
 const SANDBOX_NS = process.env.BENCH_SANDBOX_NAMESPACE ?? 'coderun-sandbox';
 const OPERATOR_NS = process.env.BENCH_OPERATOR_NAMESPACE ?? 'coderun';
@@ -269,6 +271,7 @@ try {
   scale(warmSizes);
   await poolsReady(warmSizes);
   for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
+    if (WARM_ONLY && !name.includes('hello')) continue;
     await post(name); // warm-up
     const n = name.includes('pandas') ? Math.min(RUNS, 10) : RUNS;
     const before = warmStages();
@@ -285,28 +288,31 @@ try {
     breakdown.push(line);
     console.log(line);
   }
-  for (const name of ['python 10 MiB to /tmp', 'python 10 MiB artifact'] as const) {
-    row(`${name}, warm (sequential)`, await sequential(name, Math.min(RUNS, 10), warmSizes));
+  if (!WARM_ONLY) {
+    for (const name of ['python 10 MiB to /tmp', 'python 10 MiB artifact'] as const) {
+      row(`${name}, warm (sequential)`, await sequential(name, Math.min(RUNS, 10), warmSizes));
+    }
+    const burstSize = 2 * (warmSizes.python ?? 2);
+    const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
+    row(`python hello, burst of ${burstSize} (2x pool)`, burst);
+    for (const clients of [4, 16]) {
+      await poolsReady(warmSizes);
+      const { samples, perSecond } = await parallel('python hello', clients, 20);
+      row(`python hello, ${clients} clients (${perSecond.toFixed(2)} runs/s)`, samples);
+    }
+    const cold = Object.fromEntries(Object.keys(original).map((k) => [k, 0]));
+    scale(cold);
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
+      row(`${name}, cold (sequential)`, await sequential(name, Math.min(RUNS, 10), undefined));
+    }
+    const { samples, perSecond } = await parallel('python hello', 4, 20);
+    row(`python hello, cold, 4 clients (${perSecond.toFixed(2)} runs/s)`, samples);
   }
-  const burstSize = 2 * (warmSizes.python ?? 2);
-  const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
-  row(`python hello, burst of ${burstSize} (2x pool)`, burst);
-  for (const clients of [4, 16]) {
-    await poolsReady(warmSizes);
-    const { samples, perSecond } = await parallel('python hello', clients, 20);
-    row(`python hello, ${clients} clients (${perSecond.toFixed(2)} runs/s)`, samples);
-  }
-  const cold = Object.fromEntries(Object.keys(original).map((k) => [k, 0]));
-  scale(cold);
-  await new Promise((r) => setTimeout(r, 3000));
-  for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
-    row(`${name}, cold (sequential)`, await sequential(name, Math.min(RUNS, 10), undefined));
-  }
-  const { samples, perSecond } = await parallel('python hello', 4, 20);
-  row(`python hello, cold, 4 clients (${perSecond.toFixed(2)} runs/s)`, samples);
 } finally {
   scale(original);
 }
+if (WARM_ONLY) process.exit(0);
 const floorLines = floor();
 for (const line of floorLines) console.log(line);
 
