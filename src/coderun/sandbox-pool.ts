@@ -47,6 +47,11 @@ export const SandboxPoolSpec = z.object({
 });
 export type SandboxPoolSpec = z.infer<typeof SandboxPoolSpec>;
 
+/** The one condition a SandboxPool's status carries. */
+export const POOL_CONDITION_TYPE = 'Ready';
+/** Ready's reason: PoolReady, PoolFilling (idle Pods still starting), or PodCreateFailed (the message says why). */
+export type PoolConditionReason = 'PoolReady' | 'PoolFilling' | 'PodCreateFailed';
+
 export const SandboxPoolStatus = z.object({
   replicas: z.number().int().min(0).optional().meta({ description: 'Idle Pods (ready or starting).' }),
   readyReplicas: z.number().int().min(0).optional().meta({ description: 'Idle Pods ready to be claimed.' }),

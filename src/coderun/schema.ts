@@ -47,6 +47,12 @@ export const REASONS = [
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
+/** The conditions a CodeRun's status carries (metav1.Condition, as a Job's do); `conditions` says what each means. */
+export const CONDITION_TYPES = ['Accepted', 'Started', 'Complete', 'Failed'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+/** A condition's reason: the run's own reason, or `SandboxRetried` (Started, False) while it moves to a fresh sandbox. */
+export type ConditionReason = Reason | 'SandboxRetried';
+
 // A Kubernetes resource.Quantity, restricted to the plain forms (no exponents).
 export const quantity = z
   .string()
@@ -158,7 +164,12 @@ export const CodeRunStatus = z.object({
     .array(Condition)
     .max(16)
     .optional()
-    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+    .meta({
+      description:
+        'Accepted: a sandbox Pod was created or claimed for the run (False: the operator refused it). Started: the sandbox runs the program (False: the run moves to a fresh sandbox). Then Complete (exit code 0) or Failed.',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
   podName: z.string().max(253).optional(),
   sandbox: z.enum(['warm', 'cold']).optional().meta({
     description: 'warm: a pre-started Pod of a SandboxPool served the run; cold: a Pod was created for it.',

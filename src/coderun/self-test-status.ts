@@ -7,10 +7,12 @@
 /** Set this annotation on the ConfigMap to a new value (e.g. the time) to ask for a self-test now. */
 export const SELF_TEST_REQUEST_ANNOTATION = 'coderun.dev/self-test-requested';
 export const SELF_TEST_CONDITION_TYPE = 'IsolationVerified';
+/** Passed; ChecksFailed (the probe ran and saw a hole); ProbeFailed (it did not run to the end). */
+export type SelfTestReason = 'Passed' | 'ChecksFailed' | 'ProbeFailed';
 
 export interface SelfTestOutcome {
   passed: boolean;
-  reason: string;
+  reason: SelfTestReason;
   message: string;
   checks: readonly { name: string; passed: boolean; detail: string; fix?: string }[];
 }

@@ -2,7 +2,14 @@
 // The decisions are planPool's (warm-pool.ts); this file only carries them out.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { POOL_KIND, POOL_PLURAL, type SandboxPool, type SandboxPoolStatus } from '../coderun/sandbox-pool.ts';
+import {
+  POOL_CONDITION_TYPE,
+  POOL_KIND,
+  POOL_PLURAL,
+  type PoolConditionReason,
+  type SandboxPool,
+  type SandboxPoolStatus,
+} from '../coderun/sandbox-pool.ts';
 import { API_VERSION, GROUP, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import {
@@ -123,11 +130,11 @@ export class PoolReconciler {
       ? {
           ...next,
           conditions: next.conditions?.map((c) =>
-            c.type === 'Ready'
+            c.type === POOL_CONDITION_TYPE
               ? {
                   ...c,
                   status: 'False' as const,
-                  reason: 'PodCreateFailed',
+                  reason: 'PodCreateFailed' satisfies PoolConditionReason,
                   message: refused.slice(0, 32_768),
                 }
               : c,

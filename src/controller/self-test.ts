@@ -1,6 +1,7 @@
 // The isolation self-test: a fixed Python program that looks at its own sandbox from the inside, the CodeRun
 // that carries it, and the judge of what it returns. Pure; isolation-self-test.ts runs it and publishes.
 import type { CodeRun, CodeRunSpec } from '../coderun/schema.ts';
+import type { SelfTestReason } from '../coderun/self-test-status.ts';
 import type { PolicyVerdict } from '../policy/types.ts';
 import { SANDBOX_UID } from './sandbox-pod.ts';
 
@@ -199,8 +200,7 @@ export interface CheckResult {
 
 export interface SelfTestVerdict {
   passed: boolean;
-  /** Passed; ChecksFailed (the probe ran and saw a hole); ProbeFailed (it did not run to the end). */
-  reason: 'Passed' | 'ChecksFailed' | 'ProbeFailed';
+  reason: SelfTestReason;
   message: string;
   /** Empty when the probe did not run to the end. */
   checks: CheckResult[];

@@ -1,9 +1,14 @@
 // Status transitions of a CodeRun: pure functions from the old status to the new one.
-import type { CodeRun, CodeRunStatus, Condition, Reason } from '../coderun/schema.ts';
+import type {
+  CodeRun,
+  CodeRunStatus,
+  Condition,
+  ConditionReason,
+  ConditionType,
+  Reason,
+} from '../coderun/schema.ts';
 import type { PolicyFinding } from '../policy/types.ts';
 import type { Outcome } from './outcome.ts';
-
-export type ConditionType = 'Accepted' | 'Started' | 'Complete' | 'Failed';
 
 /** Sets one condition, keeping lastTransitionTime when the status did not change (metav1.Condition rules). */
 export function setCondition(
@@ -23,7 +28,7 @@ function base(run: CodeRun): CodeRunStatus {
   return { ...(run.status ?? {}), observedGeneration: run.metadata.generation ?? 1 };
 }
 
-function condition(run: CodeRun, type: ConditionType, ok: boolean, reason: string, message: string) {
+function condition(run: CodeRun, type: ConditionType, ok: boolean, reason: ConditionReason, message: string) {
   return {
     type,
     status: ok ? 'True' : 'False',

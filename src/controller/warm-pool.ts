@@ -1,6 +1,11 @@
 // Warm pools, the pure part: which pool Pods a run may claim, and what a pool needs to converge.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { SandboxPool, SandboxPoolStatus } from '../coderun/sandbox-pool.ts';
+import {
+  POOL_CONDITION_TYPE,
+  type PoolConditionReason,
+  type SandboxPool,
+  type SandboxPoolStatus,
+} from '../coderun/sandbox-pool.ts';
 import type { CodeRun } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { millicores, parseQuantity } from '../kube/quantity.ts';
@@ -223,9 +228,9 @@ export function planPool(
   const conditions = setCondition(
     pool.status?.conditions,
     {
-      type: 'Ready',
+      type: POOL_CONDITION_TYPE,
       status: ready >= desired ? 'True' : 'False',
-      reason: ready >= desired ? 'PoolReady' : 'PoolFilling',
+      reason: (ready >= desired ? 'PoolReady' : 'PoolFilling') satisfies PoolConditionReason,
       message,
       observedGeneration: pool.metadata.generation ?? 1,
     },
