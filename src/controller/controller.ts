@@ -438,6 +438,7 @@ export class CodeRunController {
         case 'writeStatus': {
           if (!statusChanged(current.status, step.status)) break;
           const wasTerminal = isTerminal(current.status);
+          if (!wasTerminal && isTerminal(step.status)) this.timelines.mark(run.metadata.uid, 'writing');
           try {
             current = await this.runs.replaceStatus(current, step.status);
           } catch (err) {

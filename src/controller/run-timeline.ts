@@ -16,10 +16,12 @@ export type Mark =
   | 'jobSent'
   /** The runner's report came back. */
   | 'reported'
+  /** The terminal status write was sent. */
+  | 'writing'
   /** The terminal status was written. */
   | 'finished';
 
-export type Stage = 'decide' | 'sandbox' | 'attach' | 'program' | 'finish';
+export type Stage = 'decide' | 'sandbox' | 'attach' | 'program' | 'settle' | 'write';
 
 /** Each stage is the time between two marks. */
 export const STAGES: readonly { stage: Stage; from: Mark; to: Mark; help: string }[] = [
@@ -32,7 +34,13 @@ export const STAGES: readonly { stage: Stage; from: Mark; to: Mark; help: string
   },
   { stage: 'attach', from: 'ready', to: 'jobSent', help: 'until the attach carrying the job is open' },
   { stage: 'program', from: 'jobSent', to: 'reported', help: 'the runner runs the job and reports' },
-  { stage: 'finish', from: 'reported', to: 'finished', help: 'reconcile and the terminal status write' },
+  {
+    stage: 'settle',
+    from: 'reported',
+    to: 'writing',
+    help: 'until the reconcile that ends the run sends its status',
+  },
+  { stage: 'write', from: 'writing', to: 'finished', help: 'the terminal status write' },
 ];
 
 export interface Timeline {

@@ -166,7 +166,7 @@ test("a finished run is counted by its outcome and sandbox, and its cold Pod's s
   );
   assert.is(await sample(leader(), 'coderun_controller_attach_failures_total'), 0);
   // Every stage of the run, seen to finished, was timed once.
-  for (const stage of ['decide', 'sandbox', 'attach', 'program', 'finish'])
+  for (const stage of ['decide', 'sandbox', 'attach', 'program', 'settle', 'write'])
     assert.is(
       await sample(leader(), 'coderun_controller_run_stage_seconds_count', { sandbox: 'cold', stage }),
       1,

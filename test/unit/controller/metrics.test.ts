@@ -99,7 +99,7 @@ test("a run's stages go to one histogram, by sandbox and stage", async () => {
   const m = new ControllerMetrics();
   m.runStages('warm', [
     { stage: 'program', seconds: 0.04 },
-    { stage: 'finish', seconds: 0.02 },
+    { stage: 'write', seconds: 0.02 },
   ]);
   m.runStages('warm', [{ stage: 'program', seconds: 0.06 }]);
   m.runStages(undefined, [{ stage: 'decide', seconds: 0.001 }]);
@@ -109,7 +109,7 @@ test("a run's stages go to one histogram, by sandbox and stage", async () => {
     Math.abs(((await value(m, 'coderun_controller_run_stage_seconds_sum', program)) ?? 0) - 0.1) < 1e-9,
   );
   assert.is(
-    await value(m, 'coderun_controller_run_stage_seconds_count', { sandbox: 'warm', stage: 'finish' }),
+    await value(m, 'coderun_controller_run_stage_seconds_count', { sandbox: 'warm', stage: 'write' }),
     1,
   );
   assert.is(

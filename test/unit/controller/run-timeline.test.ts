@@ -11,6 +11,7 @@ test('a warm run passed from start to finish has every stage, in order, in secon
     ['ready', 1020],
     ['jobSent', 1021],
     ['reported', 1061],
+    ['writing', 1065],
     ['finished', 1080],
   ] as const) {
     now = at;
@@ -23,11 +24,12 @@ test('a warm run passed from start to finish has every stage, in order, in secon
     { stage: 'sandbox', seconds: 0.016 },
     { stage: 'attach', seconds: 0.001 },
     { stage: 'program', seconds: 0.04 },
-    { stage: 'finish', seconds: 0.019 },
+    { stage: 'settle', seconds: 0.004 },
+    { stage: 'write', seconds: 0.015 },
   ]);
   assert.equal(
     STAGES.map((s) => s.stage),
-    ['decide', 'sandbox', 'attach', 'program', 'finish'],
+    ['decide', 'sandbox', 'attach', 'program', 'settle', 'write'],
   );
 });
 
@@ -45,10 +47,7 @@ test('a run picked up after a restart reports only the stages it has both ends o
     sandbox: 'cold' as const,
     marks: { seen: 0, jobSent: 100, reported: 300, finished: 310 },
   };
-  assert.equal(stageSeconds(timeline), [
-    { stage: 'program', seconds: 0.2 },
-    { stage: 'finish', seconds: 0.01 },
-  ]);
+  assert.equal(stageSeconds(timeline), [{ stage: 'program', seconds: 0.2 }]);
 });
 
 test('forget drops the timeline', () => {
