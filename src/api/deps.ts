@@ -5,13 +5,13 @@ import type { ArtifactStore } from '../artifacts/store.ts';
 import type { ApiConfig } from '../config/api.ts';
 import type { AccessControl } from './access.ts';
 import type { ApiMetrics } from './metrics.ts';
-import type { Runs } from './run-service.ts';
+import type { RunServiceSeam } from './run-service.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
   /** Where finished runs' artifacts are read from; null when this installation keeps none. */
   store: ArtifactStore | null;
-  service: Runs;
+  service: RunServiceSeam;
   metrics: ApiMetrics;
   /** Readiness: can this replica reach Kubernetes and watch its runs (and, if required, did the self-test pass)? */
   ready: () => Promise<{ ok: boolean; detail?: string }>;

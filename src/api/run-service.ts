@@ -58,7 +58,7 @@ export function replicaSelector(replica: string): string {
 }
 
 /** What the routes need from the run service (a narrow seam for route tests). */
-export type Runs = Pick<RunService, 'inFlight' | 'submit' | 'get' | 'delete'>;
+export type RunServiceSeam = Pick<RunService, 'inFlight' | 'submit' | 'get' | 'delete'>;
 
 /** The stages of a submission the API times (coderun_api_run_stage_seconds). */
 export type ApiStage = 'check' | 'create' | 'wait';

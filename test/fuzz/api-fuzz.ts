@@ -4,7 +4,7 @@
 // timeout, every 4xx has its API's error shape, nothing is logged as an unhandled error, and the server still
 // serves afterwards (and closes without a leftover connection).
 //
-// The run service is an in-memory stand-in (the `Runs` seam): this fuzz is about the HTTP layer, not
+// The run service is an in-memory stand-in (a `RunServiceSeam`): this fuzz is about the HTTP layer, not
 // Kubernetes, so the stand-in answers at once. It also checks what reaches it: a submission or run name
 // that validation should have refused makes it throw, which surfaces as a 5xx.
 //
@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { createMetrics } from '../../src/api/metrics.ts';
 import {
   newRunName,
-  type Runs,
+  type RunServiceSeam,
   type Submission,
   type SubmitOutcome,
   type Wait,
@@ -85,7 +85,7 @@ function assertName(name: string): void {
 const notFound = (name: string) => Object.assign(new Error(`coderuns "${name}" not found`), { code: 404 });
 
 /** Answers at once: runs succeed, names starting "run-0000" exist, others are not found. */
-export class InstantRuns implements Runs {
+export class InstantRunService implements RunServiceSeam {
   inFlight = 0;
 
   async submit(sub: Submission, wait: Wait, signal: AbortSignal): Promise<SubmitOutcome> {
@@ -135,18 +135,18 @@ export class InstantRuns implements Runs {
  * `onError` (one JSON line each), so a test can fail on them.
  */
 export async function standInServer(env: Record<string, string>, onError: (line: string) => void = () => {}) {
-  const runs = new InstantRuns();
+  const service = new InstantRunService();
   const deps = {
     config: loadApiConfig({ ...env, CODERUN_API_HOST: '127.0.0.1', CODERUN_API_PORT: '0' }),
-    service: runs,
+    service,
     store: null,
-    metrics: createMetrics(() => runs.inFlight),
+    metrics: createMetrics(() => service.inFlight),
     ready: async () => ({ ok: true }),
     live: () => ({ ok: true }),
     log: pino({ level: 'error' }, { write: onError }),
   };
   const app = await buildServer(deps);
-  return { app, runs };
+  return { app, service };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { createMetrics } from '../../../src/api/metrics.ts';
 import {
   newRunName,
-  type Runs,
+  type RunServiceSeam,
   type Submission,
   type SubmitOutcome,
   type Wait,
@@ -23,7 +23,7 @@ const TOKEN = 'sekret-token';
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /** Plays the run service: answers with a scripted outcome and records what it was asked. */
-class ScriptedRuns implements Runs {
+class ScriptedRunService implements RunServiceSeam {
   inFlight = 0;
   submissions: Submission[] = [];
   outcome: SubmitOutcome = {
@@ -78,7 +78,7 @@ class ScriptedRuns implements Runs {
 
 async function server(
   env: Record<string, string> = {},
-  runs = new ScriptedRuns(),
+  service = new ScriptedRunService(),
   ready = true,
   live: { ok: boolean; detail?: string } = { ok: true },
   store: ArtifactStore | null = null,
@@ -91,14 +91,14 @@ async function server(
   });
   const app = await buildServer({
     config,
-    service: runs,
+    service,
     store,
-    metrics: createMetrics(() => runs.inFlight),
+    metrics: createMetrics(() => service.inFlight),
     ready: async () => (ready ? { ok: true } : { ok: false, detail: 'cannot reach the Kubernetes API' }),
     live: () => live,
     log: createLogger('silent', 'test'),
   });
-  return { app, runs };
+  return { app, service };
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -121,7 +121,7 @@ test('GET /healthz and GET / answer {"status":"ok"} without a token', async () =
 test('GET /healthz is 503, saying why, once the run watch has been down too long', async () => {
   const detail =
     'the CodeRun watch has been down for 130 s (last end: 410 Expired: too old resource version)';
-  const { app } = await server({}, new ScriptedRuns(), true, { ok: false, detail });
+  const { app } = await server({}, new ScriptedRunService(), true, { ok: false, detail });
   const res = await app.inject({ url: '/healthz' });
   assert.is(res.statusCode, 503);
   assert.equal(res.json(), { status: 'unavailable', detail });
@@ -130,7 +130,7 @@ test('GET /healthz is 503, saying why, once the run watch has been down too long
 test('GET /readyz is 503 while Kubernetes is unreachable', async () => {
   assert.is((await (await server()).app.inject({ url: '/readyz' })).statusCode, 200);
   assert.is(
-    (await (await server({}, new ScriptedRuns(), false)).app.inject({ url: '/readyz' })).statusCode,
+    (await (await server({}, new ScriptedRunService(), false)).app.inject({ url: '/readyz' })).statusCode,
     503,
   );
 });
@@ -221,12 +221,12 @@ test('a successful run answers 200 with every field of the contract', async () =
 });
 
 test('a failed run still answers HTTP 200 with the mapped status', async () => {
-  const runs = new ScriptedRuns();
-  runs.outcome = {
+  const service = new ScriptedRunService();
+  service.outcome = {
     kind: 'finished',
     run: makeRun({}, { phase: 'Failed', reason: 'TimedOut' } as CodeRunStatus),
   };
-  const res = await (await server({}, runs)).app.inject(post({ code_b64: b64('while True: pass') }));
+  const res = await (await server({}, service)).app.inject(post({ code_b64: b64('while True: pass') }));
   assert.is(res.statusCode, 200);
   assert.equal([res.json().status, res.json().exit_code], ['resource_limit_exceeded', -124]);
 });
@@ -281,34 +281,34 @@ test('an unknown language is 422 type "enum" listing the supported ones', async 
 });
 
 test('language aliases are accepted in any case', async () => {
-  const runs = new ScriptedRuns();
-  const { app } = await server({}, runs);
+  const service = new ScriptedRunService();
+  const { app } = await server({}, service);
   for (const language of ['Python3', 'py', 'JS', 'javascript', 'node', 'NODEJS']) {
     assert.is((await app.inject(post({ code_b64: b64('1'), language }))).statusCode, 200, language);
   }
   assert.equal(
-    runs.submissions.map((s) => s.language),
+    service.submissions.map((s) => s.language),
     ['python', 'python', 'nodejs', 'nodejs', 'nodejs', 'nodejs'],
   );
 });
 
 test('arguments that are not an object are 422 dict_type; null means {}', async () => {
-  const runs = new ScriptedRuns();
-  const { app } = await server({}, runs);
+  const service = new ScriptedRunService();
+  const { app } = await server({}, service);
   const res = await app.inject(post({ code_b64: b64('1'), arguments: [1, 2] }));
   assert.is(res.statusCode, 422);
   assert.equal([res.json().detail[0].type, res.json().detail[0].loc], ['dict_type', ['body', 'arguments']]);
   assert.is((await app.inject(post({ code_b64: b64('1'), arguments: null }))).statusCode, 200);
-  assert.equal(runs.submissions.at(-1)?.arguments, {});
+  assert.equal(service.submissions.at(-1)?.arguments, {});
 });
 
 test('unknown fields are ignored and empty code is valid', async () => {
-  const runs = new ScriptedRuns();
-  const res = await (await server({}, runs)).app.inject(
+  const service = new ScriptedRunService();
+  const res = await (await server({}, service)).app.inject(
     post({ code_b64: '', base_image: 'custom', extra: 1 }),
   );
   assert.is(res.statusCode, 200);
-  assert.is(runs.submissions[0]?.source, '');
+  assert.is(service.submissions[0]?.source, '');
 });
 
 test('a body that is not JSON is 422 json_invalid', async () => {
@@ -357,18 +357,18 @@ test('the authenticated run quota answers 429 once exhausted', async () => {
 });
 
 test('a replica at its in-flight bound answers 429 with Retry-After instead of queueing', async () => {
-  const runs = new ScriptedRuns();
-  runs.outcome = { kind: 'busy', why: 'inflight' };
-  const res = await (await server({}, runs)).app.inject(post({ code_b64: b64('1') }));
+  const service = new ScriptedRunService();
+  service.outcome = { kind: 'busy', why: 'inflight' };
+  const res = await (await server({}, service)).app.inject(post({ code_b64: b64('1') }));
   assert.is(res.statusCode, 429);
   assert.is(res.headers['retry-after'], '1');
   assert.is(res.json().exit_code, -429);
 });
 
 test('POST /v1/runs at the in-flight bound answers 429 Busy with Retry-After', async () => {
-  const runs = new ScriptedRuns();
-  runs.outcome = { kind: 'busy', why: 'inflight' };
-  const res = await (await server({}, runs)).app.inject({
+  const service = new ScriptedRunService();
+  service.outcome = { kind: 'busy', why: 'inflight' };
+  const res = await (await server({}, service)).app.inject({
     method: 'POST',
     url: '/v1/runs',
     payload: { language: 'python', source: 'print(1)' },
@@ -494,9 +494,9 @@ function runWithArtifacts(store: MemoryStore, status: Partial<CodeRunStatus> = {
 
 test("POST /run returns the files of a successful run inline, base64, in RAGFlow's item shape", async () => {
   const store = new MemoryStore();
-  const runs = new ScriptedRuns();
-  runs.outcome = { kind: 'finished', run: runWithArtifacts(store) };
-  const { app } = await server({}, runs, true, { ok: true }, store);
+  const service = new ScriptedRunService();
+  service.outcome = { kind: 'finished', run: runWithArtifacts(store) };
+  const { app } = await server({}, service, true, { ok: true }, store);
   const res = await app.inject({
     method: 'POST',
     url: '/run',
@@ -524,18 +524,18 @@ test("POST /run returns the files of a successful run inline, base64, in RAGFlow
 
 test('POST /run returns no files for a run that failed, and leaves out a file the store lost', async () => {
   const store = new MemoryStore();
-  const runs = new ScriptedRuns();
-  runs.outcome = {
+  const service = new ScriptedRunService();
+  service.outcome = {
     kind: 'finished',
     run: runWithArtifacts(store, { phase: 'Failed', reason: 'NonZeroExit', exitCode: 1, stderr: 'boom' }),
   };
-  const { app } = await server({}, runs, true, { ok: true }, store);
+  const { app } = await server({}, service, true, { ok: true }, store);
   const payload = { language: 'python', code_b64: b64('def main():\n  return 1\n') };
   let res = await app.inject({ method: 'POST', url: '/run', headers: auth, payload });
   assert.is(res.json().status, 'program_error');
   assert.equal(res.json().artifacts, []);
 
-  runs.outcome = { kind: 'finished', run: runWithArtifacts(store) };
+  service.outcome = { kind: 'finished', run: runWithArtifacts(store) };
   store.objects.delete('sandbox/art/uid-art/chart.png');
   res = await app.inject({ method: 'POST', url: '/run', headers: auth, payload });
   assert.equal(
@@ -547,9 +547,9 @@ test('POST /run returns no files for a run that failed, and leaves out a file th
 
 test('GET /v1/runs/{name}/artifacts/{file} serves one file as an attachment; 404 names what the run has', async () => {
   const store = new MemoryStore();
-  const runs = new ScriptedRuns();
-  runs.stored.set('art', runWithArtifacts(store));
-  const { app } = await server({}, runs, true, { ok: true }, store);
+  const service = new ScriptedRunService();
+  service.stored.set('art', runWithArtifacts(store));
+  const { app } = await server({}, service, true, { ok: true }, store);
   const view = await app.inject({ method: 'GET', url: '/v1/runs/art', headers: auth });
   assert.equal(
     view.json().artifacts.map((a: { url: string }) => a.url),
@@ -599,10 +599,10 @@ test('a run whose status keeps previews is answered with its whole output from t
     },
     'big',
   );
-  const runs = new ScriptedRuns();
-  runs.outcome = { kind: 'finished', run };
-  runs.stored.set('big', run);
-  const { app } = await server({}, runs, true, { ok: true }, store);
+  const service = new ScriptedRunService();
+  service.outcome = { kind: 'finished', run };
+  service.stored.set('big', run);
+  const { app } = await server({}, service, true, { ok: true }, store);
   const res = await app.inject({
     method: 'POST',
     url: '/run',
