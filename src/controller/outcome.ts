@@ -26,7 +26,8 @@ export interface Outcome {
   fullOutput?: FullOutputRef;
 }
 
-export type PodView =
+/** Where a run stands, as its sandbox Pod and the runner's report show it. */
+export type SandboxState =
   | { state: 'pending'; recheckAfterMs: number }
   | { state: 'running'; startedAt: Date }
   /** The container ended; the outcome depends on the runner's line, which is not read yet. */
@@ -35,7 +36,7 @@ export type PodView =
   /** The sandbox ended before its job arrived (an attach lost to a controller restart): nothing ran. */
   | { state: 'never-ran'; message: string };
 
-export interface PodViewInput {
+export interface SandboxStateInput {
   pod: V1Pod;
   /** When the run claimed this Pod from a pool (a warm run); cold Pods count from their creation. */
   claimedAt?: Date;
@@ -136,12 +137,12 @@ function ageSeconds(pod: V1Pod, now: Date): number {
   return (now.getTime() - created.getTime()) / 1000;
 }
 
-function failed(reason: Reason, message: string, extra: Partial<Outcome> = {}): PodView {
+function failed(reason: Reason, message: string, extra: Partial<Outcome> = {}): SandboxState {
   return { state: 'done', outcome: { phase: 'Failed', reason, message, ...extra } };
 }
 
 /** Reads the Pod and the report into one of: still pending, running, waiting for the report, or done. */
-export function podView(input: PodViewInput): PodView {
+export function sandboxState(input: SandboxStateInput): SandboxState {
   const { pod, report, now } = input;
   if (report.report)
     return {
@@ -195,7 +196,11 @@ export function podView(input: PodViewInput): PodView {
   return pendingView(pod, container, age, input.startTimeoutSeconds);
 }
 
-function endedWithoutReport(pod: V1Pod, exitCode: number | undefined, error: string | undefined): PodView {
+function endedWithoutReport(
+  pod: V1Pod,
+  exitCode: number | undefined,
+  error: string | undefined,
+): SandboxState {
   if (exitCode === RUNNER_NO_JOB && pod.status?.phase !== 'Unknown') {
     const detail = runnerStatus(pod)?.state?.terminated?.message?.trim();
     return { state: 'never-ran', message: `${RUNNER_EXIT[RUNNER_NO_JOB]}${detail ? `: ${detail}` : ''}` };
@@ -224,7 +229,7 @@ function pendingView(
   container: V1ContainerStatus | undefined,
   age: number,
   startTimeout: number,
-): PodView {
+): SandboxState {
   const waiting = container?.state?.waiting;
   if (waiting?.reason && IMAGE_PULL_FAILURES.has(waiting.reason)) {
     return failed(

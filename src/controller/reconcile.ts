@@ -14,7 +14,7 @@ import type { ControllerConfig } from '../config/controller.ts';
 import { formatBytes } from '../kube/quantity.ts';
 import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
 import { type ArtifactPlan, allSkipped, planArtifacts } from './artifact-collector.ts';
-import { type Outcome, podView, type ReportState } from './outcome.ts';
+import { type Outcome, type ReportState, sandboxState } from './outcome.ts';
 import { type FullOutput, previewOutcome } from './output-preview.ts';
 import {
   buildSandboxPod,
@@ -220,7 +220,7 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
   let status = adopted ? podCreatedStatus(run, ownName, now, adoptedSandbox(pod)) : (run.status ?? {});
   if (adopted && claimedAt) status = startedStatus({ ...run, status }, claimedAt, now);
   const limits = effectiveLimits(run, config);
-  const view = podView({
+  const view = sandboxState({
     pod,
     ...(claimedAt ? { claimedAt } : {}),
     report: obs.report,

@@ -1,15 +1,15 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type PodView, podView, type ReportState } from '../../../src/controller/outcome.ts';
+import { type ReportState, type SandboxState, sandboxState } from '../../../src/controller/outcome.ts';
 import { makePod, makeReport, makeRun, NOW } from '../../fixtures.ts';
 
 const run = makeRun();
 const none: ReportState = { source: 'none' };
 const logWithout: ReportState = { source: 'log', report: null };
 
-function view(pod: V1Pod, report: ReportState = none): PodView {
-  return podView({
+function view(pod: V1Pod, report: ReportState = none): SandboxState {
+  return sandboxState({
     pod,
     report,
     now: NOW,
@@ -21,7 +21,7 @@ function view(pod: V1Pod, report: ReportState = none): PodView {
   });
 }
 
-function outcome(v: PodView) {
+function outcome(v: SandboxState) {
   if (v.state !== 'done') throw new Error(`expected done, got ${v.state}`);
   return v.outcome;
 }
@@ -213,8 +213,8 @@ test("a warm run's clock starts at its claim, not at its pool Pod's creation an 
     startTimeoutSeconds: 120,
     deadlineGraceSeconds: 15,
   };
-  assert.is(podView({ ...base, claimedAt: new Date(NOW.getTime() - 2000) }).state, 'running');
-  assert.is(podView(base).state, 'done');
+  assert.is(sandboxState({ ...base, claimedAt: new Date(NOW.getTime() - 2000) }).state, 'running');
+  assert.is(sandboxState(base).state, 'done');
 });
 
 test('a terminated container whose log was not read yet needs the report', () => {
