@@ -20,7 +20,7 @@ import {
   type KubeClients,
   statusCode,
 } from '../kube/client.ts';
-import { EventRecorder, eventTargetOf } from '../kube/events.ts';
+import { EventRecorder, involvedObjectOf } from '../kube/events.ts';
 import { type InformerHealth, type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import { serviceLookup } from '../kube/services.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
@@ -53,6 +53,10 @@ export interface ControllerDeps {
 }
 
 const POOL_KEY_PREFIX = 'pool:';
+
+/** The Pod is the run's own: its controller owner is the run, by uid. */
+const ownedBy = (pod: V1Pod, run: CodeRun) =>
+  pod.metadata?.ownerReferences?.some((o) => o.controller && o.uid === run.metadata.uid) ?? false;
 // A pool Pod another run won stays in the informer as idle for a moment; skip it that long.
 const LOST_CLAIM_MS = 5000;
 
@@ -266,12 +270,18 @@ export class CodeRunController {
     return undefined;
   }
 
-  private async findPod(namespace: string, name: string): Promise<V1Pod | null> {
+  /**
+   * The Pod of that name from the cache. Only for a run whose sandbox this process has just created or
+   * claimed may the cache lag behind (no copy yet, or the idle copy from before the claim): then the API
+   * server is asked. Otherwise the synced cache is the answer, which spares every new run a GET.
+   */
+  private async findPod(namespace: string, name: string, run: CodeRun): Promise<V1Pod | null> {
+    let cached: V1Pod | undefined;
     for (const informer of this.podInformers) {
-      const pod = informer.get(name, namespace);
-      if (pod) return pod;
+      cached ??= informer.get(name, namespace);
     }
-    // The Pod cache may lag behind our own create; ask the API server before concluding it is gone.
+    const requested = this.timelines.get(run.metadata.uid)?.marks.requested !== undefined;
+    if (!requested || (cached && ownedBy(cached, run))) return cached ?? null;
     try {
       return await this.deps.kube.core.readNamespacedPod({ namespace, name });
     } catch (err) {
@@ -295,9 +305,8 @@ export class CodeRunController {
         this.claims.get(uid) ??
         this.claimedPodName(namespace, uid) ??
         sandboxPodName(name);
-      const found = await this.findPod(namespace, podName);
-      const owned =
-        found?.metadata?.ownerReferences?.some((o) => o.controller && o.uid === run.metadata.uid) ?? false;
+      const found = await this.findPod(namespace, podName, run);
+      const owned = found !== null && ownedBy(found, run);
       const pod = owned ? found : null;
       // The controller's own isolation probe is the one program the policy does not judge (self-test.ts).
       const verdict = !needsPolicyVerdict(run, pod)
@@ -519,7 +528,7 @@ export class CodeRunController {
    * its write (a warm run's claim carries one, which would otherwise sit between the job and the result).
    */
   private recordEvent(run: CodeRun, event: EventNote): void {
-    const recorded = this.events.record(eventTargetOf(run), event.type, event.reason, event.message);
+    const recorded = this.events.record(involvedObjectOf(run), event.type, event.reason, event.message);
     this.pendingEvents.add(recorded);
     void recorded.finally(() => this.pendingEvents.delete(recorded));
   }
