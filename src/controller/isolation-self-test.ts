@@ -11,7 +11,7 @@ import { type CodeRun, isTerminal } from '../coderun/schema.ts';
 import { SELF_TEST_REQUEST_ANNOTATION, selfTestData } from '../coderun/self-test-status.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
-import { EventRecorder, eventTargetOf } from '../kube/events.ts';
+import { EventRecorder, involvedObjectOf } from '../kube/events.ts';
 import {
   apiServerTarget,
   judgeProbe,
@@ -201,7 +201,7 @@ export class IsolationSelfTest {
     else this.log.error({ run: probeRun, reason: verdict.reason }, verdict.message);
     if (run)
       await this.events.record(
-        eventTargetOf(run),
+        involvedObjectOf(run),
         verdict.passed ? 'Normal' : 'Warning',
         verdict.passed ? 'IsolationSelfTestPassed' : 'IsolationSelfTestFailed',
         verdict.message,

@@ -19,7 +19,7 @@ import {
   isNotFound,
   type KubeClients,
 } from '../kube/client.ts';
-import { type EventRecorder, eventTargetOf } from '../kube/events.ts';
+import { type EventRecorder, involvedObjectOf } from '../kube/events.ts';
 import { buildPoolPod, LABELS, TEMPLATE_HASH_ANNOTATION } from './sandbox-pod.ts';
 import { statusChanged } from './status.ts';
 import { planPool, poolShape } from './warm-pool.ts';
@@ -83,7 +83,7 @@ export class PoolReconciler {
         // Quota, admission or a missing RuntimeClass: retrying at once cannot help; say so on the pool.
         refused = apiErrorMessage(err);
         this.log.warn({ pool: key, err: refused }, 'cannot create pool Pod');
-        await this.events.record(eventTargetOf(pool), 'Warning', 'PodCreateFailed', refused);
+        await this.events.record(involvedObjectOf(pool), 'Warning', 'PodCreateFailed', refused);
       }
     }
     if (plan.create > 0 && !refused && !conflicted)

@@ -4,7 +4,8 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeClients } from './client.ts';
 
-export interface EventTarget {
+/** The object an Event is about: its `involvedObject`, as Kubernetes calls it. */
+export interface InvolvedObject {
   apiVersion: string;
   kind: string;
   name: string;
@@ -13,12 +14,12 @@ export interface EventTarget {
   resourceVersion?: string;
 }
 
-/** The object an event is about, from any object with Kubernetes metadata. */
-export function eventTargetOf(obj: {
+/** The involved object of an Event about `obj`, any object with Kubernetes metadata. */
+export function involvedObjectOf(obj: {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace: string; uid: string; resourceVersion?: string };
-}): EventTarget {
+}): InvolvedObject {
   const { name, namespace, uid, resourceVersion } = obj.metadata;
   return { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace, uid, resourceVersion };
 }
@@ -36,7 +37,7 @@ export class EventRecorder {
 
   /** Best effort: a lost event must never fail a reconcile. */
   async record(
-    target: EventTarget,
+    target: InvolvedObject,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
