@@ -39,7 +39,7 @@ export const PROGRAMS = {
   'closes-result-channel':
     "coderun's runners only: closes the file descriptors from 3 up at the top, then main() returns 1",
   allocate:
-    'main(mib, sleep = false): allocates and fills mib MiB; with sleep, then waits for 1000 s; returns true',
+    'main(mib, sleep = false): allocates and fills mib MiB, prints the line "allocated"; with sleep, then waits for 1000 s; returns true',
 } as const;
 export type ProgramName = keyof typeof PROGRAMS;
 
@@ -607,10 +607,14 @@ export const CASES: ConformanceCase[] = [
     programs: ['sleep', 'allocate'],
     check: async (t) => {
       // Both killed, so both measured alike (Node.js: samples only, and under gVisor current figures).
-      const timeoutMs = inRuntime(t, 1500);
+      const timeoutMs = inRuntime(t, 3000);
       const idle = await report(t, 'sleep', { timeoutMs });
       const r = await report(t, 'allocate', { arguments: { mib: 200, sleep: true }, timeoutMs });
       assert.equal(idle.timedOut && r.timedOut, true);
+      assert.ok(
+        r.stdout.startsWith('allocated\n'),
+        `the program had not allocated before its timeout: ${r.stdout}`,
+      );
       const [small, big] = [memoryKb(t, idle), memoryKb(t, r)];
       if (small === undefined || big === undefined) return;
       assert.ok(
