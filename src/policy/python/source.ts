@@ -141,6 +141,8 @@ function parseUntil(text: string, deadline: number | undefined): Tree | undefine
  * The backslash before such a brace becomes a space, of the same length, so the next parse sees the field.
  */
 function alignFormatStrings(text: string, tree: Tree): string {
+  // Most programs have no `\{` at all: no need to walk the tree for their f-strings.
+  if (!text.includes('\\{')) return text;
   const backslashes: number[] = [];
   tree.iterate({
     enter(node) {

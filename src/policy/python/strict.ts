@@ -72,6 +72,8 @@ interface Scan {
   typeNames: Set<string>;
   /** Constant values of expressions already folded, by position and node type. */
   folded: Map<number, Folded>;
+  /** Import statements as the first pass read them, by position, for the second. */
+  imports: Map<number, ParsedImport>;
   depth: number;
   tooDeepAt: number | undefined;
 }
@@ -92,6 +94,7 @@ export function checkPythonStrict(program: string, options: CheckOptions = {}): 
     ownFunctions: new Set(),
     typeNames: new Set(),
     folded: new Map(),
+    imports: new Map(),
     depth: 0,
     tooDeepAt: undefined,
   };
@@ -108,9 +111,12 @@ export function checkPythonStrict(program: string, options: CheckOptions = {}): 
 /** The first pass: imports, aliases, the program's classes and functions, and the private names it defines. */
 function collect(scan: Scan, ref: SyntaxNodeRef): boolean {
   switch (ref.name) {
-    case 'ImportStatement':
-      collectImport(scan, parseImport(scan.text, ref.node));
+    case 'ImportStatement': {
+      const parsed = parseImport(scan.text, ref.node);
+      scan.imports.set(spanKey(ref), parsed);
+      collectImport(scan, parsed);
       return false;
+    }
     case 'AssignStatement':
       recordAlias(scan, ref.node);
       return true;
@@ -141,6 +147,11 @@ function collect(scan: Scan, ref: SyntaxNodeRef): boolean {
 
 const UNDERSCORE = 0x5f;
 
+// Offsets stay below 2^20 (programs are at most 256 KiB): the key of a span is exact.
+function spanKey(ref: { from: number; to: number }): number {
+  return ref.from * 1_048_576 + ref.to;
+}
+
 function enter(scan: Scan, ref: SyntaxNodeRef): boolean {
   if (!visit(scan, ref)) return false;
   scan.depth++;
@@ -152,7 +163,7 @@ function enter(scan: Scan, ref: SyntaxNodeRef): boolean {
 function visit(scan: Scan, ref: SyntaxNodeRef): boolean {
   switch (ref.name) {
     case 'ImportStatement':
-      visitImport(scan, parseImport(scan.text, ref.node));
+      visitImport(scan, scan.imports.get(spanKey(ref)) ?? parseImport(scan.text, ref.node));
       return false;
     case 'VariableName':
       visitName(scan, ref.node);
@@ -369,19 +380,17 @@ function visitName(scan: Scan, node: SyntaxNode): void {
     add(scan, node.from, 'dunder-name', `Access to '${name}'`);
     return;
   }
+  // Most names are not imported: look at where the name stands (which costs tree nodes) only for those that are.
+  const binding = scan.bindings.get(name);
+  if (binding === undefined) return;
   const memberObject =
     isMemberObject(node) ||
     (node.parent?.name === 'Decorator' && node.nextSibling?.name === '.') ||
     isTestedOnly(node);
-  const callee = isCallee(node);
-  {
-    const binding = scan.bindings.get(name);
-    if (binding === undefined) return;
-    if (binding.module && !memberObject) {
-      add(scan, node.from, 'module-as-value', `Module '${binding.path}' used as a value`);
-    } else if (DIRECT_CALL_ONLY.has(binding.path) && !callee) {
-      add(scan, node.from, 'handed-on-builtin', `Reference to '${binding.path}' other than a direct call`);
-    }
+  if (binding.module && !memberObject) {
+    add(scan, node.from, 'module-as-value', `Module '${binding.path}' used as a value`);
+  } else if (DIRECT_CALL_ONLY.has(binding.path) && !isCallee(node)) {
+    add(scan, node.from, 'handed-on-builtin', `Reference to '${binding.path}' other than a direct call`);
   }
 }
 
@@ -1128,8 +1137,8 @@ type Folded = string | number | Folded[] | undefined;
 
 /** Folds each node once: the walk asks for every nested expression, so results are kept per node. */
 function foldNode(scan: Scan, node: SyntaxNode, depth = 0): Folded {
-  // Offsets stay below 2^20 (programs are at most 256 KiB) and node types below 2^10: the key is exact.
-  const key = (node.from * 1_048_576 + node.to) * 1024 + node.type.id;
+  // Node types stay below 2^10: the key is exact.
+  const key = spanKey(node) * 1024 + node.type.id;
   if (scan.folded.has(key)) return scan.folded.get(key);
   if (depth > MAX_CHAIN) return undefined;
   const value = fold(scan, node, depth);
