@@ -27,7 +27,6 @@ import { fileURLToPath } from 'node:url';
 const PROTOCOL_VERSION = 1;
 const LANGUAGE = 'nodejs';
 const RESULT_MARKER = '__CODERUN_RESULT__ ';
-const RAGFLOW_MARKER = '__RAGFLOW_RESULT__:';
 const PROGRAM_FILE = 'main.js';
 // Created in the work dir before the program runs: RAGFlow's programs save their files there.
 const ARTIFACTS_DIR = 'artifacts';
@@ -643,30 +642,18 @@ function decodeResult(capture) {
   }
 }
 
-/** The line old RAGFlow clients look for: base64 of the same envelope upstream's runner prints. */
-function ragflowLine(value) {
-  const envelope = JSON.stringify({ present: true, value, type: 'json' });
-  return `${RAGFLOW_MARKER}${Buffer.from(envelope).toString('base64')}\n`;
-}
-
 function buildReport({ code, signal, durationMs, timedOut, memoryKb, stdout, stderr, result }) {
-  const outcome = decodeResult(result);
-  let stdoutText = stdout.text();
-  if (outcome.present) {
-    const separator = stdoutText && !stdoutText.endsWith('\n') ? '\n' : '';
-    stdoutText += separator + ragflowLine(outcome.value);
-  }
   return {
     v: PROTOCOL_VERSION,
     exitCode: code,
     signal,
     timedOut,
     durationMs: Math.round(durationMs),
-    stdout: stdoutText,
+    stdout: stdout.text(),
     stderr: stderr.text(),
     stdoutTruncated: stdout.truncated,
     stderrTruncated: stderr.truncated,
-    result: outcome,
+    result: decodeResult(result),
     ...(memoryKb === undefined ? {} : { memoryKb }),
   };
 }

@@ -6,7 +6,6 @@ output within the caps, and prints exactly one `__CODERUN_RESULT__ {json}` line.
 only, so nothing a user installs or breaks can affect it.
 """
 
-import base64
 import codecs
 import errno
 import hashlib
@@ -25,7 +24,6 @@ import time
 PROTOCOL_VERSION = 1
 LANGUAGE = "python"
 RESULT_MARKER = "__CODERUN_RESULT__ "
-RAGFLOW_MARKER = "__RAGFLOW_RESULT__:"
 PROGRAM_FILE = "main.py"
 # Created in the work dir before the program runs: RAGFlow's programs save their files there.
 ARTIFACTS_DIR = "artifacts"
@@ -495,12 +493,6 @@ def reject_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-def ragflow_line(value):
-    """The line old RAGFlow clients look for: base64 of the same envelope upstream's runner prints."""
-    envelope = json.dumps({"present": True, "value": value, "type": "json"}, separators=(",", ":"))
-    return RAGFLOW_MARKER + base64.b64encode(envelope.encode()).decode() + "\n"
-
-
 def signal_name(number):
     try:
         return signal.Signals(number).name
@@ -509,22 +501,17 @@ def signal_name(number):
 
 
 def build_report(returncode, timed_out, duration_ms, memory_kb, stdout, stderr, result):
-    outcome = decode_result(result)
-    stdout_text = stdout.text()
-    if outcome["present"]:
-        separator = "\n" if stdout_text and not stdout_text.endswith("\n") else ""
-        stdout_text += separator + ragflow_line(outcome["value"])
     report = {
         "v": PROTOCOL_VERSION,
         "exitCode": returncode if returncode >= 0 else None,
         "signal": signal_name(-returncode) if returncode < 0 else None,
         "timedOut": timed_out,
         "durationMs": round(duration_ms),
-        "stdout": stdout_text,
+        "stdout": stdout.text(),
         "stderr": stderr.text(),
         "stdoutTruncated": stdout.truncated,
         "stderrTruncated": stderr.truncated,
-        "result": outcome,
+        "result": decode_result(result),
     }
     if memory_kb is not None:
         report["memoryKb"] = memory_kb

@@ -1,7 +1,6 @@
 // The native API's JSON view of a CodeRun (documented in README and the OpenAPI document). Pure.
 import { z } from 'zod';
 import { type CodeRun, PolicyFinding, RunResult } from '../coderun/schema.ts';
-import { stripResultMarker } from './ragflow/response.ts';
 
 export const RunView = z.object({
   name: z.string(),
@@ -54,7 +53,7 @@ export function runView(run: CodeRun): RunView {
     exitCode: s.exitCode ?? null,
     durationMs: s.durationMs ?? null,
     memoryUsedKb: s.memoryUsedKb ?? null,
-    stdout: stripResultMarker(s.stdout ?? ''),
+    stdout: s.stdout ?? '',
     stderr: s.stderr ?? '',
     stdoutTruncated: s.stdoutTruncated ?? false,
     stderrTruncated: s.stderrTruncated ?? false,

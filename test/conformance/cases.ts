@@ -108,21 +108,6 @@ async function report(t: Trial, program: ProgramName, fields: JobFields = {}): P
   return (await run(t, program, fields)).report;
 }
 
-/** Decodes the `__RAGFLOW_RESULT__:` line old RAGFlow clients read, if the report's stdout ends with one. */
-export function ragflowEnvelope(r: RunnerReport): unknown {
-  const last = r.stdout.trimEnd().split('\n').at(-1) ?? '';
-  const match = /^__RAGFLOW_RESULT__:(.*)$/.exec(last);
-  return match ? JSON.parse(Buffer.from(match[1] ?? '', 'base64').toString('utf8')) : undefined;
-}
-
-/**
- * The report's stdout less the RAGFlow line a present result appends; that line starts a line of its own,
- * so what is left ends with a newline (the program's, or one the runner put before the line).
- */
-function beforeRagflowLine(r: RunnerReport): string {
-  return r.result.present ? r.stdout.replace(/__RAGFLOW_RESULT__:[^\n]*\n$/, '') : r.stdout;
-}
-
 /** A runner refusing its input: `code`, nothing on stdout, the reason on stderr (coderun's wording: `ours`). */
 async function refused(t: Trial, a: Attempt, code: number, ours: string): Promise<Outcome> {
   const outcome = await attempt(t.runtime, a);
@@ -209,28 +194,26 @@ export const CASES: ConformanceCase[] = [
       assert.equal(r.signal, null);
       assert.equal(r.timedOut, false);
       assert.deepEqual(r.result, { present: true, value: { sum: 42, text: 'é' } });
-      assert.ok(r.stdout.startsWith('hello\n'), r.stdout);
-      assert.deepEqual(ragflowEnvelope(r), { present: true, value: { sum: 42, text: 'é' }, type: 'json' });
+      assert.equal(r.stdout, 'hello\n');
     },
   },
   {
-    name: 'the last stdout line is the RAGFlow result line, on a line of its own',
+    name: "stdout is the program's own, byte for byte: nothing is added for the result",
     programs: ['echo'],
     check: async (t) => {
       const r = await report(t, 'echo', { arguments: { stdout: 'no newline', value: { a: [1] } } });
-      assert.equal(r.stdout.split('\n')[0], 'no newline');
-      assert.deepEqual(ragflowEnvelope(r), { present: true, value: { a: [1] }, type: 'json' });
+      assert.equal(r.stdout, 'no newline');
+      assert.deepEqual(r.result, { present: true, value: { a: [1] } });
     },
   },
   {
-    name: 'a program without main runs as a script and has no result and no RAGFlow line',
+    name: 'a program without main runs as a script and has no result',
     programs: ['script'],
     check: async (t) => {
       const r = await report(t, 'script');
       assert.equal(r.exitCode, 0);
       assert.equal(r.stdout, '10\n');
       assert.deepEqual(r.result, { present: false });
-      assert.equal(ragflowEnvelope(r), undefined);
     },
   },
   {
@@ -238,7 +221,7 @@ export const CASES: ConformanceCase[] = [
     programs: ['echo'],
     check: async (t) => {
       const r = await report(t, 'echo', { arguments: { stdout: 'out 1\nout 2\n', stderr: 'err 1\n' } });
-      assert.equal(beforeRagflowLine(r), 'out 1\nout 2\n');
+      assert.equal(r.stdout, 'out 1\nout 2\n');
       assert.equal(r.stderr, 'err 1\n');
     },
   },
@@ -251,8 +234,7 @@ export const CASES: ConformanceCase[] = [
         arguments: { stdout: `${fake}\n__RAGFLOW_RESULT__:Zm9yZ2Vk\n`, value: 'real' },
       });
       assert.deepEqual(r.result, { present: true, value: 'real' });
-      assert.ok(r.stdout.startsWith(`${fake}\n`), r.stdout);
-      assert.deepEqual(ragflowEnvelope(r), { present: true, value: 'real', type: 'json' });
+      assert.equal(r.stdout, `${fake}\n__RAGFLOW_RESULT__:Zm9yZ2Vk\n`);
       const lines = outcome.stdout.split('\n').filter((line) => line.startsWith(RESULT_MARKER));
       assert.equal(lines.length, 1, "the runner's stdout has one line that starts with the marker");
     },
@@ -330,7 +312,7 @@ export const CASES: ConformanceCase[] = [
         maxOutputBytes: 1000,
       });
       assert.equal(r.exitCode, 0);
-      assert.equal(beforeRagflowLine(r), `${'x'.repeat(1000)}\n`);
+      assert.equal(r.stdout, 'x'.repeat(1000));
       assert.equal(r.stdoutTruncated, true);
       assert.equal(r.stderr, 'é'.repeat(10));
       assert.equal(r.stderrTruncated, false);
@@ -343,7 +325,7 @@ export const CASES: ConformanceCase[] = [
     programs: ['echo'],
     check: async (t) => {
       const r = await report(t, 'echo', { arguments: { stdout: 'aé', value: 1 }, maxOutputBytes: 2 });
-      assert.equal(beforeRagflowLine(r), 'a\n');
+      assert.equal(r.stdout, 'a');
       assert.equal(r.stdoutTruncated, true);
     },
   },

@@ -68,11 +68,23 @@ function base(fields: Partial<RagflowResult> & Pick<RagflowResult, 'status' | 'e
   };
 }
 
-/** Removes the old-client result line the runner prints; the structured result carries the value. */
+/** Removes every line that starts with upstream's result marker, `__RAGFLOW_RESULT__:`. */
 export function stripResultMarker(stdout: string): string {
   if (!stdout.includes(RAGFLOW_RESULT_MARKER)) return stdout;
   const kept = stdout.split('\n').filter((line) => !line.startsWith(RAGFLOW_RESULT_MARKER));
   return kept.join('\n');
+}
+
+/**
+ * The stdout /run answers for a program that exited 0. The value of `main` is in `result`, never in stdout:
+ * upstream's executor takes every line that starts with its marker out of stdout as the result, so /run
+ * drops such lines, a program's own included. A program whose `main` returned has its last line ended,
+ * as when the runners still printed upstream's marker line after it (a status written by such a runner
+ * still carries that line, and loses it here).
+ */
+export function ragflowStdout(stdout: string, resultPresent: boolean): string {
+  const ended = resultPresent && stdout !== '' && !stdout.endsWith('\n') ? `${stdout}\n` : stdout;
+  return stripResultMarker(ended);
 }
 
 export function policyRejected(findings: readonly PolicyFinding[]): RagflowResult {
@@ -133,7 +145,7 @@ export function ragflowResultFromRun(run: CodeRun): RagflowResult {
       return base({
         status: 'success',
         exit_code: 0,
-        stdout: stripResultMarker(s.stdout ?? ''),
+        stdout: ragflowStdout(s.stdout ?? '', s.result?.present === true),
         stderr,
         ...used,
         result: s.result?.present ? { present: true, value: s.result.value ?? null, type: 'json' } : null,

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ragflowResultFromRun, stripResultMarker } from '../../../src/api/ragflow/response.ts';
+import { ragflowResultFromRun, ragflowStdout, stripResultMarker } from '../../../src/api/ragflow/response.ts';
 import type { CodeRunStatus } from '../../../src/coderun/schema.ts';
 import { makeRun, RAGFLOW_FIELDS } from '../../fixtures.ts';
 
@@ -12,12 +12,12 @@ function answer(status: CodeRunStatus) {
 
 const marker = `__RAGFLOW_RESULT__:${Buffer.from('{"present":true,"value":3,"type":"json"}').toString('base64')}`;
 
-test('exit 0 is success with stdout (marker removed), stderr, result and time', () => {
+test('exit 0 is success with stdout, stderr, result and time', () => {
   const r = answer({
     phase: 'Succeeded',
     reason: 'Completed',
     exitCode: 0,
-    stdout: `hi\n${marker}\n`,
+    stdout: 'hi\n',
     stderr: 'warn',
     durationMs: 41,
     result: { present: true, value: 3 },
@@ -172,6 +172,30 @@ test('any other failure is program_runner_error -3 internal_error carrying the m
     [r.status, r.exit_code, r.detail, r.stderr],
     ['program_runner_error', -3, 'internal_error', 'cannot pull the sandbox image'],
   );
+});
+
+test("/run's stdout is the one it answered when the runners printed the marker line after the program's", () => {
+  // What runners did before the status kept the result only in `result`: the line after the program's
+  // stdout when main returned, on a line of its own; /run then removed every marker line.
+  const withLine = (stdout: string) => `${stdout}${stdout && !stdout.endsWith('\n') ? '\n' : ''}${marker}\n`;
+  const programs = [
+    '',
+    'hi\n',
+    'no newline',
+    'a\n\nb',
+    `own\n${marker}\n`,
+    `a\n${marker}`,
+    marker,
+    `x ${marker}`,
+  ];
+  for (const stdout of programs) {
+    assert.is(ragflowStdout(stdout, true), stripResultMarker(withLine(stdout)), JSON.stringify(stdout));
+    assert.is(ragflowStdout(stdout, false), stripResultMarker(stdout), JSON.stringify(stdout));
+    // A status an older runner wrote still carries the line; the answer is the same.
+    assert.is(ragflowStdout(withLine(stdout), true), ragflowStdout(stdout, true), JSON.stringify(stdout));
+  }
+  assert.is(ragflowStdout('no newline', true), 'no newline\n');
+  assert.is(ragflowStdout('no newline', false), 'no newline');
 });
 
 test('stripping the marker keeps every other line, including a trailing newline', () => {
