@@ -6,6 +6,9 @@
 # RuntimeClass, and restarting only a daemon whose flags or config file changed since it started).
 # A half-running cluster is torn down with down.sh first.
 # Prints the admin kubeconfig path on stdout; progress and phase timings go to stderr.
+#   up.sh --restart DAEMON   start one daemon of DAEMONS again after it died, through the start function
+#                            a full up.sh uses, leaving the others as they are (the fault campaign,
+#                            test/chaos, kills daemons with kill -9 and brings them back so)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -437,8 +440,24 @@ wait_ready() {
 
 # ---------------------------------------------------------------------------------------------
 
+# restart_daemon NAME: the start function that starts NAME (a no-op for the daemons it starts that run).
+restart_daemon() {
+  case ${1:-} in
+    etcd) start_etcd ;;
+    kube-apiserver) start_apiserver ;;
+    kube-controller-manager | kube-scheduler) start_controllers ;;
+    containerd) start_containerd ;;
+    kubelet | kube-proxy) start_node ;;
+    *) die "up.sh --restart: no daemon '${1:-}' (one of: ${DAEMONS[*]})" ;;
+  esac
+}
+
 main() {
   check_prereqs
+  if [ "${1:-}" = --restart ]; then
+    restart_daemon "${2:-}"
+    return
+  fi
   local state=0
   cluster_state || state=$?
   if [ "$state" -eq 0 ]; then
