@@ -84,6 +84,10 @@ corpus: setup ## The whole red-team corpus (test/corpus) through POST /run of `m
 .PHONY: test
 test: lint verify test-unit test-integration test-e2e ## Every test tier.
 
+.PHONY: chaos
+chaos: setup ## Fault campaign on make up's release: kill -9 and restart each part while runs are in flight, CHAOS_ROUNDS (4) times; prints the table (root).
+	$(NODE) test/chaos/main.ts
+
 .PHONY: up
 up: ## Cluster with gVisor (local; CLUSTER=kind for kind), images, chart, API on localhost:9385.
 	hack/up.sh

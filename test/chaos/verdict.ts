@@ -95,8 +95,8 @@ export function orphanPods(pods: readonly V1Pod[], liveOwners: ReadonlySet<strin
 /** One fault injected once, and what followed. */
 export interface InjectionResult {
   fault: string;
-  /** Whether the callers' API replica lives through the fault (every fault but the API Pod's own). */
-  apiSurvives: boolean;
+  /** What a caller in flight may get: the right answer, and what the fault makes unavoidable (faults.ts). */
+  allowed: readonly AnswerKind[];
   /** Answers to the requests still unanswered when the fault struck. */
   inFlight: Answer[];
   /**
@@ -118,15 +118,8 @@ export function failures(r: InjectionResult): string[] {
   if (r.inFlight.length === 0) out.push('no request was in flight when the fault struck');
   for (const a of [...r.inFlight, ...r.others].filter((a) => a.kind === 'wrong'))
     out.push(`wrong answer: ${a.detail}`);
-  for (const a of r.inFlight.filter((a) => a.kind === 'no answer'))
-    out.push(`caller got no answer: ${a.detail}`);
-  if (r.apiSurvives) {
-    for (const a of r.inFlight.filter((a) => a.kind === 'clean error' || a.kind === 'connection error'))
-      out.push(`the API replica survived, yet its caller got a ${a.kind}: ${a.detail}`);
-  } else {
-    for (const a of r.inFlight.filter((a) => a.kind === 'clean error'))
-      out.push(`the caller's API replica died, yet it answered an error: ${a.detail}`);
-  }
+  for (const a of r.inFlight.filter((a) => a.kind !== 'wrong' && !r.allowed.includes(a.kind)))
+    out.push(`a caller in flight got ${a.kind === 'no answer' ? 'no answer' : `a ${a.kind}`}: ${a.detail}`);
   for (const run of lostRuns(r.runs)) out.push(`run not terminal with a reason: ${run}`);
   for (const pod of r.orphans) out.push(`orphan Pod: ${pod}`);
   if (r.recoverMs === null) out.push('no new request got the right answer within the bound');

@@ -138,7 +138,7 @@ const refused: Answer = { kind: 'connection error', detail: 'fetch failed (ECONN
 function result(fields: Partial<InjectionResult>): InjectionResult {
   return {
     fault: 'etcd',
-    apiSurvives: true,
+    allowed: ['right'],
     inFlight: [right, right],
     others: [refused, right],
     runs: [sighting('Succeeded', 'Completed')],
@@ -150,7 +150,7 @@ function result(fields: Partial<InjectionResult>): InjectionResult {
 
 test('an injection that kept every promise has no failures', () => {
   assert.equal(failures(result({})), []);
-  assert.equal(failures(result({ fault: 'API Pod', apiSurvives: false, inFlight: [refused, right] })), []);
+  assert.equal(failures(result({ allowed: ['right', 'connection error'], inFlight: [refused, right] })), []);
 });
 
 test('every broken promise is a failure, named by its fault', () => {
@@ -158,13 +158,20 @@ test('every broken promise is a failure, named by its fault', () => {
   assert.equal(failures(result({ others: [wrong] })), ['etcd: wrong answer: HTTP 200 success with 1']);
   assert.equal(failures(result({ inFlight: [] })), ['etcd: no request was in flight when the fault struck']);
   assert.equal(failures(result({ inFlight: [{ kind: 'no answer', detail: 'bound' }] })), [
-    'etcd: caller got no answer: bound',
+    'etcd: a caller in flight got no answer: bound',
   ]);
   assert.equal(failures(result({ inFlight: [refused] })), [
-    'etcd: the API replica survived, yet its caller got a connection error: fetch failed (ECONNRESET)',
+    'etcd: a caller in flight got a connection error: fetch failed (ECONNRESET)',
   ]);
-  assert.equal(failures(result({ apiSurvives: false, inFlight: [{ kind: 'clean error', detail: 'x' }] })), [
-    "etcd: the caller's API replica died, yet it answered an error: x",
+  const failed: Answer = { kind: 'clean error', detail: 'PodDeleted' };
+  assert.equal(failures(result({ allowed: ['right', 'connection error'], inFlight: [failed] })), [
+    'etcd: a caller in flight got a clean error: PodDeleted',
+  ]);
+  assert.equal(failures(result({ allowed: ['right', 'clean error'], inFlight: [failed, refused] })), [
+    'etcd: a caller in flight got a connection error: fetch failed (ECONNRESET)',
+  ]);
+  assert.equal(failures(result({ allowed: ['right', 'clean error', 'wrong'], inFlight: [wrong] })), [
+    'etcd: wrong answer: HTTP 200 success with 1',
   ]);
   assert.equal(failures(result({ runs: [sighting('Running', 'Started')] })), [
     'etcd: run not terminal with a reason: run-Running-Started Running/Started',

@@ -1,0 +1,38 @@
+// `make chaos`: the fault campaign against `make up`'s release (it runs make up first). CHAOS_ROUNDS
+// rounds (default 4) of every fault in test/chaos/faults.ts, CHAOS_IN_FLIGHT requests (default 4) in flight
+// at each kill; prints the table and every broken promise, and fails if there is one. Needs root and the
+// cluster to itself: run it under the cluster's lock (flock -o /tmp/coderun-cluster.lock make chaos).
+import { localRelease } from '../e2e/support.ts';
+import { runCampaign, schedule } from './campaign.ts';
+import { FAULTS } from './faults.ts';
+import { failures, formatTable, tableRows } from './verdict.ts';
+
+function count(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number >= 1, not ${process.env[name]}`);
+  return value;
+}
+
+const rounds = count('CHAOS_ROUNDS', 4);
+const inFlight = count('CHAOS_IN_FLIGHT', 4);
+const { token, kube } = await localRelease('chaos');
+const started = Date.now();
+const results = await runCampaign({
+  token,
+  kube,
+  faults: schedule(FAULTS, rounds),
+  inFlight,
+  log: (line) => console.log(line),
+});
+console.log(
+  `\n${results.length} injections, ${inFlight} requests in flight at each, in ${((Date.now() - started) / 60_000).toFixed(1)} min:\n`,
+);
+console.log(formatTable(tableRows(results)));
+console.log(
+  '\nright / errors: answers to the requests in flight at the kill; wrong answers: of every request; terminal: CodeRuns of the injection that ended with a reason; orphans: sandbox Pods nothing live owns once it settled; time to recover: from the kill to the first new request answered right.',
+);
+const failed = results.flatMap(failures);
+for (const f of failed) console.log(`FAILED ${f}`);
+console.log(failed.length ? `\nchaos: ${failed.length} broken promises` : '\nchaos: every promise held');
+process.exitCode = failed.length ? 1 : 0;
