@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { LOCAL_SANDBOX_NAMESPACE, postLocalRun } from '../e2e/support.ts';
-import type { Fault } from './faults.ts';
+import { type Fault, killAndWait } from './faults.ts';
 import { orphansNow, RunTracker } from './observe.ts';
 import { type Answer, classifyAnswer, type InjectionResult, lostRuns, type Reply } from './verdict.ts';
 
@@ -93,6 +93,7 @@ async function until(probe: () => Promise<boolean>, ms: number): Promise<boolean
 }
 
 async function injectOnce(fault: Fault, ctx: Context): Promise<InjectionResult> {
+  const pid = await fault.target();
   const started = Date.now();
   const calls = Array.from({ length: ctx.inFlight }, () => {
     const call: { answer?: Answer; promise: Promise<Answer> } = { promise: ctx.ask(RUN_SECONDS) };
@@ -107,7 +108,7 @@ async function injectOnce(fault: Fault, ctx: Context): Promise<InjectionResult> 
   const inFlight = calls.filter((c) => !c.answer);
   const answeredBefore = calls.flatMap((c) => c.answer ?? []);
   const killedAt = Date.now();
-  await fault.inject();
+  await killAndWait(pid, fault.name);
   await fault.restart();
 
   const probes: Answer[] = [];

@@ -14,8 +14,8 @@ export interface Fault {
    * unavoidable. Never a wrong answer, never none.
    */
   allowed: readonly AnswerKind[];
-  /** kill -9. */
-  inject(): Promise<void>;
+  /** The host PID that kill -9 hits: the daemon's, or the container's main process. */
+  target(): Promise<number>;
   /** Brings it back (nothing to do for a container: its kubelet restarts it). */
   restart(): Promise<void>;
 }
@@ -31,7 +31,7 @@ function clusterShell(script: string, ...args: string[]): Promise<string> {
 }
 
 /** SIGKILL, then waits until the process is gone (reaped), so that nothing mistakes it for alive. */
-async function killAndWait(pid: number, what: string): Promise<void> {
+export async function killAndWait(pid: number, what: string): Promise<void> {
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 300; i++) {
     try {
@@ -48,9 +48,8 @@ function daemon(name: string, allowed: readonly AnswerKind[] = ['right']): Fault
   return {
     name,
     allowed,
-    async inject() {
-      const pid = Number((await clusterShell('cat "$PIDS/$1.pid"', name)).trim());
-      await killAndWait(pid, name);
+    async target() {
+      return Number((await clusterShell('cat "$PIDS/$1.pid"', name)).trim());
     },
     async restart() {
       await command(join(CLUSTER, 'up.sh'), ['--restart', name], 180_000);
@@ -97,9 +96,7 @@ function container(name: string, component: string, allowed: readonly AnswerKind
   return {
     name,
     allowed,
-    async inject() {
-      await killAndWait(await containerPid(component), `the ${component} container`);
-    },
+    target: () => containerPid(component),
     async restart() {},
   };
 }
