@@ -81,6 +81,8 @@ export class CodeRunController {
   private readonly lostClaims = new Map<string, number>();
   /** Run uid → the pool Pod this process claimed for it, until the informer shows the claim. */
   private readonly claims = new Map<string, string>();
+  /** Run uid → this process's last status write: the resourceVersion it replaced and what it got back. */
+  private readonly written = new Map<string, { replaced: string | undefined; run: CodeRun }>();
   /** Run uid → why the API server refused its sandbox Pod for good (decide() fails the run with it). */
   private readonly createRefusals = new Map<string, string>();
   private resync: NodeJS.Timeout | undefined;
@@ -256,24 +258,34 @@ export class CodeRunController {
       ...this.sessions.runs(),
       ...this.claims.keys(),
       ...this.timelines.keys(),
+      ...this.written.keys(),
       ...this.artifacts.runs(),
     ])) {
       if (!live.has(uid)) this.forget(uid);
     }
   }
 
+  /**
+   * The run from the cache, or the object this process's last status write got back while the cache still
+   * shows the version that write replaced: deciding from that older copy would make the next write meet a
+   * 409 and wait for the watch (a warm run's outcome written just after its Running status did).
+   */
   private findRun(namespace: string, name: string): CodeRun | undefined {
-    for (const informer of this.runInformers) {
-      const run = informer.get(name, namespace);
-      if (run) return run;
-    }
-    return undefined;
+    let cached: CodeRun | undefined;
+    for (const informer of this.runInformers) cached ??= informer.get(name, namespace);
+    if (!cached) return undefined;
+    const mine = this.written.get(cached.metadata.uid);
+    if (mine && cached.metadata.resourceVersion === mine.replaced) return mine.run;
+    this.written.delete(cached.metadata.uid);
+    return cached;
   }
 
   /**
-   * The Pod of that name from the cache. Only for a run whose sandbox this process has just created or
-   * claimed may the cache lag behind (no copy yet, or the idle copy from before the claim): then the API
-   * server is asked. Otherwise the synced cache is the answer, which spares every new run a GET.
+   * The Pod of that name from the cache, when the cache can be trusted to hold it: a run that has no Pod
+   * named in its status and none created or claimed by this process has none yet (which spares every new
+   * run a GET that answers 404). Otherwise a Pod missing from the cache, or not yet shown as the run's, may
+   * be lag (our own create or claim moments ago, or a cache still filling after a restart): the API server
+   * is asked.
    */
   private async findPod(namespace: string, name: string, run: CodeRun): Promise<V1Pod | null> {
     let cached: V1Pod | undefined;
@@ -281,7 +293,8 @@ export class CodeRunController {
       cached ??= informer.get(name, namespace);
     }
     const requested = this.timelines.get(run.metadata.uid)?.marks.requested !== undefined;
-    if (!requested || (cached && ownedBy(cached, run))) return cached ?? null;
+    const expected = requested || run.status?.podName !== undefined;
+    if (!expected || (cached && ownedBy(cached, run))) return cached ?? null;
     try {
       return await this.deps.kube.core.readNamespacedPod({ namespace, name });
     } catch (err) {
@@ -449,7 +462,9 @@ export class CodeRunController {
           const wasTerminal = isTerminal(current.status);
           if (!wasTerminal && isTerminal(step.status)) this.timelines.mark(run.metadata.uid, 'writing');
           try {
+            const replaced = current.metadata.resourceVersion;
             current = await this.runs.replaceStatus(current, step.status);
+            this.written.set(run.metadata.uid, { replaced, run: current });
           } catch (err) {
             // Our view was stale; the watch brings the newer object and a fresh decision.
             if (isConflict(err)) {
@@ -535,6 +550,7 @@ export class CodeRunController {
 
   private forget(uid: string): void {
     this.claims.delete(uid);
+    this.written.delete(uid);
     this.createRefusals.delete(uid);
     this.timelines.forget(uid);
     this.sessions.forget(uid);
