@@ -3,7 +3,14 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { type AsyncCodePolicy, type PolicyProfile, type PolicyVerdict, tooComplexVerdict } from './types.ts';
-import { type CheckReply, type CheckRequest, READY, WARM, type WorkerData } from './worker.ts';
+import {
+  type CheckReply,
+  type CheckRequest,
+  type CheckStarted,
+  READY,
+  WARM,
+  type WorkerData,
+} from './worker.ts';
 
 export interface PolicyPoolOptions {
   profile: PolicyProfile;
@@ -88,7 +95,7 @@ export class PolicyPool {
       stderr: false,
     });
     const slot: Slot = { worker, ready: false, warm: false, job: undefined, timer: undefined };
-    worker.on('message', (reply: CheckReply | typeof READY | typeof WARM) => {
+    worker.on('message', (reply: CheckReply | CheckStarted | typeof READY | typeof WARM) => {
       if (reply === READY) {
         slot.ready = true;
         this.dispatch();
@@ -96,9 +103,14 @@ export class PolicyPool {
       }
       if (reply === WARM) {
         slot.warm = true;
+        if (slot.job && !slot.timer) this.startBudget(slot);
         if (this.slots.every((other) => other.warm))
           for (const resolve of this.warmWaiters.splice(0)) resolve();
         this.keepAliveWhileStarting();
+        return;
+      }
+      if ('started' in reply) {
+        if (slot.job?.request.id === reply.started && !slot.timer) this.startBudget(slot);
         return;
       }
       const job = slot.job;
@@ -130,19 +142,32 @@ export class PolicyPool {
       const job = this.queue.shift();
       if (!job) break;
       slot.job = job;
-      slot.timer = setTimeout(
-        () => this.replace(slot, `the check took longer than ${this.opts.budgetMs} ms`),
-        this.opts.budgetMs,
-      );
+      // A warm worker starts the check at once; one still warming up says when it does (CheckStarted).
+      if (slot.warm) this.startBudget(slot);
       slot.worker.postMessage(job.request);
     }
     this.keepAliveWhileStarting();
   }
 
-  /** Whoever waits for a worker still starting (a check) or warming up (warmedUp) keeps the process alive. */
+  /** The check's budget, from when its worker starts it. */
+  private startBudget(slot: Slot): void {
+    slot.timer = setTimeout(
+      () => this.replace(slot, `the check took longer than ${this.opts.budgetMs} ms`),
+      this.opts.budgetMs,
+    );
+    this.keepAliveWhileStarting();
+  }
+
+  /**
+   * Whoever waits for a worker still starting (a check), warming up (warmedUp) or finishing a warm-up check
+   * before it starts a check keeps the process alive; a check's budget timer does from then on.
+   */
   private keepAliveWhileStarting(): void {
     for (const slot of this.slots) {
-      const awaited = (!slot.ready && this.queue.length > 0) || (!slot.warm && this.warmWaiters.length > 0);
+      const awaited =
+        (!slot.ready && this.queue.length > 0) ||
+        (!slot.warm && this.warmWaiters.length > 0) ||
+        (slot.job !== undefined && slot.timer === undefined);
       if (awaited) slot.worker.ref();
       else slot.worker.unref();
     }

@@ -27,6 +27,11 @@ export const READY = 'ready';
 /** Posted once, when the worker has run its warm-up checks (./warm-up.ts) and its checks run at full speed. */
 export const WARM = 'warm';
 
+/** Posted before WARM, as a check starts: it may have waited for a warm-up check, which its budget leaves out. */
+export interface CheckStarted {
+  started: number;
+}
+
 if (parentPort) {
   const port = parentPort;
   const { profile, budgetMs } = workerData as WorkerData;
@@ -35,7 +40,9 @@ if (parentPort) {
   const warmUp = warmUpChecks();
   for (const check of warmUp.cold) policy(...check);
   port.postMessage(READY);
+  let warm = false;
   port.on('message', (request: CheckRequest) => {
+    if (!warm) port.postMessage({ started: request.id } satisfies CheckStarted);
     const reply: CheckReply = { id: request.id, verdict: policy(request.language, request.source) };
     port.postMessage(reply);
   });
@@ -44,6 +51,7 @@ if (parentPort) {
   const next = () => {
     const check = warmUp.idle.next();
     if (check.done) {
+      warm = true;
       port.postMessage(WARM);
       return;
     }
