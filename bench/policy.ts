@@ -33,7 +33,7 @@ async function time(fn: () => unknown): Promise<number> {
 console.log(
   `Policy check time (ms), ${RUNS} runs each; pool: ${config.workers} workers, ${config.budgetMs} ms budget, ${config.heapMb} MiB heap, warm after ${warmMs.toFixed(0)} ms`,
 );
-console.log('language  size      in-thread p50      max    pool p50      p95      max');
+console.log('language  size      in-thread p50      p95      max    pool p50      p95      max');
 for (const language of ['python', 'nodejs'] as const) {
   for (const kib of SIZES_KIB) {
     const source = program(kib * 1024, language);
@@ -46,7 +46,7 @@ for (const language of ['python', 'nodejs'] as const) {
     const d = stats(direct);
     const p = stats(pooled);
     console.log(
-      `${language.padEnd(8)}  ${`${kib} KiB`.padEnd(8)}  ${ms(d.p50)} ${ms(d.max)}   ${ms(p.p50)} ${ms(p.p95)} ${ms(p.max)}`,
+      `${language.padEnd(8)}  ${`${kib} KiB`.padEnd(8)}  ${ms(d.p50)} ${ms(d.p95)} ${ms(d.max)}   ${ms(p.p50)} ${ms(p.p95)} ${ms(p.max)}`,
     );
   }
 }
