@@ -115,13 +115,19 @@ export class CodeRunController {
       config: deps.config,
       log: this.log,
     });
-    this.queue = new WorkQueue((key) => {
-      const kind: ReconcileKind = key.startsWith(POOL_KEY_PREFIX) ? 'pool' : 'run';
-      const done = this.metrics.reconcileStarted(kind);
-      const reconciled =
-        kind === 'pool' ? this.reconcilePool(key.slice(POOL_KEY_PREFIX.length)) : this.reconcile(key);
-      return reconciled.finally(done);
-    }, deps.concurrency ?? 8);
+    // Held until every informer has listed: a run decided from a Pod cache still filling looks as if its
+    // Pod were gone (after a restart that would fail it as PodDeleted, or claim it a second sandbox).
+    this.queue = new WorkQueue(
+      (key) => {
+        const kind: ReconcileKind = key.startsWith(POOL_KEY_PREFIX) ? 'pool' : 'run';
+        const done = this.metrics.reconcileStarted(kind);
+        const reconciled =
+          kind === 'pool' ? this.reconcilePool(key.slice(POOL_KEY_PREFIX.length)) : this.reconcile(key);
+        return reconciled.finally(done);
+      },
+      deps.concurrency ?? 8,
+      { held: true },
+    );
     this.metrics.observe({ queueDepth: () => this.queue.depth, pools: () => this.allPools() });
     this.pools = new PoolReconciler({
       kube: deps.kube,
@@ -203,6 +209,7 @@ export class CodeRunController {
       config.namespaces,
     );
     await Promise.all(this.informers.map((i) => i.start()));
+    this.queue.release();
     this.started = true;
     this.sessions.start(config.preattach);
     this.sessions.preopenAll(this.allPods());

@@ -12,11 +12,20 @@ export class WorkQueue {
   private readonly concurrency: number;
   private running = 0;
   private stopped = false;
+  /** Keys are taken but not processed until released (the caches a handler reads are still filling). */
+  private held: boolean;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(handler: Handler, concurrency: number) {
+  constructor(handler: Handler, concurrency: number, opts: { held?: boolean } = {}) {
     this.handler = handler;
     this.concurrency = concurrency;
+    this.held = opts.held ?? false;
+  }
+
+  /** Starts processing what a held queue has taken so far, and everything after. */
+  release(): void {
+    this.held = false;
+    this.pump();
   }
 
   /** Keys waiting to be processed now (not those being processed or delayed). */
@@ -69,7 +78,7 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
+    while (!this.held && this.running < this.concurrency && this.queue.length > 0) {
       const key = this.queue.shift() as string;
       this.queued.delete(key);
       this.active.add(key);
