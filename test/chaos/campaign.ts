@@ -57,7 +57,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<InjectionResul
         (r): Reply => ({ kind: 'reply', status: r.status, body: r.body }),
         (error: unknown): Reply => ({ kind: 'failed', error }),
       ),
-      delay(ANSWER_BOUND_MS).then((): Reply => ({ kind: 'timeout' })),
+      delay(ANSWER_BOUND_MS, undefined, { ref: false }).then((): Reply => ({ kind: 'timeout' })),
     ]);
     return classifyAnswer(reply, { a: args.a, product: args.a * args.b });
   };

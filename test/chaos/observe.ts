@@ -17,7 +17,9 @@ function bounded<T>(promise: Promise<T>, ms = LIST_TIMEOUT_MS): Promise<T> {
   promise.catch(() => undefined);
   return Promise.race([
     promise,
-    delay(ms).then(() => Promise.reject(new Error(`no answer from the API server within ${ms} ms`))),
+    delay(ms, undefined, { ref: false }).then(() =>
+      Promise.reject(new Error(`no answer from the API server within ${ms} ms`)),
+    ),
   ]);
 }
 
