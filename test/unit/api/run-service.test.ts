@@ -68,14 +68,23 @@ function serviceRefusing(
     },
   } as unknown as CodeRunClient;
   const watcher = { markCreated() {} } as unknown as RunWatcher;
-  const service = new RunService({
+  return { service: serviceWith(runs, watcher), calls: () => calls };
+}
+
+/** A run service over stand-ins for the CodeRun client and the watch. */
+function serviceWith(
+  runs: CodeRunClient,
+  watcher: RunWatcher,
+  stageDone?: (stage: string, seconds: number) => void,
+): RunService {
+  return new RunService({
     config: loadApiConfig({ SANDBOX_EXECUTOR_MANAGER_API_TOKEN: 'x'.repeat(32) }),
     runs,
     watcher,
     policy: testPolicy(),
     log: createLogger('silent', 'test'),
+    ...(stageDone ? { stageDone } : {}),
   });
-  return { service, calls: () => calls };
 }
 
 const submission = { language: 'python' as const, source: 'def main():\n    return 1\n', arguments: {} };
@@ -139,14 +148,7 @@ test('a submission that is answered times its three stages: the policy check, th
     forget() {},
   } as unknown as RunWatcher;
   const stages: [string, number][] = [];
-  const service = new RunService({
-    config: loadApiConfig({ SANDBOX_EXECUTOR_MANAGER_API_TOKEN: 'x'.repeat(32) }),
-    runs,
-    watcher,
-    policy: testPolicy(),
-    log: createLogger('silent', 'test'),
-    stageDone: (stage, seconds) => stages.push([stage, seconds]),
-  });
+  const service = serviceWith(runs, watcher, (stage, seconds) => stages.push([stage, seconds]));
   const outcome = await service.submit(submission, { until: 'outcome' }, new AbortController().signal);
   assert.is(outcome.kind, 'finished');
   assert.equal(
