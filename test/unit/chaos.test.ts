@@ -9,6 +9,7 @@ import {
   failures,
   formatTable,
   type InjectionResult,
+  losses,
   lostRuns,
   orphanPods,
   type RunSighting,
@@ -151,6 +152,22 @@ function result(fields: Partial<InjectionResult>): InjectionResult {
 test('an injection that kept every promise has no failures', () => {
   assert.equal(failures(result({})), []);
   assert.equal(failures(result({ allowed: ['right', 'connection error'], inFlight: [refused, right] })), []);
+});
+
+test('a loss is a broken promise but an error a caller in flight got: that is an answer', () => {
+  const failed: Answer = { kind: 'clean error', detail: 'Execution timeout' };
+  const late = result({ allowed: ['right', 'connection error'], inFlight: [failed, right] });
+  assert.equal(failures(late), ['etcd: a caller in flight got a clean error: Execution timeout']);
+  assert.equal(losses(late), []);
+  assert.equal(losses(result({ inFlight: [{ kind: 'no answer', detail: 'bound' }] })), [
+    'etcd: a caller in flight got no answer: bound',
+  ]);
+  const wrong: Answer = { kind: 'wrong', detail: 'HTTP 200 success with 1' };
+  assert.equal(losses(result({ others: [wrong], orphans: ['p'], recoverMs: null })), [
+    'etcd: wrong answer: HTTP 200 success with 1',
+    'etcd: orphan Pod: p',
+    'etcd: no new request got the right answer within the bound',
+  ]);
 });
 
 test('every broken promise is a failure, named by its fault', () => {
