@@ -1,4 +1,5 @@
-// End to end: the short form of `make chaos` (test/chaos/) against `make up`'s release: one kill -9 of each
+// End to end (named to run after chart.test.ts, whose release needs the node's CPU to itself, and before
+// the suites that call make up again): the short form of `make chaos` (test/chaos/) against `make up`'s release: one kill -9 of each
 // of the controller and API containers, kube-apiserver, etcd, containerd and the kubelet while runs are in
 // flight, each restarted. No run may be left unfinished, no sandbox Pod orphaned, no answer wrong, no caller
 // left without an answer, and each fault must be recovered from (verdict.ts, losses). A caller in flight who
