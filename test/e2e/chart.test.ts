@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import zlib from 'node:zlib';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AppsV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { test } from 'uvu';
@@ -19,6 +18,7 @@ import { isConflict, isNotFound, type KubeClients } from '../../src/kube/client.
 import { RAGFLOW_FIELDS } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 import { installCrds } from '../harness/control-plane.ts';
+import { decoded, SAMPLES, validPng } from './expectations.ts';
 import {
   background,
   connectCluster,
@@ -402,37 +402,6 @@ test(`beyond api.maxInflight (${MAX_INFLIGHT}) runs, /run is 429 with Retry-Afte
 
 // ---- CodeRuns with kubectl ----
 
-const SAMPLES: Record<string, (run: CodeRun) => void> = {
-  'python-hello': (run) => {
-    assert.is(run.status?.reason, 'Completed', describeRun(run));
-    assert.equal(run.status?.result, { present: true, value: { greeting: 'hello, world', total: 6 } });
-    assert.match(run.status?.stdout ?? '', 'hello, world');
-  },
-  'nodejs-hello': (run) => {
-    assert.is(run.status?.reason, 'Completed', describeRun(run));
-    assert.equal(run.status?.result, { present: true, value: { sum: 42 } });
-  },
-  'python-timeout': (run) => {
-    assert.is(run.status?.phase, 'Failed', describeRun(run));
-    assert.is(run.status?.reason, 'TimedOut');
-  },
-  'python-chart': (run) => {
-    assert.is(run.status?.reason, 'Completed', describeRun(run));
-    const [chart, ...more] = run.status?.artifacts ?? [];
-    assert.is(more.length, 0, describeRun(run));
-    assert.is(chart?.name, 'chart.png');
-    assert.is(chart?.mimeType, 'image/png');
-    assert.match(chart?.sha256 ?? '', /^[0-9a-f]{64}$/);
-    assert.match(chart?.location ?? '', /^s3:\/\/[^/]+\/.*\/chart\.png$/);
-  },
-  'python-rejected': (run) => {
-    assert.is(run.status?.phase, 'Failed', describeRun(run));
-    assert.is(run.status?.reason, 'PolicyRejected');
-    assert.is(run.status?.policyFindings?.[0]?.line, 1);
-    assert.is(run.status?.podName, undefined, 'no sandbox Pod for a rejected program');
-  },
-};
-
 test('the samples in deploy/samples, created with kubectl in the sandbox namespace, end as documented', async () => {
   const created = await Promise.all(
     Object.keys(SAMPLES).map(async (sample) => {
@@ -449,26 +418,6 @@ test('the samples in deploy/samples, created with kubectl in the sandbox namespa
 });
 
 // ---- Artifacts: files a program writes come back as RAGFlow shows them ----
-
-const PNG_SIGNATURE = Buffer.from('89504e470d0a1a0a', 'hex');
-
-/** Walks a PNG's chunks, checking each CRC; true for a whole, valid file that ends with IEND. */
-function validPng(bytes: Buffer): boolean {
-  if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return false;
-  let at = 8;
-  while (at + 12 <= bytes.length) {
-    const length = bytes.readUInt32BE(at);
-    const type = bytes.subarray(at + 4, at + 8);
-    const crc = bytes.readUInt32BE(at + 8 + length);
-    if (zlib.crc32(bytes.subarray(at + 4, at + 8 + length)) !== crc) return false;
-    at += 12 + length;
-    if (type.toString('latin1') === 'IEND') return at === bytes.length;
-  }
-  return false;
-}
-
-type Artifact = RagflowResult['artifacts'][number];
-const decoded = (a: Artifact | undefined) => Buffer.from(a?.content_b64 ?? '', 'base64');
 
 test('a matplotlib chart saved to artifacts/ comes back in /run as a valid PNG of the reported size', async () => {
   const code = `import matplotlib.pyplot as plt
