@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_CLUSTER } from '../hack/local-cluster.ts';
+import { STAGES } from '../src/controller/run-timeline.ts';
 import { stats } from './programs.ts';
 
 const REPO = join(import.meta.dirname, '..');
@@ -137,17 +138,29 @@ const warmStages = () => ({
   controller: stageTotals('controller', 'coderun_controller_run_stage_seconds', 'sandbox="warm"'),
 });
 
-/** "decide 3 ms, sandbox 20 ms, ...": each stage's mean between two readings, and their total in ms. */
+/** The controller's stages that are parts of another (the program hop's, from the runner's timings). */
+const PART_OF = new Map<string, string>(STAGES.flatMap((s) => (s.within ? [[s.stage, s.within]] : [])));
+
+/**
+ * "decide 3 ms, sandbox 20 ms, program 90 ms (transport-in 5 ms, ...), ...": each stage's mean between two
+ * readings, its parts in brackets after it, and the total of the whole stages in ms.
+ */
 function stageMeans(before: StageTotals, after: StageTotals): { text: string; totalMs: number } {
-  const parts: string[] = [];
-  let totalMs = 0;
+  const means = new Map<string, number>();
   for (const [stage, a] of after) {
     const b = before.get(stage) ?? { sum: 0, count: 0 };
     const count = a.count - b.count;
-    if (count <= 0) continue;
-    const ms = ((a.sum - b.sum) / count) * 1000;
+    if (count > 0) means.set(stage, ((a.sum - b.sum) / count) * 1000);
+  }
+  const parts: string[] = [];
+  let totalMs = 0;
+  for (const [stage, ms] of means) {
+    if (PART_OF.has(stage)) continue;
     totalMs += ms;
-    parts.push(`${stage} ${ms.toFixed(0)} ms`);
+    const detail = STAGES.filter((s) => s.within === stage && means.has(s.stage))
+      .map((s) => `${s.stage} ${(means.get(s.stage) ?? 0).toFixed(0)} ms`)
+      .join(', ');
+    parts.push(`${stage} ${ms.toFixed(0)} ms${detail ? ` (${detail})` : ''}`);
   }
   return { text: parts.join(', '), totalMs };
 }

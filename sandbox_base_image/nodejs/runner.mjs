@@ -95,11 +95,27 @@ class JobError extends Error {
   }
 }
 
+/**
+ * The runner's own part of a run (docs/runner-protocol.md, `timings`): when the job line was complete (wall
+ * clock, so the controller can split the transport either way), then milliseconds after it (monotonic).
+ */
+class Timings {
+  received = performance.now();
+  report = { jobReceivedAt: Date.now() };
+
+  mark(name) {
+    this.report[name] = round1(performance.now() - this.received);
+  }
+}
+
+const round1 = (ms) => Math.round(ms * 10) / 10;
+
 async function readJob() {
   const line = await readStdinLine(jobWaitMs());
+  const timings = new Timings();
   if (line.length > MAX_JOB_BYTES)
     throw new JobError(EXIT_MALFORMED, `the job line is longer than ${MAX_JOB_BYTES} bytes`);
-  return parseJob(line);
+  return { job: parseJob(line), timings };
 }
 
 function jobWaitMs() {
@@ -396,7 +412,7 @@ function abandon({ child }) {
   killGroup(child.pid);
 }
 
-function run(job, started) {
+function run(job, timings, started) {
   const { child, program, streams, early, state } = started;
   makeArtifactsDir(dirname(program));
   writeFileSync(program, withMainLocator(job.source));
@@ -409,6 +425,7 @@ function run(job, started) {
     stream.on('data', (chunk) => captures[i].add(chunk));
   });
   const start = performance.now();
+  timings.mark('programStartedMs');
   const memory = new MemoryPeak(child.pid);
   return new Promise((resolve, reject) => {
     let timedOut = false;
@@ -443,6 +460,7 @@ function run(job, started) {
     };
     const onExit = (code, signal) => {
       exit = { code, signal, durationMs: performance.now() - start };
+      timings.mark('programEndedMs');
       clearTimeout(timer);
       memory.stop();
       // Whatever the program left running in its group goes with it.
@@ -687,15 +705,18 @@ async function main() {
     return EXIT_INTERNAL;
   }
   let job;
+  let timings;
   try {
-    job = await readJob();
+    ({ job, timings } = await readJob());
   } catch (error) {
     abandon(started);
     process.stderr.write(`coderun runner: ${error.message}\n`);
     return error instanceof JobError ? error.code : EXIT_INTERNAL;
   }
   try {
-    const report = await run(job, started);
+    const report = await run(job, timings, started);
+    timings.mark('reportMs');
+    report.timings = timings.report;
     const hold =
       report.artifacts?.length > 0 && job.artifactHoldMs > 0 ? holdArtifacts(job.artifactHoldMs) : null;
     // Like the Python runner, the result line starts on a new line, whatever a program without the guards

@@ -80,11 +80,25 @@ class JobError(Exception):
         self.code = code
 
 
+class Timings:
+    """The runner's own part of a run (docs/runner-protocol.md, `timings`): when the job line was complete
+    (wall clock, so the controller can split the transport either way), then milliseconds after it
+    (monotonic)."""
+
+    def __init__(self):
+        self.received = time.monotonic()
+        self.report = {"jobReceivedAt": round(time.time() * 1000, 1)}
+
+    def mark(self, name):
+        self.report[name] = round((time.monotonic() - self.received) * 1000, 1)
+
+
 def read_job():
     line = read_stdin_line(sys.stdin.fileno(), job_wait_seconds())
+    timings = Timings()
     if len(line) > MAX_JOB_BYTES:
         raise JobError(EXIT_MALFORMED, f"the job line is longer than {MAX_JOB_BYTES} bytes")
-    return parse_job(line)
+    return parse_job(line), timings
 
 
 def job_wait_seconds():
@@ -264,7 +278,7 @@ class Program:
         kill_group(self.child.pid)
         self.child.wait()
 
-    def run(self, job):
+    def run(self, job, timings):
         make_artifacts_dir(self.workdir)
         with open(self.path, "wb") as program_file:
             program_file.write(job["source"].encode("utf-8", "surrogatepass"))
@@ -273,6 +287,7 @@ class Program:
         stdout, stderr, result = Capture(limit), Capture(limit), Capture(limit)
         start_line = json.dumps({"arguments": job["arguments"], "maxResultBytes": limit}) + "\n"
         start = time.monotonic()
+        timings.mark("programStartedMs")
         os.set_blocking(child.stdin.fileno(), False)
         with selectors.DefaultSelector() as selector:
             selector.register(child.stdin, selectors.EVENT_WRITE, writer(start_line.encode()))
@@ -288,6 +303,7 @@ class Program:
             except subprocess.TimeoutExpired:
                 timed_out = True
             duration_ms = (time.monotonic() - start) * 1000
+            timings.mark("programEndedMs")
             # Kills the program at its timeout, or whatever it left running in its group after it ended.
             kill_group(child.pid)
             child.wait()
@@ -531,13 +547,15 @@ def main():
         print(f"coderun runner: internal error: cannot start the program interpreter: {error!r}", file=sys.stderr)
         return EXIT_INTERNAL
     try:
-        job = read_job()
+        job, timings = read_job()
     except JobError as error:
         program.abandon()
         print(f"coderun runner: {error}", file=sys.stderr)
         return error.code
     try:
-        report = program.run(job)
+        report = program.run(job, timings)
+        timings.mark("reportMs")
+        report["timings"] = timings.report
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the controller needs exit code 4
         print(f"coderun runner: internal error: {error!r}", file=sys.stderr)
         return EXIT_INTERNAL

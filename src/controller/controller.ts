@@ -583,7 +583,7 @@ export class CodeRunController {
       },
       failed: () => this.metrics.attachFailed(),
       settled: (afterMs, reported) => {
-        if (reported) this.timelines.mark(uid, 'reported');
+        if (reported) this.timelines.reported(uid, this.sessions.report(uid).report?.timings);
         this.queue.addAfter(key, afterMs);
       },
     });

@@ -16,6 +16,19 @@ export interface Job {
   artifactHoldMs?: number;
 }
 
+/**
+ * When the runner had the whole job line (`jobReceivedAt`, its wall clock in ms since the epoch), and the
+ * milliseconds after that (its monotonic clock) at which it handed the program its arguments, saw the
+ * program end, and had the report ready to write.
+ */
+export const RunnerTimings = z.object({
+  jobReceivedAt: z.number().min(0),
+  programStartedMs: z.number().min(0).optional(),
+  programEndedMs: z.number().min(0).optional(),
+  reportMs: z.number().min(0).optional(),
+});
+export type RunnerTimings = z.infer<typeof RunnerTimings>;
+
 export const RunnerReport = z.object({
   v: z.literal(PROTOCOL_VERSION),
   exitCode: z.number().int().nullable(),
@@ -43,6 +56,8 @@ export const RunnerReport = z.object({
   skippedArtifacts: z
     .array(z.object({ name: z.string(), reason: z.string(), size: z.number().int().min(0).optional() }))
     .optional(),
+  /** The runner's own part of the run (docs/runner-protocol.md); diagnostic only, so a malformed one is dropped. */
+  timings: RunnerTimings.optional().catch(undefined),
 });
 export type RunnerReport = z.infer<typeof RunnerReport>;
 

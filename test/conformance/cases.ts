@@ -198,6 +198,32 @@ export const CASES: ConformanceCase[] = [
     },
   },
   {
+    name: "the report's timings, when there are any, place the runner's steps in order on its clocks",
+    programs: ['echo'],
+    check: async (t) => {
+      const before = Date.now();
+      const r = await report(t, 'echo', { arguments: { stdout: '', value: 1 } });
+      const after = Date.now();
+      if (t.ours) assert.ok(r.timings !== undefined, 'the report has timings');
+      if (!r.timings) return;
+      const { jobReceivedAt, programStartedMs, programEndedMs, reportMs } = r.timings;
+      // The wall clock in the sandbox is the host's; a second either way allows for a runtime's own.
+      assert.ok(
+        jobReceivedAt >= before - 1000 && jobReceivedAt <= after + 1000,
+        `jobReceivedAt ${jobReceivedAt}`,
+      );
+      const steps = [programStartedMs, programEndedMs, reportMs].filter((ms) => ms !== undefined);
+      if (t.ours) assert.equal(steps.length, 3, 'the report has every step');
+      assert.deepEqual(
+        steps,
+        [...steps].sort((a, b) => a - b),
+        'program started, program ended, report ready',
+      );
+      if (programStartedMs !== undefined && programEndedMs !== undefined)
+        assert.ok(programEndedMs - programStartedMs >= r.durationMs - 1, 'the program ran within its steps');
+    },
+  },
+  {
     name: "stdout is the program's own, byte for byte: nothing is added for the result",
     programs: ['echo'],
     check: async (t) => {
