@@ -12,6 +12,7 @@ import { SELF_TEST_REQUEST_ANNOTATION, selfTestData } from '../coderun/self-test
 import type { ControllerConfig } from '../config/controller.ts';
 import { apiErrorMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
 import { EventRecorder, involvedObjectOf } from '../kube/events.ts';
+import { createPatiently } from '../kube/patient-create.ts';
 import {
   apiServerTarget,
   judgeProbe,
@@ -41,6 +42,8 @@ export interface PublishedVerdict {
 
 const POLL_RUN_MS = 1000;
 const SLACK_SECONDS = 30;
+/** How long the probe run's create waits out a quota not counted yet (up to ~2 min after install, on kind). */
+const CREATE_PATIENCE_MS = 300_000;
 
 export class IsolationSelfTest {
   private readonly deps: SelfTestDeps;
@@ -149,12 +152,22 @@ export class IsolationSelfTest {
     const target = apiServerTarget(kube.kubeConfig.getCurrentCluster()?.server);
     let run: CodeRun;
     try {
-      run = await this.runs.create({
-        namespace,
-        name,
-        labels: { [SELF_TEST_LABEL]: SELF_TEST_LABEL_VALUE },
-        spec: probeSpec(target ? [target] : []),
-      });
+      // At a release's first start the sandbox namespace's quota is often not counted yet: waited out.
+      run = await createPatiently(
+        () =>
+          this.runs.create({
+            namespace,
+            name,
+            labels: { [SELF_TEST_LABEL]: SELF_TEST_LABEL_VALUE },
+            spec: probeSpec(target ? [target] : []),
+          }),
+        {
+          maxWaitMs: CREATE_PATIENCE_MS,
+          signal: this.abort.signal,
+          onWait: (err, delayMs) =>
+            this.log.info({ err: apiErrorMessage(err), delayMs }, 'probe run refused for now; trying again'),
+        },
+      );
     } catch (err) {
       return {
         verdict: unfinishedVerdict(`could not create the probe run in ${namespace}: ${apiErrorMessage(err)}`),
