@@ -77,6 +77,10 @@ test-integration: setup binaries ## Integration tests against a real etcd + kube
 test-e2e: setup images operator-image artifacts-image cluster-up ## End-to-end tests: real CodeRuns in gVisor Pods on the local cluster (root).
 	$(NODE) test/run.ts e2e
 
+.PHONY: test-kind
+test-kind: setup images operator-image artifacts-image ## The kind tier: CLUSTER=kind make up from kind-config.yaml as shipped, RAGFlow's contract on localhost:9385, the samples, isolation from inside a sandbox; then make down, and the host as it was (root).
+	CODERUN_E2E_KUBECONFIG=$(CURDIR)/.dev/kind/kubeconfig $(NODE) test/run.ts kind
+
 .PHONY: corpus
 corpus: setup ## The whole red-team corpus (test/corpus) through POST /run of `make up`'s release (make test-e2e sends a subset).
 	CODERUN_CORPUS=full $(NODE) test/run.ts e2e corpus

@@ -3,7 +3,8 @@
 #   the Helm release and its namespace (with them the NodePort that served localhost:9385), then the
 #   cluster it brought up (.dev/cluster: `make cluster-down` for the local cluster, which also restores the
 #   route_localnet setting kube-proxy changed; `make kind-down` for kind). KEEP_CLUSTER=1 leaves the cluster
-#   running (only the release goes).
+#   running (only the release goes) and no longer `make up`'s: a later `make up` reuses it, or CLUSTER=kind
+#   make up moves to kind (the kind tier does that after the e2e tier); `make cluster-down` stops it.
 # The local cluster may be shared: check that nobody is running tests on it (pgrep -f "test/run.ts e2e")
 # before stopping it.
 set -euo pipefail
@@ -36,7 +37,6 @@ cluster_down() {
     log "no cluster recorded in .dev/cluster: none to stop"
   elif [ -n "${KEEP_CLUSTER:-}" ]; then
     log "KEEP_CLUSTER set: the $kind cluster keeps running"
-    return
   else
     case "$kind" in
       local) step cluster-down "$MAKE" -s cluster-down ;;

@@ -210,6 +210,9 @@ build() {
   out=$OUT_DIR/node-$K8S_VERSION-$k.tar
   if [ -f "$out" ]; then echo "$out"; return; fi
   [ "$(id -u)" = 0 ] || die "building the kind node image needs root (debootstrap)"
+  # load runs build in $(...), a subshell that does not run the caller's EXIT trap: without its own, the
+  # build tree (~800 MB in the cache) and the image work directories stayed behind.
+  trap cleanup EXIT
   K8S_BIN=$(upstream k8s kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
   ETCD_BIN=$(upstream etcd)
   CONTAINERD_BIN=$(upstream containerd)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A kind cluster "coderun" with gVisor, from kind-config.yaml.
 #   hack/kind.sh up     `make kind-up`: kind, an engine, a node image; stage gVisor, create the cluster (or
-#                       reuse it), write .dev/kubeconfig
+#                       reuse it), write .dev/kind/kubeconfig (`make up` on kind links .dev/kubeconfig to it)
 #   hack/kind.sh down   `make kind-down`: delete the cluster; stop the engine if this script started it
 #   hack/kind.sh load   `kind load image-archive` every $CODERUN_CACHE/images/*.tar that changed
 #   hack/kind.sh env    print the DOCKER_HOST and PATH that reach the engine (eval "$(hack/kind.sh env)")
@@ -95,6 +95,25 @@ stage_mounts() {
 
 cluster_exists() { kind get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; }
 
+# On a cgroup v1 host kind's entrypoint bind-mounts /kubelet and /kubelet.slice of every controller onto
+# themselves (so that systemd cannot remove them before the kubelet starts). runsc, placing itself in cgroups,
+# reads /proc/self/mountinfo and takes each mount of a controller as a root of containerd's own cgroup path:
+# with two such mounts it fails every sandbox Pod ("OCI runtime create failed: creating container: Rel: can't
+# make ../system.slice/containerd.service relative to /kubelet.slice"), with one it resolves a wrong path.
+# Once the node is up the kubelet holds its cgroups (/kubelet, cgroupfs: kind-config.yaml) and the extra
+# mounts protect nothing, so they go; on every `up`, because a restarted node container makes them again.
+# A cgroup v2 node has none of them.
+UNSHADOW_CGROUPS='
+  mounts() { awk '"'"'$5 ~ "^/sys/fs/cgroup/[^/]+/kubelet(\\.slice)?$" { print $5 }'"'"' /proc/self/mountinfo | sort -r; }
+  for m in $(mounts); do umount "$m" 2>/dev/null || umount -l "$m"; done
+  [ -z "$(mounts)" ]
+'
+unshadow_cgroups() {
+  docker exec "$NODE" test -e /sys/fs/cgroup/cgroup.controllers && return 0
+  docker exec "$NODE" sh -c "$UNSHADOW_CGROUPS" ||
+    die "could not remove kind's /kubelet cgroup bind mounts in $NODE (runsc cannot start sandboxes under them on cgroup v1)"
+}
+
 up() {
   need_kind
   use_engine start
@@ -113,18 +132,19 @@ up() {
     image=$(node_image)
     [ -z "$image" ] || args=(--image "$image")
     log "kind create cluster --name $KIND_CLUSTER --config kind-config.yaml ${args[*]}"
-    mkdir -p "$DEV"
+    mkdir -p "$(dirname "$KIND_KUBECONFIG")"
     # --kubeconfig: kind writes its context there, never into ~/.kube/config (and `down` removes it there).
     with_cluster_lock "$KIND" create cluster --name "$KIND_CLUSTER" --config kind-config.yaml "${args[@]}" \
-      --kubeconfig "$DEV/kubeconfig" --wait 180s ||
+      --kubeconfig "$KIND_KUBECONFIG" --wait 180s ||
       die "kind create cluster --name $KIND_CLUSTER --config kind-config.yaml failed (kind export logs --name $KIND_CLUSTER; DOCKER_HOST=${DOCKER_HOST:-})"
   fi
-  mkdir -p "$DEV"
-  kind get kubeconfig --name "$KIND_CLUSTER" >"$DEV/kubeconfig.tmp" && mv -f "$DEV/kubeconfig.tmp" "$DEV/kubeconfig"
+  mkdir -p "$(dirname "$KIND_KUBECONFIG")"
+  kind get kubeconfig --name "$KIND_CLUSTER" >"$KIND_KUBECONFIG.tmp" && mv -f "$KIND_KUBECONFIG.tmp" "$KIND_KUBECONFIG"
   resolve_tools
-  KUBECONFIG=$DEV/kubeconfig "$KUBECTL" wait --for condition=Ready node --all --timeout=180s >/dev/null ||
-    die "the kind node did not become Ready (kubectl --kubeconfig $DEV/kubeconfig describe node)"
-  log "kind cluster $KIND_CLUSTER ready; export KUBECONFIG=$DEV/kubeconfig"
+  KUBECONFIG=$KIND_KUBECONFIG "$KUBECTL" wait --for condition=Ready node --all --timeout=180s >/dev/null ||
+    die "the kind node did not become Ready (kubectl --kubeconfig $KIND_KUBECONFIG describe node)"
+  unshadow_cgroups
+  log "kind cluster $KIND_CLUSTER ready; export KUBECONFIG=$KIND_KUBECONFIG"
 }
 
 # Deletes the cluster, then stops the engine if it is ours (which also removes its network's bridge):
@@ -140,7 +160,7 @@ down() {
     "$REPO/hack/kind-engine.sh" start >/dev/null || die "could not start the Docker engine to delete the cluster"
   fi
   if engine_answers && cluster_exists; then
-    with_cluster_lock "$KIND" delete cluster --name "$KIND_CLUSTER" --kubeconfig "$DEV/kubeconfig" ||
+    with_cluster_lock "$KIND" delete cluster --name "$KIND_CLUSTER" --kubeconfig "$KIND_KUBECONFIG" ||
       die "kind delete cluster --name $KIND_CLUSTER failed"
   else
     log "no kind cluster $KIND_CLUSTER"

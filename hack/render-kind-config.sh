@@ -85,6 +85,14 @@ kubeadmConfigPatches:
     # lower its oom_score_adj: the kubelet's and kube-proxy's default -999 would stop them. Elsewhere this
     # only leaves them as OOM-killable as any other process.
     oomScoreAdj: 0
+    # cgroupfs, not kind's systemd: under the systemd driver a container's cgroup path is relative
+    # ("slice:prefix:name"), and runsc then works out its own cgroups from /proc/self/mountinfo, where kind's
+    # entrypoint (cgroup v1) bind-mounts both /kubelet and /kubelet.slice of every controller; runsc takes each
+    # such mount as the root of the path it already made relative and fails ("cannot set up cgroup for root:
+    # finding current cgroups: Rel: can't make ../system.slice/containerd.service relative to /kubelet.slice").
+    # With cgroupfs the path is absolute (/kubelet/kubepods/...) and runsc uses it as it is, on v1 and v2. The
+    # runc handler below and the local cluster (test/cluster/up.sh) use cgroupfs too.
+    cgroupDriver: cgroupfs
   - |
     apiVersion: kubeproxy.config.k8s.io/v1alpha1
     kind: KubeProxyConfiguration
@@ -98,8 +106,10 @@ EOF
   #    version 2 (plugins."io.containerd.grpc.v1.cri"), which containerd 2.x migrates when it loads it; but
   #    once patch 1 has made a runtimes table under io.containerd.cri.v1.runtime the migration keeps that
   #    table and drops kind's runtimes, so runc would fall back to its defaults (cgroupfs, no
-  #    base_runtime_spec) under a kubelet that uses systemd. Checked with `containerd config dump` on kind's
+  #    base_runtime_spec). Checked with `containerd config dump` on kind's
   #    images/base/files/etc/containerd/config.toml plus these patches (containerd v2.3.7).
+  #    SystemdCgroup = false: the kubelet's cgroupfs driver above (the kubelet also asks containerd which driver
+  #    runc's handler uses, and follows it).
   #    restrict_oom_score_adj: no container gets a lower oom_score_adj than containerd's own (the pause
   #    container's -998 cannot be set where root lacks CAP_SYS_RESOURCE; test/cluster/up.sh does the same).
   - |
@@ -109,7 +119,7 @@ EOF
       runtime_type = 'io.containerd.runc.v2'
       base_runtime_spec = '/etc/containerd/cri-base.json'
       [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
-        SystemdCgroup = true
+        SystemdCgroup = false
 nodes:
   - role: control-plane
     extraPortMappings:

@@ -67,7 +67,8 @@ cluster_up() {
       stop_legacy_port_forward
       local_cluster_serves_api_port &&
         die "the local cluster serves localhost:$API_PORT (its kube-proxy redirects 127.0.0.0/8:$API_PORT to its own release ahead of any listener, kind's included): make down there first, or use its release"
-      step kind-up "$MAKE" -s kind-up # writes .dev/kubeconfig
+      step kind-up "$MAKE" -s kind-up # writes .dev/kind/kubeconfig
+      ln -sfn kind/kubeconfig "$DEV/kubeconfig"
       step kind-load "$REPO/hack/kind.sh" load
       ;;
   esac
@@ -109,6 +110,22 @@ ensure_endpoint() {
   die "the API did not answer $API/readyz within 60 s (make logs; the Service $API_SERVICE must be a NodePort on $API_PORT)"
 }
 
+# A release installed moments ago: the kube-controller-manager counts the CodeRuns against the sandbox
+# namespace's quota only once it has discovered the CRD, one to two minutes later on a new cluster (kind), and
+# until then every CodeRun create is refused ("status unknown for quota"). The API waits 30 s for it per
+# request; make up waits here, so its hello world and a user's first run are not refused.
+wait_quota_counted() {
+  local i uncounted
+  for ((i = 0; i < 150; i++)); do
+    uncounted=$(kc get resourcequota -A -l "app.kubernetes.io/instance=$RELEASE" -o json |
+      jq -r '[.items[] | ((.status.hard // {}) | keys) - ((.status.used // {}) | keys) | .[]] | join(" ")') || uncounted=unknown
+    [ -z "$uncounted" ] && return
+    [ "$i" = 0 ] && log "waiting for the kube-controller-manager to count the sandbox quota ($uncounted)"
+    sleep 2
+  done
+  die "the sandbox namespace's ResourceQuota still does not count $uncounted after 5 minutes (kubectl get resourcequota -A -o yaml; the kube-controller-manager's logs)"
+}
+
 hello_world() {
   local token code body
   token=$("$REPO/hack/deploy.sh" token 2>>"$DEV_LOGS/deploy.log") || die "could not read the API token (log: $DEV_LOGS/deploy.log)"
@@ -122,7 +139,7 @@ hello_world() {
 }
 
 usage() {
-  local kubeconfig=$DEV/kubeconfig secret key
+  local kubeconfig=$KIND_KUBECONFIG secret key
   [ "$(cat "$DEV/cluster")" = local ] && kubeconfig=$LOCAL_KUBECONFIG
   read -r secret key < <("$REPO/hack/deploy.sh" token-ref 2>/dev/null)
   cat <<MSG
@@ -151,6 +168,7 @@ main() {
   resolve_tools # kubectl and helm: `make cluster-up` has built them; for kind, built here on first use
   phase "deploy";        step deploy "$REPO/hack/deploy.sh" ensure
   phase "endpoint";      ensure_endpoint
+  phase "quota";         wait_quota_counted
   phase "hello world";   hello_world
   phases_done
   usage

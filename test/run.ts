@@ -3,8 +3,8 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const tier = process.argv[2];
-if (!tier || !['unit', 'integration', 'e2e'].includes(tier)) {
-  console.error('usage: node test/run.ts unit|integration|e2e [filter]');
+if (!tier || !['unit', 'integration', 'e2e', 'kind'].includes(tier)) {
+  console.error('usage: node test/run.ts unit|integration|e2e|kind [filter]');
   process.exit(2);
 }
 const filter = process.argv[3];

@@ -14,11 +14,12 @@ MAKE=${MAKE:-make}
 
 # Local state of `make up` (git-ignored):
 #   cluster          "local" or "kind": the cluster `make up` brought up, which `make down` stops
-#   kubeconfig       the admin kubeconfig of that cluster (a symlink for the local cluster)
+#   kubeconfig       the admin kubeconfig of that cluster: a symlink to the local cluster's or to kind/kubeconfig
 #   release          RELEASE and RELEASE_NAMESPACE that `make up` installed, for `make down`
 #   deploy.stamp     what the last deploy installed; `make up` skips helm when it is unchanged
 #   logs/            one log per step
-#   kind/            gVisor binaries staged for kind-config.yaml's extraMounts, image-load stamps
+#   kind/            the kind cluster's kubeconfig (written by `make kind-up` whether or not `make up` uses
+#                    kind), gVisor binaries staged for kind-config.yaml's extraMounts, image-load stamps
 DEV=$REPO/.dev
 DEV_LOGS=$DEV/logs
 
@@ -30,6 +31,7 @@ API_SERVICE=sandbox-executor-manager # RAGFlow's default SANDBOX_HOST
 API_PORT=9385
 LOCAL_KUBECONFIG=$LOCAL_CLUSTER_KUBECONFIG
 KIND_CLUSTER=${KIND_CLUSTER:-coderun}
+KIND_KUBECONFIG=$DEV/kind/kubeconfig
 # The Docker engine hack/kind-engine.sh runs for kind on a machine without one (its socket).
 ENGINE_SOCK=/run/coderun-kind/docker.sock
 # Starting or stopping an engine or a kind cluster, and anything else that touches the host's network,

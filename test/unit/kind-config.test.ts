@@ -63,7 +63,7 @@ test('no other patch touches the runsc handler, and none sets a config version k
   }
 });
 
-test("the second patch restates kind's runc handler under the version-3 name, unchanged", () => {
+test("the second patch restates kind's runc handler under the version-3 name, with cgroupfs", () => {
   const others = config.containerdConfigPatches.filter((patch) => patch !== handler);
   assert.is(others.length, 1);
   const runc = others[0]!;
@@ -71,7 +71,8 @@ test("the second patch restates kind's runc handler under the version-3 name, un
   // kind's images/base/files/etc/containerd/config.toml
   assert.match(runc, "runtime_type = 'io.containerd.runc.v2'");
   assert.match(runc, "base_runtime_spec = '/etc/containerd/cri-base.json'");
-  assert.match(runc, 'SystemdCgroup = true');
+  // cgroupfs, like the kubelet (runsc fails on kind's cgroup v1 layout under the systemd driver).
+  assert.match(runc, 'SystemdCgroup = false');
 });
 
 const mounts = config.nodes[0]!.extraMounts ?? [];
@@ -152,6 +153,7 @@ test("kubeadm patches widen the API server's NodePort range as on the local clus
       kind: 'KubeletConfiguration',
       failCgroupV1: false,
       oomScoreAdj: 0,
+      cgroupDriver: 'cgroupfs',
     },
     { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', oomScoreAdj: 0 },
   ]);
