@@ -34,14 +34,24 @@ export interface HostState {
   ipForward: string;
 }
 
+/** "<family> <table> :<CHAIN> <POLICY>" for every built-in chain: counters move all the time and are left out. */
+function chainPolicies(family: string, save: string): string[] {
+  let table = '';
+  const policies: string[] = [];
+  for (const line of save.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1).trim();
+    const policy = /^(:(?:INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) \S+)/.exec(line);
+    if (policy) policies.push(`${family} ${table} ${policy[1]}`);
+  }
+  return policies.sort();
+}
+
 export function hostState(): HostState {
-  const rules = ['iptables-save', 'ip6tables-save'].map((f) => run(f, [])).join('\n');
+  const v4 = run('iptables-save', []);
+  const v6 = run('ip6tables-save', []);
   return {
-    // ":FORWARD ACCEPT [12:345]" -> ":FORWARD ACCEPT": counters move all the time.
-    chainPolicies: lines(rules, (l) => /^:(INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) /.test(l)).map((l) =>
-      l.replace(/\s*\[\d+:\d+\]$/, ''),
-    ),
-    dockerRules: lines(rules, (l) => DOCKER_RULE.test(l)),
+    chainPolicies: [...chainPolicies('ipv4', v4), ...chainPolicies('ipv6', v6)],
+    dockerRules: lines(`${v4}\n${v6}`, (l) => DOCKER_RULE.test(l)),
     bridges: lines(run('ip', ['-o', 'link', 'show']), (l) =>
       / (docker0|br-[0-9a-f]{12})[:@]|master (docker0|br-)/.test(l),
     ).map((l) => l.split(':')[1]?.trim() ?? l),
