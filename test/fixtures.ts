@@ -13,6 +13,7 @@ import { buildSandboxPod } from '../src/controller/sandbox-pod.ts';
 import { createLogger } from '../src/log.ts';
 import { startPolicy } from '../src/policy/index.ts';
 import type { AsyncCodePolicy } from '../src/policy/types.ts';
+import { builtinRuntimes, type Runtime, RuntimeSet } from '../src/runtimes/catalog.ts';
 import type { RunnerReport } from '../src/runtimes/protocol.ts';
 
 /** The strict policy as the API and controller run it (a worker pool); workers are unref'd, so tests may exit. */
@@ -28,6 +29,23 @@ export const NOW = new Date('2026-11-21T12:00:00Z');
 /** The controller's configuration for tests; the isolation self-test is off unless a test turns it on. */
 export function testConfig(env: Record<string, string> = {}): ControllerConfig {
   return loadControllerConfig({ HOSTNAME: 'test', CODERUN_SELF_TEST: 'false', ...env });
+}
+
+/** The built-in runtimes (python, nodejs) with the images of `config`. */
+export function testRuntimes(config: ControllerConfig = testConfig()): RuntimeSet {
+  return new RuntimeSet(builtinRuntimes(config.images));
+}
+
+/** One built-in runtime, by name or alias, with the images of `config`. */
+export function runtimeNamed(name: string, config: ControllerConfig = testConfig()): Runtime {
+  const runtime = testRuntimes(config).resolve(name);
+  if (!runtime) throw new Error(`no test runtime ${name}`);
+  return runtime;
+}
+
+/** The run's sandbox Pod as the controller builds it with `config` and the built-in runtimes. */
+export function sandboxPodOf(run: CodeRun, config: ControllerConfig = testConfig()): V1Pod {
+  return buildSandboxPod(run, runtimeNamed(run.spec.language, config), config);
 }
 
 export function makeRun(spec: Partial<CodeRunSpec> = {}, status?: CodeRunStatus, name = 'hello'): CodeRun {
@@ -52,7 +70,7 @@ export function makePod(
   run: CodeRun,
   opts: { state?: V1ContainerState; createdSecondsAgo?: number; status?: V1Pod['status'] } = {},
 ): V1Pod {
-  const pod = buildSandboxPod(run, testConfig());
+  const pod = sandboxPodOf(run);
   pod.metadata = {
     ...pod.metadata,
     uid: `pod-${run.metadata.uid}`,
@@ -115,6 +133,7 @@ export const RAGFLOW_FIELDS = [
 export function observe(partial: Partial<Observation>): Observation {
   return {
     run: makeRun(),
+    runtimes: testRuntimes(),
     pod: null,
     stalePod: false,
     report: { source: 'none' },

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import type { ApiConfig } from '../config/api.ts';
+import type { RuntimeSource } from '../runtimes/catalog.ts';
 import type { AccessControl } from './access.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { RunServiceSeam } from './run-service.ts';
@@ -12,6 +13,8 @@ export interface ApiDeps {
   /** Where finished runs' artifacts are read from; null when this installation keeps none. */
   store: ArtifactStore | null;
   service: RunServiceSeam;
+  /** The runtimes requests may name (the cluster's SandboxRuntimes): validation and the policy to apply. */
+  runtimes: RuntimeSource;
   metrics: ApiMetrics;
   /** Readiness: can this replica reach Kubernetes and watch its runs (and, if required, did the self-test pass)? */
   ready: () => Promise<{ ok: boolean; detail?: string }>;

@@ -7,6 +7,8 @@ import type { ApiConfig } from '../config/api.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { serviceLookup } from '../kube/services.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
+import { RuntimeCache } from '../runtimes/cache.ts';
+import { builtinRuntimes } from '../runtimes/catalog.ts';
 import { createMetrics } from './metrics.ts';
 import { RunService, replicaSelector } from './run-service.ts';
 import { RunWatcher } from './run-watcher.ts';
@@ -31,6 +33,7 @@ export async function startApi(opts: {
     labelSelector: replicaSelector(config.replica),
     log,
   });
+  const runtimes = new RuntimeCache({ kube, builtins: builtinRuntimes(), log });
   const metrics = createMetrics(() => service.inFlight);
   const service = new RunService({
     config,
@@ -67,6 +70,13 @@ export async function startApi(opts: {
     }
     if (!lastProbe.ok || !watchUp(WATCH_READY_GRACE_MS))
       return { ok: false, detail: 'cannot reach the Kubernetes API or watch CodeRuns' };
+    // Requests are validated against the registered runtimes: not before they are known.
+    const runtimeCache = runtimes.informer.health();
+    if (!runtimeCache.synced)
+      return {
+        ok: false,
+        detail: `cannot list SandboxRuntimes (is the CRD installed?): ${runtimeCache.lastError ?? 'not listed yet'}`,
+      };
     return selfTest ? selfTest() : { ok: true };
   };
   // Liveness: a replica whose watch has been down past the bound is wedged (it would answer no run), so
@@ -81,7 +91,8 @@ export async function startApi(opts: {
   };
 
   const store = artifactStoreFrom(config.artifacts, serviceLookup(kube));
-  const app = await buildServer({ config, service, store, metrics, ready, live, log });
+  const app = await buildServer({ config, service, runtimes, store, metrics, ready, live, log });
+  await runtimes.start();
   await watcher.start();
   await app.listen({ host: config.host, port: config.port });
 
@@ -91,6 +102,7 @@ export async function startApi(opts: {
     await app.close();
     clearTimeout(grace);
     watcher.stop();
+    await runtimes.stop();
   };
-  return { app, service, watcher, stop };
+  return { app, service, watcher, runtimes, stop };
 }

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { buildCodeRunCrd, buildSandboxPoolCrd } from './crd.ts';
+import { buildCodeRunCrd, buildSandboxPoolCrd, buildSandboxRuntimeCrd } from './crd.ts';
 
 export const CRD_HEADER = '# Generated from src/coderun/ by `make generate`. Do not edit.\n';
 
@@ -10,5 +10,6 @@ export function renderCrds(): Record<string, string> {
   return {
     'coderun.dev_coderuns.yaml': render(buildCodeRunCrd()),
     'coderun.dev_sandboxpools.yaml': render(buildSandboxPoolCrd()),
+    'coderun.dev_sandboxruntimes.yaml': render(buildSandboxRuntimeCrd()),
   };
 }

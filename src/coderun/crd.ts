@@ -1,6 +1,7 @@
 // Builds the CustomResourceDefinition from the zod schemas, so the CRD can never drift from the code.
 import { z } from 'zod';
 import { POOL_KIND, POOL_PLURAL, SandboxPoolSpec, SandboxPoolStatus } from './sandbox-pool.ts';
+import { RUNTIME_KIND, RUNTIME_PLURAL, SandboxRuntimeSpec } from './sandbox-runtime.ts';
 import { CodeRunSpec, CodeRunStatus, GROUP, KIND, PLURAL, VERSION } from './schema.ts';
 
 type JsonSchema = { [key: string]: unknown };
@@ -58,9 +59,12 @@ interface CrdShape {
   singular: string;
   shortNames: string[];
   description: string;
+  /** Namespaced unless said otherwise. */
+  scope?: 'Namespaced' | 'Cluster';
   spec: z.ZodType;
-  status: z.ZodType;
-  printerColumns: { name: string; type: string; jsonPath: string }[];
+  /** Absent: the resource has no status (nor its subresource). */
+  status?: z.ZodType;
+  printerColumns: { name: string; type: string; jsonPath: string; priority?: number }[];
   /** The scale subresource (kubectl scale, HorizontalPodAutoscaler). */
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
 }
@@ -72,7 +76,7 @@ function buildCrd(shape: CrdShape): object {
     metadata: { name: `${shape.plural}.${GROUP}` },
     spec: {
       group: GROUP,
-      scope: 'Namespaced',
+      scope: shape.scope ?? 'Namespaced',
       names: {
         kind: shape.kind,
         listKind: `${shape.kind}List`,
@@ -85,7 +89,9 @@ function buildCrd(shape: CrdShape): object {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {}, ...(shape.scale ? { scale: shape.scale } : {}) },
+          ...(shape.status
+            ? { subresources: { status: {}, ...(shape.scale ? { scale: shape.scale } : {}) } }
+            : {}),
           additionalPrinterColumns: shape.printerColumns,
           schema: {
             openAPIV3Schema: {
@@ -97,7 +103,7 @@ function buildCrd(shape: CrdShape): object {
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
                 spec: openApi(shape.spec),
-                status: openApi(shape.status),
+                ...(shape.status ? { status: openApi(shape.status) } : {}),
               },
             },
           },
@@ -149,5 +155,27 @@ export function buildSandboxPoolCrd(): object {
       statusReplicasPath: '.status.replicas',
       labelSelectorPath: '.status.selector',
     },
+  });
+}
+
+export function buildSandboxRuntimeCrd(): object {
+  return buildCrd({
+    kind: RUNTIME_KIND,
+    plural: RUNTIME_PLURAL,
+    singular: 'sandboxruntime',
+    shortNames: ['srt'],
+    scope: 'Cluster',
+    description:
+      "A language the operator runs: a CodeRun's or a SandboxPool's `language` names it (or an alias). Its image, program file, static policy and resources.",
+    spec: SandboxRuntimeSpec,
+    printerColumns: [
+      { name: 'Aliases', type: 'string', jsonPath: '.spec.aliases' },
+      { name: 'Policy', type: 'string', jsonPath: '.spec.policy' },
+      { name: 'File', type: 'string', jsonPath: '.spec.programFile' },
+      { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+      { name: 'Max-CPU', type: 'string', jsonPath: '.spec.resources.max.cpu', priority: 1 },
+      { name: 'Max-Memory', type: 'string', jsonPath: '.spec.resources.max.memory', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
   });
 }

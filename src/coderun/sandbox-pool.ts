@@ -4,8 +4,8 @@ import { z } from 'zod';
 import {
   Condition,
   type GROUP,
-  Language,
   type ObjectMetadata,
+  runtimeName,
   SandboxResources,
   type VERSION,
 } from './schema.ts';
@@ -14,20 +14,23 @@ export const POOL_KIND = 'SandboxPool';
 export const POOL_PLURAL = 'sandboxpools';
 
 export const SandboxPoolSpec = z.object({
-  language: Language.meta({ description: 'Language of the runs this pool serves: python or nodejs.' }),
+  language: runtimeName.meta({
+    description:
+      'The SandboxRuntime whose runs this pool serves (its name or an alias); its image and resources make the Pods.',
+  }),
   replicas: z.number().int().min(0).max(1000).default(0).meta({
     description:
       'Idle, ready sandbox Pods to keep. Each serves exactly one run and is then deleted; the pool refills. `kubectl scale` sets it.',
   }),
   resources: SandboxResources.optional().meta({
     description:
-      "The sandbox size; omitted fields take the operator's run defaults. A CodeRun is served from the pool only when its effective cpu and memory equal these (after the same clamping).",
+      "The sandbox size; omitted fields take the runtime's run defaults. A CodeRun is served from the pool only when its effective cpu and memory equal these (after the same clamping).",
   }),
   image: z
     .string()
     .max(512)
     .optional()
-    .meta({ description: "Sandbox image; defaults to the operator's image for the language." }),
+    .meta({ description: "Sandbox image; defaults to the runtime's image." }),
   preload: z
     .array(
       z
@@ -49,8 +52,11 @@ export type SandboxPoolSpec = z.infer<typeof SandboxPoolSpec>;
 
 /** The one condition a SandboxPool's status carries. */
 export const POOL_CONDITION_TYPE = 'Ready';
-/** Ready's reason: PoolReady, PoolFilling (idle Pods still starting), or PodCreateFailed (the message says why). */
-export type PoolConditionReason = 'PoolReady' | 'PoolFilling' | 'PodCreateFailed';
+/**
+ * Ready's reason: PoolReady, PoolFilling (idle Pods still starting), PodCreateFailed or RuntimeNotFound
+ * (the pool's language names no SandboxRuntime: it keeps no Pods); the message says why.
+ */
+export type PoolConditionReason = 'PoolReady' | 'PoolFilling' | 'PodCreateFailed' | 'RuntimeNotFound';
 
 export const SandboxPoolStatus = z.object({
   replicas: z.number().int().min(0).optional().meta({ description: 'Idle Pods (ready or starting).' }),

@@ -18,9 +18,20 @@ export const LIMITS = {
   ttlMaxSeconds: 604_800,
 } as const;
 
-export const LANGUAGES = ['python', 'nodejs'] as const;
-export const Language = z.enum(LANGUAGES);
-export type Language = z.infer<typeof Language>;
+/** What a CodeRun's or a SandboxPool's `language` holds: a runtime's name or alias (an RFC 1123 label). */
+export const runtimeName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'must be a runtime name: lowercase letters, digits and "-", starting and ending with a letter or digit',
+  );
+
+/** The runtimes an operator runs when the cluster registers none (src/runtimes/catalog.ts). */
+export const BUILTIN_LANGUAGES = ['python', 'nodejs'] as const;
+/** The built-in runtimes' names; any registered runtime's name is a language too. */
+export type Language = (typeof BUILTIN_LANGUAGES)[number];
 
 export const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -38,6 +49,7 @@ export const REASONS = [
   'OutputLimit',
   'PolicyRejected',
   'Rejected',
+  'RuntimeNotFound',
   'ImagePullFailed',
   'Unschedulable',
   'StartTimeout',
@@ -72,7 +84,10 @@ export const SandboxResources = z.object({
 
 export const CodeRunSpec = z
   .object({
-    language: Language.meta({ description: 'Language of the program: python or nodejs.' }),
+    language: runtimeName.meta({
+      description:
+        'The SandboxRuntime that runs the program: its name or one of its aliases (kubectl get sandboxruntimes).',
+    }),
     source: z
       .string()
       .max(LIMITS.sourceMaxChars)

@@ -1,7 +1,7 @@
 // The controller's configuration: the variables only it reads (common.ts declares those both commands read),
 // each with its default and accepted form, read once at start-up.
-import type { Language } from '../coderun/schema.ts';
 import { LIMITS } from '../coderun/schema.ts';
+import type { BuiltinImages } from '../runtimes/catalog.ts';
 import { VERSION } from '../version.ts';
 import { type CommonConfig, commonConfig, commonShape } from './common.ts';
 import {
@@ -22,7 +22,11 @@ import {
 export interface ControllerConfig extends CommonConfig {
   /** Namespaces whose CodeRuns this controller serves; empty means all. */
   namespaces: string[];
-  images: Record<Language, string>;
+  /**
+   * The images of the built-in python and nodejs runtimes, served only while the cluster registers no
+   * SandboxRuntime (src/runtimes/catalog.ts).
+   */
+  images: BuiltinImages;
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   /** Empty disables runtimeClassName (only for clusters without gVisor, e.g. development). */
   runtimeClassName: string;

@@ -9,6 +9,7 @@ import { artifactStoreFrom } from '../artifacts/s3-store.ts';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import { CodeRunClient } from '../coderun/client.ts';
 import { POOL_PLURAL, type SandboxPool } from '../coderun/sandbox-pool.ts';
+import type { SandboxRuntime } from '../coderun/sandbox-runtime.ts';
 import { type CodeRun, GROUP, isTerminal, KIND, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import {
@@ -23,7 +24,9 @@ import {
 import { EventRecorder, involvedObjectOf } from '../kube/events.ts';
 import { type InformerHealth, type ResilientInformer, resilientInformer } from '../kube/informer.ts';
 import { serviceLookup } from '../kube/services.ts';
-import type { AsyncCodePolicy } from '../policy/types.ts';
+import type { AsyncCodePolicy, PolicyVerdict } from '../policy/types.ts';
+import { RuntimeCache } from '../runtimes/cache.ts';
+import { builtinRuntimes, type RuntimeSet } from '../runtimes/catalog.ts';
 import { buildJob, encodeJobLine } from '../runtimes/protocol.ts';
 import { ArtifactJobs } from './artifact-jobs.ts';
 import { ControllerMetrics, type ReconcileKind } from './metrics.ts';
@@ -72,11 +75,13 @@ export class CodeRunController {
   private readonly events: EventRecorder;
   private readonly queue: WorkQueue;
   private readonly log: Logger;
-  private informers: ResilientInformer<CodeRun | V1Pod | SandboxPool>[] = [];
+  private informers: ResilientInformer<CodeRun | V1Pod | SandboxPool | SandboxRuntime>[] = [];
   private runInformers: ResilientInformer<CodeRun>[] = [];
   private podInformers: ResilientInformer<V1Pod>[] = [];
   private poolInformers: ResilientInformer<SandboxPool>[] = [];
   private readonly pools: PoolReconciler;
+  /** The SandboxRuntimes (or the built-in ones while none is registered): image, program file, size, policy. */
+  private readonly runtimes: RuntimeCache;
   /** Pool Pods whose claim this process lost recently (name → when), so the next pick skips them. */
   private readonly lostClaims = new Map<string, number>();
   /** Run uid → the pool Pod this process claimed for it, until the informer shows the claim. */
@@ -129,10 +134,18 @@ export class CodeRunController {
       { held: true },
     );
     this.metrics.observe({ queueDepth: () => this.queue.depth, pools: () => this.allPools() });
+    // A runtime that changes changes its pools' Pods (image, size); runs read it when they get a sandbox.
+    this.runtimes = new RuntimeCache({
+      kube: deps.kube,
+      builtins: builtinRuntimes(deps.config.images),
+      log: this.log,
+      onChange: () => this.enqueuePools(),
+    });
     this.pools = new PoolReconciler({
       kube: deps.kube,
       config: deps.config,
       events: this.events,
+      runtimes: this.runtimes,
       log: this.log,
     });
   }
@@ -203,7 +216,12 @@ export class CodeRunController {
         }),
       );
     }
-    this.informers = [...this.runInformers, ...this.podInformers, ...this.poolInformers];
+    this.informers = [
+      ...this.runInformers,
+      ...this.podInformers,
+      ...this.poolInformers,
+      this.runtimes.informer,
+    ];
     this.artifacts.start(
       () => this.runInformers.flatMap((i) => i.list().map((r) => r.metadata.uid)),
       config.namespaces,
@@ -247,10 +265,7 @@ export class CodeRunController {
 
   /** The resync: every known run is reconciled again, and memory of runs that no longer exist is dropped. */
   private enqueueAll(): void {
-    for (const informer of this.poolInformers) {
-      for (const pool of informer.list())
-        this.queue.add(`${POOL_KEY_PREFIX}${pool.metadata.namespace}/${pool.metadata.name}`);
-    }
+    this.enqueuePools();
     this.sessions.preopenAll(this.allPods());
     const now = Date.now();
     for (const [name, at] of this.lostClaims) if (now - at > LOST_CLAIM_MS) this.lostClaims.delete(name);
@@ -269,6 +284,13 @@ export class CodeRunController {
       ...this.artifacts.runs(),
     ])) {
       if (!live.has(uid)) this.forget(uid);
+    }
+  }
+
+  private enqueuePools(): void {
+    for (const informer of this.poolInformers) {
+      for (const pool of informer.list())
+        this.queue.add(`${POOL_KEY_PREFIX}${pool.metadata.namespace}/${pool.metadata.name}`);
     }
   }
 
@@ -328,16 +350,13 @@ export class CodeRunController {
       const found = await this.findPod(namespace, podName, run);
       const owned = found !== null && ownedBy(found, run);
       const pod = owned ? found : null;
-      // The controller's own isolation probe is the one program the policy does not judge (self-test.ts).
-      const verdict = !needsPolicyVerdict(run, pod)
-        ? undefined
-        : exemptFromPolicy(run)
-          ? PROBE_VERDICT
-          : await this.deps.policy(run.spec.language, run.spec.source);
-      const warmPod = verdict?.allowed && !found ? this.warmCandidate(run) : undefined;
+      const runtimes = this.runtimes.current();
+      const verdict = needsPolicyVerdict(run, pod) ? await this.verdict(run, runtimes) : undefined;
+      const warmPod = verdict?.allowed && !found ? this.warmCandidate(run, runtimes) : undefined;
       const steps = decide(
         {
           run,
+          runtimes,
           pod,
           stalePod: found !== null && !owned,
           report: this.sessions.report(uid),
@@ -402,10 +421,23 @@ export class CodeRunController {
     )?.metadata?.name;
   }
 
-  private warmCandidate(run: CodeRun): V1Pod | undefined {
+  /**
+   * The policy's verdict on the run's program, by its runtime's policy; undefined when no runtime runs it
+   * (decide() refuses the run). The controller's own isolation probe is the one program the policy does not
+   * judge (self-test.ts).
+   */
+  private async verdict(run: CodeRun, runtimes: RuntimeSet): Promise<PolicyVerdict | undefined> {
+    const runtime = runtimes.resolve(run.spec.language);
+    if (!runtime) return undefined;
+    if (exemptFromPolicy(run)) return PROBE_VERDICT;
+    if (!runtime.policy) return { allowed: true, findings: [] };
+    return this.deps.policy(runtime.policy, run.spec.source);
+  }
+
+  private warmCandidate(run: CodeRun, runtimes: RuntimeSet): V1Pod | undefined {
     const pools = this.allPools();
     if (pools.length === 0) return undefined;
-    const candidates = claimCandidates(run, pools, this.allPods(), this.deps.config).filter(
+    const candidates = claimCandidates(run, pools, this.allPods(), this.deps.config, runtimes).filter(
       (p) => !this.lostClaims.has(p.metadata?.name ?? ''),
     );
     return pickCandidate(candidates, run);
@@ -569,8 +601,15 @@ export class CodeRunController {
     const uid = run.metadata.uid;
     const { config } = this.deps;
     const limits = effectiveLimits(run, config);
+    // The runner serves its runtime's name; a run applied with kubectl may name it by an alias.
+    const language = this.runtimes.current().resolve(run.spec.language)?.name ?? run.spec.language;
     const job = encodeJobLine(
-      buildJob(run.spec, limits.timeoutSeconds, config.maxOutputBytes, config.artifactHoldSeconds),
+      buildJob(
+        { ...run.spec, language },
+        limits.timeoutSeconds,
+        config.maxOutputBytes,
+        config.artifactHoldSeconds,
+      ),
     );
     this.sessions.deliver(run, podName, job, {
       budgetMs: (limits.timeoutSeconds + config.deadlineGraceSeconds + config.startTimeoutSeconds) * 1000,

@@ -2,7 +2,7 @@
 // controller. The controller calls the named functions below; gauges read their sources at scrape time.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SandboxPool } from '../coderun/sandbox-pool.ts';
-import type { CodeRunStatus, Language } from '../coderun/schema.ts';
+import type { CodeRunStatus } from '../coderun/schema.ts';
 import { type Sandbox, STAGES, type Stage } from './run-timeline.ts';
 
 export type ReconcileKind = 'run' | 'pool';
@@ -153,7 +153,7 @@ export class ControllerMetrics {
   }
 
   /** A run reached a terminal phase (counted once, when the controller writes that phase). */
-  runFinished(language: Language, status: CodeRunStatus): void {
+  runFinished(language: string, status: CodeRunStatus): void {
     this.runs.inc({
       language,
       phase: status.phase ?? 'Unknown',

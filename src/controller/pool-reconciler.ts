@@ -20,9 +20,10 @@ import {
   type KubeClients,
 } from '../kube/client.ts';
 import { type EventRecorder, involvedObjectOf } from '../kube/events.ts';
+import { type RuntimeSource, unknownRuntimeMessage } from '../runtimes/catalog.ts';
 import { buildPoolPod, LABELS, TEMPLATE_HASH_ANNOTATION } from './sandbox-pod.ts';
 import { statusChanged } from './status.ts';
-import { planPool, poolShape } from './warm-pool.ts';
+import { type PoolPlan, planPool, poolShape } from './warm-pool.ts';
 
 // A Pod we created shows up in the informer a moment later; until then it still counts, so a second
 // reconcile in that moment does not create it again (the ReplicaSet controller's "expectations").
@@ -32,12 +33,20 @@ export class PoolReconciler {
   private readonly kube: KubeClients;
   private readonly config: ControllerConfig;
   private readonly events: EventRecorder;
+  private readonly runtimes: RuntimeSource;
   private readonly log: Logger;
   /** Pool key → Pods created and not yet seen in the informer, with their creation time. */
   private readonly created = new Map<string, Map<string, { pod: V1Pod; at: number }>>();
 
-  constructor(opts: { kube: KubeClients; config: ControllerConfig; events: EventRecorder; log: Logger }) {
+  constructor(opts: {
+    kube: KubeClients;
+    config: ControllerConfig;
+    events: EventRecorder;
+    runtimes: RuntimeSource;
+    log: Logger;
+  }) {
     this.kube = opts.kube;
+    this.runtimes = opts.runtimes;
     this.config = opts.config;
     this.events = opts.events;
     this.log = opts.log.child({ component: 'pools' });
@@ -47,24 +56,20 @@ export class PoolReconciler {
   async reconcile(pool: SandboxPool, cached: readonly V1Pod[]): Promise<number | undefined> {
     const key = `${pool.metadata.namespace}/${pool.metadata.name}`;
     const pods = this.withExpected(key, pool, cached);
-    const template = buildPoolPod(pool, poolShape(pool, this.config), this.config);
+    const runtimes = this.runtimes.current();
+    const runtime = runtimes.resolve(pool.spec.language);
+    if (!runtime) {
+      // No run can name what is not registered either: the pool keeps no Pods until its runtime exists.
+      const message = `spec.language: ${unknownRuntimeMessage(pool.spec.language, runtimes)}`;
+      const emptied = planPool({ ...pool, spec: { ...pool.spec, replicas: 0 } }, pods, '', new Date());
+      await this.remove(key, pool, emptied.remove);
+      await this.writeStatus(pool, emptied.status, { reason: 'RuntimeNotFound', message });
+      return undefined;
+    }
+    const template = buildPoolPod(pool, poolShape(pool, runtime, this.config), this.config);
     const hash = template.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
     const plan = planPool(pool, pods, hash, new Date());
-    for (const { name, resourceVersion, why } of plan.remove) {
-      try {
-        await this.kube.core.deleteNamespacedPod({
-          namespace: pool.metadata.namespace,
-          name,
-          gracePeriodSeconds: 0,
-          body: { preconditions: { resourceVersion } },
-        });
-        this.log.info({ pool: key, pod: name, why }, 'deleted idle pool Pod');
-      } catch (err) {
-        // 409: the Pod changed since the cache saw it idle (a run claimed it); the next reconcile looks again.
-        if (isConflict(err)) this.log.debug({ pool: key, pod: name }, 'pool Pod changed; not deleted');
-        else if (!isNotFound(err)) throw err;
-      }
-    }
+    await this.remove(key, pool, plan.remove);
     let refused: string | undefined;
     let conflicted = false;
     for (let i = 0; i < plan.create && !refused; i++) {
@@ -88,9 +93,31 @@ export class PoolReconciler {
     }
     if (plan.create > 0 && !refused && !conflicted)
       this.log.info({ pool: key, created: plan.create }, 'refilled pool');
-    await this.writeStatus(pool, plan.status, refused);
+    await this.writeStatus(
+      pool,
+      plan.status,
+      refused === undefined ? undefined : { reason: 'PodCreateFailed', message: refused },
+    );
     if (refused) return 10_000;
     return conflicted ? 200 : plan.recheckAfterMs;
+  }
+
+  private async remove(key: string, pool: SandboxPool, remove: PoolPlan['remove']): Promise<void> {
+    for (const { name, resourceVersion, why } of remove) {
+      try {
+        await this.kube.core.deleteNamespacedPod({
+          namespace: pool.metadata.namespace,
+          name,
+          gracePeriodSeconds: 0,
+          body: { preconditions: { resourceVersion } },
+        });
+        this.log.info({ pool: key, pod: name, why }, 'deleted idle pool Pod');
+      } catch (err) {
+        // 409: the Pod changed since the cache saw it idle (a run claimed it); the next reconcile looks again.
+        if (isConflict(err)) this.log.debug({ pool: key, pod: name }, 'pool Pod changed; not deleted');
+        else if (!isNotFound(err)) throw err;
+      }
+    }
   }
 
   /** Forgets a pool that no longer exists. */
@@ -125,8 +152,13 @@ export class PoolReconciler {
     expected.set(name, { pod, at: Date.now() });
   }
 
-  private async writeStatus(pool: SandboxPool, next: SandboxPoolStatus, refused: string | undefined) {
-    const status = refused
+  /** Writes the plan's status; `failure` overrides its Ready condition. */
+  private async writeStatus(
+    pool: SandboxPool,
+    next: SandboxPoolStatus,
+    failure: { reason: PoolConditionReason; message: string } | undefined,
+  ) {
+    const status = failure
       ? {
           ...next,
           conditions: next.conditions?.map((c) =>
@@ -134,8 +166,8 @@ export class PoolReconciler {
               ? {
                   ...c,
                   status: 'False' as const,
-                  reason: 'PodCreateFailed' satisfies PoolConditionReason,
-                  message: refused.slice(0, 32_768),
+                  reason: failure.reason,
+                  message: failure.message.slice(0, 32_768),
                 }
               : c,
           ),

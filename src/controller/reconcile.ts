@@ -13,6 +13,7 @@ import {
 import type { ControllerConfig } from '../config/controller.ts';
 import { formatBytes } from '../kube/quantity.ts';
 import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
+import { type RuntimeSet, unknownRuntimeMessage } from '../runtimes/catalog.ts';
 import { type ArtifactPlan, allSkipped, planArtifacts } from './artifact-collector.ts';
 import { type Outcome, type ReportState, sandboxState } from './outcome.ts';
 import { type FullOutput, previewOutcome } from './output-preview.ts';
@@ -35,6 +36,8 @@ import {
 
 export interface Observation {
   run: CodeRun;
+  /** The runtimes in force: the run's language must name one before it gets a sandbox. */
+  runtimes: RuntimeSet;
   /** The run's own sandbox Pod (controller ownerReference with the run's uid), if it exists. */
   pod: V1Pod | null;
   /** A Pod with the run's Pod name exists but belongs to an earlier run of the same name. */
@@ -97,13 +100,10 @@ export interface Decider {
 }
 
 /** Why the operator refuses a run before any policy check, or null. */
-function validationError(run: CodeRun, config: ControllerConfig): string | null {
+function validationError(run: CodeRun): string | null {
   const bytes = argumentsBytes(run.spec.arguments);
   if (bytes > LIMITS.argumentsMaxBytes) {
     return `spec.arguments is ${bytes} bytes serialised; the limit is ${LIMITS.argumentsMaxBytes} bytes (256 KiB)`;
-  }
-  if (!config.images[run.spec.language]) {
-    return `spec.language ${run.spec.language} has no sandbox image configured on this operator`;
   }
   return null;
 }
@@ -137,7 +137,19 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
     }
     // An earlier run of the same name still owns the Pod name; garbage collection will remove it.
     if (obs.stalePod) return [{ do: 'requeue', afterMs: 1000 }];
-    const invalid = validationError(run, config);
+    const runtime = obs.runtimes.resolve(run.spec.language);
+    if (!runtime) {
+      // Deleted since the API accepted the run, or never there (kubectl): nothing can run it, so say so.
+      const message = `spec.language: ${unknownRuntimeMessage(run.spec.language, obs.runtimes)}`;
+      return [
+        {
+          do: 'writeStatus',
+          status: rejectedStatus(run, 'RuntimeNotFound', message, [], now),
+          event: { type: 'Warning', reason: 'RuntimeNotFound', message },
+        },
+      ];
+    }
+    const invalid = validationError(run);
     if (invalid) {
       return [
         {
@@ -191,7 +203,7 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
         },
       ];
     }
-    const created = buildSandboxPod(run, config);
+    const created = buildSandboxPod(run, runtime, config);
     const name = created.metadata?.name ?? podName;
     return [
       { do: 'createPod', pod: created },
@@ -220,13 +232,15 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
   let status = adopted ? podCreatedStatus(run, ownName, now, adoptedSandbox(pod)) : (run.status ?? {});
   if (adopted && claimedAt) status = startedStatus({ ...run, status }, claimedAt, now);
   const limits = effectiveLimits(run, config);
+  // What the sandbox really has: its runtime may have changed (or gone) since the Pod was made.
+  const podMemory = pod.spec?.containers?.[0]?.resources?.limits?.memory;
   const view = sandboxState({
     pod,
     ...(claimedAt ? { claimedAt } : {}),
     report: obs.report,
     now,
     timeoutSeconds: limits.timeoutSeconds,
-    memoryLimit: formatBytes(limits.memoryBytes),
+    memoryLimit: podMemory === undefined ? formatBytes(limits.memoryBytes) : String(podMemory),
     maxOutputBytes: config.maxOutputBytes,
     startTimeoutSeconds: config.startTimeoutSeconds,
     deadlineGraceSeconds: config.deadlineGraceSeconds,

@@ -2,9 +2,10 @@
 import { createHash } from 'node:crypto';
 import type { V1EnvVar, V1Pod, V1PodSpec, V1Probe } from '@kubernetes/client-node';
 import { POOL_KIND, type SandboxPool } from '../coderun/sandbox-pool.ts';
-import { API_VERSION, type CodeRun, type CodeRunSpec, KIND, type Language } from '../coderun/schema.ts';
+import { API_VERSION, type CodeRun, type CodeRunSpec, KIND } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { formatBytes, formatMillicores, millicores, parseQuantity } from '../kube/quantity.ts';
+import type { Runtime } from '../runtimes/catalog.ts';
 
 export const CONTAINER_NAME = 'runner';
 export const WORK_DIR = '/work';
@@ -15,6 +16,9 @@ export const SANDBOX_ENV: readonly { name: string; value: string }[] = [
   { name: 'HOME', value: WORK_DIR },
   { name: 'TMPDIR', value: '/tmp' },
 ];
+
+/** The file the runner writes the program to (the runtime's `programFile`; docs/runner-protocol.md). */
+export const PROGRAM_FILE_ENV = 'CODERUN_PROGRAM_FILE';
 
 export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
@@ -36,24 +40,30 @@ export interface EffectiveLimits {
   memoryBytes: number;
 }
 
-/** The run's requested limits with the operator's defaults filled in and its maxima applied. */
+/**
+ * The run's requested limits with the defaults filled in and the maxima applied: the runtime's where it
+ * names them, else the operator's; the operator's maxima bound the runtime's too. No runtime (only the
+ * timeout is wanted): the operator's alone.
+ */
 export function effectiveLimits(
   run: { spec: Pick<CodeRunSpec, 'resources' | 'timeoutSeconds'> },
   config: ControllerConfig,
+  runtime?: Pick<Runtime, 'defaults' | 'max'>,
 ): EffectiveLimits {
   const requestedCpu = run.spec.resources?.cpu ? millicores(run.spec.resources.cpu) : null;
   const requestedMemory = run.spec.resources?.memory ? parseQuantity(run.spec.resources.memory) : null;
+  const maxCpu = Math.min(runtime?.max.cpuMillis ?? config.maxCpuMillis, config.maxCpuMillis);
+  const maxMemory = Math.min(runtime?.max.memoryBytes ?? config.maxMemoryBytes, config.maxMemoryBytes);
+  const cpu = requestedCpu ?? runtime?.defaults.cpuMillis ?? config.defaultCpuMillis;
+  const memory = requestedMemory ?? runtime?.defaults.memoryBytes ?? config.defaultMemoryBytes;
   return {
     timeoutSeconds: Math.min(
       run.spec.timeoutSeconds ?? config.defaultTimeoutSeconds,
       config.maxTimeoutSeconds,
     ),
-    cpuMillis: Math.max(1, Math.min(requestedCpu ?? config.defaultCpuMillis, config.maxCpuMillis)),
+    cpuMillis: Math.max(1, Math.min(cpu, maxCpu)),
     // Below 16 MiB no interpreter starts; clamp rather than produce a run that can only fail.
-    memoryBytes: Math.max(
-      16 * 2 ** 20,
-      Math.min(Math.ceil(requestedMemory ?? config.defaultMemoryBytes), config.maxMemoryBytes),
-    ),
+    memoryBytes: Math.max(16 * 2 ** 20, Math.min(Math.ceil(memory), maxMemory)),
   };
 }
 
@@ -75,26 +85,33 @@ export function runLabelValue(runName: string): string {
 
 /** What a sandbox Pod is, apart from who it serves. */
 export interface SandboxShape {
-  language: Language;
+  /** The runtime's name (the Pod's language label). */
+  language: string;
   image: string;
+  programFile: string;
+  /** Only the Python runner preloads modules (SandboxPool `preload`): runtimes whose policy is python. */
+  preloads: boolean;
   cpuMillis: number;
   memoryBytes: number;
 }
 
-/** The sandbox a run needs: its language's image and its effective limits. */
-export function runShape(run: CodeRun, config: ControllerConfig): SandboxShape {
-  const limits = effectiveLimits(run, config);
+/** The sandbox a run needs: its runtime's image and program file, and its effective limits. */
+export function runShape(run: CodeRun, runtime: Runtime, config: ControllerConfig): SandboxShape {
+  const limits = effectiveLimits(run, config, runtime);
   return {
-    language: run.spec.language,
-    image: config.images[run.spec.language],
+    language: runtime.name,
+    image: runtime.image,
+    programFile: runtime.programFile,
+    preloads: runtime.policy === 'python',
     cpuMillis: limits.cpuMillis,
     memoryBytes: limits.memoryBytes,
   };
 }
 
-export function buildSandboxPod(run: CodeRun, config: ControllerConfig): V1Pod {
-  const limits = effectiveLimits(run, config);
-  const shape = runShape(run, config);
+/** The sandbox Pod of a run whose language names `runtime`. */
+export function buildSandboxPod(run: CodeRun, runtime: Runtime, config: ControllerConfig): V1Pod {
+  const limits = effectiveLimits(run, config, runtime);
+  const shape = runShape(run, runtime, config);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -132,7 +149,7 @@ export const TEMPLATE_HASH_ANNOTATION = 'coderun.dev/template-hash';
 function poolPodWithoutHash(pool: SandboxPool, shape: SandboxShape, config: ControllerConfig): V1Pod {
   const waitSeconds = pool.spec.maxIdleSeconds + POOL_JOB_WAIT_SLACK_SECONDS;
   // Only the Python runner preloads (and announces when it is done).
-  const preload = shape.language === 'python' ? pool.spec.preload?.join(',') : undefined;
+  const preload = shape.preloads ? pool.spec.preload?.join(',') : undefined;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -183,6 +200,7 @@ function poolPodWithoutHash(pool: SandboxPool, shape: SandboxShape, config: Cont
  * Written with the Pod's resourceVersion, so two runs can never both claim it.
  */
 export function claimedPod(pod: V1Pod, run: CodeRun, config: ControllerConfig, now: Date): V1Pod {
+  // Only the timeout matters here; the Pod's size is the pool's, equal to the run's.
   const limits = effectiveLimits(run, config);
   const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp ?? now;
   const runningSeconds = Math.max(0, Math.ceil((now.getTime() - new Date(started).getTime()) / 1000));
@@ -242,7 +260,7 @@ const SANDBOX_ANNOTATIONS = {
   'dev.gvisor.flag.oci-seccomp': 'true',
 };
 
-function sandboxLabels(language: Language): Record<string, string> {
+function sandboxLabels(language: string): Record<string, string> {
   return {
     [LABELS.managedBy]: MANAGED_BY,
     [LABELS.component]: 'sandbox',
@@ -322,7 +340,7 @@ function sandboxPodSpec(
         stdinOnce: true,
         tty: false,
         workingDir: WORK_DIR,
-        env: [...SANDBOX_ENV, ...(opts.env ?? [])],
+        env: [...SANDBOX_ENV, { name: PROGRAM_FILE_ENV, value: shape.programFile }, ...(opts.env ?? [])],
         resources: { requests, limits: resources },
         ...(opts.startupProbe ? { startupProbe: opts.startupProbe } : {}),
         securityContext: {

@@ -44,7 +44,7 @@ function rfc3339(d: Date): string {
 
 export function rejectedStatus(
   run: CodeRun,
-  reason: Extract<Reason, 'PolicyRejected' | 'Rejected'>,
+  reason: Extract<Reason, 'PolicyRejected' | 'Rejected' | 'RuntimeNotFound'>,
   message: string,
   findings: PolicyFinding[],
   now: Date,

@@ -9,6 +9,7 @@ import {
 import type { CodeRun } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { millicores, parseQuantity } from '../kube/quantity.ts';
+import type { Runtime, RuntimeSet } from '../runtimes/catalog.ts';
 import {
   buildPoolPod,
   effectiveLimits,
@@ -20,18 +21,23 @@ import {
 } from './sandbox-pod.ts';
 import { setCondition } from './status.ts';
 
-/** The sandbox a pool's Pods have: its resources clamped exactly as a run's are. */
-export function poolShape(pool: SandboxPool, config: ControllerConfig): SandboxShape {
-  const limits = effectiveLimits({ spec: { resources: pool.spec.resources } }, config);
+/** The sandbox a pool's Pods have: its runtime's, with its resources clamped exactly as a run's are. */
+export function poolShape(pool: SandboxPool, runtime: Runtime, config: ControllerConfig): SandboxShape {
+  const limits = effectiveLimits({ spec: { resources: pool.spec.resources } }, config, runtime);
   return {
-    language: pool.spec.language,
-    image: pool.spec.image || config.images[pool.spec.language],
+    language: runtime.name,
+    image: pool.spec.image || runtime.image,
+    programFile: runtime.programFile,
+    preloads: runtime.policy === 'python',
     cpuMillis: limits.cpuMillis,
     memoryBytes: limits.memoryBytes,
   };
 }
 
-function sameShape(a: SandboxShape, b: SandboxShape): boolean {
+/** What a Pod's labels and container say of its sandbox. */
+type PodSize = Pick<SandboxShape, 'language' | 'image' | 'cpuMillis' | 'memoryBytes'>;
+
+function sameShape(a: PodSize, b: PodSize): boolean {
   return (
     a.language === b.language &&
     a.image === b.image &&
@@ -41,14 +47,14 @@ function sameShape(a: SandboxShape, b: SandboxShape): boolean {
 }
 
 /** The shape a Pod really has (its container's limits), so a pool edited since its creation cannot mislead. */
-function podShape(pod: V1Pod): SandboxShape | undefined {
+function podShape(pod: V1Pod): PodSize | undefined {
   const container = pod.spec?.containers?.[0];
   const limits = container?.resources?.limits;
   const language = pod.metadata?.labels?.[LABELS.language];
   const cpuMillis = millicores(String(limits?.cpu ?? ''));
   const memoryBytes = parseQuantity(String(limits?.memory ?? ''));
   if (!container?.image || cpuMillis === null || memoryBytes === null || !language) return undefined;
-  return { language: language as SandboxShape['language'], image: container.image, cpuMillis, memoryBytes };
+  return { language, image: container.image, cpuMillis, memoryBytes };
 }
 
 export function isIdle(pod: V1Pod): boolean {
@@ -63,11 +69,9 @@ export function isClaimable(pod: V1Pod): boolean {
 }
 
 /** The template hash the pool's Pods carry when built with this configuration. */
-function templateHash(pool: SandboxPool, config: ControllerConfig): string {
-  return (
-    buildPoolPod(pool, poolShape(pool, config), config).metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ??
-    ''
-  );
+function templateHash(pool: SandboxPool, runtime: Runtime, config: ControllerConfig): string {
+  const pod = buildPoolPod(pool, poolShape(pool, runtime, config), config);
+  return pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
 }
 
 /** Pods of pools whose sandbox is exactly what the run needs, built from their current template, ready to be claimed. */
@@ -76,20 +80,23 @@ export function claimCandidates(
   pools: readonly SandboxPool[],
   pods: readonly V1Pod[],
   config: ControllerConfig,
+  runtimes: RuntimeSet,
 ): V1Pod[] {
-  const need = runShape(run, config);
+  const runtime = runtimes.resolve(run.spec.language);
+  if (!runtime) return [];
+  const need = runShape(run, runtime, config);
   // Each suitable pool with the template hash its Pods carry now: a Pod built from an older template (the
-  // operator's seccomp profile, image or hardening changed since) waits for its replacement, never a run.
-  const templateOf = new Map(
-    pools
-      .filter(
-        (p) =>
-          p.metadata.namespace === run.metadata.namespace &&
-          !p.metadata.deletionTimestamp &&
-          sameShape(poolShape(p, config), need),
-      )
-      .map((p) => [p.metadata.name, templateHash(p, config)]),
-  );
+  // operator's seccomp profile, the runtime's image or the hardening changed since) waits for its
+  // replacement, never a run.
+  const templateOf = new Map<string, string>();
+  for (const p of pools) {
+    const poolRuntime = runtimes.resolve(p.spec.language);
+    if (p.metadata.namespace !== run.metadata.namespace || p.metadata.deletionTimestamp || !poolRuntime)
+      continue;
+    const shape = poolShape(p, poolRuntime, config);
+    if (sameShape(shape, need) && shape.programFile === need.programFile)
+      templateOf.set(p.metadata.name, templateHash(p, poolRuntime, config));
+  }
   const poolNames = new Set(templateOf.keys());
   if (poolNames.size === 0) return [];
   const fitting = pods.filter((pod) => {
@@ -105,7 +112,7 @@ export function claimCandidates(
     );
   });
   // Of the Pods that fit, those of the pools that suit the program best.
-  const imports = run.spec.language === 'python' ? pythonImports(run.spec.source) : new Set<string>();
+  const imports = runtime.policy === 'python' ? pythonImports(run.spec.source) : new Set<string>();
   const rankOf = new Map(
     pools
       .filter((p) => poolNames.has(p.metadata.name))

@@ -1,9 +1,16 @@
 // The static code policy: defence in depth in front of gVisor, never the boundary. It checks the languages
-// a CodeRun can have and answers with the findings a CodeRun's status keeps (both defined by the resource).
-import type { Language, PolicyFinding } from '../coderun/schema.ts';
+// a SandboxRuntime can name as its policy and answers with the findings a CodeRun's status keeps (both defined by the resource).
+
+import type { PolicyLanguage } from '../coderun/sandbox-runtime.ts';
+import type { PolicyFinding } from '../coderun/schema.ts';
 
 export type { PolicyFinding } from '../coderun/schema.ts';
 export type PolicyProfile = 'strict' | 'compat' | 'off';
+/**
+ * The language a check parses: a runtime's `policy`, or `nodejs`, the built-in runtime's name, for javascript
+ * (what callers passed before runtimes were data).
+ */
+export type PolicyInput = PolicyLanguage | 'nodejs';
 
 export interface PolicyVerdict {
   allowed: boolean;
@@ -11,10 +18,10 @@ export interface PolicyVerdict {
 }
 
 /** Checks one program. Never throws for user input: unreadable source is reported as a verdict or allowed through. */
-export type CodePolicy = (language: Language, source: string) => PolicyVerdict;
+export type CodePolicy = (language: PolicyInput, source: string) => PolicyVerdict;
 
 /** The same, off the caller's thread (the worker pool): what the API and the controller use. */
-export type AsyncCodePolicy = (language: Language, source: string) => Promise<PolicyVerdict>;
+export type AsyncCodePolicy = (language: PolicyInput, source: string) => Promise<PolicyVerdict>;
 
 export interface CheckOptions {
   /** Stop and refuse the program once a check has run this long (where the parser can stop early). */

@@ -3,7 +3,7 @@
 // compiled too). Loading a parser is not enough: until V8 has compiled the parser's and the rules' hot paths, a
 // 16 KiB check costs five to ten times its usual time, and the first programs of a fresh worker would pay for it
 // (see docs/performance.md, "The static policy's cost").
-import type { Language } from '../coderun/schema.ts';
+import type { PolicyLanguage } from '../coderun/sandbox-runtime.ts';
 
 const PYTHON = `import json
 import math
@@ -144,9 +144,9 @@ module.exports = { main };
 `;
 
 /** The programs a fresh worker checks, each language's whole and cut in half. */
-export const WARM_UP_PROGRAMS: readonly (readonly [Language, string])[] = [PYTHON, NODEJS].flatMap(
+export const WARM_UP_PROGRAMS: readonly (readonly [PolicyLanguage, string])[] = [PYTHON, NODEJS].flatMap(
   (source, i) => {
-    const language: Language = i === 0 ? 'python' : 'nodejs';
+    const language: PolicyLanguage = i === 0 ? 'python' : 'javascript';
     return [
       [language, source],
       [language, source.slice(0, source.length >> 1)],
@@ -162,8 +162,8 @@ const COLD_ROUNDS = 1;
 
 /** The warm-up checks, one at a time: those to run before taking programs, then those to run between them. */
 export function warmUpChecks(): {
-  cold: (readonly [Language, string])[];
-  idle: Generator<readonly [Language, string]>;
+  cold: (readonly [PolicyLanguage, string])[];
+  idle: Generator<readonly [PolicyLanguage, string]>;
 } {
   const cold = Array.from({ length: COLD_ROUNDS }, () => WARM_UP_PROGRAMS).flat();
   function* idle() {

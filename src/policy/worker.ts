@@ -1,8 +1,7 @@
 // One policy worker thread: checks programs posted by the pool (pool.ts) with the profile it was started with.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Language } from '../coderun/schema.ts';
 import { createPolicy } from './profiles.ts';
-import type { PolicyProfile, PolicyVerdict } from './types.ts';
+import type { PolicyInput, PolicyProfile, PolicyVerdict } from './types.ts';
 import { warmUpChecks } from './warm-up.ts';
 
 export interface WorkerData {
@@ -13,7 +12,7 @@ export interface WorkerData {
 
 export interface CheckRequest {
   id: number;
-  language: Language;
+  language: PolicyInput;
   source: string;
 }
 

@@ -21,9 +21,10 @@ import {
   type Wait,
 } from '../../src/api/run-service.ts';
 import { buildServer } from '../../src/api/server.ts';
-import { type CodeRun, LANGUAGES, LIMITS } from '../../src/coderun/schema.ts';
+import { BUILTIN_LANGUAGES, type CodeRun, LIMITS } from '../../src/coderun/schema.ts';
 import { loadApiConfig } from '../../src/config/api.ts';
-import { makeRun } from '../fixtures.ts';
+import { fixedRuntimes } from '../../src/runtimes/catalog.ts';
+import { makeRun, testRuntimes } from '../fixtures.ts';
 
 export const TOKEN = 'fuzz-token-0123456789abcdef0123456789abcdef';
 const MiB = 2 ** 20;
@@ -65,7 +66,7 @@ export class Rng {
 
 function assertSubmission(sub: Submission): void {
   const ok =
-    (LANGUAGES as readonly string[]).includes(sub.language) &&
+    (BUILTIN_LANGUAGES as readonly string[]).includes(sub.language) &&
     typeof sub.source === 'string' &&
     sub.source.length <= LIMITS.sourceMaxChars &&
     sub.arguments !== null &&
@@ -139,6 +140,7 @@ export async function standInServer(env: Record<string, string>, onError: (line:
   const deps = {
     config: loadApiConfig({ ...env, CODERUN_API_HOST: '127.0.0.1', CODERUN_API_PORT: '0' }),
     service,
+    runtimes: fixedRuntimes(testRuntimes()),
     store: null,
     metrics: createMetrics(() => service.inFlight),
     ready: async () => ({ ok: true }),

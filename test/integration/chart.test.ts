@@ -294,6 +294,12 @@ test('each ServiceAccount may do its job and nothing more', () => {
     ['coderun-controller', ['create', 'leases.coordination.k8s.io', '-n', SANDBOX_NS], false],
     ['coderun-controller', ['list', 'nodes'], false],
     ['coderun-seccomp', ['get', 'configmaps', '-n', RELEASE_NS], false],
+    // SandboxRuntimes are cluster-scoped: both read them, neither writes them.
+    ['coderun-api', ['watch', 'sandboxruntimes.coderun.dev'], true],
+    ['coderun-api', ['create', 'sandboxruntimes.coderun.dev'], false],
+    ['coderun-controller', ['list', 'sandboxruntimes.coderun.dev'], true],
+    ['coderun-controller', ['update', 'sandboxruntimes.coderun.dev/python'], false],
+    ['coderun-seccomp', ['list', 'sandboxruntimes.coderun.dev'], false],
   ];
   const wrong = expect
     .filter(([sa, args, allowed]) => can(sa, ...args) !== allowed)

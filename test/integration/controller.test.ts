@@ -128,10 +128,15 @@ const bad = (spec: object) => ({
   spec,
 });
 
-test('the API server refuses an unknown language, naming the supported ones', async () => {
-  const message = await refusal(bad({ language: 'ruby', source: 'puts 1' }));
+test("the API server refuses a language that cannot name a runtime; an unknown runtime is the controller's to refuse", async () => {
+  const message = await refusal(bad({ language: 'Ruby 3', source: 'puts 1' }));
   assert.match(message, 'spec.language');
-  assert.match(message, '"python", "nodejs"');
+  assert.match(message, 'should match');
+  const failed = await finished(await create({ language: 'ruby', source: 'puts 1' }));
+  assert.equal(
+    [failed.status?.reason, failed.status?.message],
+    ['RuntimeNotFound', 'spec.language: no SandboxRuntime named "ruby"; registered: python, nodejs'],
+  );
 });
 
 test('the API server refuses a negative timeout', async () => {

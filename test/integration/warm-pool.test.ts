@@ -13,7 +13,8 @@ import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { EventRecorder } from '../../src/kube/events.ts';
 import { createLogger } from '../../src/log.ts';
-import { testConfig, testPolicy } from '../fixtures.ts';
+import { fixedRuntimes } from '../../src/runtimes/catalog.ts';
+import { testConfig, testPolicy, testRuntimes } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
 import { type ControlPlane, prepareSandboxCluster, startControlPlane } from '../harness/control-plane.ts';
 
@@ -167,6 +168,7 @@ test('a pool shrinking on a stale view does not delete a Pod a run claimed meanw
     kube,
     config: testConfig(),
     events: new EventRecorder(kube, 'test', log),
+    runtimes: fixedRuntimes(testRuntimes()),
     log,
   });
   await reconciler.reconcile({ ...pool, spec: { ...pool.spec, replicas: 0 } }, [stale]);

@@ -26,10 +26,10 @@ import {
 import { parseEnvFile } from '../../hack/env-file.ts';
 import { apiShape, loadApiConfig } from '../../src/config/api.ts';
 import { controllerShape, loadControllerConfig } from '../../src/config/controller.ts';
-import { buildSandboxPod, LABELS } from '../../src/controller/sandbox-pod.ts';
+import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import { parseQuantity } from '../../src/kube/quantity.ts';
 import { VERSION } from '../../src/version.ts';
-import { makeRun } from '../fixtures.ts';
+import { makeRun, sandboxPodOf } from '../fixtures.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const CHART = join(REPO, 'charts', 'coderun');
@@ -258,12 +258,64 @@ helmTest('a mistyped key or a wrongly typed value fails helm template with a mes
       ['--set', 'sandbox.timeoutSeconds=600'],
       /sandbox\.timeoutSeconds \(600\) exceeds sandbox\.maxTimeoutSeconds/,
     ],
+    [['--set', 'runtimes.python.policy=ruby'], /\/runtimes\/python\/policy/],
+    [['--set', 'runtimes.Ruby.image=x:1'], /\/runtimes/],
+    [
+      ['--set', 'runtimes.ruby.programFile=main.rb', '--set', 'runtimes.ruby.policy=none'],
+      /runtimes\/ruby.*missing property 'image'/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = helmRun(['template', 'coderun', CHART, '--namespace', 'coderun', ...args]);
     assert.is.not(r.status, 0, `${args.join(' ')} was accepted`);
     assert.match(r.stderr, message, `${args.join(' ')}: ${r.stderr}`);
   }
+});
+
+helmTest('the chart registers the python and nodejs runtimes with the sandbox images, cluster-wide', () => {
+  const runtimes = (set: string[] = []) =>
+    render(set)
+      .filter((d) => d.kind === 'SandboxRuntime')
+      .map((d) => ({ name: d.metadata.name, namespace: d.metadata.namespace, spec: d.spec }));
+  assert.equal(runtimes(['sandbox.images.python=my/python:7']), [
+    {
+      name: 'nodejs',
+      namespace: undefined,
+      spec: {
+        aliases: ['javascript', 'js', 'node'],
+        image: `coderun/sandbox-nodejs:${VERSION}`,
+        programFile: 'main.js',
+        policy: 'javascript',
+      },
+    },
+    {
+      name: 'python',
+      namespace: undefined,
+      spec: { aliases: ['python3', 'py'], image: 'my/python:7', programFile: 'main.py', policy: 'python' },
+    },
+  ]);
+});
+
+helmTest('a runtime may be left out, sized, or added under a name of its own', () => {
+  const docs = render([
+    'runtimes.nodejs.enabled=false',
+    'runtimes.python.resources.max.memory=512Mi',
+    'runtimes.ruby.image=example/ruby:3.3',
+    'runtimes.ruby.aliases={rb}',
+    'runtimes.ruby.programFile=main.rb',
+    'runtimes.ruby.policy=none',
+  ]);
+  const specs = Object.fromEntries(
+    docs.filter((d) => d.kind === 'SandboxRuntime').map((d) => [d.metadata.name, d.spec]),
+  );
+  assert.equal(Object.keys(specs), ['python', 'ruby']);
+  assert.equal((specs.python as { resources: unknown }).resources, { max: { memory: '512Mi' } });
+  assert.equal(specs.ruby, {
+    aliases: ['rb'],
+    image: 'example/ruby:3.3',
+    programFile: 'main.rb',
+    policy: 'none',
+  });
 });
 
 helmTest(
@@ -360,7 +412,7 @@ helmTest('numbers from a values file reach the environment as integers, not 4.19
 helmTest('the largest sandbox Pod fits the LimitRange and is selected by the deny-all NetworkPolicy', () => {
   const docs = render();
   const config = loadControllerConfig(envOf(container(docs, 'coderun-controller')));
-  const pod = buildSandboxPod(makeRun({ resources: { cpu: '64', memory: '64Gi' } }), config);
+  const pod = sandboxPodOf(makeRun({ resources: { cpu: '64', memory: '64Gi' } }), config);
   const limits = pod.spec?.containers[0]?.resources?.limits as Record<string, string>;
   const max = find<V1LimitRange>(docs, 'LimitRange').spec?.limits[0]?.max as Record<string, string>;
   for (const resource of ['cpu', 'memory', 'ephemeral-storage']) {
@@ -387,51 +439,67 @@ helmTest('the largest sandbox Pod fits the LimitRange and is selected by the den
   assert.is(pod.metadata?.labels?.[LABELS.component], 'sandbox');
 });
 
-helmTest('RBAC is namespaced and least-privilege: no cluster roles, each Role where its work is', () => {
-  const docs = render();
-  assert.equal(
-    docs.filter((d) => d.kind.startsWith('Cluster')).map((d) => d.kind),
-    [],
-  );
-  const rules = (name: string, namespace: string) => {
-    const role = docs.find((d) => d.kind === 'Role' && d.metadata.name === name) as unknown as V1Role;
-    assert.is(role?.metadata?.namespace, namespace, `Role ${name}`);
-    return (role.rules ?? []).map(
-      (r) =>
-        `${r.apiGroups?.join(',')}/${r.resources?.join(',')}${r.resourceNames ? `[${r.resourceNames}]` : ''}: ${r.verbs.join(',')}`,
+helmTest(
+  'RBAC is least-privilege: one cluster role, to read SandboxRuntimes; each Role where its work is',
+  () => {
+    const docs = render();
+    assert.equal(
+      docs.filter((d) => d.kind.startsWith('Cluster')).map((d) => `${d.kind}/${d.metadata.name}`),
+      ['ClusterRole/coderun-coderun-runtime-reader', 'ClusterRoleBinding/coderun-coderun-runtime-reader'],
     );
-  };
-  assert.equal(rules('coderun-api', 'coderun-sandbox'), [
-    'coderun.dev/coderuns: create,get,list,watch,delete',
-  ]);
-  assert.equal(rules('coderun-controller', 'coderun-sandbox'), [
-    // create: the isolation self-test's probe run.
-    'coderun.dev/coderuns: get,list,watch,update,patch,delete,create',
-    'coderun.dev/coderuns/status: get,update,patch',
-    '/pods: create,get,list,watch,update,delete',
-    'coderun.dev/sandboxpools: get,list,watch',
-    'coderun.dev/sandboxpools/status: get,update,patch',
-    '/pods/attach: create,get',
-    '/pods/log: get',
-    '/pods/exec: create,get',
-    '/events: create,patch',
-  ]);
-  assert.equal(rules('coderun-controller-leader-election', 'coderun'), [
-    'coordination.k8s.io/leases: create',
-    'coordination.k8s.io/leases[coderun-controller]: get,update',
-  ]);
-  assert.equal(rules('coderun-controller-self-test', 'coderun'), [
-    '/configmaps: create',
-    '/configmaps[coderun-self-test]: get,update',
-  ]);
-  // The API reads the self-test's ConfigMap only when its readiness requires a pass.
-  assert.not.ok(docs.some((d) => d.kind === 'Role' && d.metadata.name === 'coderun-api-self-test'));
-  // Both read the embedded store's Service (its cluster IP, where DNS cannot resolve its name), nothing else.
-  assert.equal(rules('coderun-artifacts-endpoint', 'coderun'), ['/services[coderun-artifacts]: get']);
-  assert.not.ok(
-    render(['artifacts.store=none']).some((d) => d.kind === 'Role' && d.metadata.name.endsWith('-endpoint')),
-  );
-});
+    const reader = docs.find((d) => d.kind === 'ClusterRole') as unknown as V1Role;
+    assert.equal(reader.rules, [
+      { apiGroups: ['coderun.dev'], resources: ['sandboxruntimes'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding') as unknown as {
+      subjects: { name: string }[];
+    };
+    assert.equal(
+      binding.subjects.map((s) => s.name),
+      ['coderun-api', 'coderun-controller'],
+    );
+    const rules = (name: string, namespace: string) => {
+      const role = docs.find((d) => d.kind === 'Role' && d.metadata.name === name) as unknown as V1Role;
+      assert.is(role?.metadata?.namespace, namespace, `Role ${name}`);
+      return (role.rules ?? []).map(
+        (r) =>
+          `${r.apiGroups?.join(',')}/${r.resources?.join(',')}${r.resourceNames ? `[${r.resourceNames}]` : ''}: ${r.verbs.join(',')}`,
+      );
+    };
+    assert.equal(rules('coderun-api', 'coderun-sandbox'), [
+      'coderun.dev/coderuns: create,get,list,watch,delete',
+    ]);
+    assert.equal(rules('coderun-controller', 'coderun-sandbox'), [
+      // create: the isolation self-test's probe run.
+      'coderun.dev/coderuns: get,list,watch,update,patch,delete,create',
+      'coderun.dev/coderuns/status: get,update,patch',
+      '/pods: create,get,list,watch,update,delete',
+      'coderun.dev/sandboxpools: get,list,watch',
+      'coderun.dev/sandboxpools/status: get,update,patch',
+      '/pods/attach: create,get',
+      '/pods/log: get',
+      '/pods/exec: create,get',
+      '/events: create,patch',
+    ]);
+    assert.equal(rules('coderun-controller-leader-election', 'coderun'), [
+      'coordination.k8s.io/leases: create',
+      'coordination.k8s.io/leases[coderun-controller]: get,update',
+    ]);
+    assert.equal(rules('coderun-controller-self-test', 'coderun'), [
+      '/configmaps: create',
+      '/configmaps[coderun-self-test]: get,update',
+    ]);
+    // The API reads the self-test's ConfigMap only when its readiness requires a pass.
+    assert.not.ok(docs.some((d) => d.kind === 'Role' && d.metadata.name === 'coderun-api-self-test'));
+    // Both read the embedded store's Service (its cluster IP, where DNS cannot resolve its name), nothing else.
+    assert.equal(rules('coderun-artifacts-endpoint', 'coderun'), ['/services[coderun-artifacts]: get']);
+    assert.not.ok(
+      render(['artifacts.store=none']).some(
+        (d) => d.kind === 'Role' && d.metadata.name.endsWith('-endpoint'),
+      ),
+    );
+  },
+);
 
 helmTest(
   'the isolation self-test: on by default; required by the API only when asked; off takes its rights away',
@@ -548,7 +616,7 @@ function seccompOf(docs: Manifest[]) {
     volume: ds?.spec?.volumes?.find((v) => v.name === 'profile')?.configMap,
     data: configMap?.data,
     path: env.CODERUN_SECCOMP_PROFILE,
-    pod: buildSandboxPod(makeRun(), loadControllerConfig(env)),
+    pod: sandboxPodOf(makeRun(), loadControllerConfig(env)),
   };
 }
 
@@ -1046,7 +1114,7 @@ helmTest(
     assert.ok(admitted(podLabels('coderun-controller')));
     assert.not.ok(admitted(podLabels(ARTIFACTS)));
     const config = loadControllerConfig(envOf(container(docs, 'coderun-controller')));
-    assert.not.ok(admitted(buildSandboxPod(makeRun(), config).metadata?.labels));
+    assert.not.ok(admitted(sandboxPodOf(makeRun(), config).metadata?.labels));
     assert.not.ok(
       render(['artifacts.embedded.networkPolicy.enabled=false']).some(
         (d) => d.kind === 'NetworkPolicy' && d.metadata.name === ARTIFACTS,

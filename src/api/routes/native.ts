@@ -8,21 +8,24 @@ import { z } from 'zod';
 import { isArtifactName } from '../../artifacts/rules.ts';
 import { CodeRunSpec, LIMITS } from '../../coderun/schema.ts';
 import { isNotFound } from '../../kube/client.ts';
+import type { RuntimeSource } from '../../runtimes/catalog.ts';
 import { guardScope } from '../access.ts';
 import { keyOf, withFullOutput } from '../artifacts.ts';
 import type { RouteDeps } from '../deps.ts';
 import { Problem, problemForRefusal } from '../problem.ts';
-import { ACCEPTED_LANGUAGES, RunRequest } from '../ragflow/request.ts';
+import { languageField, runArguments } from '../ragflow/request.ts';
 import { RunView, runView } from '../run-view.ts';
 import { abortOnDisconnect } from './disconnect.ts';
 
-// The CodeRun's own fields, with /run's forgiving language names and null arguments.
-const CreateRun = z.object({
-  language: RunRequest.shape.language,
-  source: CodeRunSpec.shape.source.meta({ description: 'The program text (not base64).' }),
-  arguments: RunRequest.shape.arguments,
-  timeoutSeconds: CodeRunSpec.shape.timeoutSeconds,
-});
+// The CodeRun's own fields, with /run's forgiving language names (the runtimes `runtimes` registers) and
+// null arguments.
+const createRun = (runtimes: RuntimeSource) =>
+  z.object({
+    language: languageField(runtimes, 'native'),
+    source: CodeRunSpec.shape.source.meta({ description: 'The program text (not base64).' }),
+    arguments: runArguments,
+    timeoutSeconds: CodeRunSpec.shape.timeoutSeconds,
+  });
 
 // A Kubernetes object name (DNS subdomain): anything else could never name a run, and must not reach the
 // Kubernetes client as a path segment ("..", "%2F").
@@ -76,16 +79,18 @@ export async function nativeRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     '/v1/runs',
     {
       schema: {
-        description: `Creates a run. Returns 201 at once, or with ?wait=N waits up to N seconds: 200 when it finished, 202 when still running. Languages: ${ACCEPTED_LANGUAGES.join(', ')}.`,
-        body: CreateRun,
+        description:
+          'Creates a run. Returns 201 at once, or with ?wait=N waits up to N seconds: 200 when it finished, 202 when still running. `language` names a registered SandboxRuntime (or an alias); an unknown one is 422 listing the registered ones.',
+        body: createRun(deps.runtimes),
         querystring: z.object({ wait: z.coerce.number().min(0).max(LIMITS.timeoutMaxSeconds).optional() }),
         response: { 200: RunView, 201: RunView, 202: RunView, ...errors },
       },
     },
     async (req, reply) => {
       const wait = req.query.wait ?? 0;
+      const { language: runtime, ...fields } = req.body;
       const outcome = await service.submit(
-        req.body,
+        { ...fields, language: runtime.name, policy: runtime.policy },
         { until: 'deadline', ms: wait * 1000 },
         abortOnDisconnect(req, reply),
       );
@@ -106,7 +111,7 @@ export async function nativeRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         case 'finished': {
           const { status } = outcome.run;
           deps.metrics.runs.inc({
-            language: req.body.language,
+            language: runtime.name,
             outcome: `${status?.phase}/${status?.reason}`,
           });
           return reply.code(200).send(runView(await withFullOutput(deps.store, outcome.run)));

@@ -6,7 +6,7 @@ import { guardScope } from '../access.ts';
 import { openArtifacts, ragflowBody, withFullOutput } from '../artifacts.ts';
 import type { RouteDeps } from '../deps.ts';
 import { ragflowFaultReply, ragflowRefusalBody } from '../ragflow/errors.ts';
-import { RunRequest } from '../ragflow/request.ts';
+import { runRequest } from '../ragflow/request.ts';
 import {
   executionTimeout,
   internalError,
@@ -58,17 +58,18 @@ export async function ragflowRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     {
       schema: {
         description: "Runs a program and waits for the outcome (RAGFlow's executor-manager contract).",
-        body: RunRequest,
+        body: runRequest(deps.runtimes),
       },
     },
     async (req, reply) => {
       const started = process.hrtime.bigint();
-      const { code_b64: source, language, arguments: args } = req.body;
+      const { code_b64: source, language: runtime, arguments: args } = req.body;
+      const language = runtime.name;
       let result: RagflowResult;
       let finishedRun: CodeRun | undefined;
       try {
         const ran = await deps.service.submit(
-          { language, source, arguments: args },
+          { language, policy: runtime.policy, source, arguments: args },
           { until: 'outcome' },
           abortOnDisconnect(req, reply),
         );

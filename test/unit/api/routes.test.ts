@@ -17,7 +17,8 @@ import type { CodeRun, CodeRunStatus } from '../../../src/coderun/schema.ts';
 import { loadApiConfig } from '../../../src/config/api.ts';
 import { createLogger } from '../../../src/log.ts';
 import { createPolicy } from '../../../src/policy/index.ts';
-import { makeRun, RAGFLOW_FIELDS } from '../../fixtures.ts';
+import { fixedRuntimes } from '../../../src/runtimes/catalog.ts';
+import { makeRun, RAGFLOW_FIELDS, testRuntimes } from '../../fixtures.ts';
 
 const TOKEN = 'sekret-token';
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -46,7 +47,7 @@ class ScriptedRunService implements RunServiceSeam {
   async submit(sub: Submission, wait: Wait): Promise<SubmitOutcome> {
     this.submissions.push(sub);
     if (this.outcome.kind === 'busy') return this.outcome;
-    const { findings } = this.policy(sub.language, sub.source);
+    const { findings } = sub.policy ? this.policy(sub.policy, sub.source) : { findings: [] };
     if (findings.length) return { kind: 'rejected', findings };
     if (wait.until === 'outcome') return this.outcome;
     const name = newRunName();
@@ -92,6 +93,7 @@ async function server(
   const app = await buildServer({
     config,
     service,
+    runtimes: fixedRuntimes(testRuntimes()),
     store,
     metrics: createMetrics(() => service.inFlight),
     ready: async () => (ready ? { ok: true } : { ok: false, detail: 'cannot reach the Kubernetes API' }),

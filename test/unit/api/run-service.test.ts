@@ -87,7 +87,12 @@ function serviceWith(
   });
 }
 
-const submission = { language: 'python' as const, source: 'def main():\n    return 1\n', arguments: {} };
+const submission = {
+  language: 'python',
+  policy: 'python' as const,
+  source: 'def main():\n    return 1\n',
+  arguments: {},
+};
 
 test('a create refused while the quota is not counted yet is retried until it is accepted', async () => {
   const { service, calls } = serviceRefusing(2);

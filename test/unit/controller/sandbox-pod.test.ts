@@ -1,15 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  buildSandboxPod,
-  effectiveLimits,
-  runLabelValue,
-  sandboxPodName,
-} from '../../../src/controller/sandbox-pod.ts';
+import { effectiveLimits, runLabelValue, sandboxPodName } from '../../../src/controller/sandbox-pod.ts';
 import { VERSION } from '../../../src/version.ts';
-import { makeRun, testConfig } from '../../fixtures.ts';
+import { makeRun, sandboxPodOf, testConfig } from '../../fixtures.ts';
 
-const pod = buildSandboxPod(makeRun(), testConfig());
+const pod = sandboxPodOf(makeRun(), testConfig());
 const spec = pod.spec!;
 const container = spec.containers[0]!;
 
@@ -19,7 +14,7 @@ test('the pod runs under the gvisor runtime class by default', () => {
 
 test('an empty CODERUN_RUNTIME_CLASS leaves runtimeClassName unset', () => {
   assert.is(
-    buildSandboxPod(makeRun(), testConfig({ CODERUN_RUNTIME_CLASS: '' })).spec?.runtimeClassName,
+    sandboxPodOf(makeRun(), testConfig({ CODERUN_RUNTIME_CLASS: '' })).spec?.runtimeClassName,
     undefined,
   );
 });
@@ -29,7 +24,7 @@ test('the pod uses the configured Localhost seccomp profile', () => {
     type: 'Localhost',
     localhostProfile: 'coderun/sandbox.json',
   });
-  const custom = buildSandboxPod(makeRun(), testConfig({ CODERUN_SECCOMP_PROFILE: 'profiles/x.json' }));
+  const custom = sandboxPodOf(makeRun(), testConfig({ CODERUN_SECCOMP_PROFILE: 'profiles/x.json' }));
   assert.equal(custom.spec?.securityContext?.seccompProfile?.localhostProfile, 'profiles/x.json');
 });
 
@@ -82,18 +77,17 @@ test('requests equal limits for cpu, memory and ephemeral storage', () => {
 
 test("with CODERUN_CPU_REQUEST the Pod asks the scheduler for that much CPU and keeps the run's limit", () => {
   const config = testConfig({ CODERUN_CPU_REQUEST: '200m' });
-  const resources = buildSandboxPod(makeRun(), config).spec?.containers[0]?.resources;
+  const resources = sandboxPodOf(makeRun(), config).spec?.containers[0]?.resources;
   assert.equal(resources?.limits, { cpu: '1', memory: '256Mi', 'ephemeral-storage': '128Mi' });
   assert.equal(resources?.requests, { cpu: '200m', memory: '256Mi', 'ephemeral-storage': '128Mi' });
   // A run that asks for less than the request asks for what it gets: a request never exceeds the limit.
-  const small = buildSandboxPod(makeRun({ resources: { cpu: '100m' } }), config).spec?.containers[0]
-    ?.resources;
+  const small = sandboxPodOf(makeRun({ resources: { cpu: '100m' } }), config).spec?.containers[0]?.resources;
   assert.equal([small?.requests?.cpu, small?.limits?.cpu], ['100m', '100m']);
 });
 
 test('activeDeadlineSeconds is the timeout plus the grace period', () => {
   assert.is(spec.activeDeadlineSeconds, 10 + 15);
-  assert.is(buildSandboxPod(makeRun({ timeoutSeconds: 5 }), testConfig()).spec?.activeDeadlineSeconds, 20);
+  assert.is(sandboxPodOf(makeRun({ timeoutSeconds: 5 }), testConfig()).spec?.activeDeadlineSeconds, 20);
 });
 
 test('the job arrives on stdin, once, without a tty', () => {
@@ -104,7 +98,7 @@ test('the job arrives on stdin, once, without a tty', () => {
 
 test('the image comes from the configuration for the language', () => {
   assert.is(container.image, `coderun/sandbox-python:${VERSION}`);
-  const node = buildSandboxPod(
+  const node = sandboxPodOf(
     makeRun({ language: 'nodejs' }),
     testConfig({ SANDBOX_BASE_NODEJS_IMAGE: 'my/node:1' }),
   );

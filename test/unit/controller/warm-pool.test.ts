@@ -19,12 +19,13 @@ import {
   preloadRank,
   pythonImports,
 } from '../../../src/controller/warm-pool.ts';
-import { makeReport, makeRun, NOW, observe, testConfig } from '../../fixtures.ts';
+import { makeReport, makeRun, NOW, observe, runtimeNamed, testConfig, testRuntimes } from '../../fixtures.ts';
 
 const config = testConfig();
 /** The template hash a pool's Pods carry. */
 const hashOf = (pool: SandboxPool) =>
-  buildPoolPod(pool, poolShape(pool, config), config).metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
+  buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, config), config), config).metadata
+    ?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
 
 function makePool(spec: Partial<SandboxPool['spec']> = {}, name = 'python'): SandboxPool {
   return {
@@ -41,7 +42,7 @@ function poolPod(
   pool: SandboxPool,
   opts: { ageSeconds?: number; phase?: string; ready?: boolean } = {},
 ): V1Pod {
-  const pod = buildPoolPod(pool, poolShape(pool, config), config);
+  const pod = buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, config), config), config);
   pod.metadata = {
     ...pod.metadata,
     name: `${pool.metadata.name}-${++serial}`,
@@ -71,7 +72,7 @@ function poolPod(
 
 test('a pool Pod is hardened exactly like a run Pod of the same size, and waits for its job longer', () => {
   const pool = makePool();
-  const pod = buildPoolPod(pool, poolShape(pool, config), config);
+  const pod = buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, config), config), config);
   const cold = decide(observe({}), { config })[0];
   if (cold?.do !== 'createPod') throw new Error('expected a cold create');
   const {
@@ -103,18 +104,24 @@ test("an idle Pod never asks the scheduler for more CPU than a run's Pod does (C
   const low = testConfig({ CODERUN_CPU_REQUEST: '50m' });
   const pool = makePool();
   assert.is(
-    buildPoolPod(pool, poolShape(pool, low), low).spec?.containers[0]?.resources?.requests?.cpu,
+    buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, low), low), low).spec?.containers[0]
+      ?.resources?.requests?.cpu,
     '50m',
   );
   assert.is(
-    buildPoolPod(pool, poolShape(pool, config), config).spec?.containers[0]?.resources?.requests?.cpu,
+    buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, config), config), config).spec
+      ?.containers[0]?.resources?.requests?.cpu,
     '100m',
   );
 });
 
 test('a Python pool that preloads is Ready only once its runner has imported them (startup probe)', () => {
   const pool = makePool({ preload: ['numpy', 'pandas'] });
-  const container = buildPoolPod(pool, poolShape(pool, config), config).spec?.containers[0];
+  const container = buildPoolPod(
+    pool,
+    poolShape(pool, runtimeNamed(pool.spec.language, config), config),
+    config,
+  ).spec?.containers[0];
   assert.equal(
     container?.env?.filter((e) => e.name === 'CODERUN_PRELOAD' || e.name === 'CODERUN_READY_FILE'),
     [
@@ -127,17 +134,22 @@ test('a Python pool that preloads is Ready only once its runner has imported the
   // Without preload there is nothing to wait for, and no probe to pay for.
   const plain = makePool();
   assert.is(
-    buildPoolPod(plain, poolShape(plain, config), config).spec?.containers[0]?.startupProbe,
+    buildPoolPod(plain, poolShape(plain, runtimeNamed(plain.spec.language, config), config), config).spec
+      ?.containers[0]?.startupProbe,
     undefined,
   );
   // Only the Python runner preloads: a Node.js pool never waits for a file nobody writes.
   const node = makePool({ language: 'nodejs', preload: ['numpy'] }, 'node');
-  const nodeContainer = buildPoolPod(node, poolShape(node, config), config).spec?.containers[0];
+  const nodeContainer = buildPoolPod(
+    node,
+    poolShape(node, runtimeNamed(node.spec.language, config), config),
+    config,
+  ).spec?.containers[0];
   assert.is(nodeContainer?.startupProbe, undefined);
   assert.not.ok(nodeContainer?.env?.some((e) => e.name === 'CODERUN_READY_FILE'));
   // Until the probe passes the kubelet reports the container not ready, and no run claims the Pod.
   const starting = poolPod(pool, { ready: false });
-  assert.equal(claimCandidates(makeRun(), [pool], [starting], config), []);
+  assert.equal(claimCandidates(makeRun(), [pool], [starting], config, testRuntimes(config)), []);
 });
 
 test('pythonImports reads the top-level modules of import and from-import lines', () => {
@@ -161,7 +173,9 @@ test('a program that imports what a pool preloads is served from that pool, any 
   const dataPod = poolPod(data);
   const pools = [plain, data];
   const pick = (source: string, pods: V1Pod[]) =>
-    claimCandidates(makeRun({ source }), pools, pods, config).map((p) => p.metadata?.name);
+    claimCandidates(makeRun({ source }), pools, pods, config, testRuntimes(config)).map(
+      (p) => p.metadata?.name,
+    );
   const chart = 'import matplotlib.pyplot as plt\ndef main():\n    return 1\n';
   assert.equal(pick(chart, [plainPod, dataPod]), [dataPod.metadata?.name]);
   assert.equal(pick('def main():\n    return 1\n', [plainPod, dataPod]), [plainPod.metadata?.name]);
@@ -179,29 +193,36 @@ test('a run claims only ready idle Pods of a pool with exactly its language and 
   const ready = poolPod(python);
   const starting = poolPod(python, { phase: 'Pending' });
   const pods = [ready, starting, poolPod(big), poolPod(node)];
-  const candidates = claimCandidates(makeRun(), [python, big, node], pods, config);
+  const candidates = claimCandidates(makeRun(), [python, big, node], pods, config, testRuntimes(config));
   assert.equal(
     candidates.map((p) => p.metadata?.name),
     [ready.metadata?.name],
   );
   const bigRun = makeRun({ resources: { memory: '1Gi' } });
   assert.equal(
-    claimCandidates(bigRun, [python, big, node], pods, config).map((p) => p.metadata?.labels?.[LABELS.pool]),
+    claimCandidates(bigRun, [python, big, node], pods, config, testRuntimes(config)).map(
+      (p) => p.metadata?.labels?.[LABELS.pool],
+    ),
     ['python-big'],
   );
-  assert.equal(claimCandidates(makeRun({ resources: { cpu: '500m' } }), [python], pods, config), []);
+  assert.equal(
+    claimCandidates(makeRun({ resources: { cpu: '500m' } }), [python], pods, config, testRuntimes(config)),
+    [],
+  );
 });
 
 test('an idle Pod built with another seccomp profile is no candidate: it waits for its replacement', () => {
   const pool = makePool();
   const before = poolPod(pool);
   const custom = testConfig({ CODERUN_SECCOMP_PROFILE: 'coderun/sandbox-0123456789ab.json' });
-  assert.equal(claimCandidates(makeRun(), [pool], [before], custom), []);
-  const after = buildPoolPod(pool, poolShape(pool, custom), custom);
+  assert.equal(claimCandidates(makeRun(), [pool], [before], custom, testRuntimes(custom)), []);
+  const after = buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, custom), custom), custom);
   after.metadata = { ...after.metadata, name: 'python-after' };
   after.status = before.status;
   assert.equal(
-    claimCandidates(makeRun(), [pool], [before, after], custom).map((p) => p.metadata?.name),
+    claimCandidates(makeRun(), [pool], [before, after], custom, testRuntimes(custom)).map(
+      (p) => p.metadata?.name,
+    ),
     ['python-after'],
   );
 });
@@ -210,9 +231,9 @@ test('a claimed Pod is no candidate, and neither is one of a deleted pool', () =
   const pool = makePool();
   const pod = poolPod(pool);
   const claimed = claimedPod(pod, makeRun({}, undefined, 'other'), config, NOW);
-  assert.equal(claimCandidates(makeRun(), [pool], [claimed], config), []);
+  assert.equal(claimCandidates(makeRun(), [pool], [claimed], config, testRuntimes(config)), []);
   const deleting = { ...pool, metadata: { ...pool.metadata, deletionTimestamp: NOW.toISOString() } };
-  assert.equal(claimCandidates(makeRun(), [deleting], [pod], config), []);
+  assert.equal(claimCandidates(makeRun(), [deleting], [pod], config, testRuntimes(config)), []);
 });
 
 test('the claim moves ownership to the run, labels it, and lowers the deadline to the run', () => {
