@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/dev.sh"
 
 CHART=$REPO/charts/coderun
-CRDS=(coderuns.coderun.dev sandboxpools.coderun.dev)
+CRDS=(coderuns.coderun.dev sandboxpools.coderun.dev sandboxruntimes.coderun.dev)
 RUNTIME_CLASS=gvisor # the chart's sandbox.runtimeClassName
 SELECTOR="app.kubernetes.io/instance=$RELEASE"
 
