@@ -27,7 +27,8 @@ export async function createPatiently<T>(create: () => Promise<T>, opts: Patienc
     try {
       return await create();
     } catch (err) {
-      if (!isPassingRefusal(err) || opts.signal?.aborted || now() - started + delayMs > opts.maxWaitMs) throw err;
+      if (!isPassingRefusal(err) || opts.signal?.aborted || now() - started + delayMs > opts.maxWaitMs)
+        throw err;
       opts.onWait?.(err, delayMs);
       await wait(delayMs, opts.signal).catch(() => undefined);
     }

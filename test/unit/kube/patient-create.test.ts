@@ -14,7 +14,11 @@ const pending = apiError(
   'coderuns.coderun.dev "self-test-1" is forbidden: status unknown for quota: coderun-sandbox, resources: count/coderuns.coderun.dev',
 );
 const race = apiError(409, 'Conflict', 'Operation cannot be fulfilled on resourcequotas "coderun-sandbox"');
-const denied = apiError(403, 'Forbidden', 'coderuns.coderun.dev is forbidden: User "x" cannot create resource');
+const denied = apiError(
+  403,
+  'Forbidden',
+  'coderuns.coderun.dev is forbidden: User "x" cannot create resource',
+);
 
 /** A clock that only moves when the code under test sleeps, and a create that fails with `errors` first. */
 function script(errors: Error[]) {
@@ -72,7 +76,9 @@ test('an aborted signal ends the wait with the refusal', async () => {
   const s = script([pending, pending]);
   const abort = new AbortController();
   abort.abort();
-  const err = await createPatiently(s.create, { ...s.options(60_000), signal: abort.signal }).catch((e: unknown) => e);
+  const err = await createPatiently(s.create, { ...s.options(60_000), signal: abort.signal }).catch(
+    (e: unknown) => e,
+  );
   assert.is(err, pending);
 });
 
