@@ -1,43 +1,60 @@
-// Runs every test file of one tier in a single uvu session and ends with one "N passed, N failed" line.
-import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// Runs every test file of one tier through uvu's CLI (`uvu <dir> <pattern>`: the matching files in one
+// process) and ends with the line CI reads: "<tier>: N passed, N failed, N skipped".
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
+const TIERS = ['unit', 'integration', 'e2e', 'kind'];
 const tier = process.argv[2];
-if (!tier || !['unit', 'integration', 'e2e', 'kind'].includes(tier)) {
-  console.error('usage: node test/run.ts unit|integration|e2e|kind [filter]');
+if (!tier || !TIERS.includes(tier)) {
+  console.error(`usage: node test/run.ts ${TIERS.join('|')} [filter]`);
   process.exit(2);
 }
 const filter = process.argv[3];
-const root = join(import.meta.dirname, tier);
-const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
-  .filter((f) => f.endsWith('.test.ts') && (!filter || f.includes(filter)))
-  .sort();
+const REPO = join(import.meta.dirname, '..');
 
-const g = globalThis as unknown as { UVU_DEFER: number; UVU_QUEUE: unknown[][]; UVU_INDEX: number };
-g.UVU_DEFER = 1;
-g.UVU_QUEUE = [];
-for (const [i, f] of files.entries()) {
-  g.UVU_QUEUE.push([relative(process.cwd(), join(root, f))]);
-  g.UVU_INDEX = i;
-  await import(join(root, f));
-}
+// uvu tests its pattern, case-insensitively, against each file's path under the tier's directory.
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const pattern = `^${filter ? `(?=.*${escaped(filter)})` : ''}.*\\.test\\.ts$`;
+// --no-color: the CLI's default sets FORCE_COLOR for the tests too, whose child processes would then colour
+// the output the tests read.
+const uvu = spawn(
+  process.execPath,
+  [join(REPO, 'node_modules', '.bin', 'uvu'), join('test', tier), pattern, '--no-color'],
+  { cwd: REPO, stdio: ['inherit', 'pipe', 'inherit'] },
+);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => uvu.kill(signal));
 
-// uvu prints "Total: / Passed: / Skipped:"; capture them to print the closing line CI reads.
-let printed = '';
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-  printed += String(chunk);
-  return write(chunk, ...rest);
-}) as typeof process.stdout.write;
-const { exec } = await import('uvu');
-await exec();
-process.stdout.write = write;
-const count = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(printed)?.[1] ?? 0);
-const total = count('Total');
-const passed = count('Passed');
-const skipped = count('Skipped');
-if (files.length === 0 || total === 0) {
+const printed: Buffer[] = [];
+uvu.stdout.on('data', (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  printed.push(chunk);
+});
+const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+  uvu.on('close', (c, s) => resolve([c, s])),
+);
+const output = stripVTControlCharacters(Buffer.concat(printed).toString('utf8'));
+
+// uvu ends with "Total: / Passed: / Skipped:"; a test that fails counts in Total and not in Passed. A before
+// hook that throws fails its suite's tests without a word and leaves uvu's exit code 0, so the counts decide.
+const count = (label: string) =>
+  Number([...output.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)$`, 'gm'))].at(-1)?.[1] ?? Number.NaN);
+let total = count('Total');
+let passed = count('Passed');
+let skipped = count('Skipped');
+let failed = total - passed - skipped;
+if (Number.isNaN(total)) {
+  // The process ended before its summary (an after hook threw, a test exited): count the suites that
+  // finished ("(passed / total)" each) and the unfinished run as one failure.
+  const suites = [...output.matchAll(/\((\d+) \/ (\d+)\)$/gm)];
+  passed = suites.reduce((sum, m) => sum + Number(m[1]), 0);
+  total = suites.reduce((sum, m) => sum + Number(m[2]), 0);
+  skipped = 0;
+  failed = total - passed + 1;
+  if (!output.endsWith('\n')) process.stdout.write('\n');
+  console.log(`${tier}: uvu ended before its summary (${signal ?? `exit code ${code}`})`);
+} else if (total === 0) {
   console.log(`${tier}: no tests found`);
-  process.exitCode = 1;
 }
-console.log(`${tier}: ${passed} passed, ${total - passed - skipped} failed, ${skipped} skipped`);
+console.log(`${tier}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exitCode = code !== 0 || failed > 0 || total === 0 ? 1 : 0;
