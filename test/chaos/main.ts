@@ -16,7 +16,7 @@ function count(name: string, fallback: number): number {
 
 const rounds = count('CHAOS_ROUNDS', 4);
 const inFlight = count('CHAOS_IN_FLIGHT', 4);
-const { token, kube } = await localRelease('chaos');
+const { token, kube } = await localRelease();
 const started = Date.now();
 const results = await runCampaign({
   token,

@@ -18,6 +18,7 @@ import { isConflict, isNotFound, type KubeClients } from '../../src/kube/client.
 import { RAGFLOW_FIELDS } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 import { installCrds } from '../harness/control-plane.ts';
+import { setUpSuite } from '../suite-setup.ts';
 import { decoded, SAMPLES, validPng } from './expectations.ts';
 import {
   background,
@@ -75,31 +76,25 @@ let baseUrl: string;
 let token: string;
 let installed = false;
 
-test.before(async () => {
-  try {
-    const cluster = connectCluster();
-    kube = cluster.kube;
-    apps = cluster.kc.makeApiClient(AppsV1Api);
-    runs = new CodeRunClient(kube);
-    await ensureImagesImported(['operator.tar', 'artifacts.tar', 'sandbox-python.tar', 'sandbox-nodejs.tar']);
-    // Helm installs the CRD only when it is missing, so an older one would stay: apply the chart's copy first,
-    // as the chart README says to before an upgrade.
-    await installCrds(cluster.kc, join(CHART, 'crds'));
-    workDir = mkdtempSync(join(tmpdir(), 'coderun-chart-e2e-'));
-    // The seccomp installer mounts a host directory, which only the privileged level admits.
-    await kube.core.createNamespace({
-      body: { metadata: { name: NS, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } },
-    });
-    installed = true;
-    await deploy('install');
-    const service = await kube.core.readNamespacedService({ name: SERVICE, namespace: NS });
-    baseUrl = `http://${service.spec?.clusterIP}:${PORT}`;
-    token = await apiToken();
-  } catch (err) {
-    // uvu swallows an error thrown by a before hook; say what went wrong before every test is failed.
-    console.error(`chart e2e setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    throw err;
-  }
+setUpSuite(test, 'chart e2e', async () => {
+  const cluster = connectCluster();
+  kube = cluster.kube;
+  apps = cluster.kc.makeApiClient(AppsV1Api);
+  runs = new CodeRunClient(kube);
+  await ensureImagesImported(['operator.tar', 'artifacts.tar', 'sandbox-python.tar', 'sandbox-nodejs.tar']);
+  // Helm installs the CRD only when it is missing, so an older one would stay: apply the chart's copy first,
+  // as the chart README says to before an upgrade.
+  await installCrds(cluster.kc, join(CHART, 'crds'));
+  workDir = mkdtempSync(join(tmpdir(), 'coderun-chart-e2e-'));
+  // The seccomp installer mounts a host directory, which only the privileged level admits.
+  await kube.core.createNamespace({
+    body: { metadata: { name: NS, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } },
+  });
+  installed = true;
+  await deploy('install');
+  const service = await kube.core.readNamespacedService({ name: SERVICE, namespace: NS });
+  baseUrl = `http://${service.spec?.clusterIP}:${PORT}`;
+  token = await apiToken();
 });
 
 test.after(async () => {

@@ -20,6 +20,7 @@ import {
   median,
   percent,
 } from '../corpus-programs.ts';
+import { setUpSuite } from '../suite-setup.ts';
 import { localRelease, postLocalRun, type RagflowReply } from './support.ts';
 
 /** Requests in flight at once: few enough for the warm pools (4 + 2 Python, 3 Node.js) to serve them. */
@@ -31,8 +32,8 @@ const FULL = process.env.CODERUN_CORPUS === 'full';
 let token: string;
 let kube: KubeClients;
 
-test.before(async () => {
-  ({ token, kube } = await localRelease('Corpus'));
+setUpSuite(test, 'Corpus e2e', async () => {
+  ({ token, kube } = await localRelease());
 });
 
 const corpus = loadCorpus();

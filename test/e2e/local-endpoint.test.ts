@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
+import { setUpSuite } from '../suite-setup.ts';
 import { background, LOCAL_API, LOCAL_SANDBOX_NAMESPACE, localRelease, postLocalRun } from './support.ts';
 
 const BODY_LIMIT = 2 * 2 ** 20; // the chart's api.bodyLimitBytes
@@ -20,8 +21,8 @@ const SLEEPER = 'import time\n\ndef main(seconds):\n    time.sleep(seconds)\n   
 let token: string;
 let kube: KubeClients;
 
-test.before(async () => {
-  ({ token, kube } = await localRelease('local endpoint'));
+setUpSuite(test, 'local endpoint e2e', async () => {
+  ({ token, kube } = await localRelease());
 });
 
 interface Exchange {

@@ -13,6 +13,7 @@ import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { RAGFLOW_FIELDS } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
+import { setUpSuite } from '../suite-setup.ts';
 import { LOCAL_SANDBOX_NAMESPACE, localRelease, postLocalRun, type RagflowReply } from './support.ts';
 
 /** RAGFlow's suite allows each answer 15 s; the release's timeout is 10 s. */
@@ -23,8 +24,8 @@ const FAIL_FAST_MS = 3_000;
 let token: string;
 let kube: KubeClients;
 
-test.before(async () => {
-  ({ token, kube } = await localRelease('RAGFlow security'));
+setUpSuite(test, 'RAGFlow security e2e', async () => {
+  ({ token, kube } = await localRelease());
 });
 
 type Program = { code: string; language: 'python' | 'nodejs' };

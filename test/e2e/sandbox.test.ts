@@ -15,6 +15,7 @@ import { allowEverything } from '../../src/policy/types.ts';
 import { testConfig } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 import { installCrds } from '../harness/control-plane.ts';
+import { setUpSuite } from '../suite-setup.ts';
 import {
   connectCluster,
   describeRun,
@@ -31,18 +32,13 @@ let runs: CodeRunClient;
 let controller: RunningController;
 let counter = 0;
 
-test.before(async () => {
-  try {
-    await ensureImagesImported(['sandbox-python.tar', 'sandbox-nodejs.tar']);
-    const cluster = connectCluster();
-    kube = cluster.kube;
-    runs = new CodeRunClient(kube);
-    await installCrds(cluster.kc, new URL('../../crds', import.meta.url).pathname);
-    await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-  } catch (err) {
-    console.error(err); // uvu drops errors thrown by hooks
-    throw err;
-  }
+setUpSuite(test, 'sandbox e2e', async () => {
+  await ensureImagesImported(['sandbox-python.tar', 'sandbox-nodejs.tar']);
+  const cluster = connectCluster();
+  kube = cluster.kube;
+  runs = new CodeRunClient(kube);
+  await installCrds(cluster.kc, new URL('../../crds', import.meta.url).pathname);
+  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
   controller = startController({
     kube,
     config: testConfig({

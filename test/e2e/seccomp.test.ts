@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert';
 import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
+import { setUpSuite } from '../suite-setup.ts';
 import {
   command,
   connectCluster,
@@ -95,23 +96,18 @@ let workDir: string;
 let ownValues: object | undefined;
 let restored = true;
 
-test.before(async () => {
-  try {
-    const cluster = connectCluster();
-    kube = cluster.kube;
-    apps = cluster.kc.makeApiClient(AppsV1Api);
-    // `make up` once if its release is not there (the tiers before this one run it anyway).
-    const present = await helm('status', RELEASE, '--namespace', NS).then(
-      () => true,
-      () => false,
-    );
-    token = present ? (await command(join(REPO, 'hack', 'deploy.sh'), ['token'])).trim() : await makeUp();
-    workDir = mkdtempSync(join(tmpdir(), 'coderun-seccomp-e2e-'));
-    ownValues = JSON.parse(await helm('get', 'values', RELEASE, '--namespace', NS, '--output', 'json')) ?? {};
-  } catch (err) {
-    console.error(`seccomp e2e setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    throw err;
-  }
+setUpSuite(test, 'seccomp e2e', async () => {
+  const cluster = connectCluster();
+  kube = cluster.kube;
+  apps = cluster.kc.makeApiClient(AppsV1Api);
+  // `make up` once if its release is not there (the tiers before this one run it anyway).
+  const present = await helm('status', RELEASE, '--namespace', NS).then(
+    () => true,
+    () => false,
+  );
+  token = present ? (await command(join(REPO, 'hack', 'deploy.sh'), ['token'])).trim() : await makeUp();
+  workDir = mkdtempSync(join(tmpdir(), 'coderun-seccomp-e2e-'));
+  ownValues = JSON.parse(await helm('get', 'values', RELEASE, '--namespace', NS, '--output', 'json')) ?? {};
 });
 
 test.after(async () => {

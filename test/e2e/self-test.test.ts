@@ -121,16 +121,11 @@ const asRoot = process.getuid?.() === 0;
 // ---- the local cluster ----
 
 test('on the local gVisor cluster a controller runs its probe as a CodeRun and publishes a pass', async () => {
-  try {
-    await ensureImagesImported(['sandbox-python.tar']);
-    const cluster = connectCluster();
-    kube = cluster.kube;
-    await installCrds(cluster.kc, join(REPO, 'crds'));
-    await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-  } catch (err) {
-    console.error(err);
-    throw err;
-  }
+  await ensureImagesImported(['sandbox-python.tar']);
+  const cluster = connectCluster();
+  kube = cluster.kube;
+  await installCrds(cluster.kc, join(REPO, 'crds'));
+  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
   controller = startController({
     kube,
     config: testConfig({

@@ -136,18 +136,10 @@ export async function makeUp(): Promise<string> {
   return (await command(join(REPO, 'hack', 'deploy.sh'), ['token'])).trim();
 }
 
-/**
- * A suite's set-up against `make up`'s release: its API token and clients for its cluster. uvu drops what a
- * hook throws, so the failure is also printed, named by `suite`.
- */
-export async function localRelease(suite: string): Promise<{ token: string; kube: KubeClients }> {
-  try {
-    const token = await makeUp();
-    return { token, kube: connectCluster().kube };
-  } catch (err) {
-    console.error(`${suite} e2e setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    throw err;
-  }
+/** A suite's set-up against `make up`'s release: its API token and clients for its cluster. */
+export async function localRelease(): Promise<{ token: string; kube: KubeClients }> {
+  const token = await makeUp();
+  return { token, kube: connectCluster().kube };
 }
 
 export interface RagflowReply {

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/log.ts';
 import { testConfig, testPolicy } from '../fixtures.ts';
 import { report, ScriptedRunner, setContainerState, waitFor } from '../harness/cluster-actors.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
+import { setUpSuite } from '../suite-setup.ts';
 
 const NS = 'runs';
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
@@ -87,13 +88,8 @@ async function podGone(namespace: string, name: string): Promise<boolean> {
   }
 }
 
-test.before(async () => {
-  plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname }).catch(
-    (err) => {
-      console.error(err);
-      throw err;
-    },
-  );
+setUpSuite(test, 'controller integration', async () => {
+  plane = await startControlPlane({ crdDir: new URL('../../crds', import.meta.url).pathname });
   kube = makeClients(plane.kubeConfig);
   runs = new CodeRunClient(kube);
   await kube.core.createNamespace({ body: { metadata: { name: NS } } });
