@@ -2,7 +2,13 @@
 // budget per check. A program too costly to check is refused, never allowed, and never stalls the caller.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { type AsyncCodePolicy, type PolicyProfile, type PolicyVerdict, tooComplexVerdict } from './types.ts';
+import {
+  type AsyncCodePolicy,
+  type ExtraModules,
+  type PolicyProfile,
+  type PolicyVerdict,
+  tooComplexVerdict,
+} from './types.ts';
 import {
   type CheckReply,
   type CheckRequest,
@@ -20,6 +26,8 @@ export interface PolicyPoolOptions {
   budgetMs: number;
   /** V8 old-generation limit of each worker; a check that needs more is refused. */
   heapMb: number;
+  /** Modules the strict profile allows besides its own lists. */
+  extraModules?: ExtraModules;
   log: Logger;
 }
 
@@ -87,7 +95,8 @@ export class PolicyPool {
   }
 
   private spawn(): Slot {
-    const data: WorkerData = { profile: this.opts.profile, budgetMs: this.opts.budgetMs };
+    const { profile, budgetMs, extraModules } = this.opts;
+    const data: WorkerData = { profile, budgetMs, extraModules };
     const worker = new Worker(WORKER_URL, {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: 32 },

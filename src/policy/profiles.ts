@@ -1,14 +1,32 @@
 // The policy for a profile, in the caller's thread: what each policy worker runs (index.ts re-exports it).
 import { checkJavaScript } from './javascript/index.ts';
 import { checkPython } from './python/index.ts';
-import { allowEverything, type CheckOptions, type CodePolicy, type PolicyProfile } from './types.ts';
+import {
+  allowEverything,
+  type CheckOptions,
+  type CodePolicy,
+  type ExtraModules,
+  type PolicyProfile,
+} from './types.ts';
+
+export interface PolicyOptions {
+  /** Stop and refuse a program once its check has run this long (where the parser can stop early). */
+  budgetMs?: number;
+  /** Modules the strict profile allows besides its own lists. */
+  extraModules?: Partial<ExtraModules>;
+}
 
 /**
  * The policy for a profile: `strict` and `compat` check each language with its own rules (see README, "The
  * static code policy"), `off` allows everything.
  */
-export function createPolicy(profile: PolicyProfile, options: CheckOptions = {}): CodePolicy {
+export function createPolicy(profile: PolicyProfile, options: PolicyOptions = {}): CodePolicy {
   if (profile === 'off') return allowEverything;
+  const { budgetMs, extraModules = {} } = options;
+  const python: CheckOptions = { budgetMs, extraModules: new Set(extraModules.python) };
+  const javascript: CheckOptions = { extraModules: new Set(extraModules.javascript) };
   return (language, source) =>
-    language === 'python' ? checkPython(source, profile, options) : checkJavaScript(source, profile);
+    language === 'python'
+      ? checkPython(source, profile, python)
+      : checkJavaScript(source, profile, javascript);
 }

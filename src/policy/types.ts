@@ -26,6 +26,17 @@ export type AsyncCodePolicy = (language: PolicyInput, source: string) => Promise
 export interface CheckOptions {
   /** Stop and refuse the program once a check has run this long (where the parser can stop early). */
   budgetMs?: number;
+  /** Modules a strict program may import besides the profile's own list (a package's subpaths too). */
+  extraModules?: ReadonlySet<string>;
+}
+
+/**
+ * Modules the operator allows besides the strict profile's lists, per policy: the import names of the
+ * packages added to the sandbox images (README, "Add packages").
+ */
+export interface ExtraModules {
+  python: readonly string[];
+  javascript: readonly string[];
 }
 
 export const TOO_COMPLEX_RULE = 'too-complex';

@@ -1,13 +1,14 @@
 // One policy worker thread: checks programs posted by the pool (pool.ts) with the profile it was started with.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createPolicy } from './profiles.ts';
-import type { PolicyInput, PolicyProfile, PolicyVerdict } from './types.ts';
+import type { ExtraModules, PolicyInput, PolicyProfile, PolicyVerdict } from './types.ts';
 import { warmUpChecks } from './warm-up.ts';
 
 export interface WorkerData {
   profile: PolicyProfile;
   /** The pool's budget; the parsers that can stop early stop a little before it. */
   budgetMs: number;
+  extraModules?: ExtraModules;
 }
 
 export interface CheckRequest {
@@ -33,8 +34,8 @@ export interface CheckStarted {
 
 if (parentPort) {
   const port = parentPort;
-  const { profile, budgetMs } = workerData as WorkerData;
-  const policy = createPolicy(profile, { budgetMs: Math.max(1, budgetMs - 50) });
+  const { profile, budgetMs, extraModules } = workerData as WorkerData;
+  const policy = createPolicy(profile, { budgetMs: Math.max(1, budgetMs - 50), extraModules });
   // The first checks of each language load and compile its parser and rules; run them before taking programs.
   const warmUp = warmUpChecks();
   for (const check of warmUp.cold) policy(...check);

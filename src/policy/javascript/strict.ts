@@ -6,7 +6,7 @@
 // Node runs a program as CommonJS (sloppy, `this` = module.exports, `arguments` = the wrapper's) or as an ES
 // module, so the rules hold for both readings. Tables in ./strict-rules.ts.
 import type * as t from '@babel/types';
-import { type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
+import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
 import { findingAt, forEachChild, isCallee, isMember, nameOf, parseProgram, TOO_DEEP } from './parse.ts';
 import {
   NODE_ALLOWED_MODULES,
@@ -42,6 +42,8 @@ interface Scan {
   memberReads: { object: string; member: string; at: t.Node }[];
   namesHandedOn: { name: string; at: t.Node }[];
   folded: WeakMap<t.Node, Folded>;
+  /** Packages the operator allows besides NODE_ALLOWED_MODULES (added to the image), with their subpaths. */
+  extraModules: ReadonlySet<string>;
 }
 
 type Folded = string | number | Folded[] | undefined;
@@ -53,7 +55,7 @@ const REQUIRE_LIKE = new Set(['require', 'getBuiltinModule']);
 const MAX_FOLD_DEPTH = 32;
 
 /** Checks one JavaScript program against the strict profile. */
-export function checkJavaScriptStrict(source: string): PolicyVerdict {
+export function checkJavaScriptStrict(source: string, options: CheckOptions = {}): PolicyVerdict {
   const program = parseProgram(source);
   if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
   if (program === undefined) return verdictFrom([]);
@@ -63,6 +65,7 @@ export function checkJavaScriptStrict(source: string): PolicyVerdict {
     memberReads: [],
     namesHandedOn: [],
     folded: new WeakMap(),
+    extraModules: options.extraModules ?? new Set(),
   };
   walk(program, (visit) => visitNode(scan, visit));
   for (const { object, member, at } of scan.memberReads) {
@@ -203,17 +206,22 @@ function checkModule(scan: Scan, user: t.Node, specifier: t.Node | undefined): v
   const name = foldString(scan, specifier);
   if (name === undefined) {
     add(scan, user, 'dynamic-module', 'Module loaded from a name computed at run time');
-  } else if (!isAllowedModule(name)) {
+  } else if (!isAllowedModule(name, scan.extraModules)) {
     add(scan, specifier, 'import-not-allowed', `Import of '${name}', which is not on the allow-list`);
   }
 }
 
-function isAllowedModule(specifier: string): boolean {
+function isAllowedModule(specifier: string, extraPackages: ReadonlySet<string>): boolean {
   const builtin = specifier.startsWith('node:');
   const name = builtin ? specifier.slice('node:'.length) : specifier;
   if (NODE_ALLOWED_MODULES.has(name)) return !builtin || name !== 'axios';
+  if (builtin) return false;
   // A package's own subpaths are the package's business (its exports decide); built-ins are listed exactly.
-  return !builtin && /^axios\/[\w./-]*$/.test(name) && !name.split('/').includes('..');
+  const segments = name.split('/');
+  const packageName = segments.slice(0, name.startsWith('@') ? 2 : 1).join('/');
+  if (packageName !== 'axios' && !extraPackages.has(packageName)) return false;
+  const subpath = name.slice(packageName.length);
+  return subpath === '' || (/^\/[\w./-]*$/.test(subpath) && !segments.includes('..'));
 }
 
 function isProcessModule(specifier: string): boolean {

@@ -74,6 +74,8 @@ interface Scan {
   folded: Map<number, Folded>;
   /** Import statements as the first pass read them, by position, for the second. */
   imports: Map<number, ParsedImport>;
+  /** Top-level modules the operator allows besides PYTHON_ALLOWED_MODULES (packages added to the image). */
+  extraModules: ReadonlySet<string>;
   depth: number;
   tooDeepAt: number | undefined;
 }
@@ -95,6 +97,7 @@ export function checkPythonStrict(program: string, options: CheckOptions = {}): 
     typeNames: new Set(),
     folded: new Map(),
     imports: new Map(),
+    extraModules: options.extraModules ?? new Set(),
     depth: 0,
     tooDeepAt: undefined,
   };
@@ -261,7 +264,7 @@ function visitImport(scan: Scan, parsed: ParsedImport): void {
 function checkModulePath(scan: Scan, path: string[], at: number): boolean {
   const [top] = path;
   if (top === undefined) return false;
-  if (!PYTHON_ALLOWED_MODULES.has(top)) {
+  if (!PYTHON_ALLOWED_MODULES.has(top) && !scan.extraModules.has(top)) {
     add(scan, at, 'import-not-allowed', `Import of '${path.join('.')}', which is not on the allow-list`);
     return false;
   }
