@@ -66,8 +66,12 @@ binaries: ## Build etcd, kube-apiserver, kube-controller-manager and versitygw (
 	hack/build-upstream.sh k8s kube-apiserver kube-controller-manager kubectl >/dev/null
 
 .PHONY: test-unit
-test-unit: setup ## Unit tests (pure functions).
+test-unit: setup ## Unit tests: pure, in one process (no child processes, sockets or cluster).
 	$(NODE) test/run.ts unit
+
+.PHONY: test-component
+test-component: setup ## Component tests: one part for real on this host, no cluster (the runners on python3 and node, the chart through Helm, servers on loopback).
+	$(NODE) test/run.ts component
 
 .PHONY: test-integration
 test-integration: setup binaries ## Integration tests against a real etcd + kube-apiserver + kube-controller-manager (and S3).
@@ -86,7 +90,7 @@ corpus: setup ## The whole red-team corpus (test/corpus) through POST /run of `m
 	CODERUN_CORPUS=full $(NODE) test/run.ts e2e corpus
 
 .PHONY: test
-test: lint verify test-unit test-integration test-e2e ## Every test tier.
+test: lint verify test-unit test-component test-integration test-e2e ## Every test tier but kind: unit, component, integration, e2e.
 
 .PHONY: chaos
 chaos: setup ## Fault campaign on make up's release: kill -9 and restart each part while runs are in flight, CHAOS_ROUNDS (4) times; prints the table (root).

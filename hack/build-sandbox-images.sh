@@ -8,7 +8,7 @@
 # A Debian bookworm minbase root filesystem from debootstrap stands in for the public base image; the
 # packages come from the same requirements.txt / package-lock.json and the runner from the same file,
 # and ENV, USER, WORKDIR, ENTRYPOINT and COPY are read from the Dockerfile itself, so the two builds
-# cannot drift apart (test/unit/runtimes/sandbox-images.test.ts). Each image is cached under a key of
+# cannot drift apart (test/component/runtimes/sandbox-images.test.ts). Each image is cached under a key of
 # all its inputs: a second build with nothing changed is a no-op.
 #
 # The check runs the image's entry point with a job on stdin under runc, the way the sandbox Pod runs

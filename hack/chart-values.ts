@@ -1,5 +1,5 @@
 // The chart's documented values: values.yaml read against values.schema.json, and the README table
-// `make generate` writes from them (test/unit/chart.test.ts checks every value is documented).
+// `make generate` writes from them (test/component/chart.test.ts checks every value is documented).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';

@@ -1,6 +1,6 @@
 // The runner conformance table: what docs/runner-protocol.md asks of a runner, as cases any runtime can be
-// put through. The unit tier runs it against coderun's Python and Node.js runners on the host's
-// interpreters (test/unit/runtimes/conformance.test.ts); `make runtime-check IMAGE=...` runs it against an
+// put through. The component tier runs it against coderun's Python and Node.js runners on the host's
+// interpreters (test/component/runtimes/conformance.test.ts); `make runtime-check IMAGE=...` runs it against an
 // image's entry point under gVisor (runtime-check.ts). A case's programs are named, not written here: each
 // language has a folder with one file per name (programs/<language>/<name>.<ext>, PROGRAMS below says what
 // each must do), so a new language brings its own folder and the same cases apply.

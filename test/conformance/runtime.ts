@@ -1,7 +1,7 @@
 // What the conformance cases (cases.ts) run against: a runtime starts the runner once per attempt, with one
 // input on stdin and a fresh work dir, the way the sandbox Pod does. Two kinds exist: a runner on the
-// host's interpreter (the unit tier, test/unit/runtimes/conformance.test.ts) and an image's entry point
-// under gVisor (make runtime-check, image.ts).
+// host's interpreter (the component tier, test/component/runtimes/conformance.test.ts) and an image's
+// entry point under gVisor (make runtime-check, image.ts).
 import { lastResultLine, parseRunnerOutput, type RunnerReport } from '../../src/runtimes/protocol.ts';
 
 export interface Attempt {

@@ -1,4 +1,5 @@
-// Liveness and readiness of a controller replica (pure), and the small server that answers them.
+// Liveness and readiness of a controller replica (pure); the small server that answers them is
+// test/component/controller/health-server.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -7,10 +8,7 @@ import {
   READY_WATCH_GRACE_MS,
   readiness,
 } from '../../../src/controller/health.ts';
-import { ControllerMetrics } from '../../../src/controller/metrics.ts';
-import { startControllerServer } from '../../../src/controller/server.ts';
 import type { InformerHealth } from '../../../src/kube/informer.ts';
-import { createLogger } from '../../../src/log.ts';
 
 const BOUND_MS = 120_000;
 
@@ -97,75 +95,6 @@ test('liveness fails once a watch has been down for the bound, naming the inform
 test('an informer that never opened a watch counts as down since it started', () => {
   const never = leader([informer({ synced: false, watching: false, downForMs: BOUND_MS + 5000 })]);
   assert.is(liveness(never, BOUND_MS).ok, false);
-});
-
-// ---------------------------------------------------------------------------------------------------
-// The server
-
-test('the server answers /healthz and /readyz with the verdict and its code, and /metrics as Prometheus text', async () => {
-  let state: ControllerState = STANDBY;
-  const metrics = new ControllerMetrics();
-  metrics.attachFailed();
-  const server = await startControllerServer({
-    host: '127.0.0.1',
-    port: 0,
-    state: () => state,
-    metrics,
-    watchLivenessSeconds: 120,
-    log: createLogger('silent', 'test'),
-  });
-  const base = `http://127.0.0.1:${server.port}`;
-  try {
-    let res = await fetch(`${base}/readyz`);
-    assert.is(res.status, 200);
-    assert.equal(await res.json(), {
-      status: 'ok',
-      role: 'standby',
-      detail: 'standby: waiting for the Lease',
-    });
-
-    state = leader([informer({ watching: false, downForMs: 200_000, synced: true })]);
-    res = await fetch(`${base}/healthz`);
-    assert.is(res.status, 503);
-    assert.is((await res.json()).role, 'leader');
-    res = await fetch(`${base}/readyz`);
-    assert.is(res.status, 503);
-    await res.body?.cancel();
-
-    res = await fetch(`${base}/metrics`);
-    assert.is(res.status, 200);
-    assert.match(res.headers.get('content-type') ?? '', 'text/plain');
-    assert.match(await res.text(), 'coderun_controller_attach_failures_total 1');
-
-    res = await fetch(`${base}/nope`);
-    assert.is(res.status, 404);
-    await res.body?.cancel();
-    res = await fetch(`${base}/healthz`, { method: 'POST' });
-    assert.is(res.status, 405);
-    await res.body?.cancel();
-  } finally {
-    await server.close();
-  }
-});
-
-test('the server refuses to start on a port that is taken, rather than running without probes', async () => {
-  const log = createLogger('silent', 'test');
-  const opts = {
-    host: '127.0.0.1',
-    state: () => STANDBY,
-    metrics: new ControllerMetrics(),
-    watchLivenessSeconds: 120,
-    log,
-  };
-  const first = await startControllerServer({ ...opts, port: 0 });
-  try {
-    await startControllerServer({ ...opts, port: first.port }).then(
-      () => assert.unreachable('a second server started on the same port'),
-      (err: Error) => assert.match(err.message, 'EADDRINUSE'),
-    );
-  } finally {
-    await first.close();
-  }
 });
 
 test.run();

@@ -1,11 +1,6 @@
 // The isolation self-test's pure parts: the judge of what the probe saw, the policy exemption of the
-// controller's own probe run, and the published condition. The last test runs the probe itself under the
-// real Python runner, so its output is what the judge expects.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// controller's own probe run, and the published condition. The probe itself runs under the real Python
+// runner in test/component/controller/self-test-probe.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CodeRun, CodeRunStatus } from '../../../src/coderun/schema.ts';
@@ -22,10 +17,7 @@ import {
   SELF_TEST_LABEL,
   SELF_TEST_LABEL_VALUE,
 } from '../../../src/controller/self-test.ts';
-import { buildJob, encodeJobLine, parseRunnerOutput } from '../../../src/runtimes/protocol.ts';
 import { makeRun, NOW } from '../../fixtures.ts';
-
-const REPO = join(import.meta.dirname, '../../..');
 
 /** What the probe returns in a sandbox where everything holds (seen on the local gVisor cluster). */
 function isolated(): Record<string, unknown> {
@@ -391,43 +383,6 @@ test('readiness that requires the self-test: ready on a pass, not on a failure o
     ok: false,
     detail: 'the isolation self-test has not published a result yet',
   });
-});
-
-// ---- the probe itself ----
-
-test('the probe runs under the Python runner and every part of it reports (here on the host, not gVisor)', async () => {
-  // A closed loopback port: the probe's connect is refused, so no-network holds even on the host.
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-
-  const workdir = mkdtempSync(join(tmpdir(), 'coderun-self-test-'));
-  try {
-    const job = buildJob(probeSpec([{ host: '127.0.0.1', port }]), 30, 65_536, 60);
-    const run = spawnSync('python3', ['-I', '-B', 'sandbox_base_image/python/runner.py'], {
-      cwd: REPO,
-      input: encodeJobLine(job),
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CODERUN_WORKDIR: workdir, TMPDIR: workdir },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    const parsed = parseRunnerOutput(run.stdout);
-    assert.ok(parsed?.ok, `no report: ${run.stdout}\n${run.stderr}`);
-    const report = parsed.ok ? parsed.report : null;
-    assert.is(report?.exitCode, 0, report?.stderr);
-    assert.ok(report?.result.present, 'the probe returned nothing');
-    const checks = checksOf(report?.result.value);
-    const broken = checks.filter((c) => /could not|error/.test(c.detail));
-    assert.equal(broken, [], 'a part of the probe raised instead of reporting');
-    const network = checks.find((c) => c.name === 'no-network');
-    assert.equal(
-      [network?.passed, network?.detail],
-      [true, `no connection: 127.0.0.1:${port}: ECONNREFUSED`],
-    );
-  } finally {
-    rmSync(workdir, { recursive: true, force: true });
-  }
 });
 
 test.run();
