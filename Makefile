@@ -90,7 +90,7 @@ corpus: setup ## The whole red-team corpus (test/corpus) through POST /run of `m
 	CODERUN_CORPUS=full $(NODE) test/run.ts e2e corpus
 
 .PHONY: test
-test: lint verify test-unit test-component test-integration test-e2e ## Every test tier but kind: unit, component, integration, e2e.
+test: lint verify test-unit test-component test-integration test-e2e test-kind ## Every test tier: unit, component, integration, e2e, kind.
 
 .PHONY: chaos
 chaos: setup ## Fault campaign on make up's release: kill -9 and restart each part while runs are in flight, CHAOS_ROUNDS (4) times; prints the table (root).
