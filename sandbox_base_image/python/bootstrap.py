@@ -69,6 +69,27 @@ def bootstrap(result_fd, path, guards):
             fail("could not deliver the value main() returned (%s); the program closed the runner's "
                  "file descriptor %d" % (error.strerror, result_fd))
 
+    def end(module):
+        """The program is done: what the interpreter's exit does that a program can see (its non-daemon
+        threads are waited for, its atexit functions run, the objects it left in __main__ are finalised,
+        so files it left open are flushed and closed, and stdout and stderr are flushed), then exit 0
+        without the teardown of every module, which took 10-40 ms more (under gVisor) on the run's path.
+        When a flush fails, the interpreter's own exit reports it as it would (exit code 120)."""
+        import atexit, gc
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            threading._shutdown()
+        atexit._run_exitfuncs()
+        module.__dict__.clear()
+        gc.collect()
+        try:
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+        except Exception:
+            return
+        os._exit(0)
+
     # Processes the program starts must not inherit the result channel.
     os.set_inheritable(result_fd, False)
     preload()
@@ -87,6 +108,10 @@ def bootstrap(result_fd, path, guards):
     namespace = globals()
     for name in [name for name in namespace if not name.startswith("__")]:
         del namespace[name]
+    # What exists now lives as long as the interpreter: the collector need not look at it again, neither
+    # while the program runs nor at its end (a quarter of the interpreter's exit, more with preloads).
+    import gc
+    gc.freeze()
     start = sys.stdin.buffer.readline()
     if not start:
         return  # the runner gave up before a job arrived
@@ -104,6 +129,7 @@ def bootstrap(result_fd, path, guards):
 
     entry = module.__dict__.get("main")
     if entry is None:
+        end(module)
         return
     value = entry(**arguments)
     import collections.abc
@@ -117,6 +143,7 @@ def bootstrap(result_fd, path, guards):
     if len(payload) > max_result_bytes:
         fail("main() returned %d bytes of JSON, over the limit of %d" % (len(payload), max_result_bytes))
     deliver(payload)
+    end(module)
 
 
 # seccomp, per architecture: the audit arch, the x32 bit (0 where there is none), and the system call

@@ -38,6 +38,8 @@ export const PROGRAMS = {
     'main(): what "artifacts" in the current directory is, by lstat: {"type": "missing"}, {"type": "link", "target"}, {"type": "dir", "mode": permission bits}, {"type": "file", "content": its text}',
   'closes-result-channel':
     "coderun's runners only: closes the file descriptors from 3 up at the top, then main() returns 1",
+  'after-main':
+    'main(): returns 1 and leaves work behind: 50 ms later a thread (Node.js: a timer) prints the line "later", an exit hook (atexit, process "exit") then prints the line "exit", and left-open.txt, opened at the top and never closed, holds "kept"',
   allocate:
     'main(mib, sleep = false): allocates and fills mib MiB, prints the line "allocated"; with sleep, then waits for 1000 s; returns true',
 } as const;
@@ -221,6 +223,27 @@ export const CASES: ConformanceCase[] = [
       );
       if (programStartedMs !== undefined && programEndedMs !== undefined)
         assert.ok(programEndedMs - programStartedMs >= r.durationMs - 1, 'the program ran within its steps');
+    },
+  },
+  {
+    name: 'what a program leaves behind when main returns finishes before it ends, as in its interpreter',
+    programs: ['after-main'],
+    check: async (t) => {
+      let leftOpen = '';
+      const { report: r } = await run(
+        t,
+        'after-main',
+        {},
+        {
+          inspect: (workdir) => {
+            leftOpen = readFileSync(join(workdir, 'left-open.txt'), 'utf8');
+          },
+        },
+      );
+      assert.equal(r.exitCode, 0);
+      assert.deepEqual(r.result, { present: true, value: 1 });
+      assert.equal(r.stdout, 'later\nexit\n');
+      assert.equal(leftOpen, 'kept');
     },
   },
   {
