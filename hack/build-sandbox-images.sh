@@ -4,12 +4,19 @@
 #   hack/build-sandbox-images.sh build [python] [nodejs]   build what changed, check it, print each tar
 #   hack/build-sandbox-images.sh check [python] [nodejs]   run the check programs in the built images
 #   hack/build-sandbox-images.sh config python|nodejs      the image config read from the Dockerfile (JSON)
+#   hack/build-sandbox-images.sh modules python|nodejs     what the built image's programs can import (JSON)
 #
 # A Debian bookworm minbase root filesystem from debootstrap stands in for the public base image; the
 # packages come from the same requirements.txt / package-lock.json and the runner from the same file,
 # and ENV, USER, WORKDIR, ENTRYPOINT and COPY are read from the Dockerfile itself, so the two builds
 # cannot drift apart (test/component/runtimes/sandbox-images.test.ts). Each image is cached under a key of
 # all its inputs: a second build with nothing changed is a no-op.
+#
+# Next to each tar, <tar>.key is that key and <tar>.modules the import names of the image's packages
+# (Python: every top-level module the installed distributions have; Node.js: package.json's
+# dependencies), which `make up` passes to the static policy (hack/deploy.sh, README "Add packages").
+# CODERUN_IMAGES_DIR=<dir> builds into <dir> (tars and trees) instead of the cache `make up` imports from;
+# CODERUN_SANDBOX_CONTEXTS=<dir> takes the build contexts <dir>/<lang>/ instead of sandbox_base_image/.
 #
 # The check runs the image's entry point with a job on stdin under runc, the way the sandbox Pod runs
 # it minus gVisor: user 65534, read-only root, writable /work and /tmp, no capabilities, no network,
@@ -24,8 +31,11 @@ repo=$(dirname "$here")
 # shellcheck source=lib/rootfs.sh
 . "$here/lib/rootfs.sh"
 CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
-IMAGES=$CACHE/images
-ROOTFS=$CACHE/rootfs
+IMAGES=${CODERUN_IMAGES_DIR:-$CACHE/images}
+ROOTFS=$CACHE/rootfs # the debootstrap base, shared by every build
+TREES=${CODERUN_IMAGES_DIR:+$CODERUN_IMAGES_DIR/rootfs}
+TREES=${TREES:-$ROOTFS} # each image's tree
+CONTEXTS=${CODERUN_SANDBOX_CONTEXTS:-$repo/sandbox_base_image}
 IMAGE_VERSION=$(jq -r .version "$repo/package.json") # the operator's version: its default sandbox images
 SUITE=bookworm
 BASE_PACKAGES=ca-certificates
@@ -37,7 +47,7 @@ POD_ENV=(CODERUN_WORKDIR=/work HOME=/work TMPDIR=/tmp)
 die() { echo "build-sandbox-images.sh: $*" >&2; exit 1; }
 log() { echo "build-sandbox-images.sh: $*" >&2; }
 
-context() { echo "$repo/sandbox_base_image/$1"; }
+context() { echo "$CONTEXTS/$1"; }
 
 # dockerfile_config LANG: ENV, USER, WORKDIR, ENTRYPOINT and COPY of the Dockerfile as one JSON object.
 # Only the simple forms the Dockerfiles use are understood; anything else stops the build.
@@ -310,8 +320,34 @@ check() {
 built_rootfs() {
   local key
   key=$(cat "$IMAGES/sandbox-$1.tar.key" 2>/dev/null) || die "no built $1 image; run build first"
-  [ -d "$ROOTFS/sandbox-$1-$key" ] || die "the tree of the $1 image is gone; run build again"
-  echo "$ROOTFS/sandbox-$1-$key"
+  [ -d "$TREES/sandbox-$1-$key" ] || die "the tree of the $1 image is gone; run build again"
+  echo "$TREES/sandbox-$1-$key"
+}
+
+# image_modules LANG ROOT: the import names of the image's packages, as a JSON array. Python: the top-level
+# modules and packages of every installed distribution (from their RECORD files; private `_` names left
+# out); Node.js: the dependencies of package.json, which npm installs under those names.
+image_modules() {
+  local lang=$1 root=$2
+  case $lang in
+    python)
+      python3 - "$root/usr/local/lib/python3.11/dist-packages" <<'PY'
+import csv, json, pathlib, re, sys
+names = set()
+for record in pathlib.Path(sys.argv[1]).glob("*.dist-info/RECORD"):
+    with record.open(newline="") as rows:
+        for row in csv.reader(rows):
+            parts = row[0].split("/") if row else []
+            if not parts or not parts[-1].endswith((".py", ".so")):
+                continue
+            top = parts[0] if len(parts) > 1 else parts[0].split(".")[0]
+            if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", top):
+                names.add(top)
+print(json.dumps(sorted(names)))
+PY
+      ;;
+    nodejs) jq -c '.dependencies // {} | keys' "$(context nodejs)/package.json" ;;
+  esac
 }
 
 # build LANG: the image tar, rebuilt only when an input changed; prints its path.
@@ -319,8 +355,8 @@ build() {
   local lang=$1 key out root base config
   key=$(inputs_key "$lang")
   out=$IMAGES/sandbox-$lang.tar
-  root=$ROOTFS/sandbox-$lang-$key
-  if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ] && [ -d "$root" ]; then
+  root=$TREES/sandbox-$lang-$key
+  if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ] && [ -d "$root" ] && [ -f "$out.modules" ]; then
     echo "$out"
     return
   fi
@@ -328,6 +364,7 @@ build() {
   base=$(base_rootfs)
   log "building sandbox-$lang (inputs $key)"
   rm -rf "$root.tmp"
+  mkdir -p "$TREES"
   cp -a "$base" "$root.tmp"
   rm -f "$root.tmp/.complete"
   apply_copies "$lang" "$root.tmp" "$config"
@@ -336,12 +373,13 @@ build() {
   check "$lang" "$root.tmp" "$config"
   # Keep only the newest tree per image: `check` and debugging use it.
   local old
-  for old in "$ROOTFS/sandbox-$lang-"*; do [ "$old" = "$root.tmp" ] || rm -rf "$old"; done
+  for old in "$TREES/sandbox-$lang-"*; do [ "$old" = "$root.tmp" ] || rm -rf "$old"; done
   mv "$root.tmp" "$root"
   mkdir -p "$IMAGES"
   pack "$lang" "$root" "$out.tmp" "$config"
   mv "$out.tmp" "$out"
   echo "$key" >"$out.key"
+  image_modules "$lang" "$root" >"$out.modules"
   log "sandbox-$lang: $(du -h "$out" | cut -f1) tar, $(du -sh "$root" | cut -f1) unpacked"
   echo "$out"
 }
@@ -378,5 +416,10 @@ case $command in
     select_languages "$1"
     dockerfile_config "$1"
     ;;
-  *) die "unknown command '$command' (build, check, config)" ;;
+  modules)
+    [ $# -eq 1 ] || die "usage: build-sandbox-images.sh modules python|nodejs"
+    select_languages "$1"
+    cat "$IMAGES/sandbox-$1.tar.modules" 2>/dev/null || die "no built $1 image in $IMAGES; run build first"
+    ;;
+  *) die "unknown command '$command' (build, check, config, modules)" ;;
 esac
