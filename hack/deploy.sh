@@ -66,6 +66,15 @@ dev_values() {
     key=$(image_key "$IMAGES/artifacts.tar")
     DEV_VALUES+=(--set-string "artifacts.embedded.podAnnotations.coderun\.dev/artifacts-image=$key")
   fi
+  # The import names of the sandbox images' packages, which hack/build-sandbox-images.sh lists next to each
+  # tar: a package added to requirements.txt or package.json passes the strict policy (README, "Add packages").
+  local lang policy
+  for lang in python nodejs; do
+    [ -f "$IMAGES/sandbox-$lang.tar.modules" ] || continue
+    policy=$lang
+    [ "$lang" = nodejs ] && policy=javascript
+    DEV_VALUES+=(--set-json "sandbox.policyModules.$policy=$(jq -c . "$IMAGES/sandbox-$lang.tar.modules")")
+  done
   # shellcheck disable=SC2206 # word splitting of HELM_ARGS is the point
   DEV_VALUES+=(${HELM_ARGS:-})
 }
@@ -128,6 +137,27 @@ deploy() {
   kc -n "$RELEASE_NAMESPACE" rollout status deploy -l "$SELECTOR,app.kubernetes.io/component=api" --timeout=120s >&2 ||
     { diagnose; die "the API Deployment did not become ready"; }
   wait_quota_counted
+  roll_warm_pools
+}
+
+# A rebuilt sandbox image keeps its tag (coderun/sandbox-python:<version>): once the node has imported it, new
+# sandbox Pods start from it, but the warm pools' idle Pods were started from the old one and would serve runs
+# with it. When a sandbox image changed since the last deploy on this cluster, they go and the pools refill.
+roll_warm_pools() {
+  local cluster images recorded ns t
+  cluster=$(kc get namespace kube-system -o jsonpath='{.metadata.uid}')
+  images=$(for t in "$IMAGES"/sandbox-*.tar; do
+    if [ -f "$t" ]; then echo "${t##*/} $(image_key "$t")"; fi
+  done | sha256sum | cut -d' ' -f1)
+  recorded=$(cat "$DEV/sandbox-images" 2>/dev/null || true)
+  mkdir -p "$DEV"
+  echo "$cluster $images" >"$DEV/sandbox-images"
+  # After a first deploy, or one on another cluster, the pools started from the images the node has.
+  if [ "$recorded" = "$cluster $images" ] || [ "${recorded%% *}" != "$cluster" ]; then return 0; fi
+  ns=$(hm get values "$RELEASE" -n "$RELEASE_NAMESPACE" --all -o json | jq -r .sandbox.namespace)
+  log "a sandbox image changed: replacing the idle warm-pool Pods in $ns"
+  kc -n "$ns" delete pods -l "app.kubernetes.io/managed-by=coderun,coderun.dev/state=idle" --wait=false >&2 ||
+    log "could not delete the idle warm-pool Pods in $ns; they serve the old image until they expire"
 }
 
 # Until the kube-controller-manager has counted the sandbox namespace's quotas: before that, admission
@@ -170,6 +200,7 @@ ensure() {
   stamp=$(deploy_stamp)
   if [ "$(cat "$DEV/deploy.stamp" 2>/dev/null)" = "$stamp" ] && release_healthy; then
     log "release $RELEASE in $RELEASE_NAMESPACE is up to date; helm skipped"
+    roll_warm_pools
     return
   fi
   rm -f "$DEV/deploy.stamp"
@@ -183,7 +214,7 @@ ensure() {
 # stopped next anyway).
 uninstall() {
   local wait=${UNINSTALL_WAIT:-true}
-  rm -f "$DEV/deploy.stamp"
+  rm -f "$DEV/deploy.stamp" "$DEV/sandbox-images"
   cluster_reachable || { log "no cluster answers; nothing to uninstall"; return; }
   if hm status "$RELEASE" -n "$RELEASE_NAMESPACE" >/dev/null 2>&1; then
     hm uninstall "$RELEASE" -n "$RELEASE_NAMESPACE" "--wait=$wait" --timeout 2m >&2 ||

@@ -17,6 +17,8 @@ MAKE=${MAKE:-make}
 #   kubeconfig       the admin kubeconfig of that cluster: a symlink to the local cluster's or to kind/kubeconfig
 #   release          RELEASE and RELEASE_NAMESPACE that `make up` installed, for `make down`
 #   deploy.stamp     what the last deploy installed; `make up` skips helm when it is unchanged
+#   sandbox-images   the cluster and the sandbox images of the last deploy; when an image changes, the
+#                    deploy replaces the warm pools' idle Pods (hack/deploy.sh roll_warm_pools)
 #   logs/            one log per step
 #   kind/            the kind cluster's kubeconfig (written by `make kind-up` whether or not `make up` uses
 #                    kind), gVisor binaries staged for kind-config.yaml's extraMounts, image-load stamps
