@@ -1,20 +1,18 @@
 // Submitting a program: policy, bounded concurrency, create the CodeRun, wait for it, and never leave a
 // sandbox running for a caller that went away.
-import { randomBytes, randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CodeRunClient } from '../coderun/client.ts';
 import type { PolicyLanguage } from '../coderun/sandbox-runtime.ts';
 import type { CodeRun } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
-import { isCreateConflict, isNotFound, isQuotaExceeded, isQuotaPending } from '../kube/client.ts';
+import { isNotFound, isQuotaExceeded, isQuotaPending } from '../kube/client.ts';
+import { createPatiently } from '../kube/patient-create.ts';
 import type { AsyncCodePolicy, PolicyFinding } from '../policy/types.ts';
 import type { RunWatcher } from './run-watcher.ts';
 
 /** How long a create waits for a quota the kube-controller-manager has not counted yet. */
 const QUOTA_PENDING_WAIT_MS = 30_000;
-/** How often a create that lost a race on the quota's usage (409 on resourcequotas) is tried again. */
-const CREATE_CONFLICT_RETRIES = 5;
 
 const ALLOWED = { allowed: true, findings: [] };
 
@@ -112,39 +110,33 @@ export class RunService {
   }
 
   /**
-   * Creates the run under `name` (from newRunName, so a waiter can be registered first). Two refusals
-   * that nothing is wrong with are waited out here rather than failing the run:
-   * - a quota that has not been counted yet (a release installed moments ago) refuses every create for
-   *   up to a minute: waited out up to QUOTA_PENDING_WAIT_MS, past it the refusal is thrown (429);
-   * - under load the quota's usage update loses an optimistic-concurrency race (409 on resourcequotas):
-   *   nothing was created, so the create is tried again at once, up to CREATE_CONFLICT_RETRIES times.
+   * Creates the run under `name` (from newRunName, so a waiter can be registered first). A quota not
+   * counted yet (a release installed moments ago) is waited out up to QUOTA_PENDING_WAIT_MS, past it the
+   * refusal is thrown (429); a lost race on the quota's usage is tried again at once (createPatiently).
    */
   async create(sub: Submission, name: string, signal?: AbortSignal): Promise<CodeRun> {
-    const started = Date.now();
-    let conflicts = 0;
-    for (let delayMs = 250; ; ) {
-      try {
-        const run = await this.runs.create({
+    let warned = false;
+    const run = await createPatiently(
+      () =>
+        this.runs.create({
           namespace: this.config.namespace,
           name,
           labels: { [ORIGIN_LABEL]: 'api', [REPLICA_LABEL]: this.config.replica },
           spec: this.specFor(sub),
-        });
-        this.watcher.markCreated(name);
-        return run;
-      } catch (err) {
-        if (isCreateConflict(err) && conflicts < CREATE_CONFLICT_RETRIES) {
-          conflicts++;
-          await sleep(randomInt(10, 50 * conflicts), undefined, { signal }).catch(() => undefined);
-        } else if (isQuotaPending(err) && Date.now() - started + delayMs <= QUOTA_PENDING_WAIT_MS) {
-          if (delayMs === 250)
-            this.log.warn({ err: String(err) }, 'the CodeRun quota is not counted yet; waiting');
-          await sleep(delayMs, undefined, { signal }).catch(() => undefined);
-          delayMs = Math.min(delayMs * 2, 2000);
-        } else throw err;
-        if (signal?.aborted) throw err;
-      }
-    }
+        }),
+      {
+        maxWaitMs: QUOTA_PENDING_WAIT_MS,
+        maxDelayMs: 2000,
+        signal,
+        onWait: (err) => {
+          if (warned || !isQuotaPending(err)) return;
+          warned = true;
+          this.log.warn({ err: String(err) }, 'the CodeRun quota is not counted yet; waiting');
+        },
+      },
+    );
+    this.watcher.markCreated(name);
+    return run;
   }
 
   get(name: string): Promise<CodeRun> {

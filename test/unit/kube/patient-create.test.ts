@@ -45,17 +45,29 @@ function script(errors: Error[]) {
   };
 }
 
-test('a quota not counted yet and a race on its usage are waited out, with growing delays', async () => {
+test('a quota not counted yet is waited out with doubling delays; a race on its usage is tried again at once', async () => {
   const s = script([pending, pending, race, pending]);
   assert.is(await createPatiently(s.create, s.options(60_000)), 'created');
   assert.is(s.calls(), 5);
-  assert.equal(s.waits, [250, 500, 1000, 2000]);
+  const [first, second, afterRace, third] = s.waits;
+  assert.equal([first, second, third], [250, 500, 1000]);
+  assert.ok(afterRace !== undefined && afterRace >= 10 && afterRace < 50, String(afterRace));
 });
 
-test('the delay stops growing at 5 s', async () => {
+test('races that do not clear are thrown after 5 more tries', async () => {
+  const s = script(Array.from({ length: 10 }, () => race));
+  const err = await createPatiently(s.create, s.options(60_000)).catch((e: unknown) => e);
+  assert.is(err, race);
+  assert.is(s.calls(), 6);
+});
+
+test('the delay stops growing at maxDelayMs (5 s unless given)', async () => {
   const s = script(Array.from({ length: 8 }, () => pending));
   await createPatiently(s.create, s.options(300_000));
   assert.equal(s.waits.slice(-3), [5000, 5000, 5000]);
+  const capped = script(Array.from({ length: 8 }, () => pending));
+  await createPatiently(capped.create, { ...capped.options(300_000), maxDelayMs: 2000 });
+  assert.equal(capped.waits.slice(-3), [2000, 2000, 2000]);
 });
 
 test('past maxWaitMs the last refusal is thrown', async () => {
