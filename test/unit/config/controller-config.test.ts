@@ -16,7 +16,13 @@ function errorOf(env: Record<string, string>): string {
 test('defaults give a gVisor, strict-policy controller watching all namespaces', () => {
   const c = loadControllerConfig({});
   assert.is(c.runtimeClassName, 'gvisor');
-  assert.equal(c.policy, { profile: 'strict', workers: 2, budgetMs: 2000, heapMb: 128 });
+  assert.equal(c.policy, {
+    profile: 'strict',
+    workers: 2,
+    budgetMs: 2000,
+    heapMb: 128,
+    extraModules: { python: [], javascript: [] },
+  });
   assert.equal(c.namespaces, []);
   assert.is(c.defaultTimeoutSeconds, 10);
   assert.is(c.defaultMemoryBytes, 256 * 2 ** 20);
@@ -69,7 +75,13 @@ test('the policy pool settings are read and checked like every other variable', 
     CODERUN_POLICY_BUDGET_MS: '500',
     CODERUN_POLICY_HEAP_MB: '64',
   });
-  assert.equal(c.policy, { profile: 'strict', workers: 4, budgetMs: 500, heapMb: 64 });
+  assert.equal(c.policy, {
+    profile: 'strict',
+    workers: 4,
+    budgetMs: 500,
+    heapMb: 64,
+    extraModules: { python: [], javascript: [] },
+  });
   assert.match(errorOf({ CODERUN_POLICY_WORKERS: '0' }), 'CODERUN_POLICY_WORKERS');
   assert.match(errorOf({ CODERUN_POLICY: 'lenient' }), 'CODERUN_POLICY');
 });
