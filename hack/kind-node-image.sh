@@ -41,8 +41,8 @@ BASE_PACKAGES=systemd,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mo
 POD_CIDR=10.244.0.0/24 # the first node's share of kind's default podSubnet 10.244.0.0/16
 IMAGE_REPO=coderun.local/kind-node
 
-die() { echo "kind-node-image.sh: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] kind-node-image.sh: $*" >&2; }
+# shellcheck source=lib/log.sh
+. "$here/lib/log.sh"
 # shellcheck source=lib/rootfs.sh
 . "$here/lib/rootfs.sh"
 

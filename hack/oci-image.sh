@@ -33,7 +33,8 @@ set -euo pipefail
 CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
 DISTREF_VERSION=v0.6.0 # github.com/distribution/reference, the version containerd v2.3 uses
 
-die() { echo "oci-image.sh: $*" >&2; exit 1; }
+# shellcheck source=lib/log.sh
+. "$(dirname "$0")/lib/log.sh"
 
 # argv_json WORDS: a JSON array as given, or a one-element array from a plain word.
 argv_json() {

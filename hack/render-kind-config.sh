@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 HANDLER=test/cluster/containerd-runsc.toml
 
-die() { echo "render-kind-config.sh: $*" >&2; exit 1; }
+# shellcheck source=lib/log.sh
+. "$(dirname "$0")/lib/log.sh"
 
 # setting FILE NAME: the value of a plain NAME=value line of a shell file (no sourcing: they have side effects).
 setting() {

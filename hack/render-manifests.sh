@@ -18,7 +18,8 @@ NAMESPACE=coderun
 TOKEN_SECRET=coderun-api-token
 ARTIFACTS_SECRET=coderun-artifacts
 
-die() { echo "render-manifests.sh: $*" >&2; exit 1; }
+# shellcheck source=lib/log.sh
+. "$(dirname "$0")/lib/log.sh"
 
 helm_bin() {
   local dir

@@ -41,8 +41,8 @@ ENGINE_SOCK=/run/coderun-kind/docker.sock
 CLUSTER_LOCK=/tmp/coderun-cluster.lock
 IMAGES=$CACHE/images # the image tarballs `make images`, `make operator-image` and `make artifacts-image` write
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { printf '[%s] ERROR: %s\n' "$(date +%T)" "$*" >&2; exit 1; }
+# shellcheck source=log.sh
+. "$REPO/hack/lib/log.sh"
 
 # Any unexpected failure names the command and where it was.
 set -E

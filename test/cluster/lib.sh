@@ -64,8 +64,8 @@ CLUSTER_PATH=$CONTAINERD_BIN:$GVISOR_BIN:$K8S_BIN:/usr/local/sbin:/usr/local/bin
 set -E
 trap '_rc=$?; printf "[%s] ERROR: \"%s\" failed (exit %s) at %s:%s\n" "$(date +%T)" "$BASH_COMMAND" "$_rc" "${BASH_SOURCE[0]##*/}" "$LINENO" >&2' ERR
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { printf '[%s] ERROR: %s\n' "$(date +%T)" "$*" >&2; exit 1; }
+# shellcheck source=../../hack/lib/log.sh
+. "$REPO/hack/lib/log.sh"
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it starts a kubelet and containerd)"; }
 
 kc() { "$K8S_BIN/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
