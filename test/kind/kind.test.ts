@@ -25,6 +25,7 @@ import {
   waitForRunEnd,
 } from '../e2e/support.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
+import { setUpSuite } from '../suite-setup.ts';
 import { type HostState, hostState } from './host-state.ts';
 
 const KIND_KUBECONFIG = join(REPO, '.dev', 'kind', 'kubeconfig');
@@ -38,26 +39,21 @@ let token = '';
 let before: HostState;
 let engineRunningBefore = false;
 
-test.before(async () => {
-  try {
-    // The tier must talk to kind, never to whatever cluster the e2e tier used.
-    assert.is(
-      KUBECONFIG,
-      KIND_KUBECONFIG,
-      'CODERUN_E2E_KUBECONFIG must be .dev/kind/kubeconfig (make test-kind sets it)',
-    );
-    engineRunningBefore = readText(join(REPO, '.dev', 'kind', 'engine')) === 'coderun';
-    before = hostState();
-    // localhost:9385 can belong to one cluster only: the local cluster's release (the e2e tier's) goes, the
-    // local cluster keeps running, and the last test installs the release there again.
-    if (localReleaseBefore) await command('env', ['KEEP_CLUSTER=1', join(REPO, 'hack', 'down.sh')], 900_000);
-    await command('env', ['CLUSTER=kind', join(REPO, 'hack', 'up.sh')], 3_600_000);
-    assert.is(recordedCluster(), 'kind', 'make up ran on kind');
-    token = (await command(join(REPO, 'hack', 'deploy.sh'), ['token'])).trim();
-  } catch (err) {
-    console.error(`kind tier setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    throw err;
-  }
+setUpSuite(test, 'kind tier', async () => {
+  // The tier must talk to kind, never to whatever cluster the e2e tier used.
+  assert.is(
+    KUBECONFIG,
+    KIND_KUBECONFIG,
+    'CODERUN_E2E_KUBECONFIG must be .dev/kind/kubeconfig (make test-kind sets it)',
+  );
+  engineRunningBefore = readText(join(REPO, '.dev', 'kind', 'engine')) === 'coderun';
+  before = hostState();
+  // localhost:9385 can belong to one cluster only: the local cluster's release (the e2e tier's) goes, the
+  // local cluster keeps running, and the last test installs the release there again.
+  if (localReleaseBefore) await command('env', ['KEEP_CLUSTER=1', join(REPO, 'hack', 'down.sh')], 900_000);
+  await command('env', ['CLUSTER=kind', join(REPO, 'hack', 'up.sh')], 3_600_000);
+  assert.is(recordedCluster(), 'kind', 'make up ran on kind');
+  token = (await command(join(REPO, 'hack', 'deploy.sh'), ['token'])).trim();
 });
 
 // ---- the cluster kind-config.yaml makes ----
