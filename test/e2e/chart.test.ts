@@ -19,7 +19,7 @@ import { RAGFLOW_FIELDS } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 import { installCrds } from '../harness/control-plane.ts';
 import { setUpSuite } from '../suite-setup.ts';
-import { decoded, SAMPLES, validPng } from './expectations.ts';
+import { CHART_PROGRAM, decoded, SAMPLES, validPng } from './expectations.ts';
 import {
   background,
   connectCluster,
@@ -415,14 +415,7 @@ test('the samples in deploy/samples, created with kubectl in the sandbox namespa
 // ---- Artifacts: files a program writes come back as RAGFlow shows them ----
 
 test('a matplotlib chart saved to artifacts/ comes back in /run as a valid PNG of the reported size', async () => {
-  const code = `import matplotlib.pyplot as plt
-
-def main():
-    plt.plot([1, 2, 3], [3, 1, 2])
-    plt.savefig("artifacts/chart.png")
-    return "drawn"
-`;
-  const body = contractBody(await postRun({ code }));
+  const body = contractBody(await postRun({ code: CHART_PROGRAM }));
   assert.is(body.status, 'success', body.stderr);
   assert.is(body.artifacts.length, 1, JSON.stringify(body.artifacts.map((a) => a.name)));
   const [chart] = body.artifacts;

@@ -38,6 +38,15 @@ export const SAMPLES: Record<string, (run: CodeRun) => void> = {
   },
 };
 
+/** RAGFlow's everyday case: a matplotlib chart saved to artifacts/, which comes back as one PNG. */
+export const CHART_PROGRAM = `import matplotlib.pyplot as plt
+
+def main():
+    plt.plot([1, 2, 3], [3, 1, 2])
+    plt.savefig("artifacts/chart.png")
+    return "drawn"
+`;
+
 const PNG_SIGNATURE = Buffer.from('89504e470d0a1a0a', 'hex');
 
 /** Walks a PNG's chunks, checking each CRC; true for a whole, valid file that ends with IEND. */

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
-import { decoded, SAMPLES, validPng } from '../e2e/expectations.ts';
+import { CHECK_NAMES } from '../../src/controller/self-test.ts';
+import { CHART_PROGRAM, decoded, SAMPLES, validPng } from '../e2e/expectations.ts';
 import {
   command,
   connectCluster,
@@ -113,14 +114,7 @@ test('/run without the token is 401', async () => {
 });
 
 test('a matplotlib chart comes back in artifacts as a valid PNG', async () => {
-  const code = `import matplotlib.pyplot as plt
-
-def main():
-    plt.plot([1, 2, 3], [3, 1, 2])
-    plt.savefig("artifacts/chart.png")
-    return "drawn"
-`;
-  const { body } = await postLocalRun(token, { code });
+  const { body } = await postLocalRun(token, { code: CHART_PROGRAM });
   assert.is(body.status, 'success', body.stderr);
   const [chart, ...more] = body.artifacts;
   assert.is(more.length, 0, JSON.stringify(body.artifacts.map((a) => a.name)));
@@ -191,14 +185,7 @@ test("the release's isolation self-test passes on kind: gVisor's kernel, seccomp
   assert.is(data.status, 'True', data.message);
   const checks = JSON.parse(data.checks ?? '[]') as { name: string; passed: boolean; detail: string }[];
   const byName = new Map(checks.map((c) => [c.name, c]));
-  for (const name of [
-    'gvisor-kernel',
-    'seccomp',
-    'no-network',
-    'no-service-account-token',
-    'non-root',
-    'no-capabilities',
-  ]) {
+  for (const name of CHECK_NAMES) {
     assert.ok(byName.get(name)?.passed, `${name}: ${JSON.stringify(byName.get(name))}`);
   }
   assert.match(byName.get('seccomp')?.detail ?? '', 'EPERM');
