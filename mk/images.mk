@@ -9,6 +9,6 @@ images-check: ## Run the sandbox images' check programs under runc with seccomp/
 
 # The runner conformance table (test/conformance/cases.ts) against an image under gVisor, no cluster needed.
 .PHONY: runtime-check
-runtime-check: setup ## Prove an image implements docs/runner-protocol.md: IMAGE=python|nodejs|<OCI image tarball> [LANGUAGE=...] [PROGRAMS=<dir>] (root).
-	@[ -n "$(IMAGE)" ] || { echo "runtime-check: IMAGE= names an OCI image tarball, or python / nodejs for the images make images built" >&2; exit 2; }
-	$(NODE) test/conformance/runtime-check.ts $(IMAGE) $(if $(LANGUAGE),--language $(LANGUAGE)) $(if $(PROGRAMS),--programs $(PROGRAMS))
+runtime-check: setup ## Prove an image implements docs/runner-protocol.md: IMAGE=python|nodejs|typescript|<OCI image tarball> [LANGUAGE=...] [PROGRAM_FILE=...] [PROGRAMS=<dir>] (root).
+	@[ -n "$(IMAGE)" ] || { echo "runtime-check: IMAGE= names an OCI image tarball, or python / nodejs / typescript for the images make images built" >&2; exit 2; }
+	$(NODE) test/conformance/runtime-check.ts $(IMAGE) $(if $(LANGUAGE),--language $(LANGUAGE)) $(if $(PROGRAM_FILE),--program-file $(PROGRAM_FILE)) $(if $(PROGRAMS),--programs $(PROGRAMS))

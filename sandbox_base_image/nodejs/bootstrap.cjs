@@ -118,6 +118,21 @@
     return payload;
   }
 
+  // A TypeScript program (the runtime's program file ends in .ts): Node strips its types with a WebAssembly
+  // module that takes some 100 ms to load, so it is loaded now, before the job arrives. The warning that
+  // module.stripTypeScriptTypes is experimental would land in the program's stderr; it is not the program's.
+  if (/\.[cm]?ts$/.test(program)) {
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => {};
+    try {
+      require('node:module').stripTypeScriptTypes('let ready: boolean;');
+    } catch {
+      // An older Node without it: the first import of the program loads the stripper instead.
+    } finally {
+      process.emitWarning = emitWarning;
+    }
+  }
+
   const start = readFileSync(0, 'utf8');
   if (!start) return; // the runner gave up before a job arrived
   const { arguments: args, maxResultBytes: max } = JSON.parse(start);

@@ -25,9 +25,14 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PROTOCOL_VERSION = 1;
-const LANGUAGE = 'nodejs';
 const RESULT_MARKER = '__CODERUN_RESULT__ ';
-const PROGRAM_FILE = 'main.js';
+// The runtime this sandbox was made for (docs/runner-protocol.md, Container): the job's language must name it,
+// and the program is written to its program file. One image serves several runtimes (nodejs with main.js,
+// typescript with main.ts: Node strips the types of a .ts file itself).
+const LANGUAGE = process.env.CODERUN_RUNTIME || 'nodejs';
+const PROGRAM_FILE = process.env.CODERUN_PROGRAM_FILE || 'main.js';
+// A plain file name in the work dir, as the SandboxRuntime schema has it.
+const PLAIN_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 // Created in the work dir before the program runs: RAGFlow's programs save their files there.
 const ARTIFACTS_DIR = 'artifacts';
 // RAGFlow's artifact rules (docs/runner-protocol.md, Artifacts): the allowed extensions, lower-cased,
@@ -695,8 +700,22 @@ function closeInspectors() {
   if (inspectorUrl()) closeInspector();
 }
 
+/** Why CODERUN_PROGRAM_FILE cannot be the program's file, or undefined when it can. */
+function programFileProblem() {
+  if (!PLAIN_FILE_NAME.test(PROGRAM_FILE) || PROGRAM_FILE.length > 128)
+    return `CODERUN_PROGRAM_FILE must be a plain file name such as main.js, got ${describe(PROGRAM_FILE)}`;
+  if (PROGRAM_FILE === ARTIFACTS_DIR || PROGRAM_FILE === 'node_modules')
+    return `CODERUN_PROGRAM_FILE names what the runner itself creates in the work dir: ${describe(PROGRAM_FILE)}`;
+  return undefined;
+}
+
 async function main() {
   closeInspectors();
+  const problem = programFileProblem();
+  if (problem) {
+    process.stderr.write(`coderun runner: internal error: ${problem}\n`);
+    return EXIT_INTERNAL;
+  }
   let started;
   try {
     started = startProgram();

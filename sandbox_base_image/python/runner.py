@@ -22,9 +22,13 @@ import sys
 import time
 
 PROTOCOL_VERSION = 1
-LANGUAGE = "python"
 RESULT_MARKER = "__CODERUN_RESULT__ "
-PROGRAM_FILE = "main.py"
+# The runtime this sandbox was made for (docs/runner-protocol.md, Container): the job's language must name it,
+# and the program is written to its program file.
+LANGUAGE = os.environ.get("CODERUN_RUNTIME") or "python"
+PROGRAM_FILE = os.environ.get("CODERUN_PROGRAM_FILE") or "main.py"
+# A plain file name in the work dir, as the SandboxRuntime schema has it.
+PLAIN_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 # Created in the work dir before the program runs: RAGFlow's programs save their files there.
 ARTIFACTS_DIR = "artifacts"
 # RAGFlow's artifact rules (docs/runner-protocol.md, Artifacts): the allowed extensions, lower-cased,
@@ -540,7 +544,20 @@ def escape_marker(report_json):
     return report_json.replace(RESULT_MARKER.strip(), "\\u005f" + RESULT_MARKER.strip()[1:])
 
 
+def program_file_problem():
+    """Why CODERUN_PROGRAM_FILE cannot be the program's file, or None when it can."""
+    if not PLAIN_FILE_NAME.fullmatch(PROGRAM_FILE) or len(PROGRAM_FILE) > 128:
+        return f"CODERUN_PROGRAM_FILE must be a plain file name such as main.py, got {PROGRAM_FILE!r}"
+    if PROGRAM_FILE == ARTIFACTS_DIR:
+        return f"CODERUN_PROGRAM_FILE names what the runner itself creates in the work dir: {PROGRAM_FILE!r}"
+    return None
+
+
 def main():
+    problem = program_file_problem()
+    if problem:
+        print(f"coderun runner: internal error: {problem}", file=sys.stderr)
+        return EXIT_INTERNAL
     try:
         program = Program(os.environ.get("CODERUN_WORKDIR") or os.getcwd())
     except Exception as error:  # noqa: BLE001 - cannot start the interpreter at all

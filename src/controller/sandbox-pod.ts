@@ -19,6 +19,8 @@ export const SANDBOX_ENV: readonly { name: string; value: string }[] = [
 
 /** The file the runner writes the program to (the runtime's `programFile`; docs/runner-protocol.md). */
 export const PROGRAM_FILE_ENV = 'CODERUN_PROGRAM_FILE';
+/** The runtime the Pod was made for: the runner serves jobs whose language is this name, and no other. */
+export const RUNTIME_ENV = 'CODERUN_RUNTIME';
 
 export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
@@ -340,7 +342,12 @@ function sandboxPodSpec(
         stdinOnce: true,
         tty: false,
         workingDir: WORK_DIR,
-        env: [...SANDBOX_ENV, { name: PROGRAM_FILE_ENV, value: shape.programFile }, ...(opts.env ?? [])],
+        env: [
+          ...SANDBOX_ENV,
+          { name: RUNTIME_ENV, value: shape.language },
+          { name: PROGRAM_FILE_ENV, value: shape.programFile },
+          ...(opts.env ?? []),
+        ],
         resources: { requests, limits: resources },
         ...(opts.startupProbe ? { startupProbe: opts.startupProbe } : {}),
         securityContext: {

@@ -185,6 +185,29 @@ function memoryKb(t: Trial, r: RunnerReport): number | undefined {
 
 export const CASES: ConformanceCase[] = [
   {
+    name: "the program is written to the runtime's program file (CODERUN_PROGRAM_FILE) and runs from there",
+    programs: ['echo'],
+    check: async (t) => {
+      let written: string | undefined;
+      const source = t.programs.get('echo') ?? '';
+      const { report: r } = await run(
+        t,
+        'echo',
+        { arguments: { value: 1 } },
+        {
+          inspect: (workdir) => {
+            const path = join(workdir, t.runtime.programFile);
+            written = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+          },
+        },
+      );
+      assert.deepEqual(r.result, { present: true, value: 1 });
+      assert.ok(written !== undefined, `no ${t.runtime.programFile} in the work dir`);
+      // A runner may add to the program (coderun's prepend a line's worth); the program itself is there.
+      assert.ok(written.includes(source.trim()), `${t.runtime.programFile} holds the program`);
+    },
+  },
+  {
     name: "main is called with the job's arguments and its value comes back as the result",
     programs: ['echo'],
     check: async (t) => {

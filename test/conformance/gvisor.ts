@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SANDBOX_ENV, SANDBOX_UID, WORK_DIR } from '../../src/controller/sandbox-pod.ts';
 import { type UnpackedImage, unpackImage } from './image.ts';
-import { type Attempt, outputCollector, type Runtime, type Started } from './runtime.ts';
+import {
+  type Attempt,
+  outputCollector,
+  type Runtime,
+  type Served,
+  type Started,
+  servedEnv,
+} from './runtime.ts';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '../..');
@@ -17,10 +24,9 @@ const REPO = join(import.meta.dirname, '../..');
 /** A sandbox that is not done after this long is killed (the cases' own bounds are far lower). */
 const KILL_AFTER_MS = 60_000;
 
-export interface GvisorOptions {
+export interface GvisorOptions extends Served {
   runsc: string;
   image: UnpackedImage;
-  language: string;
   /** The seccomp profile (OCI's linux.seccomp form, as seccomp/sandbox.json is written). */
   seccomp: object;
   /** Where the bundles, work dirs and runsc's state go. */
@@ -31,7 +37,7 @@ export interface GvisorOptions {
  * The runtime for an OCI image tarball: the image unpacked under `cache` (image.ts), runsc as
  * `hack/build-upstream.sh gvisor` builds it, seccomp/sandbox.json as the profile.
  */
-export function imageRuntime(tarball: string, language: string, cache: string, scratch: string): Runtime {
+export function imageRuntime(tarball: string, served: Served, cache: string, scratch: string): Runtime {
   const runsc = join(
     execFileSync(join(REPO, 'hack/build-upstream.sh'), ['gvisor'], { encoding: 'utf8' }).trim(),
     'runsc',
@@ -40,7 +46,7 @@ export function imageRuntime(tarball: string, language: string, cache: string, s
   return gvisorRuntime({
     runsc,
     image: unpackImage(tarball, cache),
-    language,
+    ...served,
     seccomp: {
       defaultAction: profile.defaultAction,
       defaultErrnoRet: profile.defaultErrnoRet,
@@ -57,6 +63,7 @@ export function gvisorRuntime(options: GvisorOptions): Runtime {
   let sandboxes = 0;
   return {
     language: options.language,
+    programFile: options.programFile,
     // Every system call goes through gVisor's Sentry, on a machine that may be busy with a cluster; runsc's
     // start and its teardown after the runner ended took a few hundred ms each here.
     slowdown: 3,
@@ -114,7 +121,10 @@ function startInGvisor(options: GvisorOptions, state: string, id: string, attemp
   chmodSync(dir, 0o755);
   chmodSync(workdir, 0o777);
   execFileSync('chown', ['-R', '-h', `${SANDBOX_UID}:${SANDBOX_UID}`, workdir]);
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(bundleSpec(options, workdir, attempt.env ?? {})));
+  writeFileSync(
+    join(bundle, 'config.json'),
+    JSON.stringify(bundleSpec(options, workdir, { ...servedEnv(options), ...attempt.env })),
+  );
 
   const runsc = (...args: string[]) => [
     '--root',

@@ -4,18 +4,26 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Attempt, outputCollector, type Runtime, type Started } from './runtime.ts';
+import {
+  type Attempt,
+  outputCollector,
+  type Runtime,
+  type Served,
+  type Started,
+  servedEnv,
+} from './runtime.ts';
 
 /** A runner that is not done after this long is killed (the cases' own bounds are far lower). */
 const KILL_AFTER_MS = 30_000;
 
-export function hostRuntime(command: readonly string[], language: string, cwd: string): Runtime {
+export function hostRuntime(command: readonly string[], served: Served, cwd: string): Runtime {
   return {
-    language,
+    ...served,
     slowdown: 1,
     sandboxMs: 0,
     programWorkdir: (workdir) => workdir,
-    start: (attempt) => startOnHost(command, cwd, attempt),
+    start: (attempt) =>
+      startOnHost(command, cwd, { ...attempt, env: { ...servedEnv(served), ...attempt.env } }),
   };
 }
 

@@ -1,18 +1,20 @@
 // make runtime-check: the runner conformance table (cases.ts) against an image, in gVisor sandboxes shaped
 // like coderun's sandbox Pods (gvisor.ts), with no cluster and no registry. Needs root (runsc run).
-//   node test/conformance/runtime-check.ts <image> [--language L] [--programs DIR]
+//   node test/conformance/runtime-check.ts <image> [--language L] [--program-file F] [--programs DIR]
 // <image> is an OCI image tarball (hack/oci-image.sh's, `skopeo copy docker://... oci-archive:x.tar`,
-// `docker save`), or python / nodejs for the sandbox images `make images` built. The language is the job's
-// `language` (python / nodejs by default for those); the programs are programs/<language>/ unless given.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// `docker save`), or the name of one of coderun's own runtimes (python, nodejs, typescript: own-runtimes.ts)
+// for the sandbox images `make images` built. The language is the runtime's name, the job's `language` and
+// the sandbox's CODERUN_RUNTIME; the program file its CODERUN_PROGRAM_FILE; the programs are
+// programs/<language>/ unless given.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CASES, loadPrograms, missingPrograms, PROGRAMS, PROGRAMS_DIR, type Trial } from './cases.ts';
 import { imageRuntime } from './gvisor.ts';
+import { OWN_RUNTIMES } from './own-runtimes.ts';
 
 const CACHE = process.env.CODERUN_CACHE ?? join(process.env.HOME ?? '/root', '.cache/coderun');
-const OWN_IMAGES = ['python', 'nodejs'];
 
 function fail(message: string): never {
   console.error(`runtime-check: ${message}`);
@@ -21,35 +23,46 @@ function fail(message: string): never {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { language: { type: 'string' }, programs: { type: 'string' } },
+  options: {
+    language: { type: 'string' },
+    'program-file': { type: 'string' },
+    programs: { type: 'string' },
+  },
 });
 const [image] = positionals;
+const ownNames = Object.keys(OWN_RUNTIMES).join(' | ');
 if (!image || positionals.length > 1) {
-  fail('usage: runtime-check.ts <OCI image tarball | python | nodejs> [--language L] [--programs DIR]');
+  fail(
+    `usage: runtime-check.ts <OCI image tarball | ${ownNames}> [--language L] [--program-file F] [--programs DIR]`,
+  );
 }
 if (process.getuid?.() !== 0) fail('runs the image with runsc, which needs root');
 
 // coderun's own images are held to their runners' exact messages too; any other image to the protocol.
-const own = OWN_IMAGES.includes(image);
-const tarball = own ? join(CACHE, 'images', `sandbox-${image}.tar`) : image;
+const own = Object.hasOwn(OWN_RUNTIMES, image) ? OWN_RUNTIMES[image] : undefined;
+const tarball = own ? join(CACHE, 'images', own.image) : image;
 if (!existsSync(tarball)) fail(`no image at ${tarball}${own ? ' (make images builds it)' : ''}`);
 const language = values.language ?? (own ? image : undefined);
-if (!language) fail('--language (LANGUAGE=) names the language the image serves');
+if (!language) fail('--language (LANGUAGE=) names the runtime the image serves');
 const programsDir = values.programs ?? join(PROGRAMS_DIR, language);
 if (!existsSync(programsDir)) {
   fail(
     `no programs for ${language} at ${programsDir}: --programs (PROGRAMS=) names a folder with the files of ${Object.keys(PROGRAMS).join(', ')}`,
   );
 }
-
+const programs = loadPrograms(programsDir);
+// The runtime's programFile: given, coderun's own, or main.<the extension of the programs>.
+const programFile =
+  values['program-file'] ??
+  (own && language === image ? own.programFile : `main${extname(readdirSync(programsDir)[0] ?? '')}`);
 const scratch = mkdtempSync(join(tmpdir(), 'coderun-runtime-check-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
 console.log(`runtime-check: unpacking ${tarball}`);
 const trial: Trial = {
-  runtime: imageRuntime(tarball, language, join(CACHE, 'runtime-check'), scratch),
-  programs: loadPrograms(programsDir),
-  ours: own,
+  runtime: imageRuntime(tarball, { language, programFile }, join(CACHE, 'runtime-check'), scratch),
+  programs,
+  ours: own !== undefined,
 };
 
 let passed = 0;
@@ -74,5 +87,7 @@ for (const c of CASES) {
     );
   }
 }
-console.log(`runtime-check ${image} (${language}): ${passed} passed, ${failed} failed, ${skipped} skipped`);
+console.log(
+  `runtime-check ${image} (${language}, ${programFile}): ${passed} passed, ${failed} failed, ${skipped} skipped`,
+);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

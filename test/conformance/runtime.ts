@@ -2,6 +2,7 @@
 // input on stdin and a fresh work dir, the way the sandbox Pod does. Two kinds exist: a runner on the
 // host's interpreter (the component tier, test/component/runtimes/conformance.test.ts) and an image's
 // entry point under gVisor (make runtime-check, image.ts).
+import { PROGRAM_FILE_ENV, RUNTIME_ENV } from '../../src/controller/sandbox-pod.ts';
 import { lastResultLine, parseRunnerOutput, type RunnerReport } from '../../src/runtimes/protocol.ts';
 
 export interface Attempt {
@@ -37,9 +38,20 @@ export interface Started {
   signal(name: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
-export interface Runtime {
-  /** The job's `language`. */
+/** What a sandbox is made for (CODERUN_RUNTIME and CODERUN_PROGRAM_FILE in its environment). */
+export interface Served {
+  /** The runtime's name: the job's `language`. */
   language: string;
+  /** The file in the work dir the runner writes the program to. */
+  programFile: string;
+}
+
+/** The environment a sandbox Pod's runner is told its runtime in (src/controller/sandbox-pod.ts). */
+export function servedEnv({ language, programFile }: Served): Record<string, string> {
+  return { [RUNTIME_ENV]: language, [PROGRAM_FILE_ENV]: programFile };
+}
+
+export interface Runtime extends Served {
   /**
    * Time allowances for the cases' bounds, which are the host's: `slowdown` multiplies a bound (the same
    * work takes this many times longer), `sandboxMs` is added to a bound on the wall-clock time seen from

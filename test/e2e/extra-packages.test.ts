@@ -75,7 +75,12 @@ it("the strict policy refuses the import by default and accepts it with the imag
 });
 
 it('a run in the image imports the added package under gVisor', async () => {
-  const runtime = imageRuntime(tarball, 'python', join(work, 'unpacked'), join(work, 'scratch'));
+  const runtime = imageRuntime(
+    tarball,
+    { language: 'python', programFile: 'main.py' },
+    join(work, 'unpacked'),
+    join(work, 'scratch'),
+  );
   const outcome = await attempt(runtime, { input: jobLine('python', PROGRAM, { timeoutMs: 30_000 }) });
   const report = reportOf(outcome);
   assert.is(report.exitCode, 0, outcome.stderr);

@@ -184,4 +184,38 @@ test('a child process the program started counts in its peak memory (sampled whi
   assert.ok(big - hello >= 150_000, `hello world ${hello} KiB, program with a 200 MiB child ${big} KiB`);
 });
 
+test('a CODERUN_PROGRAM_FILE that is not a plain file name ends the runner with 4 before any job', () => {
+  const result = runRunner(RUNNER, jobLine('nodejs', { source: '' }), { CODERUN_PROGRAM_FILE: 'a/main.js' });
+  assert.is(result.status, 4);
+  assert.is(result.stdout, '');
+  assert.match(
+    result.stderr,
+    'CODERUN_PROGRAM_FILE must be a plain file name such as main.js, got "a/main.js"',
+  );
+});
+
+const TYPESCRIPT = { CODERUN_RUNTIME: 'typescript', CODERUN_PROGRAM_FILE: 'main.ts' };
+
+test('TypeScript: told so, the runner runs main.ts with its types stripped, and nothing on stderr', () => {
+  const source =
+    'interface In { n: number }\nexport const main = ({ n }: In): number => n satisfies number;\n';
+  const result = runRunner(RUNNER, jobLine('typescript', { source, arguments: { n: 3 } }), TYPESCRIPT);
+  assert.is(result.status, 0, result.stderr);
+  const r = reportOf(result);
+  assert.equal([r.exitCode, r.stderr, r.result], [0, '', { present: true, value: 3 }]);
+});
+
+test("TypeScript: syntax that is not erasable (enum) exits 1 with Node's error", () => {
+  const source = 'enum Colour { Red }\nexport function main() { return Colour.Red; }\n';
+  const r = reportOf(runRunner(RUNNER, jobLine('typescript', { source }), TYPESCRIPT));
+  assert.is(r.exitCode, 1);
+  assert.match(r.stderr, 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX');
+});
+
+test('TypeScript: the runner told it serves typescript refuses a nodejs job', () => {
+  const result = runRunner(RUNNER, jobLine('nodejs', { source: '' }), TYPESCRIPT);
+  assert.is(result.status, 2);
+  assert.match(result.stderr, `this runner serves 'typescript', not "nodejs"`);
+});
+
 test.run();

@@ -150,4 +150,14 @@ test('a child process the program waited for counts in its peak memory', () => {
   assert.ok(big - hello >= 150_000, `hello world ${hello} KiB, program with a 200 MiB child ${big} KiB`);
 });
 
+test('a CODERUN_PROGRAM_FILE that is not a plain file name ends the runner with 4 before any job', () => {
+  const result = runRunner(RUNNER, jobLine('python', { source: '' }), { CODERUN_PROGRAM_FILE: '../main.py' });
+  assert.is(result.status, 4);
+  assert.is(result.stdout, '');
+  assert.match(
+    result.stderr,
+    `CODERUN_PROGRAM_FILE must be a plain file name such as main.py, got '../main.py'`,
+  );
+});
+
 test.run();

@@ -33,13 +33,17 @@ function statusOf(steps: Step[]) {
   return { status: write.status, event: write.event };
 }
 
-test("a run's sandbox Pod has its runtime's image, program file and language label", () => {
+test("a run's sandbox Pod has its runtime's image, name, program file and language label", () => {
   const pod = buildSandboxPod(makeRun({ language: 'ruby' }), ruby, config);
   const container = pod.spec?.containers[0];
   assert.is(container?.image, 'example/ruby:3.3');
   assert.equal(
     container?.env?.find((e) => e.name === 'CODERUN_PROGRAM_FILE'),
     { name: 'CODERUN_PROGRAM_FILE', value: 'main.rb' },
+  );
+  assert.equal(
+    container?.env?.find((e) => e.name === 'CODERUN_RUNTIME'),
+    { name: 'CODERUN_RUNTIME', value: 'ruby' },
   );
   assert.is(pod.metadata?.labels?.[LABELS.language], 'ruby');
 });

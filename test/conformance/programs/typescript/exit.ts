@@ -1,0 +1,3 @@
+function main({ code }: { code: number }): never {
+  process.exit(code);
+}

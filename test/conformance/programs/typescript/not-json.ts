@@ -1,0 +1,3 @@
+function main(): { n: bigint } {
+  return { n: 10n };
+}

@@ -1,0 +1,2 @@
+const forever: number = 1_000_000;
+setTimeout(() => {}, forever);

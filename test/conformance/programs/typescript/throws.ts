@@ -1,0 +1,3 @@
+function main(): never {
+  throw new Error('boom');
+}
