@@ -7,8 +7,11 @@ import { type GROUP, quantity, runtimeName, type VERSION } from './schema.ts';
 export const RUNTIME_KIND = 'SandboxRuntime';
 export const RUNTIME_PLURAL = 'sandboxruntimes';
 
-/** The static policies a runtime may name (src/policy/): each parses one language; `none` checks nothing. */
-export const STATIC_POLICIES = ['python', 'javascript', 'none'] as const;
+/**
+ * The static policies a runtime may name (src/policy/): each parses one language (typescript: the JavaScript
+ * rules on the program with its types stripped, as Node runs a .ts file); `none` checks nothing.
+ */
+export const STATIC_POLICIES = ['python', 'javascript', 'typescript', 'none'] as const;
 export type StaticPolicy = (typeof STATIC_POLICIES)[number];
 /** A policy that checks something: the languages src/policy/ parses. */
 export type PolicyLanguage = Exclude<StaticPolicy, 'none'>;
@@ -40,7 +43,7 @@ export const SandboxRuntimeSpec = z.object({
     }),
   policy: z.enum(STATIC_POLICIES).meta({
     description:
-      "The static code policy that checks this runtime's programs before they run: python, javascript, or none (gVisor alone).",
+      "The static code policy that checks this runtime's programs before they run: python, javascript, typescript (JavaScript's rules on the program with its types stripped), or none (gVisor alone).",
   }),
   resources: z
     .object({

@@ -4,7 +4,7 @@ import type { PolicyConfig } from '../config/policy.ts';
 import { PolicyPool } from './pool.ts';
 import { type AsyncCodePolicy, allowEverything } from './types.ts';
 
-export { checkJavaScript } from './javascript/index.ts';
+export { checkJavaScript, checkTypeScript } from './javascript/index.ts';
 export { createPolicy } from './profiles.ts';
 export { checkPython } from './python/index.ts';
 export * from './types.ts';

@@ -1,5 +1,5 @@
 // The policy for a profile, in the caller's thread: what each policy worker runs (index.ts re-exports it).
-import { checkJavaScript } from './javascript/index.ts';
+import { checkJavaScript, checkTypeScript } from './javascript/index.ts';
 import { checkPython } from './python/index.ts';
 import {
   allowEverything,
@@ -24,9 +24,11 @@ export function createPolicy(profile: PolicyProfile, options: PolicyOptions = {}
   if (profile === 'off') return allowEverything;
   const { budgetMs, extraModules = {} } = options;
   const python: CheckOptions = { budgetMs, extraModules: new Set(extraModules.python) };
+  // typescript runs in the Node.js image: its programs may import the same packages.
   const javascript: CheckOptions = { extraModules: new Set(extraModules.javascript) };
-  return (language, source) =>
-    language === 'python'
-      ? checkPython(source, profile, python)
-      : checkJavaScript(source, profile, javascript);
+  return (language, source) => {
+    if (language === 'python') return checkPython(source, profile, python);
+    if (language === 'typescript') return checkTypeScript(source, profile, javascript);
+    return checkJavaScript(source, profile, javascript);
+  };
 }

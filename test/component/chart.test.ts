@@ -262,7 +262,7 @@ helmTest('a mistyped key or a wrongly typed value fails helm template with a mes
     [['--set', 'runtimes.Ruby.image=x:1'], /\/runtimes/],
     [
       ['--set', 'runtimes.ruby.programFile=main.rb', '--set', 'runtimes.ruby.policy=none'],
-      /runtimes\/ruby.*missing property 'image'/,
+      /runtimes\/ruby.*missing property 'image'[\s\S]*missing property 'sandboxImage'/,
     ],
   ];
   for (const [args, message] of cases) {
@@ -272,29 +272,41 @@ helmTest('a mistyped key or a wrongly typed value fails helm template with a mes
   }
 });
 
-helmTest('the chart registers the python and nodejs runtimes with the sandbox images, cluster-wide', () => {
-  const runtimes = (set: string[] = []) =>
-    render(set)
-      .filter((d) => d.kind === 'SandboxRuntime')
-      .map((d) => ({ name: d.metadata.name, namespace: d.metadata.namespace, spec: d.spec }));
-  assert.equal(runtimes(['sandbox.images.python=my/python:7']), [
-    {
-      name: 'nodejs',
-      namespace: undefined,
-      spec: {
-        aliases: ['javascript', 'js', 'node'],
-        image: `coderun/sandbox-nodejs:${VERSION}`,
-        programFile: 'main.js',
-        policy: 'javascript',
+helmTest(
+  'the chart registers python, nodejs and typescript (in the nodejs image) with the sandbox images, cluster-wide',
+  () => {
+    const runtimes = (set: string[] = []) =>
+      render(set)
+        .filter((d) => d.kind === 'SandboxRuntime')
+        .map((d) => ({ name: d.metadata.name, namespace: d.metadata.namespace, spec: d.spec }));
+    assert.equal(runtimes(['sandbox.images.python=my/python:7', 'sandbox.images.nodejs=my/node:24']), [
+      {
+        name: 'nodejs',
+        namespace: undefined,
+        spec: {
+          aliases: ['javascript', 'js', 'node'],
+          image: 'my/node:24',
+          programFile: 'main.js',
+          policy: 'javascript',
+        },
       },
-    },
-    {
-      name: 'python',
-      namespace: undefined,
-      spec: { aliases: ['python3', 'py'], image: 'my/python:7', programFile: 'main.py', policy: 'python' },
-    },
-  ]);
-});
+      {
+        name: 'python',
+        namespace: undefined,
+        spec: { aliases: ['python3', 'py'], image: 'my/python:7', programFile: 'main.py', policy: 'python' },
+      },
+      {
+        name: 'typescript',
+        namespace: undefined,
+        spec: { aliases: ['ts'], image: 'my/node:24', programFile: 'main.ts', policy: 'typescript' },
+      },
+    ]);
+    assert.equal(
+      (runtimes().find((r) => r.name === 'typescript')?.spec as { image?: string } | undefined)?.image,
+      `coderun/sandbox-nodejs:${VERSION}`,
+    );
+  },
+);
 
 helmTest('a runtime may be left out, sized, or added under a name of its own', () => {
   const docs = render([
@@ -304,11 +316,16 @@ helmTest('a runtime may be left out, sized, or added under a name of its own', (
     'runtimes.ruby.aliases={rb}',
     'runtimes.ruby.programFile=main.rb',
     'runtimes.ruby.policy=none',
+    'runtimes.typescript.enabled=false',
+    'runtimes.esm.sandboxImage=nodejs',
+    'runtimes.esm.programFile=main.mjs',
+    'runtimes.esm.policy=javascript',
   ]);
   const specs = Object.fromEntries(
     docs.filter((d) => d.kind === 'SandboxRuntime').map((d) => [d.metadata.name, d.spec]),
   );
-  assert.equal(Object.keys(specs), ['python', 'ruby']);
+  assert.equal(Object.keys(specs), ['esm', 'python', 'ruby']);
+  assert.equal((specs.esm as { image: string }).image, `coderun/sandbox-nodejs:${VERSION}`);
   assert.equal((specs.python as { resources: unknown }).resources, { max: { memory: '512Mi' } });
   assert.equal(specs.ruby, {
     aliases: ['rb'],

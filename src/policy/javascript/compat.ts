@@ -12,8 +12,10 @@ import {
   nameOf,
   parseProgram,
   propertyNameOf,
+  type Syntax,
   staticStringOf,
   TOO_DEEP,
+  unparsableFindings,
   type Visit,
   walk,
 } from './parse.ts';
@@ -82,11 +84,11 @@ interface Scan {
   processMemberAccesses: ProcessMemberAccess[];
 }
 
-/** Checks one JavaScript program against the compat profile. */
-export function checkJavaScriptCompat(source: string): PolicyVerdict {
-  const program = parseProgram(source);
+/** Checks one JavaScript (or TypeScript, its types stripped) program against the compat profile. */
+export function checkJavaScriptCompat(source: string, syntax: Syntax = 'javascript'): PolicyVerdict {
+  const program = parseProgram(source, syntax);
   if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
-  if (program === undefined) return verdictFrom([]);
+  if (program === undefined) return verdictFrom(unparsableFindings(syntax));
   const scan: Scan = { findings: [], processAliases: new Set(['process']), processMemberAccesses: [] };
   walk(program, (visit) => visitNode(scan, visit));
   judgeProcessMemberAccesses(scan);

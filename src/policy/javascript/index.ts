@@ -1,6 +1,8 @@
-// The JavaScript policy: the strict profile (the default) or upstream RAGFlow's block list (compat).
+// The JavaScript policy: the strict profile (the default) or upstream RAGFlow's block list (compat). TypeScript
+// is checked by the same rules, on the program Node runs: the text with its types stripped.
 import type { CheckOptions, PolicyVerdict } from '../types.ts';
 import { checkJavaScriptCompat } from './compat.ts';
+import type { Syntax } from './parse.ts';
 import { checkJavaScriptStrict } from './strict.ts';
 
 export { BLOCKED_NODE_MODULES, checkJavaScriptCompat } from './compat.ts';
@@ -10,6 +12,18 @@ export function checkJavaScript(
   source: string,
   profile: 'strict' | 'compat' = 'strict',
   options: CheckOptions = {},
+  syntax: Syntax = 'javascript',
 ): PolicyVerdict {
-  return profile === 'compat' ? checkJavaScriptCompat(source) : checkJavaScriptStrict(source, options);
+  return profile === 'compat'
+    ? checkJavaScriptCompat(source, syntax)
+    : checkJavaScriptStrict(source, options, syntax);
+}
+
+/** A TypeScript program (the typescript runtime's main.ts), by the JavaScript policy's rules. */
+export function checkTypeScript(
+  source: string,
+  profile: 'strict' | 'compat' = 'strict',
+  options: CheckOptions = {},
+): PolicyVerdict {
+  return checkJavaScript(source, profile, options, 'typescript');
 }

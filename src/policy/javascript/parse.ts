@@ -4,13 +4,18 @@ import type * as t from '@babel/types';
 import type { PolicyFinding } from '../types.ts';
 
 // Every syntax Node 24 runs is on by default in Babel 8; these add the stage-3 forms that can still name a module
-// (`import source x from 'fs'`, `import defer * as x from 'fs'`). TypeScript and Flow stay off: Node runs neither.
+// (`import source x from 'fs'`, `import defer * as x from 'fs'`). Flow stays off: Node does not run it.
 const PARSER_PLUGINS: ParserPlugin[] = [
   'decorators',
   'decoratorAutoAccessors',
   'sourcePhaseImports',
   'deferredImportEvaluation',
 ];
+// A .ts program (the typescript runtime), which Node runs by stripping its types.
+const TYPESCRIPT_PLUGINS: ParserPlugin[] = [...PARSER_PLUGINS, 'typescript'];
+
+/** The syntax a program is read in: JavaScript, or TypeScript, whose types are stripped before the rules see it. */
+export type Syntax = 'javascript' | 'typescript';
 
 // AST keys that never hold child nodes worth walking.
 const NON_CHILD_KEYS = new Set([
@@ -33,6 +38,22 @@ export const TOO_DEEP: PolicyFinding = {
   message: 'Program nested too deeply to check',
 };
 
+/**
+ * A TypeScript program Babel cannot parse is refused, not allowed through as JavaScript's is: Node strips
+ * types with another parser (SWC), which may read it, so "Node will refuse it too" does not hold.
+ */
+export const UNPARSABLE_TYPESCRIPT: PolicyFinding = {
+  line: 1,
+  column: 1,
+  rule: 'unparsable',
+  message: 'Program the policy cannot parse as TypeScript',
+};
+
+/** What a program that does not parse at all gets: nothing for JavaScript (Node refuses it), a refusal for TypeScript. */
+export function unparsableFindings(syntax: Syntax): PolicyFinding[] {
+  return syntax === 'typescript' ? [UNPARSABLE_TYPESCRIPT] : [];
+}
+
 /** A node together with where it hangs: `parent[key]` is (or contains) `node`. */
 export interface Visit {
   node: t.Node;
@@ -44,25 +65,30 @@ export interface Visit {
  * Parses as an ES module, falling back to a script; with error recovery, keeps whichever has fewer errors.
  * Undefined when neither parses, which Node will report as a SyntaxError without running anything.
  */
-export function parseProgram(source: string): t.Program | 'too-deep' | undefined {
+export function parseProgram(
+  source: string,
+  syntax: Syntax = 'javascript',
+): t.Program | 'too-deep' | undefined {
   // Babel builds a SyntaxError per error, one per duplicate declaration of a module read with recovery, and
   // nothing reads their stacks: capturing them cost more than the parse itself (6 ms of a 16 KiB check).
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return parseWithFallbacks(source);
+    const program = parseWithFallbacks(source, syntax === 'typescript' ? TYPESCRIPT_PLUGINS : PARSER_PLUGINS);
+    if (syntax === 'typescript' && typeof program === 'object') stripTypes(program);
+    return program;
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
-function parseWithFallbacks(source: string): t.Program | 'too-deep' | undefined {
+function parseWithFallbacks(source: string, plugins: ParserPlugin[]): t.Program | 'too-deep' | undefined {
   // Without recovery first: it stops at the first error, while recovery can collect errors quadratically
   // ("a:" repeated 512 times costs seconds), so only programs with syntax errors pay for it.
   let tooDeep = false;
   for (const sourceType of ['module', 'script'] as const) {
     try {
-      return parse(source, { ...optionsFor(sourceType), plugins: PARSER_PLUGINS }).program;
+      return parse(source, { ...optionsFor(sourceType), plugins }).program;
     } catch (error) {
       tooDeep ||= error instanceof RangeError;
     }
@@ -71,7 +97,7 @@ function parseWithFallbacks(source: string): t.Program | 'too-deep' | undefined 
   let best: { program: t.Program; errors: number } | undefined;
   for (const sourceType of ['module', 'script'] as const) {
     try {
-      const file = parse(source, { ...optionsFor(sourceType), errorRecovery: true, plugins: PARSER_PLUGINS });
+      const file = parse(source, { ...optionsFor(sourceType), errorRecovery: true, plugins });
       if (file.errors.length === 0) return file.program;
       if (best === undefined || file.errors.length < best.errors) {
         best = { program: file.program, errors: file.errors.length };
@@ -82,6 +108,123 @@ function parseWithFallbacks(source: string): t.Program | 'too-deep' | undefined 
     }
   }
   return best?.program ?? (tooDeep ? 'too-deep' : undefined);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// TypeScript: the program Node runs is the text with its types stripped, so the rules judge that program. Type
+// positions never run (a type named `Function` is no constructor), and `x as T`, `x!` and `<T>x` are x.
+
+/** Keys whose TS nodes are types (annotations, type parameters and arguments, `implements`). */
+const TYPE_KEYS = new Set([
+  'typeAnnotation',
+  'typeParameters',
+  'typeArguments',
+  'returnType',
+  'superTypeParameters',
+  'superTypeArguments',
+  'implements',
+  'predicate',
+]);
+
+/** Declarations that are types only: Node erases them whole. */
+const TYPE_DECLARATIONS = new Set([
+  'TSInterfaceDeclaration',
+  'TSTypeAliasDeclaration',
+  'TSDeclareFunction',
+  'TSDeclareMethod',
+  'TSIndexSignature',
+]);
+
+/** Expressions that are their inner expression once the types are stripped. */
+const TYPE_WRAPPERS = new Set([
+  'TSAsExpression',
+  'TSSatisfiesExpression',
+  'TSNonNullExpression',
+  'TSTypeAssertion',
+  'TSInstantiationExpression',
+]);
+
+/** Whether Node erases `node` from a .ts program: a type, or an ambient (`declare`) declaration. */
+function isErased(node: t.Node, key: string): boolean {
+  if (TYPE_KEYS.has(key) && node.type.startsWith('TS')) return true;
+  return TYPE_DECLARATIONS.has(node.type) || (node as { declare?: boolean }).declare === true;
+}
+
+/** The node as it runs: type wrappers unwrapped, `import x = require('m')` as `const x = require('m')`. */
+function asRun(node: t.Node): t.Node {
+  let current = node;
+  for (;;) {
+    if (TYPE_WRAPPERS.has(current.type)) current = (current as { expression: t.Node }).expression;
+    else if (current.type === 'TSParameterProperty') current = current.parameter;
+    else if (current.type === 'TSImportEqualsDeclaration') return importEqualsAsConst(current);
+    else return current;
+  }
+}
+
+/**
+ * `import x = require('m')` is CommonJS's `const x = require('m')` (Node refuses it in a .ts file, but the
+ * rules judge it like the require it names); `import x = A.B` reads A.B.
+ */
+function importEqualsAsConst(node: t.TSImportEqualsDeclaration): t.VariableDeclaration {
+  const reference = node.moduleReference;
+  const at = { loc: node.loc, start: node.start, end: node.end };
+  const init: t.Expression =
+    reference.type === 'TSExternalModuleReference'
+      ? ({
+          type: 'CallExpression',
+          callee: { type: 'Identifier', name: 'require', ...at },
+          arguments: [reference.expression],
+          ...at,
+        } as t.CallExpression)
+      : entityAsExpression(reference);
+  return {
+    type: 'VariableDeclaration',
+    kind: 'const',
+    declarations: [{ type: 'VariableDeclarator', id: node.id, init, ...at } as t.VariableDeclarator],
+    ...at,
+  } as t.VariableDeclaration;
+}
+
+function entityAsExpression(entity: t.Node): t.Expression {
+  if (entity.type !== 'TSQualifiedName') return entity as t.Expression;
+  return {
+    type: 'MemberExpression',
+    object: entityAsExpression(entity.left),
+    property: entity.right,
+    computed: false,
+    loc: entity.loc,
+    start: entity.start,
+    end: entity.end,
+  } as t.MemberExpression;
+}
+
+/** Strips the types from a TypeScript program's tree in place, with an explicit stack like `walk`. */
+function stripTypes(program: t.Program): void {
+  const stack: t.Node[] = [program];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    const fields = node as unknown as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      if (NON_CHILD_KEYS.has(key)) continue;
+      const value = fields[key];
+      if (Array.isArray(value)) {
+        const kept: unknown[] = [];
+        for (const element of value) {
+          if (!isNode(element)) kept.push(element);
+          else if (!isErased(element, key)) kept.push(asRun(element));
+        }
+        fields[key] = kept;
+        for (const element of kept) if (isNode(element)) stack.push(element);
+      } else if (isNode(value)) {
+        if (isErased(value, key)) {
+          fields[key] = null;
+        } else {
+          const run = asRun(value);
+          fields[key] = run;
+          stack.push(run);
+        }
+      }
+    }
+  }
 }
 
 /** A script is read as Node runs it, inside the CommonJS wrapper function: `return` and `new.target` are allowed. */

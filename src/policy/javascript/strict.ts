@@ -7,7 +7,17 @@
 // module, so the rules hold for both readings. Tables in ./strict-rules.ts.
 import type * as t from '@babel/types';
 import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
-import { findingAt, forEachChild, isCallee, isMember, nameOf, parseProgram, TOO_DEEP } from './parse.ts';
+import {
+  findingAt,
+  forEachChild,
+  isCallee,
+  isMember,
+  nameOf,
+  parseProgram,
+  type Syntax,
+  TOO_DEEP,
+  unparsableFindings,
+} from './parse.ts';
 import {
   NODE_ALLOWED_MODULES,
   NODE_DECODERS,
@@ -54,11 +64,15 @@ const COMPARISONS = new Set(['===', '!==', '==', '!=', 'instanceof', 'in']);
 const REQUIRE_LIKE = new Set(['require', 'getBuiltinModule']);
 const MAX_FOLD_DEPTH = 32;
 
-/** Checks one JavaScript program against the strict profile. */
-export function checkJavaScriptStrict(source: string, options: CheckOptions = {}): PolicyVerdict {
-  const program = parseProgram(source);
+/** Checks one JavaScript (or TypeScript, its types stripped) program against the strict profile. */
+export function checkJavaScriptStrict(
+  source: string,
+  options: CheckOptions = {},
+  syntax: Syntax = 'javascript',
+): PolicyVerdict {
+  const program = parseProgram(source, syntax);
   if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
-  if (program === undefined) return verdictFrom([]);
+  if (program === undefined) return verdictFrom(unparsableFindings(syntax));
   const scan: Scan = {
     findings: [],
     processAliases: new Set(['process']),

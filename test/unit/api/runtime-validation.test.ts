@@ -91,6 +91,38 @@ test('/run accepts a registered runtime by alias and submits it under its name, 
   );
 });
 
+test("/run with the chart's runtimes accepts typescript and ts (typescript policy), and python and nodejs as before", async () => {
+  const chart = (
+    name: string,
+    aliases: string[],
+    programFile: string,
+    policy: 'python' | 'javascript' | 'typescript',
+  ) =>
+    ({ ...ruby, metadata: { name }, spec: { aliases, image: 'i:1', programFile, policy } }) as SandboxRuntime;
+  const { app, service } = await server([
+    chart('python', ['python3', 'py'], 'main.py', 'python'),
+    chart('nodejs', ['javascript', 'js', 'node'], 'main.js', 'javascript'),
+    chart('typescript', ['ts'], 'main.ts', 'typescript'),
+  ]);
+  for (const language of ['typescript', 'TS', 'python', 'nodejs']) {
+    assert.is((await app.inject(run({ code_b64: b64('1'), language }))).statusCode, 200, language);
+  }
+  assert.equal(
+    service.submissions.map((s) => [s.language, s.policy]),
+    [
+      ['typescript', 'typescript'],
+      ['typescript', 'typescript'],
+      ['python', 'python'],
+      ['nodejs', 'javascript'],
+    ],
+  );
+  const refused = await app.inject(run({ code_b64: b64('1'), language: 'ruby' }));
+  assert.is(
+    refused.json().detail[0].msg,
+    "Input should be one of 'python', 'python3', 'py', 'nodejs', 'javascript', 'js', 'node', 'typescript', 'ts'",
+  );
+});
+
 test('/run keeps the python default language and checks it with the python policy', async () => {
   const { app, service } = await server();
   assert.is((await app.inject(run({ code_b64: b64('1') }))).statusCode, 200);

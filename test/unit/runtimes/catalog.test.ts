@@ -122,6 +122,43 @@ test("a resource's resources become millicores and bytes, its policy none become
   assert.is(runtimeFrom(resource('py3', { policy: 'python' })).policy, 'python');
 });
 
+test("the chart's typescript runtime: the Node.js image with main.ts, found by name or ts, checked by the typescript policy", () => {
+  const typescript = resource('typescript', {
+    aliases: ['ts'],
+    image: 'coderun/sandbox-nodejs:1',
+    programFile: 'main.ts',
+    policy: 'typescript',
+  });
+  assert.ok(SandboxRuntimeSpec.safeParse(typescript.spec).success);
+  const set = RuntimeSet.of(
+    [
+      resource('python', { aliases: ['python3', 'py'], policy: 'python' }),
+      resource('nodejs', { aliases: ['javascript', 'js', 'node'], policy: 'javascript' }),
+      typescript,
+    ],
+    BUILTINS,
+  );
+  for (const language of ['typescript', 'ts', ' TS ', 'TypeScript']) {
+    const runtime = set.resolve(language);
+    assert.equal(
+      [runtime?.name, runtime?.image, runtime?.programFile, runtime?.policy],
+      ['typescript', 'coderun/sandbox-nodejs:1', 'main.ts', 'typescript'],
+      language,
+    );
+  }
+  assert.equal(set.acceptedNames(), [
+    'python',
+    'python3',
+    'py',
+    'nodejs',
+    'javascript',
+    'js',
+    'node',
+    'typescript',
+    'ts',
+  ]);
+});
+
 test('the refusal of an unknown language names it and lists the registered runtimes', () => {
   assert.is(
     unknownRuntimeMessage('cobol', RuntimeSet.of([resource('ruby')], BUILTINS)),
