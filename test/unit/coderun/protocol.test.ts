@@ -49,6 +49,29 @@ test('memoryKb is optional and, when present, a non-negative whole number of KiB
   }
 });
 
+test("the runner's timings are read when well formed and dropped, never failing the report, when not", () => {
+  const line = (fields: object) => `${RESULT_MARKER}${JSON.stringify({ ...makeReport(), ...fields })}\n`;
+  const timings = {
+    jobReceivedAt: 1_796_278_418_789.3,
+    programStartedMs: 0.3,
+    programEndedMs: 12.7,
+    reportMs: 13.1,
+  };
+  const good = parseRunnerOutput(line({ timings }));
+  assert.ok(good?.ok);
+  if (good?.ok) assert.equal(good.report.timings, timings);
+  for (const bad of [
+    { programStartedMs: 1 },
+    { jobReceivedAt: 'now' },
+    { jobReceivedAt: 1, reportMs: -1 },
+    7,
+  ]) {
+    const parsed = parseRunnerOutput(line({ timings: bad }));
+    assert.ok(parsed?.ok, JSON.stringify(bad));
+    if (parsed?.ok) assert.is(parsed.report.timings, undefined);
+  }
+});
+
 test('output without a result line has no report', () => {
   assert.is(parseRunnerOutput('Traceback...\n'), null);
 });
