@@ -196,6 +196,8 @@ function parseJob(line) {
     'a non-negative integer',
   );
   job.artifactHoldMs ??= 0;
+  job.holdMs ??= 0;
+  expect(job, 'holdMs', Number.isSafeInteger(job.holdMs) && job.holdMs >= 0, 'a non-negative integer');
   expect(
     job,
     'artifactHoldMs',
@@ -641,11 +643,12 @@ function readArtifact(path, name) {
 }
 
 /**
- * Keeps the container, and with it the artifacts, alive for the controller's `tar` until SIGTERM or SIGINT
- * arrives or `holdMs` passes. Call it before the result line is written, so a signal sent right after
+ * Keeps the container alive after the result line (for the controller's `tar` of the artifacts, or so that
+ * the sandbox ends only once the controller has written the outcome) until SIGTERM or SIGINT arrives or
+ * `holdMs` passes. Call it before the result line is written, so a signal sent right after
  * the line is not lost; await the promise after.
  */
-function holdArtifacts(holdMs) {
+function holdSandbox(holdMs) {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, Math.min(holdMs, MAX_HOLD_MS));
     for (const signal of HOLD_SIGNALS) {
@@ -738,8 +741,8 @@ async function main() {
     const report = await run(job, timings, started);
     timings.mark('reportMs');
     report.timings = timings.report;
-    const hold =
-      report.artifacts?.length > 0 && job.artifactHoldMs > 0 ? holdArtifacts(job.artifactHoldMs) : null;
+    const holdMs = Math.max(job.holdMs, report.artifacts?.length > 0 ? job.artifactHoldMs : 0);
+    const hold = holdMs > 0 ? holdSandbox(holdMs) : null;
     // Like the Python runner, the result line starts on a new line, whatever a program without the guards
     // may have written into the runner's stdout (/proc/<pid>/fd/1) before it.
     const line = `\n${RESULT_MARKER}${escapeMarker(JSON.stringify(report))}\n`;

@@ -149,6 +149,8 @@ def parse_job(line):
         "a non-negative integer",
     )
     job.setdefault("artifactHoldMs", 0)
+    job.setdefault("holdMs", 0)
+    expect(job, "holdMs", is_integer(job.get("holdMs")) and job["holdMs"] >= 0, "a non-negative integer")
     expect(
         job, "artifactHoldMs", is_integer(job.get("artifactHoldMs")) and job["artifactHoldMs"] >= 0,
         "a non-negative integer",
@@ -485,10 +487,10 @@ def read_artifact(name, folder):
     return {"mimeType": mime_type(name), "size": size, "sha256": digest.hexdigest()}
 
 
-def hold_artifacts(hold_ms):
-    """Keeps the container, and with it the artifacts, alive for the controller's `tar` until it sends
-    SIGTERM or SIGINT (blocked before the result line, so one sent right after it is not lost) or
-    `hold_ms` passes."""
+def hold_sandbox(hold_ms):
+    """Keeps the container alive after the result line (for the controller's `tar` of the artifacts, or
+    so that the sandbox ends only once the controller has written the outcome) until it sends SIGTERM or
+    SIGINT (blocked before the result line, so one sent right after it is not lost) or `hold_ms` passes."""
     signal.sigtimedwait(HOLD_SIGNALS, min(hold_ms, MAX_HOLD_MS) / 1000)
 
 
@@ -577,7 +579,7 @@ def main():
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the controller needs exit code 4
         print(f"coderun runner: internal error: {error!r}", file=sys.stderr)
         return EXIT_INTERNAL
-    hold = bool(report.get("artifacts")) and job["artifactHoldMs"] > 0
+    hold = max(job["holdMs"], job["artifactHoldMs"] if report.get("artifacts") else 0)
     if hold:
         signal.pthread_sigmask(signal.SIG_BLOCK, HOLD_SIGNALS)
     # The program shares the runner's user and can write into the runner's stdout (/proc/<pid>/fd/1): a
@@ -587,7 +589,7 @@ def main():
     sys.stdout.buffer.write(line.encode())
     sys.stdout.buffer.flush()
     if hold:
-        hold_artifacts(job["artifactHoldMs"])
+        hold_sandbox(hold)
         # The result line is out and flushed; finalising the interpreter would take tens of milliseconds
         # of the Pod's termination, for nothing.
         os._exit(0)

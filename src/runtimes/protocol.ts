@@ -14,7 +14,17 @@ export interface Job {
   maxOutputBytes: number;
   /** After a result line that lists artifacts, keep the sandbox (and its files) this long for the fetch. */
   artifactHoldMs?: number;
+  /** After any result line, keep the sandbox this long (until the controller deletes its Pod). */
+  holdMs?: number;
 }
+
+/**
+ * How long a runner stays after its result line until the controller deletes its Pod: its sandbox's end
+ * (runsc, containerd, the kubelet) then no longer competes for the cores with the line on its way and
+ * the outcome's status write (docs/performance.md, Session 6). The delete normally comes within a few
+ * hundred milliseconds; this bounds a sandbox whose controller went away.
+ */
+export const RESULT_HOLD_MS = 10_000;
 
 /**
  * When the runner had the whole job line (`jobReceivedAt`, its wall clock in ms since the epoch), and the
@@ -75,6 +85,7 @@ export function buildJob(
     timeoutMs: timeoutSeconds * 1000,
     maxOutputBytes,
     artifactHoldMs: artifactHoldSeconds * 1000,
+    holdMs: RESULT_HOLD_MS,
   };
 }
 

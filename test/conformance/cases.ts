@@ -73,6 +73,7 @@ interface JobFields {
   timeoutMs?: number;
   maxOutputBytes?: number;
   artifactHoldMs?: number;
+  holdMs?: number;
 }
 
 export function jobLine(language: string, source: string, fields: JobFields = {}): string {
@@ -472,6 +473,11 @@ export const CASES: ConformanceCase[] = [
     () => "'arguments' must be a JSON object, got []",
   ),
   malformed(
+    'a holdMs that is not a non-negative integer',
+    (t) => job(t, { holdMs: 1.5 }),
+    () => "'holdMs' must be a non-negative integer, got 1.5",
+  ),
+  malformed(
     'an artifactHoldMs that is not a non-negative integer',
     (t) => job(t, { artifactHoldMs: -1 }),
     () => "'artifactHoldMs' must be a non-negative integer, got -1",
@@ -611,6 +617,40 @@ export const CASES: ConformanceCase[] = [
         artifactHoldMs: 700,
       });
       assert.equal(r.artifacts?.length, 1);
+      const tookMs = outcome.elapsedMs;
+      assert.ok(tookMs >= 700 && tookMs < fromOutside(t, 5000), `took ${Math.round(tookMs)} ms`);
+    },
+  },
+  {
+    name: 'with holdMs the runner stays alive after its result line, artifacts or not, until SIGTERM ends it at once with code 0',
+    programs: ['script'],
+    check: async (t) => {
+      const started = t.runtime.start({ input: programJob(t, 'script', { holdMs: 5000 }) });
+      try {
+        const r = await started.report;
+        assert.equal(r.stdout, '10\n');
+        const holding = await Promise.race([
+          started.ended.then(() => false),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300)),
+        ]);
+        assert.ok(holding, 'the runner ended before the hold was over');
+        const sent = performance.now();
+        await started.signal('SIGTERM');
+        const ended = await started.ended;
+        assert.equal(ended.status, 0);
+        const tookMs = ended.at - sent;
+        assert.ok(tookMs < fromOutside(t, 100), `took ${Math.round(tookMs)} ms to end after SIGTERM`);
+      } finally {
+        await started.signal('SIGKILL').catch(() => {});
+        await started.ended.catch(() => {});
+      }
+    },
+  },
+  {
+    name: 'the hold ends by itself after holdMs',
+    programs: ['script'],
+    check: async (t) => {
+      const { outcome } = await run(t, 'script', { holdMs: 700 });
       const tookMs = outcome.elapsedMs;
       assert.ok(tookMs >= 700 && tookMs < fromOutside(t, 5000), `took ${Math.round(tookMs)} ms`);
     },

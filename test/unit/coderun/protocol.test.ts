@@ -15,6 +15,7 @@ test('the job is one JSON line carrying source, arguments and limits', () => {
     timeoutMs: 10_000,
     maxOutputBytes: 1024,
     artifactHoldMs: 60_000,
+    holdMs: 10_000,
   });
 });
 
