@@ -66,6 +66,9 @@ let values: Values = {
   // timeout (RAGFlow's /run sends none) with room for the run the upgrade test keeps in flight.
   sandbox: { namespace: SANDBOX_NS, timeoutSeconds: 60, cpu: { default: '250m' } },
   seccompInstaller: { resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { memory: '64Mi' } } },
+  // SandboxRuntimes are cluster-scoped and one release registers them (`make up`'s, when it runs here); this
+  // second release uses those, or the built-in python and nodejs where none is registered.
+  runtimes: { python: { enabled: false }, nodejs: { enabled: false }, typescript: { enabled: false } },
 };
 
 let kube: KubeClients;
