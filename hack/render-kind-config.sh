@@ -19,6 +19,7 @@ setting() {
 }
 API_PORT=$(setting hack/lib/dev.sh API_PORT)                     # make up's nodePort for the API Service
 NODE_PORT_RANGE=$(setting test/cluster/lib.sh NODE_PORT_RANGE)   # the local cluster's range, which admits it
+QUOTA_SYNC_SECONDS=$(setting test/cluster/lib.sh QUOTA_SYNC_SECONDS) # the local cluster's quota recount
 
 # A YAML literal block ("|", clip) reproduces the text exactly when it ends in one newline and its first
 # line is not indented; anything else would need another block indicator, so refuse it.
@@ -33,8 +34,11 @@ block() {
   sed -e '/./s/^/    /' "$file"
 }
 
-# template: stdin with @API_PORT@ and @NODE_PORT_RANGE@ filled in.
-template() { sed -e "s/@API_PORT@/$API_PORT/g" -e "s/@NODE_PORT_RANGE@/$NODE_PORT_RANGE/g"; }
+# template: stdin with @API_PORT@, @NODE_PORT_RANGE@ and @QUOTA_SYNC_SECONDS@ filled in.
+template() {
+  sed -e "s/@API_PORT@/$API_PORT/g" -e "s/@NODE_PORT_RANGE@/$NODE_PORT_RANGE/g" \
+    -e "s/@QUOTA_SYNC_SECONDS@/$QUOTA_SYNC_SECONDS/g"
+}
 
 render() {
   template <<'EOF'
@@ -55,7 +59,8 @@ render() {
 # The chart creates the RuntimeClass "gvisor" here (make deploy sets runtimeClass.create=true when none exists).
 # localhost:@API_PORT@ on this machine is the API: Docker publishes 127.0.0.1:@API_PORT@ to the node's port @API_PORT@,
 # which `make up` makes the NodePort of the API Service; the API server's NodePort range is widened to admit it
-# (@NODE_PORT_RANGE@, as on the local cluster, test/cluster/lib.sh).
+# (@NODE_PORT_RANGE@, as on the local cluster, test/cluster/lib.sh). The kube-controller-manager recounts
+# quotas every @QUOTA_SYNC_SECONDS@ s, not 5 min: the chart's quota on CodeRuns is counted soon after the CRD appears.
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 name: coderun
@@ -69,6 +74,9 @@ kubeadmConfigPatches:
     apiServer:
       extraArgs:
         service-node-port-range: "@NODE_PORT_RANGE@"
+    controllerManager:
+      extraArgs:
+        resource-quota-sync-period: "@QUOTA_SYNC_SECONDS@s"
   - |
     apiVersion: kubeadm.k8s.io/v1beta4
     kind: ClusterConfiguration
@@ -76,6 +84,10 @@ kubeadmConfigPatches:
       extraArgs:
         - name: service-node-port-range
           value: "@NODE_PORT_RANGE@"
+    controllerManager:
+      extraArgs:
+        - name: resource-quota-sync-period
+          value: "@QUOTA_SYNC_SECONDS@s"
   # kubelet >= 1.35 refuses to start on a cgroup v1 host (hybrid counts as v1) unless told otherwise
   # (KEP-5573), as the local cluster's kubelet is (test/cluster/up.sh); on a cgroup v2 host it changes nothing.
   - |

@@ -41,6 +41,11 @@ APISERVER=https://$NODE_IP:6443
 # machine reaches the Service. The range starts at 9385 so that `make up` can give the API Service that
 # nodePort, its own port (hack/lib/dev.sh API_PORT); kind-config.yaml widens kind's range the same way.
 NODE_PORT_RANGE=9385-32767
+# How often the kube-controller-manager recounts every ResourceQuota (--resource-quota-sync-period; its
+# default is 5 minutes). A quota that counts a custom resource created just before it (the chart's
+# count/coderuns.coderun.dev on a new cluster) is only counted at such a recount, and until then admission
+# refuses every CodeRun ("status unknown for quota"); kind-config.yaml sets the same period.
+QUOTA_SYNC_SECONDS=20
 
 # Images the cluster itself needs (never pulled: nothing is reachable).
 PAUSE_TAG=3.10.2 # k8s.io/kubernetes/build/pause/Makefile TAG at v1.36.3

@@ -368,6 +368,7 @@ start_controllers() {
     --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --use-service-account-credentials --service-cluster-ip-range "$SERVICE_CIDR" \
+    --resource-quota-sync-period "${QUOTA_SYNC_SECONDS}s" \
     --profiling=false --v=1
   start kube-scheduler "$K8S_BIN/kube-scheduler" --config "$ETC/kube-scheduler.yaml" \
     --authentication-kubeconfig "$ETC/kube-scheduler.kubeconfig" \

@@ -120,6 +120,7 @@ function shellSetting(path: string, name: string): string {
 }
 const apiPort = Number(shellSetting('hack/lib/dev.sh', 'API_PORT'));
 const nodePortRange = shellSetting('test/cluster/lib.sh', 'NODE_PORT_RANGE');
+const quotaSync = `${shellSetting('test/cluster/lib.sh', 'QUOTA_SYNC_SECONDS')}s`;
 
 test('make up gives the API Service nodePort API_PORT (9385), inside the local cluster NodePort range', () => {
   assert.is(apiPort, 9385, "RAGFlow's port");
@@ -135,18 +136,20 @@ test('extraPortMappings publish 127.0.0.1:9385 of this machine to port 9385 of t
   ]);
 });
 
-test("kubeadm patches widen the API server's NodePort range as on the local cluster, in v1beta3 and v1beta4 form, and let the kubelet run on cgroup v1 as the local cluster's does", () => {
+test("kubeadm patches widen the API server's NodePort range and shorten the quota recount as on the local cluster, in v1beta3 and v1beta4 form, and let the kubelet run on cgroup v1 as the local cluster's does", () => {
   const patches = (config.kubeadmConfigPatches ?? []).map((patch) => parse(patch));
   assert.equal(patches, [
     {
       apiVersion: 'kubeadm.k8s.io/v1beta3',
       kind: 'ClusterConfiguration',
       apiServer: { extraArgs: { 'service-node-port-range': nodePortRange } },
+      controllerManager: { extraArgs: { 'resource-quota-sync-period': quotaSync } },
     },
     {
       apiVersion: 'kubeadm.k8s.io/v1beta4',
       kind: 'ClusterConfiguration',
       apiServer: { extraArgs: [{ name: 'service-node-port-range', value: nodePortRange }] },
+      controllerManager: { extraArgs: [{ name: 'resource-quota-sync-period', value: quotaSync }] },
     },
     {
       apiVersion: 'kubelet.config.k8s.io/v1beta1',
@@ -158,6 +161,7 @@ test("kubeadm patches widen the API server's NodePort range as on the local clus
     { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', oomScoreAdj: 0 },
   ]);
   assert.match(read('test/cluster/up.sh'), /^failCgroupV1: false$/m);
+  assert.match(read('test/cluster/up.sh'), /--resource-quota-sync-period "\$\{QUOTA_SYNC_SECONDS\}s"/);
 });
 
 test.run();
