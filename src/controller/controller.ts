@@ -38,7 +38,7 @@ import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './san
 import { SandboxSessions } from './sandbox-sessions.ts';
 import { exemptFromPolicy, PROBE_VERDICT } from './self-test.ts';
 import { statusChanged } from './status.ts';
-import { claimCandidates, pickCandidate } from './warm-pool.ts';
+import { claimCandidates, LostClaims, pickCandidate } from './warm-pool.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerDeps {
@@ -60,8 +60,8 @@ const POOL_KEY_PREFIX = 'pool:';
 /** The Pod is the run's own: its controller owner is the run, by uid. */
 const ownedBy = (pod: V1Pod, run: CodeRun) =>
   pod.metadata?.ownerReferences?.some((o) => o.controller && o.uid === run.metadata.uid) ?? false;
-// A pool Pod another run won stays in the informer as idle for a moment; skip it that long.
-const LOST_CLAIM_MS = 5000;
+// How long a lost claim's Pod version is remembered (pruned at the resync).
+const LOST_CLAIM_MS = 60_000;
 
 /** API refusals that a retry cannot change: forbidden by admission or quota, or an invalid Pod. */
 function isPermanentRefusal(err: unknown): boolean {
@@ -83,7 +83,7 @@ export class CodeRunController {
   /** The SandboxRuntimes (or the built-in ones while none is registered): image, program file, size, policy. */
   private readonly runtimes: RuntimeCache;
   /** Pool Pods whose claim this process lost recently (name → when), so the next pick skips them. */
-  private readonly lostClaims = new Map<string, number>();
+  private readonly lostClaims = new LostClaims();
   /** Run uid → the pool Pod this process claimed for it, until the informer shows the claim. */
   private readonly claims = new Map<string, string>();
   /** Run uid → this process's last status write: the resourceVersion it replaced and what it got back. */
@@ -268,7 +268,7 @@ export class CodeRunController {
     this.enqueuePools();
     this.sessions.preopenAll(this.allPods());
     const now = Date.now();
-    for (const [name, at] of this.lostClaims) if (now - at > LOST_CLAIM_MS) this.lostClaims.delete(name);
+    this.lostClaims.prune(now, LOST_CLAIM_MS);
     const live = new Set<string>();
     for (const informer of this.runInformers) {
       for (const run of informer.list()) {
@@ -438,7 +438,7 @@ export class CodeRunController {
     const pools = this.allPools();
     if (pools.length === 0) return undefined;
     const candidates = claimCandidates(run, pools, this.allPods(), this.deps.config, runtimes).filter(
-      (p) => !this.lostClaims.has(p.metadata?.name ?? ''),
+      (p) => !this.lostClaims.has(p),
     );
     return pickCandidate(candidates, run);
   }
@@ -462,7 +462,7 @@ export class CodeRunController {
             preopened.lost();
             // Another run won it (409), or it is gone: pick again at once, without this Pod.
             if (!isConflict(err) && !isNotFound(err) && !isPermanentRefusal(err)) throw err;
-            this.lostClaims.set(podName, Date.now());
+            this.lostClaims.lost(step.pod, Date.now());
             log.info(
               { pod: podName, err: apiErrorMessage(err) },
               'lost the claim on a pool Pod; choosing again',

@@ -157,6 +157,36 @@ export function pythonImports(source: string): Set<string> {
 }
 
 /**
+ * The pool Pods this controller tried to claim and lost, by name and version: a Pod another run won stays
+ * idle in the informer for a moment, so its version is skipped. A claim can also lose to any newer write
+ * (the kubelet's status): the newer version the informer then shows is a candidate again, never skipped.
+ */
+export class LostClaims {
+  private readonly at = new Map<string, number>();
+
+  private static key(pod: V1Pod): string {
+    return `${pod.metadata?.namespace}/${pod.metadata?.name}@${pod.metadata?.resourceVersion}`;
+  }
+
+  lost(pod: V1Pod, now: number): void {
+    this.at.set(LostClaims.key(pod), now);
+  }
+
+  has(pod: V1Pod): boolean {
+    return this.at.has(LostClaims.key(pod));
+  }
+
+  /** Forget versions lost longer ago than maxAgeMs (an informer has long shown what replaced them). */
+  prune(now: number, maxAgeMs: number): void {
+    for (const [key, at] of this.at) if (now - at > maxAgeMs) this.at.delete(key);
+  }
+
+  get size(): number {
+    return this.at.size;
+  }
+}
+
+/**
  * One candidate for this run. Runs reconciled at the same moment would all race for the first one;
  * spreading them by uid makes most claims succeed at the first try.
  */

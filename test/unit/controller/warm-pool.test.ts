@@ -13,6 +13,7 @@ import {
 } from '../../../src/controller/sandbox-pod.ts';
 import {
   claimCandidates,
+  LostClaims,
   pickCandidate,
   planPool,
   poolShape,
@@ -336,6 +337,24 @@ test('candidates are spread over runs, so simultaneous claims rarely collide', (
   );
   assert.ok(picked.size >= 4, `only ${picked.size} distinct picks`);
   assert.is(pickCandidate([], makeRun()), undefined);
+});
+
+test('a lost claim skips that version of the Pod only: a newer idle version is a candidate again', () => {
+  const pool = makePool();
+  const pod = poolPod(pool);
+  const lost = new LostClaims();
+  lost.lost(pod, NOW.getTime());
+  assert.ok(lost.has(pod));
+  // The claim lost to a status write of the kubelet, not to a run: the informer shows the next version idle.
+  const newer: V1Pod = { ...pod, metadata: { ...pod.metadata, resourceVersion: '999999' } };
+  assert.not.ok(lost.has(newer));
+  const other: V1Pod = { ...pod, metadata: { ...pod.metadata, name: 'python-other' } };
+  assert.not.ok(lost.has(other));
+  lost.prune(NOW.getTime() + 1000, 5000);
+  assert.ok(lost.has(pod), 'kept while young');
+  lost.prune(NOW.getTime() + 6000, 5000);
+  assert.not.ok(lost.has(pod), 'forgotten once old');
+  assert.is(lost.size, 0);
 });
 
 test('an empty pool is filled to its replicas, and a full one is left alone', () => {
