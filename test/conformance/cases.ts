@@ -18,7 +18,7 @@ import {
   existing,
   watchedPaths,
 } from './artifacts.ts';
-import { type Attempt, attempt, type Outcome, type Runtime, reportOf } from './runtime.ts';
+import { type Attempt, attempt, type Outcome, type Runtime, reportOf, type Started } from './runtime.ts';
 
 /** The programs a language's folder holds, by name, and what each must do. Arguments arrive as main's. */
 export const PROGRAMS = {
@@ -176,6 +176,36 @@ function inRuntime(t: Trial, hostMs: number): number {
 /** A bound on the wall-clock time of an attempt seen from outside, in ms. */
 function fromOutside(t: Trial, hostMs: number): number {
   return hostMs * t.runtime.slowdown + t.runtime.sandboxMs;
+}
+
+/**
+ * Starts a job whose runner holds after its result line: `during` looks at the report and the work dir
+ * while it holds; then SIGTERM must end the runner at once, with code 0. The runner never outlives the case.
+ */
+async function holdsUntilSigterm(
+  t: Trial,
+  input: string,
+  during: (r: RunnerReport, started: Started) => void,
+): Promise<void> {
+  const started = t.runtime.start({ input });
+  try {
+    const r = await started.report;
+    const holding = await Promise.race([
+      started.ended.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300)),
+    ]);
+    assert.ok(holding, 'the runner ended before the hold was over');
+    during(r, started);
+    const sent = performance.now();
+    await started.signal('SIGTERM');
+    const ended = await started.ended;
+    assert.equal(ended.status, 0);
+    const tookMs = ended.at - sent;
+    assert.ok(tookMs < fromOutside(t, 100), `took ${Math.round(tookMs)} ms to end after SIGTERM`);
+  } finally {
+    await started.signal('SIGKILL').catch(() => {});
+    await started.ended.catch(() => {});
+  }
 }
 
 /** The memoryKb of a report: required of coderun's runners, optional in the protocol (undefined: skip). */
@@ -572,41 +602,29 @@ export const CASES: ConformanceCase[] = [
   {
     name: 'with an artifact and artifactHoldMs the runner stays alive after its result line, tar reads the file, and SIGTERM ends it at once with code 0',
     programs: ['write-files'],
-    check: async (t) => {
-      const started = t.runtime.start({
-        input: programJob(t, 'write-files', { arguments: ONE_ARTIFACT, artifactHoldMs: 5000 }),
-      });
-      try {
-        const r = await started.report;
-        assert.deepEqual(
-          r.artifacts?.map(({ name, size }) => ({ name, size })),
-          [{ name: 'out.csv', size: 8 }],
-        );
-        const holding = await Promise.race([
-          started.ended.then(() => false),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300)),
-        ]);
-        assert.ok(holding, 'the runner ended before the hold was over');
-        const archive = execFileSync('tar', [
-          '-C',
-          join(started.workdir, 'artifacts'),
-          '-cf',
-          '-',
-          '--',
-          'out.csv',
-        ]);
-        assert.equal(execFileSync('tar', ['-xOf', '-'], { input: archive, encoding: 'utf8' }), 'a,b\n1,2\n');
-        const sent = performance.now();
-        await started.signal('SIGTERM');
-        const ended = await started.ended;
-        assert.equal(ended.status, 0);
-        const tookMs = ended.at - sent;
-        assert.ok(tookMs < fromOutside(t, 100), `took ${Math.round(tookMs)} ms to end after SIGTERM`);
-      } finally {
-        await started.signal('SIGKILL').catch(() => {});
-        await started.ended.catch(() => {});
-      }
-    },
+    check: (t) =>
+      holdsUntilSigterm(
+        t,
+        programJob(t, 'write-files', { arguments: ONE_ARTIFACT, artifactHoldMs: 5000 }),
+        (r, started) => {
+          assert.deepEqual(
+            r.artifacts?.map(({ name, size }) => ({ name, size })),
+            [{ name: 'out.csv', size: 8 }],
+          );
+          const archive = execFileSync('tar', [
+            '-C',
+            join(started.workdir, 'artifacts'),
+            '-cf',
+            '-',
+            '--',
+            'out.csv',
+          ]);
+          assert.equal(
+            execFileSync('tar', ['-xOf', '-'], { input: archive, encoding: 'utf8' }),
+            'a,b\n1,2\n',
+          );
+        },
+      ),
   },
   {
     name: 'the artifact hold ends by itself after artifactHoldMs',
@@ -624,27 +642,8 @@ export const CASES: ConformanceCase[] = [
   {
     name: 'with holdMs the runner stays alive after its result line, artifacts or not, until SIGTERM ends it at once with code 0',
     programs: ['script'],
-    check: async (t) => {
-      const started = t.runtime.start({ input: programJob(t, 'script', { holdMs: 5000 }) });
-      try {
-        const r = await started.report;
-        assert.equal(r.stdout, '10\n');
-        const holding = await Promise.race([
-          started.ended.then(() => false),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300)),
-        ]);
-        assert.ok(holding, 'the runner ended before the hold was over');
-        const sent = performance.now();
-        await started.signal('SIGTERM');
-        const ended = await started.ended;
-        assert.equal(ended.status, 0);
-        const tookMs = ended.at - sent;
-        assert.ok(tookMs < fromOutside(t, 100), `took ${Math.round(tookMs)} ms to end after SIGTERM`);
-      } finally {
-        await started.signal('SIGKILL').catch(() => {});
-        await started.ended.catch(() => {});
-      }
-    },
+    check: (t) =>
+      holdsUntilSigterm(t, programJob(t, 'script', { holdMs: 5000 }), (r) => assert.equal(r.stdout, '10\n')),
   },
   {
     name: 'the hold ends by itself after holdMs',
