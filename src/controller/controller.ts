@@ -38,7 +38,7 @@ import { effectiveLimits, LABELS, SANDBOX_SELECTOR, sandboxPodName } from './san
 import { SandboxSessions } from './sandbox-sessions.ts';
 import { exemptFromPolicy, PROBE_VERDICT } from './self-test.ts';
 import { statusChanged } from './status.ts';
-import { claimCandidates, LostClaims, pickCandidate } from './warm-pool.ts';
+import { claimCandidates, LostClaims, pickCandidate, reclaimed } from './warm-pool.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerDeps {
@@ -62,6 +62,8 @@ const ownedBy = (pod: V1Pod, run: CodeRun) =>
   pod.metadata?.ownerReferences?.some((o) => o.controller && o.uid === run.metadata.uid) ?? false;
 // How long a lost claim's Pod version is remembered (pruned at the resync).
 const LOST_CLAIM_MS = 60_000;
+// Writes of one claim, when newer versions of a still idle Pod keep meeting it with a conflict.
+const CLAIM_ATTEMPTS = 3;
 
 /** API refusals that a retry cannot change: forbidden by admission or quota, or an invalid Pod. */
 function isPermanentRefusal(err: unknown): boolean {
@@ -443,6 +445,27 @@ export class CodeRunController {
     return pickCandidate(candidates, run);
   }
 
+  /**
+   * Writes the claim on a pool Pod. A conflict that only a newer write to a still idle Pod caused (the
+   * kubelet's status) is retried on that version, a few times; any other refusal is the caller's.
+   */
+  private async claim(namespace: string, claim: V1Pod): Promise<void> {
+    const name = claim.metadata?.name ?? '';
+    let body = claim;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.kube.core.replaceNamespacedPod({ namespace, name, body });
+        return;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= CLAIM_ATTEMPTS) throw err;
+        const fresh = await this.deps.kube.core.readNamespacedPod({ namespace, name }).catch(() => undefined);
+        const again = fresh && reclaimed(fresh, claim);
+        if (!again) throw err;
+        body = again;
+      }
+    }
+  }
+
   private async execute(run: CodeRun, steps: Step[], key: string, log: Logger): Promise<void> {
     const { kube } = this.deps;
     const namespace = run.metadata.namespace;
@@ -456,7 +479,7 @@ export class CodeRunController {
           const preopened = this.sessions.takePreopened(namespace, podName);
           this.timelines.mark(run.metadata.uid, 'requested', 'warm');
           try {
-            await kube.core.replaceNamespacedPod({ namespace, name: podName, body: step.pod });
+            await this.claim(namespace, step.pod);
             preopened.claimed(run.metadata.uid);
           } catch (err) {
             preopened.lost();

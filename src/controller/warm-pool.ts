@@ -157,6 +157,32 @@ export function pythonImports(source: string): Set<string> {
 }
 
 /**
+ * The same claim on a newer version of the pool Pod, for a claim that met a conflict (client-go's retry on
+ * conflict): the kubelet's status writes also change a Pod's version. Undefined when that version is no
+ * longer an idle Pod of the same template (another run won it, or it is going away).
+ */
+export function reclaimed(fresh: V1Pod, claim: V1Pod): V1Pod | undefined {
+  const hash = (pod: V1Pod) => pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION];
+  if (!isClaimable(fresh) || hash(fresh) !== hash(claim)) return undefined;
+  const deadline = claim.spec?.activeDeadlineSeconds;
+  const current = fresh.spec?.activeDeadlineSeconds;
+  return {
+    ...fresh,
+    metadata: {
+      ...fresh.metadata,
+      labels: { ...fresh.metadata?.labels, ...claim.metadata?.labels },
+      annotations: { ...fresh.metadata?.annotations, ...claim.metadata?.annotations },
+      ownerReferences: claim.metadata?.ownerReferences ?? [],
+    },
+    spec: {
+      ...(fresh.spec as NonNullable<V1Pod['spec']>),
+      activeDeadlineSeconds:
+        deadline === undefined ? current : current === undefined ? deadline : Math.min(current, deadline),
+    },
+  };
+}
+
+/**
  * The pool Pods this controller tried to claim and lost, by name and version: a Pod another run won stays
  * idle in the informer for a moment, so its version is skipped. A claim can also lose to any newer write
  * (the kubelet's status): the newer version the informer then shows is a candidate again, never skipped.

@@ -19,6 +19,7 @@ import {
   poolShape,
   preloadRank,
   pythonImports,
+  reclaimed,
 } from '../../../src/controller/warm-pool.ts';
 import { makeReport, makeRun, NOW, observe, runtimeNamed, testConfig, testRuntimes } from '../../fixtures.ts';
 
@@ -337,6 +338,46 @@ test('candidates are spread over runs, so simultaneous claims rarely collide', (
   );
   assert.ok(picked.size >= 4, `only ${picked.size} distinct picks`);
   assert.is(pickCandidate([], makeRun()), undefined);
+});
+
+test('a claim that met a conflict is written again on the newer version while that version is still idle', () => {
+  const pool = makePool();
+  const pod = poolPod(pool);
+  const run = makeRun();
+  const claim = claimedPod(pod, run, config, NOW);
+  // The kubelet wrote the Pod's status since: same Pod, newer version, still idle.
+  const fresh: V1Pod = {
+    ...pod,
+    metadata: { ...pod.metadata, resourceVersion: '5000' },
+    status: { ...pod.status, podIP: '10.0.0.9' },
+  };
+  const again = reclaimed(fresh, claim);
+  assert.ok(again);
+  assert.is(again.metadata?.resourceVersion, '5000', 'written with the version it read');
+  assert.equal(again.metadata?.labels, claim.metadata?.labels);
+  assert.equal(again.metadata?.ownerReferences, claim.metadata?.ownerReferences);
+  assert.equal(again.metadata?.annotations, claim.metadata?.annotations);
+  assert.is(again.spec?.activeDeadlineSeconds, claim.spec?.activeDeadlineSeconds);
+  assert.is(again.status?.podIP, '10.0.0.9');
+  // Another run won it: the newer version is claimed, not idle.
+  assert.is(reclaimed(claimedPod(fresh, makeRun({}, undefined, 'other'), config, NOW), claim), undefined);
+  // It is going away, or its runner ended, or it was built from another template since.
+  assert.is(
+    reclaimed({ ...fresh, metadata: { ...fresh.metadata, deletionTimestamp: NOW } }, claim),
+    undefined,
+  );
+  assert.is(reclaimed({ ...fresh, status: { ...fresh.status, phase: 'Succeeded' } }, claim), undefined);
+  const rebuilt: V1Pod = {
+    ...fresh,
+    metadata: {
+      ...fresh.metadata,
+      annotations: { ...fresh.metadata?.annotations, [TEMPLATE_HASH_ANNOTATION]: 'other' },
+    },
+  };
+  assert.is(reclaimed(rebuilt, claim), undefined);
+  // The deadline only goes down.
+  const lower = reclaimed({ ...fresh, spec: { ...fresh.spec!, activeDeadlineSeconds: 5 } }, claim);
+  assert.is(lower?.spec?.activeDeadlineSeconds, 5);
 });
 
 test('a lost claim skips that version of the Pod only: a newer idle version is a candidate again', () => {
