@@ -82,5 +82,15 @@ export function apiErrorMessage(err: unknown): string {
   }
   if (body && typeof body === 'object' && 'message' in body)
     return String((body as { message: unknown }).message);
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof Error) return err.message;
+  // A WebSocket's error or close event, or another plain object: what it says, never "[object Object]".
+  if (err && typeof err === 'object') {
+    const e = err as { message?: unknown; type?: unknown; code?: unknown; reason?: unknown };
+    if (typeof e.message === 'string' && e.message) return e.message;
+    const said = [e.type, e.code, e.reason].filter((part) => part !== undefined && part !== '');
+    if (said.length) return said.map(String).join(' ');
+    const json = JSON.stringify(err);
+    if (json && json !== '{}') return json;
+  }
+  return String(err);
 }

@@ -57,4 +57,15 @@ test("the API server's message is preferred over client-node's", () => {
   assert.is(apiErrorMessage(new Error('socket hang up')), 'socket hang up');
 });
 
+test('a plain object (a WebSocket error or close event) is told by what it carries, never "[object Object]"', () => {
+  assert.is(
+    apiErrorMessage({ type: 'error', message: 'connect ECONNREFUSED 10.250.0.1:10250' }),
+    'connect ECONNREFUSED 10.250.0.1:10250',
+  );
+  assert.is(apiErrorMessage({ type: 'close', code: 1006, reason: '' }), 'close 1006');
+  assert.is(apiErrorMessage({ status: 'Failure' }), '{"status":"Failure"}');
+  assert.is(apiErrorMessage({}), '[object Object]');
+  assert.is(apiErrorMessage(undefined), 'undefined');
+});
+
 test.run();
