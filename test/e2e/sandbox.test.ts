@@ -6,13 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { CodeRun, CodeRunSpec } from '../../src/coderun/schema.ts';
-import { type RunningController, startController } from '../../src/controller/leader.ts';
-import { KubeSandboxChannel } from '../../src/controller/sandbox-channel.ts';
+import type { RunningController } from '../../src/controller/leader.ts';
 import { SANDBOX_SELECTOR } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
-import { allowEverything } from '../../src/policy/types.ts';
-import { testConfig } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 import { installCrds } from '../harness/control-plane.ts';
 import { setUpSuite } from '../suite-setup.ts';
@@ -22,6 +19,7 @@ import {
   ensureImagesImported,
   GVISOR_KERNEL,
   NODE_IP,
+  startE2eController,
   waitForRunEnd,
 } from './support.ts';
 
@@ -39,22 +37,9 @@ setUpSuite(test, 'sandbox e2e', async () => {
   runs = new CodeRunClient(kube);
   await installCrds(cluster.kc, new URL('../../crds', import.meta.url).pathname);
   await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-  controller = startController({
-    kube,
-    config: testConfig({
-      CODERUN_NAMESPACES: NS,
-      CODERUN_LEADER_ELECTION: 'false',
-      CODERUN_POLICY: 'off',
-      CODERUN_START_TIMEOUT: '180',
-      // make up's release (its warm pools) holds over half of this 2-core node's CPU requests: a run's Pod
-      // asks for a fifth of a CPU to be scheduled beside it, and may use its full one.
-      CODERUN_CPU_REQUEST: '200m',
-    }),
-    policy: async (language, source) => allowEverything(language, source),
-    channel: new KubeSandboxChannel(kube),
-    log,
-    onLostLeadership: () => undefined,
-  });
+  // make up's release (its warm pools) holds over half of this 2-core node's CPU requests: a run's Pod
+  // asks for a fifth of a CPU to be scheduled beside it, and may use its full one.
+  controller = startE2eController(kube, NS, log, { CODERUN_CPU_REQUEST: '200m' });
 });
 
 test.after(async () => {

@@ -6,11 +6,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import { LOCAL_CLUSTER } from '../../hack/local-cluster.ts';
 import type { RagflowResult } from '../../src/api/ragflow/response.ts';
 import type { CodeRunClient } from '../../src/coderun/client.ts';
 import { type CodeRun, isTerminal } from '../../src/coderun/schema.ts';
+import { type RunningController, startController } from '../../src/controller/leader.ts';
+import { KubeSandboxChannel } from '../../src/controller/sandbox-channel.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
+import { allowEverything } from '../../src/policy/types.ts';
+import { testConfig } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -211,4 +216,31 @@ export function waitForRunEnd(
     },
     timeoutMs,
   );
+}
+
+/**
+ * The controller in this process, as the e2e suites run it: one namespace, no leader election, no policy
+ * (the suites test the sandbox, not the check), 180 s for a Pod to start on this loaded node; `env` adds
+ * or overrides settings.
+ */
+export function startE2eController(
+  kube: KubeClients,
+  namespace: string,
+  log: Logger,
+  env: Record<string, string> = {},
+): RunningController {
+  return startController({
+    kube,
+    config: testConfig({
+      CODERUN_NAMESPACES: namespace,
+      CODERUN_LEADER_ELECTION: 'false',
+      CODERUN_POLICY: 'off',
+      CODERUN_START_TIMEOUT: '180',
+      ...env,
+    }),
+    policy: async (language, source) => allowEverything(language, source),
+    channel: new KubeSandboxChannel(kube),
+    log,
+    onLostLeadership: () => undefined,
+  });
 }

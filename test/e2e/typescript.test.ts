@@ -10,14 +10,11 @@ import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import { RUNTIME_PLURAL, type SandboxRuntime } from '../../src/coderun/sandbox-runtime.ts';
 import { VERSION as API_VERSION, type CodeRun, type CodeRunSpec, GROUP } from '../../src/coderun/schema.ts';
-import { type RunningController, startController } from '../../src/controller/leader.ts';
-import { KubeSandboxChannel } from '../../src/controller/sandbox-channel.ts';
+import type { RunningController } from '../../src/controller/leader.ts';
 import { SANDBOX_SELECTOR } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
-import { allowEverything } from '../../src/policy/types.ts';
 import { VERSION } from '../../src/version.ts';
-import { testConfig } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 import { installCrds } from '../harness/control-plane.ts';
 import { setUpSuite } from '../suite-setup.ts';
@@ -26,6 +23,7 @@ import {
   describeRun,
   ensureImagesImported,
   GVISOR_KERNEL,
+  startE2eController,
   waitForRunEnd,
 } from './support.ts';
 
@@ -81,21 +79,8 @@ setUpSuite(test, 'typescript e2e', async () => {
   );
   await kube.core.createNamespace({ body: { metadata: { name: NS } } });
   // Started after the runtime exists: the controller's first list of SandboxRuntimes holds it.
-  controller = startController({
-    kube,
-    config: testConfig({
-      CODERUN_NAMESPACES: NS,
-      CODERUN_LEADER_ELECTION: 'false',
-      CODERUN_POLICY: 'off',
-      CODERUN_START_TIMEOUT: '180',
-      // As in sandbox.test.ts: make up's warm pools hold most of this node's CPU requests.
-      CODERUN_CPU_REQUEST: '200m',
-    }),
-    policy: async (language, source) => allowEverything(language, source),
-    channel: new KubeSandboxChannel(kube),
-    log,
-    onLostLeadership: () => undefined,
-  });
+  // As in sandbox.test.ts: make up's warm pools hold most of this node's CPU requests.
+  controller = startE2eController(kube, NS, log, { CODERUN_CPU_REQUEST: '200m' });
 });
 
 test.after(async () => {

@@ -7,43 +7,34 @@ import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import { POOL_PLURAL, type SandboxPool } from '../../src/coderun/sandbox-pool.ts';
 import { API_VERSION, type CodeRun, type CodeRunSpec, GROUP, VERSION } from '../../src/coderun/schema.ts';
-import { type RunningController, startController } from '../../src/controller/leader.ts';
-import { KubeSandboxChannel } from '../../src/controller/sandbox-channel.ts';
+import type { RunningController } from '../../src/controller/leader.ts';
 import { LABELS } from '../../src/controller/sandbox-pod.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
-import { allowEverything } from '../../src/policy/types.ts';
-import { testConfig } from '../fixtures.ts';
 import { waitFor } from '../harness/cluster-actors.ts';
 import { installCrds } from '../harness/control-plane.ts';
 import { setUpSuite } from '../suite-setup.ts';
-import { connectCluster, describeRun, ensureImagesImported, waitForRunEnd } from './support.ts';
+import {
+  connectCluster,
+  describeRun,
+  ensureImagesImported,
+  startE2eController,
+  waitForRunEnd,
+} from './support.ts';
 
 const NS = `e2e-warm-${Date.now().toString(36)}`;
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'e2e');
 // Small sandboxes, so a pool of 5 fits this 2-core node beside everything else.
 const SIZE = { cpu: '250m', memory: '128Mi' };
-const config = testConfig({
-  CODERUN_NAMESPACES: NS,
-  CODERUN_LEADER_ELECTION: 'false',
-  CODERUN_POLICY: 'off',
-  CODERUN_START_TIMEOUT: '180',
-  CODERUN_DEFAULT_CPU: SIZE.cpu,
-  SANDBOX_MAX_MEMORY: SIZE.memory,
-});
 let kube: KubeClients;
 let runs: CodeRunClient;
 let controller: RunningController | undefined;
 let counter = 0;
 
 function start(): RunningController {
-  return startController({
-    kube,
-    config,
-    policy: async (language, source) => allowEverything(language, source),
-    channel: new KubeSandboxChannel(kube),
-    log,
-    onLostLeadership: () => undefined,
+  return startE2eController(kube, NS, log, {
+    CODERUN_DEFAULT_CPU: SIZE.cpu,
+    SANDBOX_MAX_MEMORY: SIZE.memory,
   });
 }
 
