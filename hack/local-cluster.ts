@@ -8,4 +8,5 @@ const env = parseEnvFile(readFileSync(join(import.meta.dirname, 'local-cluster.e
 export const LOCAL_CLUSTER = {
   kubeconfig: env.LOCAL_CLUSTER_KUBECONFIG as string,
   nodeIp: env.LOCAL_CLUSTER_NODE_IP as string,
+  auditLog: env.LOCAL_CLUSTER_AUDIT_LOG as string,
 };

@@ -3,9 +3,11 @@
 // recover), every caller's answer, every CodeRun's end and the sandbox Pods left over are recorded.
 // `make chaos` (test/chaos/main.ts) runs rounds of every fault; the e2e tier one of each.
 import { setTimeout as delay } from 'node:timers/promises';
+import { LOCAL_CLUSTER } from '../../hack/local-cluster.ts';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { LOCAL_SANDBOX_NAMESPACE, postLocalRun } from '../e2e/support.ts';
+import { describeDeletes, podDeletes, readAuditLog } from './audit.ts';
 import { type Fault, killAndWait } from './faults.ts';
 import { orphansNow, RunTracker } from './observe.ts';
 import { type Answer, classifyAnswer, type InjectionResult, lostRuns, type Reply } from './verdict.ts';
@@ -69,11 +71,25 @@ export async function runCampaign(opts: CampaignOptions): Promise<InjectionResul
       opts.log(
         `[${n + 1}/${opts.faults.length}] ${fault.name}: ${result.inFlight.length} in flight (${result.inFlight.map((a) => a.kind).join(', ') || '-'}), ${result.runs.length} runs, ${result.orphans.length} orphans, recovered ${result.recoverMs === null ? 'never' : `in ${(result.recoverMs / 1000).toFixed(1)} s`}`,
       );
+      for (const line of deletedPods(result)) opts.log(`  PodDeleted: ${line}`);
     }
   } finally {
     await tracker.stop();
   }
   return results;
+}
+
+/** Who deleted the sandbox Pods of the injection's runs that ended PodDeleted (kube-apiserver's audit log). */
+function deletedPods(result: InjectionResult): string[] {
+  const pods = new Set(
+    result.runs.flatMap((r) =>
+      r.status?.reason === 'PodDeleted' && r.status.podName ? [r.status.podName] : [],
+    ),
+  );
+  if (pods.size === 0) return [];
+  const deletes = podDeletes(readAuditLog(LOCAL_CLUSTER.auditLog), LOCAL_SANDBOX_NAMESPACE);
+  const lines = describeDeletes(deletes, pods);
+  return lines.length ? lines : [`no delete of ${[...pods].join(', ')} in ${LOCAL_CLUSTER.auditLog}`];
 }
 
 interface Context extends CampaignOptions {

@@ -19,6 +19,7 @@ RUN=/run/coderun-cluster
 PKI=$STATE/pki
 ETC=$STATE/etc
 LOGS=$STATE/logs
+AUDIT_LOG=$LOCAL_CLUSTER_AUDIT_LOG # Pod deletes only (audit-policy.yaml)
 PIDS=$RUN/pids
 KUBELET_ROOT=/var/lib/kubelet
 RUNSC_CONFIG=/etc/coderun/runsc.toml

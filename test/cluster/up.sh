@@ -342,6 +342,8 @@ start_etcd() {
 }
 
 start_apiserver() {
+  # Pod deletes only (audit-policy.yaml): the fault campaign reads who deleted a sandbox Pod mid-run.
+  cp "$CLUSTER_DIR/audit-policy.yaml" "$ETC/audit-policy.yaml"
   start kube-apiserver "$K8S_BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address "$NODE_IP" --advertise-address "$NODE_IP" --secure-port 6443 \
@@ -354,6 +356,8 @@ start_apiserver() {
     --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
     --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
     --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
+    --audit-policy-file "$ETC/audit-policy.yaml" --audit-log-path "$AUDIT_LOG" \
+    --audit-log-maxsize 20 --audit-log-maxbackup 1 \
     --allow-privileged=true --profiling=false --v=1
   wait_for 90 apiserver apiserver_ready ||
     fail_with kube-apiserver "kube-apiserver did not report /readyz on $APISERVER"

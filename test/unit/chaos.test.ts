@@ -3,6 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { internalError, type RagflowResult } from '../../src/api/ragflow/response.ts';
+import { describeDeletes, podDeletes } from '../chaos/audit.ts';
 import {
   type Answer,
   classifyAnswer,
@@ -215,6 +216,49 @@ test('the table has a row per fault in order, and a total', () => {
   const table = formatTable(rows).split('\n');
   assert.is(table.length, 5);
   assert.match(table[0] as string, /^\| fault \| injections \| runs in flight \|/);
+});
+
+const auditLine = (fields: Record<string, unknown>) =>
+  JSON.stringify({
+    kind: 'Event',
+    stage: 'ResponseComplete',
+    verb: 'delete',
+    objectRef: { resource: 'pods', namespace: 'coderun-sandbox', name: 'py-abc12' },
+    user: { username: 'system:serviceaccount:kube-system:generic-garbage-collector' },
+    userAgent:
+      'kube-controller-manager/v1.36.3 (linux/amd64) kubernetes/abc/system:serviceaccount:kube-system:generic-garbage-collector',
+    requestReceivedTimestamp: '2026-12-03T03:21:00.280000Z',
+    responseStatus: { code: 200 },
+    ...fields,
+  });
+
+test("the audit log names who deleted a namespace's Pods, and only Pod deletes count", () => {
+  const log = [
+    auditLine({}),
+    auditLine({ objectRef: { resource: 'pods', namespace: 'other', name: 'py-abc12' } }),
+    auditLine({ verb: 'get' }),
+    auditLine({ objectRef: { resource: 'configmaps', namespace: 'coderun-sandbox', name: 'py-abc12' } }),
+    auditLine({
+      objectRef: { resource: 'pods', namespace: 'coderun-sandbox', name: 'run-1-sandbox' },
+      user: { username: 'system:serviceaccount:coderun:coderun-controller' },
+      userAgent: 'coderun-controller',
+      responseStatus: { code: 409 },
+    }),
+    '{"cut by rotation',
+    '',
+  ].join('\n');
+  const deletes = podDeletes(log, 'coderun-sandbox');
+  assert.equal(
+    deletes.map((d) => [d.pod, d.user, d.code]),
+    [
+      ['py-abc12', 'system:serviceaccount:kube-system:generic-garbage-collector', 200],
+      ['run-1-sandbox', 'system:serviceaccount:coderun:coderun-controller', 409],
+    ],
+  );
+  assert.equal(describeDeletes(deletes, new Set(['py-abc12'])), [
+    'py-abc12 deleted at 2026-12-03T03:21:00.280000Z by system:serviceaccount:kube-system:generic-garbage-collector (kube-controller-manager/v1.36.3) -> 200',
+  ]);
+  assert.equal(describeDeletes(deletes, new Set(['elsewhere'])), []);
 });
 
 test.run();
