@@ -85,12 +85,16 @@ test-e2e: setup images operator-image artifacts-image cluster-up ## End-to-end t
 test-kind: setup images operator-image artifacts-image ## The kind tier: CLUSTER=kind make up from kind-config.yaml as shipped, RAGFlow's contract on localhost:9385, the samples, isolation from inside a sandbox; then make down, and the host as it was (root).
 	CODERUN_E2E_KUBECONFIG=$(CURDIR)/.dev/kind/kubeconfig $(NODE) test/run.ts kind
 
+.PHONY: test-chaos
+test-chaos: setup images operator-image artifacts-image cluster-up ## The short fault campaign: make up, then one kill -9 of each part under load; no run lost, no Pod orphaned, no wrong answer (root; last in make test).
+	$(NODE) test/run.ts chaos
+
 .PHONY: corpus
 corpus: setup ## The whole red-team corpus (test/corpus) through POST /run of `make up`'s release (make test-e2e sends a subset).
 	CODERUN_CORPUS=full $(NODE) test/run.ts e2e corpus
 
 .PHONY: test
-test: lint verify test-unit test-component test-integration test-e2e test-kind ## Every test tier: unit, component, integration, e2e, kind.
+test: lint verify test-unit test-component test-integration test-e2e test-kind test-chaos ## Every test tier: unit, component, integration, e2e, kind, chaos.
 
 .PHONY: chaos
 chaos: setup ## Fault campaign on make up's release: kill -9 and restart each part while runs are in flight, CHAOS_ROUNDS (4) times; prints the table (root).

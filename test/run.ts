@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 
-const TIERS = ['unit', 'component', 'integration', 'e2e', 'kind'];
+const TIERS = ['unit', 'component', 'integration', 'e2e', 'kind', 'chaos'];
 const tier = process.argv[2];
 if (!tier || !TIERS.includes(tier)) {
   console.error(`usage: node test/run.ts ${TIERS.join('|')} [filter]`);
