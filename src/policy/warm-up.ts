@@ -166,7 +166,8 @@ function wholeAndCut(language: PolicyLanguage, source: string): (readonly [Polic
 
 // Forty rounds (~0.3 s of CPU here) bring the first 16 KiB check to its steady cost; twenty leave it at 1.5x,
 // none at 5x. The first round is the slow one (up to 40 ms of CPU a check while V8 compiles, later ones 10 ms at
-// most): a worker runs it before it takes programs, and the rest between its checks.
+// most): a worker runs it before it takes programs, and the rest between its checks, then the large programs
+// (~0.1-0.3 s of CPU more).
 const ROUNDS = 40;
 const COLD_ROUNDS = 1;
 const LARGE_ROUNDS = 3;
