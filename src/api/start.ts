@@ -22,6 +22,11 @@ export async function startApi(opts: {
   config: ApiConfig;
   kube: KubeClients;
   policy: AsyncCodePolicy;
+  /**
+   * Resolves once the policy's workers have warmed up; the replica is not ready before, as a cold worker's
+   * first checks cost several times a warm one's (docs/performance.md, "The static policy's cost").
+   */
+  policyWarmedUp?: Promise<void>;
   log: Logger;
 }) {
   const { config, kube, log } = opts;
@@ -51,7 +56,12 @@ export async function startApi(opts: {
     return health.watching || health.downForMs < downForMs;
   };
   const selfTest = config.requireSelfTest ? selfTestGate(kube, config.requireSelfTest, log) : null;
+  let policyWarm = opts.policyWarmedUp === undefined;
+  void opts.policyWarmedUp?.then(() => {
+    policyWarm = true;
+  });
   const ready = async () => {
+    if (!policyWarm) return { ok: false, detail: 'the policy checker is warming up' };
     if (Date.now() - lastProbe.at >= READINESS_CACHE_MS) {
       let ok = false;
       try {

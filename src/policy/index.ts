@@ -11,14 +11,20 @@ export * from './types.ts';
 
 export interface PolicyChecker {
   check: AsyncCodePolicy;
+  /** Resolves once every worker has warmed up (at once when the policy is off). */
+  warmedUp(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The policy as the API and the controller run it: in a pool of worker threads, unless it is off. */
 export function startPolicy(config: PolicyConfig, log: Logger): PolicyChecker {
   if (config.profile === 'off') {
-    return { check: async (language, source) => allowEverything(language, source), close: async () => {} };
+    return {
+      check: async (language, source) => allowEverything(language, source),
+      warmedUp: async () => {},
+      close: async () => {},
+    };
   }
   const pool = new PolicyPool({ ...config, log });
-  return { check: pool.check, close: () => pool.close() };
+  return { check: pool.check, warmedUp: () => pool.warmedUp(), close: () => pool.close() };
 }

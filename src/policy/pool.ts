@@ -146,8 +146,10 @@ export class PolicyPool {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.job || !slot.ready) continue;
+    // Warm workers first: a worker still warming up (a pool's start, a replacement) runs a 16 KiB check at two
+    // to five times its warm cost, so it takes a check only while every warm worker is busy.
+    const free = this.slots.filter((slot) => !slot.job && slot.ready);
+    for (const slot of [...free.filter((s) => s.warm), ...free.filter((s) => !s.warm)]) {
       const job = this.queue.shift();
       if (!job) break;
       slot.job = job;

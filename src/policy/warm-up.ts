@@ -145,20 +145,32 @@ module.exports = { main };
 
 /** The programs a fresh worker checks, each language's whole and cut in half. */
 export const WARM_UP_PROGRAMS: readonly (readonly [PolicyLanguage, string])[] = [PYTHON, NODEJS].flatMap(
-  (source, i) => {
-    const language: PolicyLanguage = i === 0 ? 'python' : 'javascript';
-    return [
-      [language, source],
-      [language, source.slice(0, source.length >> 1)],
-    ] as const;
-  },
+  (source, i) => wholeAndCut(i === 0 ? 'python' : 'javascript', source),
 );
+
+// The same programs seven times over (each JavaScript copy in a block of its own, so that it still parses),
+// 15-17 KiB: the parsers' buffers and stacks then grow as a 16 KiB program's do. Warmed up on the small
+// programs only, a worker's first 16 KiB checks still deoptimised and recompiled the parsers' hot paths
+// (14 deoptimisations in its first eight, 6-8 after these).
+const LARGE_WARM_UP_PROGRAMS = [
+  ...wholeAndCut('python', PYTHON.repeat(7)),
+  ...wholeAndCut('javascript', `{\n${NODEJS}}\n`.repeat(7)),
+];
+
+function wholeAndCut(language: PolicyLanguage, source: string): (readonly [PolicyLanguage, string])[] {
+  return [
+    [language, source],
+    [language, source.slice(0, source.length >> 1)],
+  ];
+}
 
 // Forty rounds (~0.3 s of CPU here) bring the first 16 KiB check to its steady cost; twenty leave it at 1.5x,
 // none at 5x. The first round is the slow one (up to 40 ms of CPU a check while V8 compiles, later ones 10 ms at
-// most): a worker runs it before it takes programs, and the rest between its checks.
+// most): a worker runs it before it takes programs, and the rest between its checks, then the large programs
+// (~0.1-0.3 s of CPU more).
 const ROUNDS = 40;
 const COLD_ROUNDS = 1;
+const LARGE_ROUNDS = 3;
 
 /** The warm-up checks, one at a time: those to run before taking programs, then those to run between them. */
 export function warmUpChecks(): {
@@ -168,6 +180,7 @@ export function warmUpChecks(): {
   const cold = Array.from({ length: COLD_ROUNDS }, () => WARM_UP_PROGRAMS).flat();
   function* idle() {
     for (let round = COLD_ROUNDS; round < ROUNDS; round++) yield* WARM_UP_PROGRAMS;
+    for (let round = 0; round < LARGE_ROUNDS; round++) yield* LARGE_WARM_UP_PROGRAMS;
   }
   return { cold, idle: idle() };
 }
