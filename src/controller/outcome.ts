@@ -34,7 +34,14 @@ export type SandboxState =
   | { state: 'needs-report' }
   | { state: 'done'; outcome: Outcome }
   /** The sandbox ended before its job arrived (an attach lost to a controller restart): nothing ran. */
-  | { state: 'never-ran'; message: string };
+  | { state: 'never-ran'; message: string }
+  /**
+   * The sandbox ended under the program without the runner's line, for a reason outside the program (the
+   * runner always reports how its program ended, and the program can neither signal it nor outlive it): the
+   * node's container runtime restarted, the runtime failed. A run has no effect outside its sandbox, so
+   * running it again in a fresh one is safe.
+   */
+  | { state: 'lost'; message: string };
 
 export interface SandboxStateInput {
   pod: V1Pod;
@@ -217,11 +224,7 @@ function endedWithoutReport(
     );
   }
   const code = exitCode === undefined ? 'without an exit code' : `with code ${exitCode}`;
-  return failed(
-    'SystemError',
-    `the sandbox exited ${code} before the runner reported a result`,
-    exitCode === undefined ? {} : { exitCode },
-  );
+  return { state: 'lost', message: `the sandbox exited ${code} before the runner reported a result` };
 }
 
 function pendingView(

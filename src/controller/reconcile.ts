@@ -311,8 +311,10 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
         });
       return steps;
     }
-    case 'never-ran': {
-      // Nothing ran, so a fresh sandbox is safe: drop this one and start over, a bounded number of times.
+    case 'never-ran':
+    case 'lost': {
+      // Nothing ran, or the sandbox died under the program for a reason outside it: a run has no effect
+      // beyond its sandbox, so a fresh one is safe. Drop this one and start over, a bounded number of times.
       const retries = run.status?.sandboxRetries ?? 0;
       if (retries >= MAX_SANDBOX_RETRIES) {
         const outcome = { phase: 'Failed', reason: 'SystemError', message: view.message } as const;

@@ -224,7 +224,7 @@ test('a terminated container whose log was not read yet needs the report', () =>
   });
 });
 
-test('a terminated container with no result line in its log is a SystemError naming the runner exit code', () => {
+test('a runner that refused its job (its own exit code, no result line) is a SystemError naming it', () => {
   const o = outcome(
     view(
       makePod(run, { state: { terminated: { exitCode: 2, reason: 'Error', message: 'bad job' } } }),
@@ -233,8 +233,20 @@ test('a terminated container with no result line in its log is a SystemError nam
   );
   assert.is(o.reason, 'SystemError');
   assert.match(o.message, 'refused the job as malformed: bad job');
-  const unknown = outcome(view(makePod(run, { state: exited(139, 'Error') }), logWithout));
-  assert.match(unknown.message, 'code 139 before the runner reported');
+});
+
+test("a sandbox that ended under its program without the runner's line (any other exit) was lost, not failed by the program", () => {
+  assert.equal(view(makePod(run, { state: exited(255, 'Error') }), logWithout), {
+    state: 'lost',
+    message: 'the sandbox exited with code 255 before the runner reported a result',
+  });
+  // The runner held after a line the container runtime lost, then ended as it does: exit 0, no line.
+  assert.equal(view(makePod(run, { state: exited(0) }), logWithout), {
+    state: 'lost',
+    message: 'the sandbox exited with code 0 before the runner reported a result',
+  });
+  // Out of memory is the program's doing, never a loss.
+  assert.is(outcome(view(makePod(run, { state: exited(137, 'OOMKilled') }), logWithout)).reason, 'OOMKilled');
 });
 
 test('an unreadable result line is a SystemError carrying the parse error', () => {

@@ -186,4 +186,27 @@ test('a sandbox that never got its job is dropped and the run starts over, at mo
   assert.match(final.message ?? '', 'received no job');
 });
 
+test('a sandbox lost under its program (no line, an exit the runner never makes) is run again in a fresh one, at most twice', () => {
+  const run = makeRun(
+    {},
+    { phase: 'Running', podName: 'hello-sandbox', sandbox: 'cold', startTime: NOW.toISOString() },
+  );
+  const lost = { state: { terminated: { exitCode: 255, reason: 'Error' } } };
+  const logWithout = { source: 'log', report: null } as const;
+  const steps = decide(observe({ run, pod: makePod(run, lost), report: logWithout }), { config });
+  assert.equal(kinds(steps), ['deletePod', 'writeStatus']);
+  const status = statusOf(steps);
+  assert.equal([status.phase, status.podName, status.sandboxRetries], ['Pending', undefined, 1]);
+  assert.match(
+    status.message ?? '',
+    'code 255 before the runner reported a result; moving the run to a fresh sandbox',
+  );
+  const exhausted = makeRun({}, { ...run.status, sandboxRetries: 2 });
+  const final = statusOf(
+    decide(observe({ run: exhausted, pod: makePod(exhausted, lost), report: logWithout }), { config }),
+  );
+  assert.equal([final.phase, final.reason], ['Failed', 'SystemError']);
+  assert.match(final.message ?? '', 'code 255 before the runner reported a result');
+});
+
 test.run();
