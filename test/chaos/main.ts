@@ -1,6 +1,7 @@
 // `make chaos`: the fault campaign against `make up`'s release (it runs make up first). CHAOS_ROUNDS
 // rounds (default 4) of every fault in test/chaos/faults.ts, CHAOS_IN_FLIGHT requests (default 4) in flight
-// at each kill; prints the table and every broken promise, and fails if there is one. Needs root and the
+// at each kill; prints the table and every broken promise, and fails if there is one. CHAOS_FAULTS (a
+// comma-separated list of fault names, e.g. "containerd,kubelet") injects only those. Needs root and the
 // cluster to itself: run it under the cluster's lock (flock -o /tmp/coderun-cluster.lock make chaos).
 import { localRelease } from '../e2e/support.ts';
 import { runCampaign, schedule } from './campaign.ts';
@@ -15,13 +16,22 @@ function count(name: string, fallback: number): number {
 }
 
 const rounds = count('CHAOS_ROUNDS', 4);
+const named = process.env.CHAOS_FAULTS?.split(',')
+  .map((name) => name.trim())
+  .filter(Boolean);
+const unknown = named?.filter((name) => !FAULTS.some((f) => f.name === name)) ?? [];
+if (unknown.length)
+  throw new Error(
+    `CHAOS_FAULTS names no fault ${unknown.join(', ')}; the faults: ${FAULTS.map((f) => f.name).join(', ')}`,
+  );
+const faults = named ? FAULTS.filter((f) => named.includes(f.name)) : FAULTS;
 const inFlight = count('CHAOS_IN_FLIGHT', 4);
 const { token, kube } = await localRelease();
 const started = Date.now();
 const results = await runCampaign({
   token,
   kube,
-  faults: schedule(FAULTS, rounds),
+  faults: schedule(faults, rounds),
   inFlight,
   log: (line) => console.log(line),
 });
