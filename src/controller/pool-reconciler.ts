@@ -61,14 +61,20 @@ export class PoolReconciler {
     if (!runtime) {
       // No run can name what is not registered either: the pool keeps no Pods until its runtime exists.
       const message = `spec.language: ${unknownRuntimeMessage(pool.spec.language, runtimes)}`;
-      const emptied = planPool({ ...pool, spec: { ...pool.spec, replicas: 0 } }, pods, '', new Date());
+      const emptied = planPool(
+        { ...pool, spec: { ...pool.spec, replicas: 0 } },
+        pods,
+        '',
+        new Date(),
+        this.config.startTimeoutSeconds,
+      );
       await this.remove(key, pool, emptied.remove);
       await this.writeStatus(pool, emptied.status, { reason: 'RuntimeNotFound', message });
       return undefined;
     }
     const template = buildPoolPod(pool, poolShape(pool, runtime, this.config), this.config);
     const hash = template.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
-    const plan = planPool(pool, pods, hash, new Date());
+    const plan = planPool(pool, pods, hash, new Date(), this.config.startTimeoutSeconds);
     await this.remove(key, pool, plan.remove);
     let refused: string | undefined;
     let conflicted = false;

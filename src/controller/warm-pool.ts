@@ -247,16 +247,18 @@ function ageMs(pod: V1Pod, now: Date): number {
 }
 
 /**
- * What the pool needs: the pods of this pool (idle and claimed) and the template hash its Pods should
- * carry in, creations, deletions and status out.
+ * What the pool needs: the pods of this pool (idle and claimed), the template hash its Pods should carry
+ * and how long a Pod may take to start in, creations, deletions and status out.
  */
 export function planPool(
   pool: SandboxPool,
   pods: readonly V1Pod[],
   templateHash: string,
   now: Date,
+  startTimeoutSeconds: number,
 ): PoolPlan {
   const maxIdleMs = pool.spec.maxIdleSeconds * 1000;
+  const startTimeoutMs = startTimeoutSeconds * 1000;
   const idle = pods.filter(isIdle);
   const remove: PoolPlan['remove'] = [];
   const live: V1Pod[] = [];
@@ -271,6 +273,10 @@ export function planPool(
     else if (ageMs(pod, now) >= maxIdleMs) remove.push(removal(pod, 'idle past maxIdleSeconds'));
     else if (pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] !== templateHash)
       remove.push(removal(pod, 'built from an older template'));
+    // A sandbox the node cannot start (seen here: one whose creation a containerd restart cut short,
+    // which the kubelet then tries to kill and re-create forever) would hold its place in the pool.
+    else if (!isClaimable(pod) && ageMs(pod, now) >= startTimeoutMs)
+      remove.push(removal(pod, `not ready within ${startTimeoutSeconds} s of its creation`));
     else live.push(pod);
   }
   const desired = pool.metadata.deletionTimestamp ? 0 : pool.spec.replicas;
@@ -300,6 +306,8 @@ export function planPool(
     now,
   );
   const oldest = Math.max(0, ...kept.map((p) => ageMs(p, now)));
+  // A Pod still starting is looked at again when its start time is up.
+  const startDue = kept.filter((p) => !isClaimable(p)).map((p) => startTimeoutMs - ageMs(p, now));
   return {
     create: Math.max(0, desired - kept.length),
     remove,
@@ -311,6 +319,6 @@ export function planPool(
       conditions,
       observedGeneration: pool.metadata.generation ?? 1,
     },
-    recheckAfterMs: kept.length ? Math.max(1000, maxIdleMs - oldest) : undefined,
+    recheckAfterMs: kept.length ? Math.max(1000, Math.min(maxIdleMs - oldest, ...startDue)) : undefined,
   };
 }

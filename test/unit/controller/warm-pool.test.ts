@@ -24,6 +24,7 @@ import {
 import { makeReport, makeRun, NOW, observe, runtimeNamed, testConfig, testRuntimes } from '../../fixtures.ts';
 
 const config = testConfig();
+const START = config.startTimeoutSeconds;
 /** The template hash a pool's Pods carry. */
 const hashOf = (pool: SandboxPool) =>
   buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, config), config), config).metadata
@@ -400,12 +401,12 @@ test('a lost claim skips that version of the Pod only: a newer idle version is a
 
 test('an empty pool is filled to its replicas, and a full one is left alone', () => {
   const pool = makePool({ replicas: 3 });
-  const empty = planPool(pool, [], hashOf(pool), NOW);
+  const empty = planPool(pool, [], hashOf(pool), NOW, START);
   assert.is(empty.create, 3);
   assert.equal(empty.remove, []);
   assert.is(empty.status.replicas, 0);
   assert.is(empty.status.conditions?.[0]?.status, 'False');
-  const full = planPool(pool, [poolPod(pool), poolPod(pool), poolPod(pool)], hashOf(pool), NOW);
+  const full = planPool(pool, [poolPod(pool), poolPod(pool), poolPod(pool)], hashOf(pool), NOW, START);
   assert.is(full.create, 0);
   assert.equal(full.remove, []);
   assert.equal([full.status.replicas, full.status.readyReplicas], [3, 3]);
@@ -416,7 +417,7 @@ test('an empty pool is filled to its replicas, and a full one is left alone', ()
 test('claimed Pods do not count toward the pool, so each claim is refilled', () => {
   const pool = makePool({ replicas: 2 });
   const claimed = claimedPod(poolPod(pool), makeRun(), config, NOW);
-  const plan = planPool(pool, [poolPod(pool), claimed], hashOf(pool), NOW);
+  const plan = planPool(pool, [poolPod(pool), claimed], hashOf(pool), NOW, START);
   assert.is(plan.create, 1);
   assert.is(plan.status.claimed, 1);
   assert.equal(plan.remove, []);
@@ -427,12 +428,18 @@ test('scaling down removes starting Pods first, then the oldest; scaling to 0 re
   const old = poolPod(pool, { ageSeconds: 500 });
   const young = poolPod(pool, { ageSeconds: 5 });
   const starting = poolPod(pool, { phase: 'Pending' });
-  const plan = planPool(pool, [old, young, starting], hashOf(pool), NOW);
+  const plan = planPool(pool, [old, young, starting], hashOf(pool), NOW, START);
   assert.equal(
     plan.remove.map((r) => r.name),
     [starting.metadata?.name, old.metadata?.name],
   );
-  const zero = planPool(makePool({ replicas: 0 }), [old, young], hashOf(makePool({ replicas: 0 })), NOW);
+  const zero = planPool(
+    makePool({ replicas: 0 }),
+    [old, young],
+    hashOf(makePool({ replicas: 0 })),
+    NOW,
+    START,
+  );
   assert.is(zero.remove.length, 2);
   assert.is(zero.create, 0);
 });
@@ -441,21 +448,46 @@ test('idle Pods past maxIdleSeconds and Pods whose runner ended are replaced', (
   const pool = makePool({ replicas: 2, maxIdleSeconds: 600 });
   const aged = poolPod(pool, { ageSeconds: 601 });
   const ended = poolPod(pool, { phase: 'Failed' });
-  const plan = planPool(pool, [aged, ended], hashOf(pool), NOW);
+  const plan = planPool(pool, [aged, ended], hashOf(pool), NOW, START);
   assert.equal(plan.remove.map((r) => r.why).sort(), [
     'idle past maxIdleSeconds',
     'its runner ended (Failed)',
   ]);
   assert.is(plan.create, 2);
-  const fresh = planPool(pool, [poolPod(pool, { ageSeconds: 100 })], hashOf(pool), NOW);
+  const fresh = planPool(pool, [poolPod(pool, { ageSeconds: 100 })], hashOf(pool), NOW, START);
   assert.is(fresh.recheckAfterMs, 500_000);
+});
+
+test('a Pod not ready within the start timeout is replaced, and the pool looks again when a start is due', () => {
+  const pool = makePool({ replicas: 2, maxIdleSeconds: 3600 });
+  // A sandbox the node could not start: still ContainerCreating long after its creation.
+  const stuck = poolPod(pool, { phase: 'Pending', ageSeconds: START + 1 });
+  const starting = poolPod(pool, { phase: 'Pending', ageSeconds: START - 30 });
+  const plan = planPool(pool, [stuck, starting], hashOf(pool), NOW, START);
+  assert.equal(plan.remove, [
+    {
+      name: stuck.metadata?.name as string,
+      resourceVersion: stuck.metadata?.resourceVersion,
+      why: `not ready within ${START} s of its creation`,
+    },
+  ]);
+  assert.is(plan.create, 1);
+  assert.is(plan.recheckAfterMs, 30_000, 'when the other one is due');
+  // Running but its runner never became ready counts the same.
+  const unready = poolPod(pool, { ready: false, ageSeconds: START + 1 });
+  assert.is(planPool(pool, [unready], hashOf(pool), NOW, START).remove.length, 1);
+  // A ready Pod of any age below maxIdleSeconds stays.
+  assert.equal(
+    planPool(pool, [poolPod(pool, { ageSeconds: START + 1 })], hashOf(pool), NOW, START).remove,
+    [],
+  );
 });
 
 test('idle Pods built from another template are replaced, so a changed pool or operator rolls out', () => {
   const pool = makePool({ replicas: 1 });
   const stale = poolPod(pool);
   stale.metadata = { ...stale.metadata, annotations: { 'coderun.dev/template-hash': 'older' } };
-  const plan = planPool(pool, [stale], hashOf(pool), NOW);
+  const plan = planPool(pool, [stale], hashOf(pool), NOW, START);
   assert.equal(plan.remove, [
     {
       name: stale.metadata.name as string,
