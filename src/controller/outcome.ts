@@ -172,6 +172,9 @@ export function sandboxState(input: SandboxStateInput): SandboxState {
     });
   }
   if (pod.status?.phase === 'Failed' && pod.status.reason === 'DeadlineExceeded') {
+    // The runner's line may be in the Pod log although the attach that should have brought it broke (a
+    // containerd restart cuts attach streams): read it before calling the run timed out.
+    if (report.source !== 'log') return { state: 'needs-report' };
     return failed(
       'TimedOut',
       `the sandbox Pod ran past its deadline (timeout ${input.timeoutSeconds} s + ${input.deadlineGraceSeconds} s grace) and was stopped`,
