@@ -173,12 +173,15 @@ export function sandboxState(input: SandboxStateInput): SandboxState {
   }
   if (pod.status?.phase === 'Failed' && pod.status.reason === 'DeadlineExceeded') {
     // The runner's line may be in the Pod log although the attach that should have brought it broke (a
-    // containerd restart cuts attach streams): read it before calling the run timed out.
+    // containerd restart cuts attach streams): read it first.
     if (report.source !== 'log') return { state: 'needs-report' };
-    return failed(
-      'TimedOut',
-      `the sandbox Pod ran past its deadline (timeout ${input.timeoutSeconds} s + ${input.deadlineGraceSeconds} s grace) and was stopped`,
-    );
+    // The runner ends every program at its timeout and reports it (TimedOut) within the grace: no line by
+    // the deadline is the sandbox's failure (its line lost with a containerd restart, or a start slower
+    // than the deadline), never the program's.
+    return {
+      state: 'lost',
+      message: `the sandbox Pod ran past its deadline (timeout ${input.timeoutSeconds} s + ${input.deadlineGraceSeconds} s grace) without a result line from the runner`,
+    };
   }
   if (pod.status?.phase === 'Unknown' || pod.status?.reason === 'NodeLost') {
     return failed(

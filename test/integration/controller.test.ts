@@ -279,22 +279,38 @@ test('an OOM-killed sandbox is Failed/OOMKilled', async () => {
   assert.match(done.status?.message ?? '', '256Mi');
 });
 
-test('a pod past its deadline is Failed/TimedOut', async () => {
+test("a pod past its deadline without the runner's line moves the run to a fresh sandbox, at most twice, then SystemError", async () => {
   const run = await create({ timeoutSeconds: 2 });
-  const podName = await podOf(run);
-  await setContainerState(
-    kube,
-    NS,
-    podName,
-    { terminated: { exitCode: 137, reason: 'Error' } },
-    {
-      phase: 'Failed',
-      reason: 'DeadlineExceeded',
-      message: 'Pod was active on the node longer than the specified deadline',
-    },
-  );
+  const pods: string[] = [];
+  for (let retries = 0; retries <= 2; retries++) {
+    const current = await until(
+      run,
+      `its sandbox after ${retries} retries`,
+      (r) => Boolean(r.status?.podName) && (r.status?.sandboxRetries ?? 0) === retries,
+    );
+    const podName = current.status?.podName as string;
+    // Each time a new Pod: the one that went past its deadline is gone first.
+    const pod = await kube.core.readNamespacedPod({ namespace: NS, name: podName });
+    pods.push(pod.metadata?.uid ?? '');
+    await setContainerState(
+      kube,
+      NS,
+      podName,
+      { terminated: { exitCode: 137, reason: 'Error' } },
+      {
+        phase: 'Failed',
+        reason: 'DeadlineExceeded',
+        message: 'Pod was active on the node longer than the specified deadline',
+      },
+    );
+  }
   const done = await finished(run);
-  assert.is(done.status?.reason, 'TimedOut');
+  assert.equal([done.status?.reason, done.status?.sandboxRetries], ['SystemError', 2]);
+  assert.match(
+    done.status?.message ?? '',
+    'ran past its deadline (timeout 2 s + 15 s grace) without a result line',
+  );
+  assert.is(new Set(pods).size, 3, 'three sandboxes, one after the other');
 });
 
 test('a runner timeout reported in the result line is Failed/TimedOut', async () => {

@@ -101,7 +101,7 @@ test('an OOMKilled container is Failed/OOMKilled naming the memory limit', () =>
   assert.match(o.message, '256Mi');
 });
 
-test('a Pod past its activeDeadlineSeconds is Failed/TimedOut once its log holds no result line', () => {
+test("a Pod past its activeDeadlineSeconds without the runner's line in its log was lost, not timed out by the program", () => {
   const pod = makePod(run, {
     state: exited(137, 'Error'),
     status: {
@@ -112,7 +112,12 @@ test('a Pod past its activeDeadlineSeconds is Failed/TimedOut once its log holds
   });
   // The attach that should have carried the line broke (a containerd restart): the log is read first.
   assert.equal(view(pod), { state: 'needs-report' });
-  assert.is(outcome(view(pod, logWithout)).reason, 'TimedOut');
+  // The runner reports a program's timeout itself within the grace; no line by the deadline is a loss.
+  assert.equal(view(pod, logWithout), {
+    state: 'lost',
+    message:
+      'the sandbox Pod ran past its deadline (timeout 30 s + 15 s grace) without a result line from the runner',
+  });
 });
 
 test('an image that cannot be pulled fails the run at once with the image named', () => {
