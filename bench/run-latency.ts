@@ -13,6 +13,9 @@ const REPO = join(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 // BENCH_WARM_ONLY=1: only the warm hello-world rows and their breakdown, printed, docs/performance.md untouched.
 const WARM_ONLY = process.env.BENCH_WARM_ONLY === '1';
+// BENCH_THROUGHPUT_ONLY=1: only the 4-client rows (warm, cold) with their CPU cost, printed, docs untouched.
+const THROUGHPUT_ONLY = process.env.BENCH_THROUGHPUT_ONLY === '1';
+const PRINT_ONLY = WARM_ONLY || THROUGHPUT_ONLY;
 const URL_RUN = `http://127.0.0.1:${process.env.CODERUN_API_PORT ?? 9385}/run`;
 const SANDBOX_NS = process.env.BENCH_SANDBOX_NAMESPACE ?? 'coderun-sandbox';
 const OPERATOR_NS = process.env.BENCH_OPERATOR_NAMESPACE ?? 'coderun';
@@ -238,20 +241,47 @@ async function sequential(name: ProgramName, n: number, waitWarm: Record<string,
   return samples;
 }
 
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** The machine's busy CPU seconds so far: /proc/stat's first line, every state but idle and iowait. */
+function busySeconds(): number {
+  const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / CLOCK_TICKS;
+}
+
+/**
+ * `clients` callers in a loop for `seconds`: runs per second, and what each run cost the machine in CPU
+ * (busy CPU during the window less the busy rate of the `IDLE_SECONDS` before it, when nothing was sent:
+ * the cluster's own work and anything else on the machine), so what the cores allow at most.
+ */
+const IDLE_SECONDS = 10;
 async function parallel(
   name: ProgramName,
   clients: number,
   seconds: number,
-): Promise<{ samples: Sample[]; perSecond: number }> {
+): Promise<{ samples: Sample[]; perSecond: number; cost: string }> {
+  const idleFrom = busySeconds();
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const idleRate = (busySeconds() - idleFrom) / IDLE_SECONDS;
   const samples: Sample[] = [];
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
+  const busyFrom = busySeconds();
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < end) samples.push(await post(name));
     }),
   );
-  return { samples, perSecond: samples.length / ((performance.now() - started) / 1000) };
+  const elapsed = (performance.now() - started) / 1000;
+  const perRun = (busySeconds() - busyFrom - idleRate * elapsed) / Math.max(1, samples.length);
+  const cores = cpus().length;
+  const cost = `${perRun.toFixed(2)} CPU-s per run above ${idleRate.toFixed(2)} idle, at most ${((cores - idleRate) / perRun).toFixed(2)} runs/s on ${cores} cores`;
+  return { samples, perSecond: samples.length / elapsed, cost };
 }
 
 // A version manager's shim (pyenv) would add its own start-up to every figure; resolve python3 once.
@@ -284,6 +314,7 @@ try {
   scale(warmSizes);
   await poolsReady(warmSizes);
   for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
+    if (THROUGHPUT_ONLY) break;
     if (WARM_ONLY && !name.includes('hello')) continue;
     await post(name); // warm-up
     const n = name.includes('pandas') ? Math.min(RUNS, 10) : RUNS;
@@ -303,29 +334,37 @@ try {
   }
   if (!WARM_ONLY) {
     for (const name of ['python 10 MiB to /tmp', 'python 10 MiB artifact'] as const) {
+      if (THROUGHPUT_ONLY) break;
       row(`${name}, warm (sequential)`, await sequential(name, Math.min(RUNS, 10), warmSizes));
     }
     const burstSize = 2 * (warmSizes.python ?? 2);
-    const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
-    row(`python hello, burst of ${burstSize} (2x pool)`, burst);
-    for (const clients of [4, 16]) {
+    if (!THROUGHPUT_ONLY) {
+      const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
+      row(`python hello, burst of ${burstSize} (2x pool)`, burst);
+    }
+    for (const clients of THROUGHPUT_ONLY ? [4] : [4, 16]) {
       await poolsReady(warmSizes);
-      const { samples, perSecond } = await parallel('python hello', clients, 20);
+      const { samples, perSecond, cost } = await parallel('python hello', clients, 20);
       row(`python hello, ${clients} clients (${perSecond.toFixed(2)} runs/s)`, samples);
+      breakdown.push(`python hello, ${clients} clients, warm first: ${cost}`);
+      console.log(breakdown.at(-1));
     }
     const cold = Object.fromEntries(Object.keys(original).map((k) => [k, 0]));
     scale(cold);
     await new Promise((r) => setTimeout(r, 3000));
     for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
+      if (THROUGHPUT_ONLY) break;
       row(`${name}, cold (sequential)`, await sequential(name, Math.min(RUNS, 10), undefined));
     }
-    const { samples, perSecond } = await parallel('python hello', 4, 20);
+    const { samples, perSecond, cost } = await parallel('python hello', 4, 20);
     row(`python hello, cold, 4 clients (${perSecond.toFixed(2)} runs/s)`, samples);
+    breakdown.push(`python hello, 4 clients, cold: ${cost}`);
+    console.log(breakdown.at(-1));
   }
 } finally {
   scale(original);
 }
-if (WARM_ONLY) process.exit(0);
+if (PRINT_ONLY) process.exit(0);
 const floorLines = floor();
 for (const line of floorLines) console.log(line);
 
