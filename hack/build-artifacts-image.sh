@@ -41,7 +41,7 @@ inputs_key() {
   {
     echo "versitygw=$VERSITYGW_VERSION image=$(image_name) user=$USER_ID"
     sha256sum "$1" | cut -d' ' -f1
-    cat "$here/build-artifacts-image.sh" "$here/oci-image.sh"
+    cat "$here/build-artifacts-image.sh" "$here/oci-image.sh" "$here"/lib/{oci-layout,image-reference}.ts
   } | sha256sum | cut -c1-16
 }
 

@@ -69,7 +69,7 @@ inputs_key() {
     echo "suite=$SUITE base=$BASE_PACKAGES node=$NODE_VERSION image=$(image_name)"
     (cd "$repo" && sha256sum Dockerfile package.json package-lock.json tsconfig.json &&
       find src -type f -print0 | sort -z | xargs -0 sha256sum)
-    cat "$here/build-operator-image.sh" "$here/oci-image.sh" "$here/lib/dockerfile.ts"
+    cat "$here/build-operator-image.sh" "$here/oci-image.sh" "$here"/lib/{dockerfile,oci-layout,image-reference}.ts
   } | sha256sum | cut -c1-16
 }
 

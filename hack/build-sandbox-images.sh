@@ -70,7 +70,7 @@ inputs_key() {
   {
     echo "suite=$SUITE base=$BASE_PACKAGES version=$IMAGE_VERSION node=$NODE_VERSION"
     (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
-    cat "$here/build-sandbox-images.sh" "$here/oci-image.sh" "$here/lib/dockerfile.ts"
+    cat "$here/build-sandbox-images.sh" "$here/oci-image.sh" "$here"/lib/{dockerfile,oci-layout,image-reference}.ts
   } | sha256sum | cut -c1-16
 }
 

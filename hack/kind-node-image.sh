@@ -55,7 +55,7 @@ key() {
   {
     echo "suite=$SUITE packages=$BASE_PACKAGES k8s=$K8S_VERSION containerd=$CONTAINERD_VERSION etcd=$ETCD_VERSION"
     echo "coredns=$COREDNS_VERSION kind=$KIND_VERSION pod=$POD_CIDR"
-    cat "$here/kind-node-image.sh" "$here/oci-image.sh"
+    cat "$here/kind-node-image.sh" "$here/oci-image.sh" "$here"/lib/{oci-layout,image-reference}.ts
   } | sha256sum | cut -c1-12
 }
 
