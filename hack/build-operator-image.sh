@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the operator image (the repository's Dockerfile) with no Docker and no registry, as an OCI image
-# tar for `ctr images import` (test/cluster/up.sh imports $CODERUN_CACHE/images/*.tar):
+# tar for `ctr images import` (hack/cluster/up.sh imports $CODERUN_CACHE/images/*.tar):
 #   hack/build-operator-image.sh [build]   build if an input changed, check it, print the tar's path
 #   hack/build-operator-image.sh config    the final stage's config read from the Dockerfile (JSON)
 #

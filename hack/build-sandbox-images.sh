@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the sandbox images of sandbox_base_image/<lang>/ with no Docker and no registry, as OCI image
-# tars for `ctr images import` (test/cluster/up.sh imports $CODERUN_CACHE/images/*.tar):
+# tars for `ctr images import` (hack/cluster/up.sh imports $CODERUN_CACHE/images/*.tar):
 #   hack/build-sandbox-images.sh build [python] [nodejs]   build what changed, check it, print each tar
 #   hack/build-sandbox-images.sh check [python] [nodejs]   run the check programs in the built images
 #   hack/build-sandbox-images.sh config python|nodejs      the image config read from the Dockerfile (JSON)

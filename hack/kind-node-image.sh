@@ -175,7 +175,7 @@ import_images() {
     "$proxy_root" "$(kubeadm_image kube-proxy)" "$work/proxy.tar" >/dev/null
   rm -rf "$proxy_root"
   tars=("$work"/*.tar "$CACHE/cluster-images/pause-3.10.2.tar")
-  [ -f "${tars[-1]}" ] || die "${tars[-1]} is missing (test/cluster/build.sh builds it)"
+  [ -f "${tars[-1]}" ] || die "${tars[-1]} is missing (hack/cluster/build.sh builds it)"
 
   state=$work/state
   sock=$state/containerd.sock

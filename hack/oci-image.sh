@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs a root filesystem directory into a single-layer OCI image-layout tarball, with no daemon
-# and no registry. Import it with `ctr -n k8s.io images import <out.tar>` (test/cluster/up.sh
+# and no registry. Import it with `ctr -n k8s.io images import <out.tar>` (hack/cluster/up.sh
 # imports every *.tar under $CODERUN_CACHE/images/ automatically).
 #
 #   hack/oci-image.sh [options] <rootfs-dir> <image-name> <out.tar>
