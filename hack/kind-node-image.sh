@@ -55,7 +55,7 @@ key() {
   {
     echo "suite=$SUITE packages=$BASE_PACKAGES k8s=$K8S_VERSION containerd=$CONTAINERD_VERSION etcd=$ETCD_VERSION"
     echo "coredns=$COREDNS_VERSION kind=$KIND_VERSION pod=$POD_CIDR"
-    cat "$here/kind-node-image.sh" "$here/oci-image.sh"
+    cat "$here/kind-node-image.sh" "$here/oci-image.sh" "$here"/lib/{oci-layout,image-reference}.ts
   } | sha256sum | cut -c1-12
 }
 
@@ -175,7 +175,7 @@ import_images() {
     "$proxy_root" "$(kubeadm_image kube-proxy)" "$work/proxy.tar" >/dev/null
   rm -rf "$proxy_root"
   tars=("$work"/*.tar "$CACHE/cluster-images/pause-3.10.2.tar")
-  [ -f "${tars[-1]}" ] || die "${tars[-1]} is missing (test/cluster/build.sh builds it)"
+  [ -f "${tars[-1]}" ] || die "${tars[-1]} is missing (hack/cluster/build.sh builds it)"
 
   state=$work/state
   sock=$state/containerd.sock

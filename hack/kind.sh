@@ -90,7 +90,7 @@ stage_mounts() {
     cmp -s "$src/$b" "$STAGE/$b" || install -m 755 "$src/$b" "$STAGE/$b"
   done
   log "gVisor from $src ($("$STAGE/runsc" --version 2>/dev/null | sed -n 1p))"
-  for b in test/cluster/runsc.toml seccomp/sandbox.json; do [ -f "$b" ] || die "$REPO/$b is missing"; done
+  for b in hack/cluster/runsc.toml seccomp/sandbox.json; do [ -f "$b" ] || die "$REPO/$b is missing"; done
 }
 
 cluster_exists() { kind get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; }

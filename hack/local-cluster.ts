@@ -1,4 +1,4 @@
-// Where the local cluster (test/cluster) is reached from this machine: hack/local-cluster.env, read once.
+// Where the local cluster (hack/cluster) is reached from this machine: hack/local-cluster.env, read once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnvFile } from './env-file.ts';

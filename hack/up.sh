@@ -3,7 +3,7 @@
 #
 #  1. Picks the cluster: CLUSTER=kind or CLUSTER=local when given; else the one a previous `make up`
 #     recorded in .dev/cluster; else the local single-node cluster built from upstream parts
-#     (test/cluster/, needs root). kind is only ever chosen explicitly: a Docker engine that happens to
+#     (hack/cluster/, needs root). kind is only ever chosen explicitly: a Docker engine that happens to
 #     answer on a shared machine must not move everyone's `make up` onto another cluster.
 #  2. Builds the images when their inputs changed (`make images`: sandbox images, `make operator-image`,
 #     `make artifacts-image`: the chart's embedded S3 store),
@@ -15,7 +15,7 @@
 #     nodePort 9385); skipped when the chart, values, operator image and cluster are what the last
 #     `make up` installed.
 #  5. Waits for /readyz on 127.0.0.1:9385, which is that NodePort: on the local cluster kube-proxy serves
-#     node ports on loopback (test/cluster/up.sh), on kind Docker publishes 127.0.0.1:9385 to the node's
+#     node ports on loopback (hack/cluster/up.sh), on kind Docker publishes 127.0.0.1:9385 to the node's
 #     port 9385 (kind-config.yaml). No process of ours sits in the path: the kernel forwards each
 #     connection on its own, so no client (an oversize body, a dropped connection, garbage) can break
 #     the endpoint for the others, as one could break the `kubectl port-forward` tunnel used before.
@@ -76,7 +76,7 @@ cluster_up() {
 }
 
 # The local cluster's kube-proxy turns every connection to 127.0.0.0/8:$API_PORT into one to its own
-# release's API (a NodePort on loopback, test/cluster/up.sh), whether or not kind's port mapping listens
+# release's API (a NodePort on loopback, hack/cluster/up.sh), whether or not kind's port mapping listens
 # there: on one machine only one of the two clusters can own localhost:$API_PORT.
 local_cluster_serves_api_port() {
   iptables -w -t nat -S KUBE-NODEPORTS 2>/dev/null | grep -q -- "-d 127.0.0.0/8 .*--dport $API_PORT "

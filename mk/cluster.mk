@@ -1,5 +1,5 @@
-# Local single-node Kubernetes cluster with gVisor (test/cluster/README.md). Needs root.
-CLUSTER_SCRIPTS := test/cluster
+# Local single-node Kubernetes cluster with gVisor (hack/cluster/README.md). Needs root.
+CLUSTER_SCRIPTS := hack/cluster
 
 .PHONY: cluster-build cluster-up cluster-down cluster-purge cluster-smoke
 cluster-build: ## Build/install everything the local cluster needs into $(CODERUN_CACHE) (slow once).

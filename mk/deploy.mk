@@ -15,5 +15,5 @@ kind-up: ## Create (or reuse) kind cluster "coderun" with gVisor from kind-confi
 kind-down: ## Delete kind cluster "coderun" and stop the Docker engine kind-up started.
 	hack/kind.sh down
 
-kind-config: ## Regenerate kind-config.yaml from test/cluster/containerd-runsc.toml.
+kind-config: ## Regenerate kind-config.yaml from hack/cluster/containerd-runsc.toml.
 	hack/render-kind-config.sh

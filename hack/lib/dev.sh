@@ -29,7 +29,7 @@ RELEASE=${RELEASE:-coderun}
 RELEASE_NAMESPACE=${RELEASE_NAMESPACE:-coderun}
 API_SERVICE=sandbox-executor-manager # RAGFlow's default SANDBOX_HOST
 # The API's port, and the nodePort `make up` gives its Service: localhost:9385 on this machine reaches it
-# (test/cluster/lib.sh NODE_PORT_RANGE and kind-config.yaml admit it).
+# (hack/cluster/lib.sh NODE_PORT_RANGE and kind-config.yaml admit it).
 API_PORT=9385
 LOCAL_KUBECONFIG=$LOCAL_CLUSTER_KUBECONFIG
 KIND_CLUSTER=${KIND_CLUSTER:-coderun}

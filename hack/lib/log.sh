@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# log and die for every script under hack/ and test/cluster/, stated once: "[hh:mm:ss] <script>: message"
+# log and die for every script under hack/ (hack/cluster/ too), stated once: "[hh:mm:ss] <script>: message"
 # on stderr; die adds "ERROR:" and exits 1. Source it, don't run it.
 LOG_NAME=${LOG_NAME:-${0##*/}}
 log() { printf '[%s] %s: %s\n' "$(date +%T)" "$LOG_NAME" "$*" >&2; }

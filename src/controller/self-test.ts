@@ -210,9 +210,9 @@ export const FIXES: Record<CheckName, string> = {
   'gvisor-kernel':
     'sandbox Pods must run under gVisor: set CODERUN_RUNTIME_CLASS (sandbox.runtimeClassName) to a RuntimeClass whose handler is runsc',
   seccomp:
-    "the node's runsc is not configured with oci-seccomp = true, so gVisor ignores the Pod's seccomp profile: set oci-seccomp = \"true\" under [runsc_config] in the runsc config (/etc/coderun/runsc.toml, see test/cluster/runsc.toml and README \"Installing it\"), or let containerd pass the Pod's dev.gvisor.flag.oci-seccomp annotation (pod_annotations = ['dev.gvisor.*'] in the runsc handler, test/cluster/containerd-runsc.toml); and keep CODERUN_SECCOMP_PROFILE (sandbox.seccompProfile) set",
+    "the node's runsc is not configured with oci-seccomp = true, so gVisor ignores the Pod's seccomp profile: set oci-seccomp = \"true\" under [runsc_config] in the runsc config (/etc/coderun/runsc.toml, see hack/cluster/runsc.toml and README \"Installing it\"), or let containerd pass the Pod's dev.gvisor.flag.oci-seccomp annotation (pod_annotations = ['dev.gvisor.*'] in the runsc handler, hack/cluster/containerd-runsc.toml); and keep CODERUN_SECCOMP_PROFILE (sandbox.seccompProfile) set",
   'no-network':
-    'set network = "none" under [runsc_config] in the node\'s runsc config (test/cluster/runsc.toml), or use a CNI that enforces the sandbox namespace\'s deny-all NetworkPolicy (sandbox.networkPolicy.enabled)',
+    'set network = "none" under [runsc_config] in the node\'s runsc config (hack/cluster/runsc.toml), or use a CNI that enforces the sandbox namespace\'s deny-all NetworkPolicy (sandbox.networkPolicy.enabled)',
   'no-service-account-token':
     'sandbox Pods must not mount a service-account token (automountServiceAccountToken: false): look for an admission webhook that adds one',
   'non-root':

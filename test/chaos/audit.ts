@@ -1,5 +1,5 @@
 // Who deleted a Pod, from kube-apiserver's audit log (the local cluster logs Pod deletes only:
-// test/cluster/audit-policy.yaml). The fault campaign names the deleter of a sandbox Pod that went away
+// hack/cluster/audit-policy.yaml). The fault campaign names the deleter of a sandbox Pod that went away
 // while its program ran, so such a run is explained rather than guessed at. Pure but for reading the file.
 import { readFileSync } from 'node:fs';
 

@@ -1,5 +1,5 @@
 // The faults of the campaign: kill -9 of the controller's or the API's container (the kubelet restarts it)
-// and of the local cluster's kube-apiserver, etcd, containerd and kubelet (test/cluster/up.sh --restart
+// and of the local cluster's kube-apiserver, etcd, containerd and kubelet (hack/cluster/up.sh --restart
 // brings each back, through the start function `make cluster-up` uses).
 
 import { join } from 'node:path';
@@ -20,12 +20,12 @@ export interface Fault {
   restart(): Promise<void>;
 }
 
-const CLUSTER = join(REPO, 'test', 'cluster');
+const CLUSTER = join(REPO, 'hack', 'cluster');
 /** hack/lib/dev.sh RELEASE and RELEASE_NAMESPACE: `make up`'s release. */
 const RELEASE_SELECTOR = 'app.kubernetes.io/instance=coderun';
 const RELEASE_NAMESPACE = 'coderun';
 
-/** Runs a line of bash with test/cluster/lib.sh sourced (it knows the PID files and containerd's socket). */
+/** Runs a line of bash with hack/cluster/lib.sh sourced (it knows the PID files and containerd's socket). */
 function clusterShell(script: string, ...args: string[]): Promise<string> {
   return command('bash', ['-c', `. "$0" && ${script}`, join(CLUSTER, 'lib.sh'), ...args]);
 }

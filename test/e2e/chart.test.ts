@@ -1,5 +1,5 @@
 // End to end through the Helm chart, as a user installs it and as RAGFlow calls it: charts/coderun installed as
-// its own release into fresh namespaces of the local cluster (test/cluster), the API and the controller running
+// its own release into fresh namespaces of the local cluster (hack/cluster), the API and the controller running
 // from the operator image, and every request going over HTTP to the API Service's ClusterIP on port 9385, which
 // is what RAGFlow in the cluster dials. Every program runs in a real gVisor sandbox Pod started by the
 // chart-installed controller. One release serves all tests; the tests that need other values upgrade it.

@@ -1,5 +1,5 @@
 // End to end through `make up`'s endpoint: localhost:9385 on this machine, which is the API Service's NodePort
-// (hack/up.sh; kube-proxy serves node ports on loopback, test/cluster/up.sh). It used to be a kubectl
+// (hack/up.sh; kube-proxy serves node ports on loopback, hack/cluster/up.sh). It used to be a kubectl
 // port-forward, one tunnel for every connection, and one bad client broke it for all: a 3 MiB body answered
 // 413 ended it with "write: broken pipe" / "lost connection to pod", every request in flight failed and new
 // ones were refused until it was restarted. Here the kernel forwards each connection on its own, so bad

@@ -1,4 +1,4 @@
-// End to end: real CodeRuns in real gVisor Pods on the local cluster (test/cluster/up.sh), with the
+// End to end: real CodeRuns in real gVisor Pods on the local cluster (hack/cluster/up.sh), with the
 // controller running here and delivering jobs through the real attach subresource. The static policy is
 // off, so the isolation checks below exercise gVisor, seccomp and the Pod hardening, not the policy.
 import { release } from 'node:os';

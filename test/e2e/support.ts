@@ -1,4 +1,4 @@
-// Shared by the end-to-end tests: the local cluster (test/cluster), the images imported into it, the
+// Shared by the end-to-end tests: the local cluster (hack/cluster), the images imported into it, the
 // upstream command-line tools, and waiting on CodeRuns.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { waitFor } from '../harness/cluster-actors.ts';
 export const REPO = join(import.meta.dirname, '..', '..');
 export const KUBECONFIG = process.env.CODERUN_E2E_KUBECONFIG ?? LOCAL_CLUSTER.kubeconfig;
 export const NODE_IP = process.env.CODERUN_E2E_NODE_IP ?? LOCAL_CLUSTER.nodeIp;
-/** Where `make images`, `make operator-image` and `make artifacts-image` put the image tarballs that test/cluster/up.sh imports. */
+/** Where `make images`, `make operator-image` and `make artifacts-image` put the image tarballs that hack/cluster/up.sh imports. */
 export const IMAGE_DIR = join(process.env.CODERUN_CACHE ?? join(homedir(), '.cache', 'coderun'), 'images');
 const MAKE_IMAGES = 'make images operator-image artifacts-image cluster-up';
 /** The kernel release gVisor reports: a fixed synthetic one (4.4.0 in older releases, 4.19.0-gvisor now). */
@@ -94,7 +94,7 @@ async function tarballImage(path: string): Promise<ImageRef> {
 /** Image name -> digest, as the cluster's containerd (the kubelet's k8s.io namespace) has them. */
 async function clusterImages(): Promise<Map<string, string>> {
   // lib.sh knows where the cluster's ctr and containerd socket are.
-  const lib = join(REPO, 'test', 'cluster', 'lib.sh');
+  const lib = join(REPO, 'hack', 'cluster', 'lib.sh');
   const out = await command('bash', ['-c', `. '${lib}' && ctr_ -n k8s.io images ls`]);
   const rows = out.split('\n').slice(1); // REF TYPE DIGEST SIZE PLATFORMS LABELS
   return new Map(
@@ -105,7 +105,7 @@ async function clusterImages(): Promise<Map<string, string>> {
 /**
  * Makes sure the cluster runs the images built last: a tarball whose image is missing from the cluster's
  * containerd, or is there with another digest (rebuilt since the cluster started), is imported with
- * test/cluster/up.sh, which reuses the running cluster. Fails, naming the make targets, when that is not enough.
+ * hack/cluster/up.sh, which reuses the running cluster. Fails, naming the make targets, when that is not enough.
  */
 export async function ensureImagesImported(tarballs: readonly string[]): Promise<void> {
   const wanted: ImageRef[] = [];
@@ -119,7 +119,7 @@ export async function ensureImagesImported(tarballs: readonly string[]): Promise
     return wanted.filter((image) => present.get(image.name) !== image.digest);
   };
   if ((await stale()).length === 0) return;
-  await command(join(REPO, 'test', 'cluster', 'up.sh'), [], 600_000);
+  await command(join(REPO, 'hack', 'cluster', 'up.sh'), [], 600_000);
   const missing = await stale();
   if (missing.length) {
     const names = missing.map((i) => `${i.name} (${i.digest})`).join(', ');

@@ -28,7 +28,7 @@ interface KindConfig {
 }
 
 const config: KindConfig = parse(read('kind-config.yaml'));
-const handler = read('test/cluster/containerd-runsc.toml');
+const handler = read('hack/cluster/containerd-runsc.toml');
 const RUNSC_TABLE = "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runsc]";
 
 test('kind-config.yaml is a kind v1alpha4 Cluster named coderun with one control-plane node', () => {
@@ -41,12 +41,12 @@ test('kind-config.yaml is a kind v1alpha4 Cluster named coderun with one control
   );
 });
 
-test("containerdConfigPatches carry test/cluster/containerd-runsc.toml verbatim, the local cluster's handler", () => {
+test("containerdConfigPatches carry hack/cluster/containerd-runsc.toml verbatim, the local cluster's handler", () => {
   const verbatim = config.containerdConfigPatches.filter((patch) => patch === handler);
   assert.is(
     verbatim.length,
     1,
-    'exactly one patch must equal test/cluster/containerd-runsc.toml byte for byte',
+    'exactly one patch must equal hack/cluster/containerd-runsc.toml byte for byte',
   );
   assert.ok(
     handler.includes(RUNSC_TABLE),
@@ -87,7 +87,7 @@ test('extraMounts: gVisor, runsc.toml at the handler ConfigPath, the seccomp pro
   assert.equal(
     [...mounts].sort((a, b) => a.containerPath.localeCompare(b.containerPath)),
     [
-      { hostPath: 'test/cluster/runsc.toml', containerPath: runscConfigPath, readOnly: true },
+      { hostPath: 'hack/cluster/runsc.toml', containerPath: runscConfigPath, readOnly: true },
       {
         hostPath: '.dev/kind/gvisor/containerd-shim-runsc-v1',
         containerPath: '/usr/local/bin/containerd-shim-runsc-v1',
@@ -119,8 +119,8 @@ function shellSetting(path: string, name: string): string {
   return value;
 }
 const apiPort = Number(shellSetting('hack/lib/dev.sh', 'API_PORT'));
-const nodePortRange = shellSetting('test/cluster/lib.sh', 'NODE_PORT_RANGE');
-const quotaSync = `${shellSetting('test/cluster/lib.sh', 'QUOTA_SYNC_SECONDS')}s`;
+const nodePortRange = shellSetting('hack/cluster/lib.sh', 'NODE_PORT_RANGE');
+const quotaSync = `${shellSetting('hack/cluster/lib.sh', 'QUOTA_SYNC_SECONDS')}s`;
 
 test('make up gives the API Service nodePort API_PORT (9385), inside the local cluster NodePort range', () => {
   assert.is(apiPort, 9385, "RAGFlow's port");
@@ -160,8 +160,8 @@ test("kubeadm patches widen the API server's NodePort range and shorten the quot
     },
     { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', oomScoreAdj: 0 },
   ]);
-  assert.match(read('test/cluster/up.sh'), /^failCgroupV1: false$/m);
-  assert.match(read('test/cluster/up.sh'), /--resource-quota-sync-period "\$\{QUOTA_SYNC_SECONDS\}s"/);
+  assert.match(read('hack/cluster/up.sh'), /^failCgroupV1: false$/m);
+  assert.match(read('hack/cluster/up.sh'), /--resource-quota-sync-period "\$\{QUOTA_SYNC_SECONDS\}s"/);
 });
 
 test.run();

@@ -109,7 +109,7 @@ test('seccomp not enforced (gVisor answers EAFNOSUPPORT itself) fails loudly wit
   assert.match(verdict.message, 'socket(AF_VSOCK) failed with EAFNOSUPPORT, not EPERM');
   assert.match(verdict.message, "the node's runsc is not configured with oci-seccomp = true");
   assert.match(verdict.message, 'oci-seccomp = "true" under [runsc_config] in the runsc config');
-  assert.match(verdict.message, 'test/cluster/runsc.toml');
+  assert.match(verdict.message, 'hack/cluster/runsc.toml');
 });
 
 test('a denied call that succeeds fails the seccomp check', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the local single-node cluster (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, containerd + runsc, kubelet, kube-proxy) from the binaries test/cluster/build.sh
+# kube-scheduler, containerd + runsc, kubelet, kube-proxy) from the binaries hack/cluster/build.sh
 # put in $CODERUN_CACHE. Idempotent: when every daemon from the PID files is alive and /readyz
 # answers, it reuses the running cluster (still syncing images, the seccomp profile and the
 # RuntimeClass, and restarting only a daemon whose flags or config file changed since it started).
@@ -21,7 +21,7 @@ check_prereqs() {
   for b in "$ETCD_BIN/etcd" "$K8S_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kube-proxy,kubectl} \
     "$CONTAINERD_BIN"/{containerd,ctr,containerd-shim-runc-v2} "$GVISOR_BIN"/{runsc,containerd-shim-runsc-v1} \
     "$CLUSTER_IMAGES/pause-$PAUSE_TAG.tar"; do
-    [ -e "$b" ] || die "$b is missing: run 'make cluster-build' (test/cluster/build.sh) first"
+    [ -e "$b" ] || die "$b is missing: run 'make cluster-build' (hack/cluster/build.sh) first"
   done
   for b in "${APT_PACKAGES[@]}"; do
     dpkg -s "$b" >/dev/null 2>&1 || die "Debian package $b is missing: run 'make cluster-build' first"
@@ -227,7 +227,7 @@ state = '$RUN/containerd'
     bin_dirs = ['/usr/lib/cni']
     conf_dir = '$ETC/cni'
 
-# ---- test/cluster/containerd-runsc.toml (verbatim) ----
+# ---- hack/cluster/containerd-runsc.toml (verbatim) ----
 EOF
     cat "$CLUSTER_DIR/containerd-runsc.toml"
   } | put "$ETC/containerd.toml"

@@ -58,7 +58,7 @@ run_to_end() {
 
 setup() {
   [ -f "$ADMIN_KUBECONFIG" ] && kc get --raw /readyz >/dev/null 2>&1 ||
-    die "cluster is not running: run test/cluster/up.sh (make cluster-up) first"
+    die "cluster is not running: run hack/cluster/up.sh (make cluster-up) first"
   kc delete namespace "$NS" --ignore-not-found --wait=true >/dev/null
   kc create namespace "$NS" >/dev/null
   wait_for 30 sa kc -n "$NS" get serviceaccount default || die "no default ServiceAccount in $NS"

@@ -1,4 +1,4 @@
-# Shared settings and helpers for test/cluster/{build,up,down,smoke}.sh. Source it, don't run it.
+# Shared settings and helpers for hack/cluster/{build,up,down,smoke}.sh. Source it, don't run it.
 # shellcheck shell=bash
 
 CLUSTER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
