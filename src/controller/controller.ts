@@ -84,7 +84,7 @@ export class CodeRunController {
   private readonly pools: PoolReconciler;
   /** The SandboxRuntimes (or the built-in ones while none is registered): image, program file, size, policy. */
   private readonly runtimes: RuntimeCache;
-  /** Pool Pods whose claim this process lost recently (name → when), so the next pick skips them. */
+  /** Pool Pod versions whose claim this process lost recently, so the next pick skips them (LostClaims). */
   private readonly lostClaims = new LostClaims();
   /** Run uid → the pool Pod this process claimed for it, until the informer shows the claim. */
   private readonly claims = new Map<string, string>();

@@ -89,8 +89,12 @@ export function apiErrorMessage(err: unknown): string {
     if (typeof e.message === 'string' && e.message) return e.message;
     const said = [e.type, e.code, e.reason].filter((part) => part !== undefined && part !== '');
     if (said.length) return said.map(String).join(' ');
-    const json = JSON.stringify(err);
-    if (json && json !== '{}') return json;
+    try {
+      const json = JSON.stringify(err);
+      if (json && json !== '{}') return json;
+    } catch {
+      // circular (an event that holds its socket): nothing more to say than its kind
+    }
   }
   return String(err);
 }

@@ -65,6 +65,9 @@ test('a plain object (a WebSocket error or close event) is told by what it carri
   assert.is(apiErrorMessage({ type: 'close', code: 1006, reason: '' }), 'close 1006');
   assert.is(apiErrorMessage({ status: 'Failure' }), '{"status":"Failure"}');
   assert.is(apiErrorMessage({}), '[object Object]');
+  const circular: { target?: unknown } = {};
+  circular.target = circular;
+  assert.is(apiErrorMessage(circular), '[object Object]', 'never throws');
   assert.is(apiErrorMessage(undefined), 'undefined');
 });
 
