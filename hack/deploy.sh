@@ -54,6 +54,15 @@ dev_values() {
   if make_up_cluster; then
     DEV_VALUES+=(--set api.service.type=NodePort --set "api.service.nodePort=$API_PORT")
   fi
+  # On kind the node also carries kind's own control plane: some 950m of CPU requests (API server 250m,
+  # controller manager 200m, scheduler, etcd, two CoreDNS, kindnet 100m each), where the local cluster's
+  # runs outside Kubernetes. With the pools above (9 x 100m) and the operator (225m) that is over 2 cores,
+  # and this session's kind tier saw a cold run Unschedulable ("Insufficient cpu") for 120 s. Smaller
+  # pools there, and runs that ask 100m, leave room for cold Pods beside them.
+  if make_up_cluster && [ "$(cat "$DEV/cluster" 2>/dev/null)" = kind ]; then
+    DEV_VALUES+=(--set pools.python.replicas=3 --set pools.python-data.replicas=1
+      --set pools.nodejs.replicas=2 --set sandbox.cpu.request=100m)
+  fi
   # The operator image keeps its tag when it is rebuilt; a Pod annotation naming the exact image makes a
   # rebuilt image roll the Deployments (without it they would keep running the old one).
   if [ -f "$IMAGES/operator.tar" ]; then
