@@ -92,6 +92,8 @@ export class CodeRunController {
   private readonly written = new Map<string, { replaced: string | undefined; run: CodeRun }>();
   /** Run uid → why the API server refused its sandbox Pod for good (decide() fails the run with it). */
   private readonly createRefusals = new Map<string, string>();
+  /** Runs whose claimed Pod the API server refused to resize (quota, QoS), by uid: they move on. */
+  private readonly resizeRefusals = new Map<string, string>();
   private resync: NodeJS.Timeout | undefined;
   /** Run uid → reconciles of it that failed in a row. */
   private readonly failures = new Map<string, number>();
@@ -366,6 +368,7 @@ export class CodeRunController {
           verdict,
           warmPod,
           podCreateRefused: this.createRefusals.get(uid),
+          podResizeRefused: this.resizeRefusals.get(uid),
           artifacts: this.artifacts.state(uid),
           now: new Date(),
         },
@@ -498,6 +501,28 @@ export class CodeRunController {
           log.info({ pod: podName }, 'claimed pool pod');
           break;
         }
+        case 'resizePod':
+          try {
+            // Only while the Pod is still this run's: the test fails the patch otherwise.
+            const body = [
+              {
+                op: 'test',
+                path: `/metadata/labels/${LABELS.runUid.replace('/', '~1')}`,
+                value: run.metadata.uid,
+              },
+              { op: 'replace', path: '/spec/containers/0/resources', value: step.resources },
+            ];
+            await kube.core.patchNamespacedPodResize({ namespace, name: step.podName, body });
+            log.info({ pod: step.podName, limits: step.resources.limits }, 'resizing claimed pool pod');
+          } catch (err) {
+            if (isNotFound(err)) break;
+            if (!isPermanentRefusal(err)) throw err;
+            // A quota, the Pod's QoS class or validation: no retry helps; decide() moves the run on.
+            this.resizeRefusals.set(run.metadata.uid, apiErrorMessage(err));
+            this.queue.addAfter(key, 0);
+            return;
+          }
+          break;
         case 'createPod':
           this.timelines.mark(run.metadata.uid, 'requested', 'cold');
           try {
@@ -614,6 +639,7 @@ export class CodeRunController {
     this.claims.delete(uid);
     this.written.delete(uid);
     this.createRefusals.delete(uid);
+    this.resizeRefusals.delete(uid);
     this.timelines.forget(uid);
     this.sessions.forget(uid);
     this.artifacts.forget(uid);

@@ -1,5 +1,5 @@
 // The reconcile decision: what one CodeRun needs next, from what the controller observes. Pure.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
 import {
   argumentsBytes,
   type CodeRun,
@@ -11,12 +11,13 @@ import {
   type StoredArtifact,
 } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
-import { formatBytes } from '../kube/quantity.ts';
+import { formatBytes, formatMillicores } from '../kube/quantity.ts';
 import type { PolicyFinding, PolicyVerdict } from '../policy/types.ts';
 import { type RuntimeSet, unknownRuntimeMessage } from '../runtimes/catalog.ts';
 import { type ArtifactPlan, allSkipped, planArtifacts } from './artifact-collector.ts';
 import { type Outcome, type ReportState, sandboxState } from './outcome.ts';
 import { type FullOutput, previewOutcome } from './output-preview.ts';
+import { markForResize, resizedResources, resizeProgress } from './resize.ts';
 import {
   buildSandboxPod,
   claimedPod,
@@ -33,6 +34,7 @@ import {
   startedStatus,
   statusChanged,
 } from './status.ts';
+import { sizeToGrow } from './warm-pool.ts';
 
 export interface Observation {
   run: CodeRun;
@@ -54,6 +56,8 @@ export interface Observation {
    * missing RuntimeClass, admission, an invalid Pod), when this process tried and was refused.
    */
   podCreateRefused?: string | undefined;
+  /** Why the API server refused to resize the run's claimed pool Pod, when this process tried (resize.ts). */
+  podResizeRefused?: string | undefined;
   /** This process's collection of the run's artifacts from its finished sandbox. */
   artifacts: ArtifactState;
   now: Date;
@@ -81,6 +85,8 @@ export type Step =
   | { do: 'createPod'; pod: V1Pod }
   /** Take a pool's idle Pod: an update with its resourceVersion, so only one run can ever win it. */
   | { do: 'claimPod'; pod: V1Pod }
+  /** Resize a claimed pool Pod in place (the `resize` subresource) to the run's size (resize.ts). */
+  | { do: 'resizePod'; podName: string; resources: V1ResourceRequirements }
   | { do: 'writeStatus'; status: CodeRunStatus; event?: EventNote }
   /** Send the job; after a restart the Pod log is read first, since the job may have run already. */
   | { do: 'deliverJob'; podName: string; afterRestart: boolean }
@@ -176,20 +182,34 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       // Warm: the Pod already runs and its runner waits; claim it and send the job. No status write yet:
       // a warm run usually ends within RUNNING_WRITE_DELAY_MS, and then its outcome is its one status
       // write; a longer one is marked Running when the requeue finds the claimed Pod (by the run's uid).
-      const claimed = claimedPod(obs.warmPod, run, config, now);
+      // A Pod smaller than the run needs is resized first; the job goes once the kubelet has applied it.
+      const grow = sizeToGrow(obs.warmPod, run, runtime, config);
+      const claimed = markForResize(claimedPod(obs.warmPod, run, config, now), grow);
       const name = claimed.metadata?.name ?? '';
       const pool = claimed.metadata?.labels?.[LABELS.pool] ?? '';
+      const resized = grow
+        ? ` and resized it to ${formatMillicores(grow.cpuMillis)} CPU, ${formatBytes(grow.memoryBytes)}`
+        : '';
+      const claimedEvent: Step = {
+        do: 'recordEvent',
+        event: {
+          type: 'Normal',
+          reason: 'Claimed',
+          message: `claimed pre-started Pod ${name} of pool ${pool}${resized}`,
+        },
+      };
+      if (grow) {
+        return [
+          { do: 'claimPod', pod: claimed },
+          { do: 'resizePod', podName: name, resources: resizedResources(claimed, grow) },
+          claimedEvent,
+          { do: 'requeue', afterMs: RESIZE_RECHECK_MS },
+        ];
+      }
       return [
         { do: 'claimPod', pod: claimed },
         { do: 'deliverJob', podName: name, afterRestart: false },
-        {
-          do: 'recordEvent',
-          event: {
-            type: 'Normal',
-            reason: 'Claimed',
-            message: `claimed pre-started Pod ${name} of pool ${pool}`,
-          },
-        },
+        claimedEvent,
         { do: 'requeue', afterMs: RUNNING_WRITE_DELAY_MS },
       ];
     }
@@ -285,6 +305,22 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       return steps;
     }
     case 'running': {
+      // A claimed Pod that is to grow gets the job only once the kubelet has given it the run's size.
+      if (obs.podResizeRefused !== undefined)
+        return moveToFreshSandbox(
+          current,
+          ownName,
+          `cannot resize the pool Pod: ${obs.podResizeRefused}`,
+          now,
+        );
+      const resize = resizeProgress(pod, claimedAt, now);
+      if (resize.state === 'needed')
+        return [
+          { do: 'resizePod', podName: ownName, resources: resize.resources },
+          { do: 'requeue', afterMs: RESIZE_RECHECK_MS },
+        ];
+      if (resize.state === 'pending') return [{ do: 'requeue', afterMs: RESIZE_RECHECK_MS }];
+      if (resize.state === 'refused') return moveToFreshSandbox(current, ownName, resize.message, now);
       if (run.status?.phase !== 'Running') {
         const sinceClaimMs = claimedAt ? now.getTime() - claimedAt.getTime() : undefined;
         if (sinceClaimMs !== undefined && sinceClaimMs < RUNNING_WRITE_DELAY_MS && obs.sessionActive) {
@@ -312,31 +348,8 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
       return steps;
     }
     case 'never-ran':
-    case 'lost': {
-      // Nothing ran, or the sandbox died under the program for a reason outside it: a run has no effect
-      // beyond its sandbox, so a fresh one is safe. Drop this one and start over, a bounded number of times.
-      const retries = run.status?.sandboxRetries ?? 0;
-      if (retries >= MAX_SANDBOX_RETRIES) {
-        const outcome = { phase: 'Failed', reason: 'SystemError', message: view.message } as const;
-        return [
-          {
-            do: 'writeStatus',
-            status: finishedStatus(current, outcome, now),
-            event: { type: 'Warning', reason: 'SystemError', message: view.message },
-          },
-          { do: 'deletePod', podName: ownName },
-        ];
-      }
-      const message = `${view.message}; moving the run to a fresh sandbox`;
-      return [
-        { do: 'deletePod', podName: ownName },
-        {
-          do: 'writeStatus',
-          status: retryStatus(current, retries + 1, message, now),
-          event: { type: 'Warning', reason: 'SandboxRetried', message },
-        },
-      ];
-    }
+    case 'lost':
+      return moveToFreshSandbox(current, ownName, view.message, now);
     case 'needs-report':
       if (statusChanged(run.status, status)) steps.push({ do: 'writeStatus', status });
       // A live session will deliver the line (or its absence) itself; otherwise the Pod log holds it.
@@ -350,6 +363,38 @@ export function decide(obs: Observation, { config }: Decider): Step[] {
 }
 
 const MAX_SANDBOX_RETRIES = 2;
+/**
+ * Nothing ran, or the sandbox died under the program for a reason outside it, or could not be given the
+ * run's size: a run has no effect beyond its sandbox, so a fresh one is safe. Drop this one and start over,
+ * a bounded number of times. A run that moved once is never resized again (warm-pool.ts).
+ */
+function moveToFreshSandbox(run: CodeRun, podName: string, why: string, now: Date): Step[] {
+  const retries = run.status?.sandboxRetries ?? 0;
+  if (retries >= MAX_SANDBOX_RETRIES) {
+    const outcome = { phase: 'Failed', reason: 'SystemError', message: why } as const;
+    return [
+      {
+        do: 'writeStatus',
+        status: finishedStatus(run, outcome, now),
+        event: { type: 'Warning', reason: 'SystemError', message: why },
+      },
+      { do: 'deletePod', podName },
+    ];
+  }
+  const message = `${why}; moving the run to a fresh sandbox`;
+  return [
+    { do: 'deletePod', podName },
+    {
+      do: 'writeStatus',
+      status: retryStatus(run, retries + 1, message, now),
+      event: { type: 'Warning', reason: 'SandboxRetried', message },
+    },
+  ];
+}
+
+/** How often a run whose claimed Pod is being resized looks again (the Pod's update also wakes it). */
+const RESIZE_RECHECK_MS = 250;
+
 /** How long after its claim a warm run is marked Running, unless its outcome is written first. */
 export const RUNNING_WRITE_DELAY_MS = 300;
 

@@ -10,6 +10,7 @@ import type { CodeRun } from '../coderun/schema.ts';
 import type { ControllerConfig } from '../config/controller.ts';
 import { millicores, parseQuantity } from '../kube/quantity.ts';
 import type { Runtime, RuntimeSet } from '../runtimes/catalog.ts';
+import { growsInto, memoryGrowsInPlace, type Size } from './resize.ts';
 import {
   buildPoolPod,
   effectiveLimits,
@@ -74,7 +75,11 @@ function templateHash(pool: SandboxPool, runtime: Runtime, config: ControllerCon
   return pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? '';
 }
 
-/** Pods of pools whose sandbox is exactly what the run needs, built from their current template, ready to be claimed. */
+/**
+ * Pods of pools whose sandbox is what the run needs, built from their current template, ready to be claimed;
+ * those of the pools that suit the program best. A Pod smaller than the run needs also fits (resize.ts):
+ * it is resized in place once claimed, unless the run has already had to leave a sandbox once.
+ */
 export function claimCandidates(
   run: CodeRun,
   pools: readonly SandboxPool[],
@@ -85,42 +90,63 @@ export function claimCandidates(
   const runtime = runtimes.resolve(run.spec.language);
   if (!runtime) return [];
   const need = runShape(run, runtime, config);
+  const mayResize = !run.status?.sandboxRetries;
+  const memoryGrows = memoryGrowsInPlace(runtime);
+  /** 0: exactly the run's size; 1: smaller, and resized once claimed; undefined: does not fit. */
+  const fitOf = (have: PodSize & Pick<SandboxShape, 'programFile'>): 0 | 1 | undefined => {
+    if (have.programFile !== need.programFile) return undefined;
+    if (sameShape(have, need)) return 0;
+    return mayResize && growsInto(have, need, memoryGrows) ? 1 : undefined;
+  };
   // Each suitable pool with the template hash its Pods carry now: a Pod built from an older template (the
   // operator's seccomp profile, the runtime's image or the hardening changed since) waits for its
   // replacement, never a run.
-  const templateOf = new Map<string, string>();
+  const templateOf = new Map<string, { hash: string; programFile: string }>();
   for (const p of pools) {
     const poolRuntime = runtimes.resolve(p.spec.language);
     if (p.metadata.namespace !== run.metadata.namespace || p.metadata.deletionTimestamp || !poolRuntime)
       continue;
     const shape = poolShape(p, poolRuntime, config);
-    if (sameShape(shape, need) && shape.programFile === need.programFile)
-      templateOf.set(p.metadata.name, templateHash(p, poolRuntime, config));
+    if (fitOf(shape) !== undefined)
+      templateOf.set(p.metadata.name, {
+        hash: templateHash(p, poolRuntime, config),
+        programFile: shape.programFile,
+      });
   }
-  const poolNames = new Set(templateOf.keys());
-  if (poolNames.size === 0) return [];
-  const fitting = pods.filter((pod) => {
-    const shape = podShape(pod);
-    const pool = pod.metadata?.labels?.[LABELS.pool] ?? '';
-    return (
-      pod.metadata?.namespace === run.metadata.namespace &&
-      poolNames.has(pool) &&
-      pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] === templateOf.get(pool) &&
-      isClaimable(pod) &&
-      shape !== undefined &&
-      sameShape(shape, need)
-    );
-  });
-  // Of the Pods that fit, those of the pools that suit the program best.
+  if (templateOf.size === 0) return [];
   const imports = runtime.policy === 'python' ? pythonImports(run.spec.source) : new Set<string>();
-  const rankOf = new Map(
+  const preloadOf = new Map(
     pools
-      .filter((p) => poolNames.has(p.metadata.name))
+      .filter((p) => templateOf.has(p.metadata.name))
       .map((p) => [p.metadata.name, preloadRank(p.spec.preload ?? [], imports)]),
   );
-  const rank = (pod: V1Pod) => rankOf.get(pod.metadata?.labels?.[LABELS.pool] ?? '') ?? 1;
-  const best = Math.min(...fitting.map(rank));
-  return fitting.filter((pod) => rank(pod) === best);
+  // A pool's preload matters more than a resize (an import takes seconds, a resize a fraction of one).
+  const ranked: { pod: V1Pod; rank: number }[] = [];
+  for (const pod of pods) {
+    const pool = pod.metadata?.labels?.[LABELS.pool] ?? '';
+    const template = templateOf.get(pool);
+    const shape = podShape(pod);
+    if (!template || !shape || pod.metadata?.namespace !== run.metadata.namespace) continue;
+    if (pod.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] !== template.hash || !isClaimable(pod))
+      continue;
+    const fit = fitOf({ ...shape, programFile: template.programFile });
+    if (fit !== undefined) ranked.push({ pod, rank: 2 * (preloadOf.get(pool) ?? 1) + fit });
+  }
+  const best = Math.min(...ranked.map((r) => r.rank));
+  return ranked.filter((r) => r.rank === best).map((r) => r.pod);
+}
+
+/** The size the run needs when the Pod it claims is smaller (resize.ts), else undefined. */
+export function sizeToGrow(
+  pod: V1Pod,
+  run: CodeRun,
+  runtime: Runtime,
+  config: ControllerConfig,
+): Size | undefined {
+  const need = runShape(run, runtime, config);
+  const have = podShape(pod);
+  if (!have || sameShape(have, need)) return undefined;
+  return { cpuMillis: need.cpuMillis, memoryBytes: need.memoryBytes };
 }
 
 /**

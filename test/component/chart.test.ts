@@ -495,6 +495,7 @@ helmTest(
       'coderun.dev/sandboxpools/status: get,update,patch',
       '/pods/attach: create,get',
       '/pods/log: get',
+      '/pods/resize: patch',
       '/pods/exec: create,get',
       '/events: create,patch',
     ]);

@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SandboxPool } from '../../../src/coderun/sandbox-pool.ts';
 import { decide, RUNNING_WRITE_DELAY_MS } from '../../../src/controller/reconcile.ts';
+import { markForResize, resizeTarget } from '../../../src/controller/resize.ts';
 import {
   buildPoolPod,
   claimedPod,
@@ -212,6 +213,96 @@ test('a run claims only ready idle Pods of a pool with exactly its language and 
     claimCandidates(makeRun({ resources: { cpu: '500m' } }), [python], pods, config, testRuntimes(config)),
     [],
   );
+});
+
+test('a run that needs more than a pool has claims its Pod when no pool fits exactly, to grow it in place', () => {
+  const small = makePool({ resources: { cpu: '500m' } }, 'python-small');
+  const pod = poolPod(small);
+  const run = makeRun({ resources: { cpu: '1', memory: '512Mi' } });
+  assert.equal(
+    claimCandidates(run, [small], [pod], config, testRuntimes(config)).map((p) => p.metadata?.name),
+    [pod.metadata?.name],
+  );
+});
+
+test('a pool of exactly the run size is preferred to one whose Pod would have to grow', () => {
+  const small = makePool({ resources: { cpu: '500m' } }, 'python-small');
+  const exact = makePool({}, 'python');
+  const pods = [poolPod(small), poolPod(exact)];
+  assert.equal(
+    claimCandidates(makeRun(), [small, exact], pods, config, testRuntimes(config)).map(
+      (p) => p.metadata?.labels?.[LABELS.pool],
+    ),
+    ['python'],
+  );
+});
+
+test("a Node.js run grows a pool Pod's CPU but not its memory: V8 sizes its heap when node starts", () => {
+  const node = makePool({ language: 'nodejs', resources: { cpu: '500m' } }, 'node');
+  const pods = [poolPod(node)];
+  const moreCpu = makeRun({ language: 'nodejs', resources: { cpu: '1' } });
+  const moreMemory = makeRun({ language: 'nodejs', resources: { cpu: '500m', memory: '512Mi' } });
+  assert.is(claimCandidates(moreCpu, [node], pods, config, testRuntimes(config)).length, 1);
+  assert.equal(claimCandidates(moreMemory, [node], pods, config, testRuntimes(config)), []);
+});
+
+test('a run that already had to leave a sandbox is never resized again: exact Pods or a cold start only', () => {
+  const small = makePool({ resources: { cpu: '500m' } }, 'python-small');
+  const moved = makeRun({ resources: { cpu: '1' } }, { phase: 'Pending', sandboxRetries: 1 });
+  assert.equal(claimCandidates(moved, [small], [poolPod(small)], config, testRuntimes(config)), []);
+});
+
+test('a run claiming a smaller Pod marks it with its size and resizes it before any job goes out', () => {
+  const small = makePool({ resources: { cpu: '500m' } }, 'python-small');
+  const run = makeRun({ resources: { cpu: '1500m', memory: '512Mi' } });
+  const steps = decide(observe({ run, warmPod: poolPod(small) }), { config });
+  assert.equal(
+    steps.map((s) => s.do),
+    ['claimPod', 'resizePod', 'recordEvent', 'requeue'],
+  );
+  const [claim, resize] = steps;
+  if (claim?.do !== 'claimPod' || resize?.do !== 'resizePod') throw new Error('no claim and resize');
+  assert.equal(resizeTarget(claim.pod), { cpuMillis: 1500, memoryBytes: 512 * 2 ** 20 });
+  assert.equal(resize.resources.limits, { cpu: '1500m', memory: '512Mi', 'ephemeral-storage': '128Mi' });
+});
+
+/** A smaller pool Pod claimed by `run` and marked to grow to its size, the kubelet's progress as given. */
+function grownClaim(run: ReturnType<typeof makeRun>, applied: boolean): V1Pod {
+  const small = makePool({ resources: { cpu: '500m' } }, 'python-small');
+  const claimed = claimedPod(poolPod(small), run, config, new Date(NOW.getTime() - 500));
+  const pod = markForResize(claimed, { cpuMillis: 1000, memoryBytes: 256 * 2 ** 20 });
+  const container = pod.spec?.containers?.[0];
+  if (!container?.resources?.limits || !pod.status?.containerStatuses?.[0]) throw new Error('no container');
+  container.resources.limits = { ...container.resources.limits, cpu: '1' };
+  pod.status.containerStatuses[0].resources = { limits: { cpu: applied ? '1' : '500m', memory: '256Mi' } };
+  return pod;
+}
+
+test('a claimed Pod still growing gets no job; once the kubelet applied the size, it does', () => {
+  const run = makeRun({ resources: { cpu: '1' } });
+  const waiting = decide(observe({ run, pod: grownClaim(run, false) }), { config });
+  assert.equal(
+    waiting.map((s) => s.do),
+    ['requeue'],
+  );
+  const grown = decide(observe({ run, pod: grownClaim(run, true) }), { config });
+  assert.ok(grown.some((s) => s.do === 'deliverJob'));
+});
+
+test('a resize the API server refused moves the run to a fresh sandbox, saying why', () => {
+  const run = makeRun({ resources: { cpu: '1' } });
+  const pod = grownClaim(run, false);
+  const steps = decide(observe({ run, pod, podResizeRefused: 'exceeded quota: coderun-sandbox' }), {
+    config,
+  });
+  assert.equal(
+    steps.map((s) => s.do),
+    ['deletePod', 'writeStatus'],
+  );
+  const write = steps[1];
+  if (write?.do !== 'writeStatus') throw new Error('no status');
+  assert.is(write.status.sandboxRetries, 1);
+  assert.match(write.status.message ?? '', /cannot resize the pool Pod: exceeded quota/);
 });
 
 test('an idle Pod built with another seccomp profile is no candidate: it waits for its replacement', () => {
