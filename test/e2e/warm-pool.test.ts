@@ -291,4 +291,35 @@ test('Node.js runs are served warm too', async () => {
   await applyPool('node', 'nodejs', 0);
 });
 
+test('a Python run that needs more CPU and memory than the pool has is served warm by a Pod grown in place', async () => {
+  await applyPool('grow-py', 'python', 1);
+  await waitReady('grow-py', 1);
+  const idle = new Set((await idleReady('grow-py')).map((p) => p.metadata?.name));
+  // 160 MiB touched: more than the pool's 128Mi, which would end the sandbox (OOMKilled) without the resize.
+  const run = await execute({
+    resources: { cpu: '500m', memory: '256Mi' },
+    source:
+      'def main():\n    b = bytearray(160 * 1024 * 1024)\n    for i in range(0, len(b), 4096):\n        b[i] = 1\n    return len(b)\n',
+  });
+  assert.is(run.status?.phase, 'Succeeded', describeRun(run));
+  assert.is(run.status?.sandbox, 'warm');
+  assert.ok(idle.has(run.status?.podName), `${run.status?.podName} was the pool's idle Pod`);
+  assert.equal(run.status?.result, { present: true, value: 160 * 1024 * 1024 });
+  await applyPool('grow-py', 'python', 0);
+});
+
+test("a Node.js run grows a pool Pod's CPU in place, but one that needs more memory starts cold", async () => {
+  await applyPool('grow-node', 'nodejs', 1);
+  await waitReady('grow-node', 1);
+  const source = "function main() { return { grown: true }; }";
+  const moreCpu = await execute({ language: 'nodejs', resources: { cpu: '500m' }, source });
+  assert.is(moreCpu.status?.phase, 'Succeeded', describeRun(moreCpu));
+  assert.is(moreCpu.status?.sandbox, 'warm');
+  await waitReady('grow-node', 1);
+  const moreMemory = await execute({ language: 'nodejs', resources: { memory: '256Mi' }, source });
+  assert.is(moreMemory.status?.phase, 'Succeeded', describeRun(moreMemory));
+  assert.is(moreMemory.status?.sandbox, 'cold');
+  await applyPool('grow-node', 'nodejs', 0);
+});
+
 test.run();
