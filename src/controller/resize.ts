@@ -109,7 +109,13 @@ export function resizeProgress(pod: V1Pod, claimedAt: Date | undefined, now: Dat
     millicores(String(spec?.cpu ?? '')) === size.cpuMillis &&
     parseQuantity(String(spec?.memory ?? '')) === size.memoryBytes;
   if (!specIsTarget) return { state: 'needed', resources: resizedResources(pod, size) };
-  const refused = pod.status?.conditions?.find((c) => c.type === 'PodResizePending' && c.status === 'True');
+  // Deferred or Infeasible (PodResizePending), or the runtime failed to apply it (PodResizeInProgress with
+  // reason Error: a runsc without the shim's Task.Update, say).
+  const refused = pod.status?.conditions?.find(
+    (c) =>
+      c.status === 'True' &&
+      (c.type === 'PodResizePending' || (c.type === 'PodResizeInProgress' && c.reason === 'Error')),
+  );
   if (refused) {
     const why = [refused.reason, refused.message].filter(Boolean).join(': ');
     return { state: 'refused', message: `the kubelet did not resize the pool Pod (${why || 'pending'})` };

@@ -311,7 +311,7 @@ test('a Python run that needs more CPU and memory than the pool has is served wa
 test("a Node.js run grows a pool Pod's CPU in place, but one that needs more memory starts cold", async () => {
   await applyPool('grow-node', 'nodejs', 1);
   await waitReady('grow-node', 1);
-  const source = "function main() { return { grown: true }; }";
+  const source = 'function main() { return { grown: true }; }';
   const moreCpu = await execute({ language: 'nodejs', resources: { cpu: '500m' }, source });
   assert.is(moreCpu.status?.phase, 'Succeeded', describeRun(moreCpu));
   assert.is(moreCpu.status?.sandbox, 'warm');

@@ -167,6 +167,21 @@ test('a resize the kubelet defers or finds infeasible is refused, saying why', (
     assert.match(progress.message, /Infeasible: Node didn't have enough capacity/);
 });
 
+test('a resize the runtime failed to apply is refused at once', () => {
+  const pod = growing(
+    { cpu: '1', memory: '512Mi' },
+    { cpu: '500m', memory: '256Mi' },
+    {
+      conditions: [
+        { type: 'PodResizeInProgress', status: 'True', reason: 'Error', message: 'not implemented' },
+      ],
+    },
+  );
+  const progress = resizeProgress(pod, claimedAt, NOW);
+  assert.is(progress.state, 'refused');
+  if (progress.state === 'refused') assert.match(progress.message, /Error: not implemented/);
+});
+
 test('a resize still pending after its time is refused', () => {
   const pod = growing({ cpu: '1', memory: '512Mi' }, { cpu: '500m', memory: '256Mi' });
   const late = new Date(claimedAt.getTime() + RESIZE_TIMEOUT_MS + 1);
