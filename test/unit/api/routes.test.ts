@@ -294,12 +294,16 @@ test('language aliases are accepted in any case', async () => {
   );
 });
 
-test('arguments that are not an object are 422 dict_type; null means {}', async () => {
-  const service = new ScriptedRunService();
-  const { app } = await server({}, service);
+test('arguments that are not an object are 422 dict_type', async () => {
+  const { app } = await server({}, new ScriptedRunService());
   const res = await app.inject(post({ code_b64: b64('1'), arguments: [1, 2] }));
   assert.is(res.statusCode, 422);
   assert.equal([res.json().detail[0].type, res.json().detail[0].loc], ['dict_type', ['body', 'arguments']]);
+});
+
+test('arguments null mean {}', async () => {
+  const service = new ScriptedRunService();
+  const { app } = await server({}, service);
   assert.is((await app.inject(post({ code_b64: b64('1'), arguments: null }))).statusCode, 200);
   assert.equal(service.submissions.at(-1)?.arguments, {});
 });
@@ -384,7 +388,7 @@ test('POST /v1/runs at the in-flight bound answers 429 Busy with Retry-After', a
   });
 });
 
-test('POST /v1/runs returns 201 with the run at once, or 200 with the outcome under ?wait', async () => {
+test('POST /v1/runs returns 201 with the run at once', async () => {
   const { app } = await server();
   const created = await app.inject({
     method: 'POST',
@@ -396,6 +400,10 @@ test('POST /v1/runs returns 201 with the run at once, or 200 with the outcome un
   assert.match(created.json().name, /^run-[0-9a-f]{12}$/);
   assert.is(created.json().phase, 'Pending');
   assert.is(created.json().memoryUsedKb, null);
+});
+
+test('POST /v1/runs?wait=N returns 200 with the outcome when the run ends in time', async () => {
+  const { app } = await server();
   const waited = await app.inject({
     method: 'POST',
     url: '/v1/runs?wait=5',
@@ -421,9 +429,10 @@ test('POST /v1/runs refuses code the policy rejects with 422 and the findings', 
   assert.is(res.json().findings[0].line, 1);
 });
 
-test('GET and DELETE /v1/runs/{name} read and delete a run, 404 when there is none', async () => {
+/** A server holding one run created through POST /v1/runs, and its name. */
+async function serverWithRun() {
   const { app } = await server();
-  const name = (
+  const name: string = (
     await app.inject({
       method: 'POST',
       url: '/v1/runs',
@@ -431,11 +440,25 @@ test('GET and DELETE /v1/runs/{name} read and delete a run, 404 when there is no
       headers: auth,
     })
   ).json().name;
+  return { app, name };
+}
+
+test('GET /v1/runs/{name} reads a run', async () => {
+  const { app, name } = await serverWithRun();
   assert.is((await app.inject({ url: `/v1/runs/${name}`, headers: auth })).json().name, name);
+});
+
+test('DELETE /v1/runs/{name} deletes a run: 204, then GET is 404 naming it', async () => {
+  const { app, name } = await serverWithRun();
   assert.is((await app.inject({ method: 'DELETE', url: `/v1/runs/${name}`, headers: auth })).statusCode, 204);
   const missing = await app.inject({ url: `/v1/runs/${name}`, headers: auth });
   assert.is(missing.statusCode, 404);
   assert.match(missing.json().message, name);
+});
+
+test('DELETE /v1/runs/{name} of a run that is not there is 404', async () => {
+  const { app, name } = await serverWithRun();
+  assert.is((await app.inject({ method: 'DELETE', url: `/v1/runs/${name}`, headers: auth })).statusCode, 204);
   assert.is((await app.inject({ method: 'DELETE', url: `/v1/runs/${name}`, headers: auth })).statusCode, 404);
 });
 
