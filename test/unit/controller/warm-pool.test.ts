@@ -447,11 +447,22 @@ test('a lost claim skips that version of the Pod only: a newer idle version is a
   assert.not.ok(lost.has(newer));
   const other: V1Pod = { ...pod, metadata: { ...pod.metadata, name: 'python-other' } };
   assert.not.ok(lost.has(other));
+});
+
+test('a lost claim is remembered while young and forgotten once old, each by its own age', () => {
+  const pool = makePool();
+  const pod = poolPod(pool);
+  const later = poolPod(pool);
+  const lost = new LostClaims();
+  lost.lost(pod, NOW.getTime());
+  lost.lost(later, NOW.getTime() + 3000);
   lost.prune(NOW.getTime() + 1000, 5000);
   assert.ok(lost.has(pod), 'kept while young');
   lost.prune(NOW.getTime() + 6000, 5000);
   assert.not.ok(lost.has(pod), 'forgotten once old');
-  assert.is(lost.size, 0);
+  assert.ok(lost.has(later), 'one lost later is kept until it is old itself');
+  lost.prune(NOW.getTime() + 9000, 5000);
+  assert.not.ok(lost.has(later), 'forgotten once old itself');
 });
 
 test('an empty pool is filled to its replicas and is not Ready', () => {
