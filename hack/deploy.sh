@@ -59,7 +59,7 @@ dev_values() {
   # runs outside Kubernetes. With the pools above (9 x 100m) and the operator (225m) that is over 2 cores,
   # and this session's kind tier saw a cold run Unschedulable ("Insufficient cpu") for 120 s. Smaller
   # pools there, and runs that ask 100m, leave room for cold Pods beside them.
-  if make_up_cluster && [ "$(cat "$DEV/cluster" 2>/dev/null)" = kind ]; then
+  if make_up_cluster && [ "$(recorded_cluster)" = kind ]; then
     DEV_VALUES+=(--set pools.python.replicas=3 --set pools.python-data.replicas=1
       --set pools.nodejs.replicas=2 --set sandbox.cpu.request=100m)
   fi

@@ -32,7 +32,7 @@ uninstall() {
 
 cluster_down() {
   local kind
-  kind=$(cat "$DEV/cluster" 2>/dev/null || true)
+  kind=$(recorded_cluster)
   if [ -z "$kind" ]; then
     log "no cluster recorded in .dev/cluster: none to stop"
   elif [ -n "${KEEP_CLUSTER:-}" ]; then

@@ -31,8 +31,8 @@ cd "$REPO"
 API=http://127.0.0.1:$API_PORT
 
 choose_cluster() {
-  local recorded=""
-  [ -f "$DEV/cluster" ] && recorded=$(cat "$DEV/cluster")
+  local recorded
+  recorded=$(recorded_cluster)
   if [ -n "${CLUSTER:-}" ]; then
     case "$CLUSTER" in local | kind) ;; *) die "CLUSTER must be local or kind, not '$CLUSTER'" ;; esac
     [ -z "$recorded" ] || [ "$recorded" = "$CLUSTER" ] ||
@@ -140,11 +140,11 @@ hello_world() {
 
 usage() {
   local kubeconfig=$KIND_KUBECONFIG secret key
-  [ "$(cat "$DEV/cluster")" = local ] && kubeconfig=$LOCAL_KUBECONFIG
+  [ "$(recorded_cluster)" = local ] && kubeconfig=$LOCAL_KUBECONFIG
   read -r secret key < <("$REPO/hack/deploy.sh" token-ref 2>/dev/null)
   cat <<MSG
 
-coderun is up: API on localhost:$API_PORT ($(cat "$DEV/cluster") cluster, release $RELEASE in namespace $RELEASE_NAMESPACE)
+coderun is up: API on localhost:$API_PORT ($(recorded_cluster) cluster, release $RELEASE in namespace $RELEASE_NAMESPACE)
 
   export KUBECONFIG=$kubeconfig
   TOKEN=\$($KUBECTL -n $RELEASE_NAMESPACE get secret $secret -o jsonpath='{.data.$key}' | base64 -d)

@@ -105,6 +105,9 @@ use_current_kubeconfig() {
   log "cluster: ${KUBECONFIG:-$HOME/.kube/config} (context $(kc config current-context 2>/dev/null || echo '?'))"
 }
 
+# The cluster `make up` brought up and recorded in .dev/cluster ("local" or "kind"); nothing when none is.
+recorded_cluster() { cat "$DEV/cluster" 2>/dev/null || true; }
+
 cluster_reachable() { kc get --raw /readyz >/dev/null 2>&1; }
 
 # pid_alive FILE: the process whose id FILE holds is running.

@@ -232,10 +232,6 @@ export class LostClaims {
   prune(now: number, maxAgeMs: number): void {
     for (const [key, at] of this.at) if (now - at > maxAgeMs) this.at.delete(key);
   }
-
-  get size(): number {
-    return this.at.size;
-  }
 }
 
 /**

@@ -214,30 +214,31 @@ helmTest('helm lint --strict passes, with the defaults and with every optional p
   }
 });
 
-helmTest(
-  'the API Service is a ClusterIP by default, and a NodePort on a fixed port as `make up` sets it',
-  () => {
-    type Service = { spec: { type: string; ports: { port: number; nodePort?: number }[] } };
-    const byDefault = find<Service>(render(), 'Service', 'coderun-api');
-    assert.is(byDefault.spec.type, 'ClusterIP');
-    assert.is(byDefault.spec.ports[0]?.nodePort, undefined);
-    // hack/deploy.sh on the cluster `make up` brought up: localhost:9385 of the node is this NodePort.
-    const makeUp = find<Service>(
-      render(['api.service.type=NodePort', 'api.service.nodePort=9385']),
-      'Service',
-      'coderun-api',
-    );
-    assert.is(makeUp.spec.type, 'NodePort');
-    assert.equal(makeUp.spec.ports[0], {
-      name: 'http',
-      port: 9385,
-      targetPort: 'http',
-      protocol: 'TCP',
-      appProtocol: 'http',
-      nodePort: 9385,
-    });
-  },
-);
+type ApiService = { spec: { type: string; ports: { port: number; nodePort?: number }[] } };
+
+helmTest('the API Service is a ClusterIP by default', () => {
+  const byDefault = find<ApiService>(render(), 'Service', 'coderun-api');
+  assert.is(byDefault.spec.type, 'ClusterIP');
+  assert.is(byDefault.spec.ports[0]?.nodePort, undefined);
+});
+
+helmTest('the API Service is a NodePort on a fixed port as `make up` sets it', () => {
+  // hack/deploy.sh on the cluster `make up` brought up: localhost:9385 of the node is this NodePort.
+  const makeUp = find<ApiService>(
+    render(['api.service.type=NodePort', 'api.service.nodePort=9385']),
+    'Service',
+    'coderun-api',
+  );
+  assert.is(makeUp.spec.type, 'NodePort');
+  assert.equal(makeUp.spec.ports[0], {
+    name: 'http',
+    port: 9385,
+    targetPort: 'http',
+    protocol: 'TCP',
+    appProtocol: 'http',
+    nodePort: 9385,
+  });
+});
 
 helmTest('a mistyped key or a wrongly typed value fails helm template with a message naming it', () => {
   const cases: [string[], RegExp][] = [
@@ -335,80 +336,102 @@ helmTest('a runtime may be left out, sized, or added under a name of its own', (
   });
 });
 
+const committedManifests = () =>
+  parseAllDocuments(read('deploy/manifests/coderun.yaml'))
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((d): d is Manifest => d !== null);
+
+helmTest('the committed manifests hold no Secret', () => {
+  assert.equal(
+    committedManifests().filter((d) => d.kind === 'Secret'),
+    [],
+  );
+});
+
+helmTest('the committed manifests take the API token from the Secret the docs tell users to create', () => {
+  const token = container(committedManifests(), 'coderun-api').env?.find(
+    (e) => e.name === 'SANDBOX_EXECUTOR_MANAGER_API_TOKEN',
+  );
+  assert.equal(token?.valueFrom?.secretKeyRef, { name: 'coderun-api-token', key: 'token' });
+  assert.match(read('deploy/manifests/coderun.yaml'), 'create secret generic coderun-api-token');
+});
+
 helmTest(
-  'the committed manifests hold no API token, and name the Secret the docs tell users to create',
+  "the committed manifests take the store's keys from the Secret the docs tell users to create",
   () => {
-    const docs = parseAllDocuments(read('deploy/manifests/coderun.yaml'))
-      .map((d) => d.toJS() as Manifest | null)
-      .filter((d): d is Manifest => d !== null);
-    assert.equal(
-      docs.filter((d) => d.kind === 'Secret'),
-      [],
+    const keys = container(committedManifests(), 'coderun-controller').env?.find(
+      (e) => e.name === 'AWS_ACCESS_KEY_ID',
     );
-    const token = container(docs, 'coderun-api').env?.find(
-      (e) => e.name === 'SANDBOX_EXECUTOR_MANAGER_API_TOKEN',
-    );
-    assert.equal(token?.valueFrom?.secretKeyRef, { name: 'coderun-api-token', key: 'token' });
-    assert.ok(docs.some((d) => d.kind === 'CustomResourceDefinition'));
-    assert.match(read('deploy/manifests/coderun.yaml'), 'create secret generic coderun-api-token');
-    const keys = container(docs, 'coderun-controller').env?.find((e) => e.name === 'AWS_ACCESS_KEY_ID');
     assert.equal(keys?.valueFrom?.secretKeyRef, { name: 'coderun-artifacts', key: 'accessKeyId' });
     assert.match(read('deploy/manifests/coderun.yaml'), 'create secret generic coderun-artifacts');
   },
 );
 
-helmTest(
-  'every variable src/config reads is set by the chart, and the real config loaders accept them',
-  () => {
-    const docs = render();
-    const api = envOf(container(docs, 'coderun-api'));
-    const controller = envOf(container(docs, 'coderun-controller'));
-    // Every key of each command's shape, the shared ones (src/config/common.ts) included.
-    const unset = (env: Record<string, string>, shape: object) =>
-      Object.keys(shape).filter((name) => !(name in env));
-    assert.equal(unset(api, apiShape), []);
-    assert.equal(unset(controller, controllerShape), []);
+helmTest('the committed manifests include the CRDs', () => {
+  assert.ok(committedManifests().some((d) => d.kind === 'CustomResourceDefinition'));
+});
 
-    const apiConfig = loadApiConfig(api);
-    assert.is(apiConfig.namespace, 'coderun-sandbox');
-    assert.is(apiConfig.port, 9385);
-    assert.is(apiConfig.token, 'secret-token');
-    assert.is(apiConfig.allowUnauthenticated, false);
-    assert.is(apiConfig.answeredRunTtlSeconds, 60);
-    const c = loadControllerConfig(controller);
-    assert.equal(c.namespaces, ['coderun-sandbox']);
-    assert.equal(c.images, {
-      python: `coderun/sandbox-python:${VERSION}`,
-      nodejs: `coderun/sandbox-nodejs:${VERSION}`,
-    });
-    assert.is(c.runtimeClassName, 'gvisor');
-    assert.is(c.seccompProfile, 'coderun/sandbox.json');
-    const store = {
-      kind: 's3',
-      endpoint: 'http://coderun-artifacts.coderun.svc:7070',
-      region: 'us-east-1',
-      bucket: 'coderun-artifacts',
-      prefix: '',
-      forcePathStyle: true,
-      createBucket: true,
-    };
-    assert.equal(apiConfig.artifacts, store);
-    assert.equal(c.artifacts, store);
-    assert.equal(
-      [c.artifactHoldSeconds, c.artifactCollections, c.artifactSweepSeconds, c.statusPreviewBytes],
-      [60, 4, 300, 4096],
-    );
-    assert.equal(c.leaderElection, {
-      enabled: true,
-      leaseName: 'coderun-controller',
-      leaseNamespace: 'coderun',
-      identity: 'pod-0',
-      leaseDurationSeconds: 15,
-      renewDeadlineSeconds: 10,
-      retryPeriodSeconds: 2,
-    });
-  },
-);
+/** What the chart renders by default into the API's and the controller's environments. */
+function renderedEnv() {
+  const docs = render();
+  return {
+    api: envOf(container(docs, 'coderun-api')),
+    controller: envOf(container(docs, 'coderun-controller')),
+  };
+}
+const EMBEDDED_STORE = {
+  kind: 's3',
+  endpoint: 'http://coderun-artifacts.coderun.svc:7070',
+  region: 'us-east-1',
+  bucket: 'coderun-artifacts',
+  prefix: '',
+  forcePathStyle: true,
+  createBucket: true,
+};
+
+helmTest('every variable src/config reads is set by the chart', () => {
+  const { api, controller } = renderedEnv();
+  // Every key of each command's shape, the shared ones (src/config/common.ts) included.
+  const unset = (env: Record<string, string>, shape: object) =>
+    Object.keys(shape).filter((name) => !(name in env));
+  assert.equal(unset(api, apiShape), []);
+  assert.equal(unset(controller, controllerShape), []);
+});
+
+helmTest("the API's real config loader accepts what the chart sets", () => {
+  const apiConfig = loadApiConfig(renderedEnv().api);
+  assert.is(apiConfig.namespace, 'coderun-sandbox');
+  assert.is(apiConfig.port, 9385);
+  assert.is(apiConfig.token, 'secret-token');
+  assert.is(apiConfig.allowUnauthenticated, false);
+  assert.is(apiConfig.answeredRunTtlSeconds, 60);
+  assert.equal(apiConfig.artifacts, EMBEDDED_STORE);
+});
+
+helmTest("the controller's real config loader accepts what the chart sets", () => {
+  const c = loadControllerConfig(renderedEnv().controller);
+  assert.equal(c.namespaces, ['coderun-sandbox']);
+  assert.equal(c.images, {
+    python: `coderun/sandbox-python:${VERSION}`,
+    nodejs: `coderun/sandbox-nodejs:${VERSION}`,
+  });
+  assert.is(c.runtimeClassName, 'gvisor');
+  assert.is(c.seccompProfile, 'coderun/sandbox.json');
+  assert.equal(c.artifacts, EMBEDDED_STORE);
+  assert.equal(
+    [c.artifactHoldSeconds, c.artifactCollections, c.artifactSweepSeconds, c.statusPreviewBytes],
+    [60, 4, 300, 4096],
+  );
+  assert.equal(c.leaderElection, {
+    enabled: true,
+    leaseName: 'coderun-controller',
+    leaseNamespace: 'coderun',
+    identity: 'pod-0',
+    leaseDurationSeconds: 15,
+    renewDeadlineSeconds: 10,
+    retryPeriodSeconds: 2,
+  });
+});
 
 helmTest('numbers from a values file reach the environment as integers, not 4.194304e+06', () => {
   const docs = render([], {
@@ -456,61 +479,84 @@ helmTest('the largest sandbox Pod fits the LimitRange and is selected by the den
   assert.is(pod.metadata?.labels?.[LABELS.component], 'sandbox');
 });
 
+/** The rules of the Role `name`, asserted to be in `namespace`, one line each. */
+function roleRules(docs: Manifest[], name: string, namespace: string): string[] {
+  const role = docs.find((d) => d.kind === 'Role' && d.metadata.name === name) as unknown as V1Role;
+  assert.is(role?.metadata?.namespace, namespace, `Role ${name}`);
+  return (role.rules ?? []).map(
+    (r) =>
+      `${r.apiGroups?.join(',')}/${r.resources?.join(',')}${r.resourceNames ? `[${r.resourceNames}]` : ''}: ${r.verbs.join(',')}`,
+  );
+}
+
+helmTest('RBAC has one cluster role, to read SandboxRuntimes, bound to the API and the controller', () => {
+  const docs = render();
+  assert.equal(
+    docs.filter((d) => d.kind.startsWith('Cluster')).map((d) => `${d.kind}/${d.metadata.name}`),
+    ['ClusterRole/coderun-coderun-runtime-reader', 'ClusterRoleBinding/coderun-coderun-runtime-reader'],
+  );
+  const reader = docs.find((d) => d.kind === 'ClusterRole') as unknown as V1Role;
+  assert.equal(reader.rules, [
+    { apiGroups: ['coderun.dev'], resources: ['sandboxruntimes'], verbs: ['get', 'list', 'watch'] },
+  ]);
+  const binding = docs.find((d) => d.kind === 'ClusterRoleBinding') as unknown as {
+    subjects: { name: string }[];
+  };
+  assert.equal(
+    binding.subjects.map((s) => s.name),
+    ['coderun-api', 'coderun-controller'],
+  );
+});
+
+helmTest("the API's Role, in the sandbox namespace, only creates, reads and deletes CodeRuns", () => {
+  assert.equal(roleRules(render(), 'coderun-api', 'coderun-sandbox'), [
+    'coderun.dev/coderuns: create,get,list,watch,delete',
+  ]);
+});
+
+helmTest("the controller's Role, in the sandbox namespace, holds what its reconciles do and no more", () => {
+  assert.equal(roleRules(render(), 'coderun-controller', 'coderun-sandbox'), [
+    // create: the isolation self-test's probe run.
+    'coderun.dev/coderuns: get,list,watch,update,patch,delete,create',
+    'coderun.dev/coderuns/status: get,update,patch',
+    '/pods: create,get,list,watch,update,delete',
+    'coderun.dev/sandboxpools: get,list,watch',
+    'coderun.dev/sandboxpools/status: get,update,patch',
+    '/pods/attach: create,get',
+    '/pods/log: get',
+    '/pods/resize: patch',
+    '/pods/exec: create,get',
+    '/events: create,patch',
+  ]);
+});
+
 helmTest(
-  'RBAC is least-privilege: one cluster role, to read SandboxRuntimes; each Role where its work is',
+  "the controller's leader-election and self-test Roles, in its own namespace, reach only their named objects",
   () => {
     const docs = render();
-    assert.equal(
-      docs.filter((d) => d.kind.startsWith('Cluster')).map((d) => `${d.kind}/${d.metadata.name}`),
-      ['ClusterRole/coderun-coderun-runtime-reader', 'ClusterRoleBinding/coderun-coderun-runtime-reader'],
-    );
-    const reader = docs.find((d) => d.kind === 'ClusterRole') as unknown as V1Role;
-    assert.equal(reader.rules, [
-      { apiGroups: ['coderun.dev'], resources: ['sandboxruntimes'], verbs: ['get', 'list', 'watch'] },
-    ]);
-    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding') as unknown as {
-      subjects: { name: string }[];
-    };
-    assert.equal(
-      binding.subjects.map((s) => s.name),
-      ['coderun-api', 'coderun-controller'],
-    );
-    const rules = (name: string, namespace: string) => {
-      const role = docs.find((d) => d.kind === 'Role' && d.metadata.name === name) as unknown as V1Role;
-      assert.is(role?.metadata?.namespace, namespace, `Role ${name}`);
-      return (role.rules ?? []).map(
-        (r) =>
-          `${r.apiGroups?.join(',')}/${r.resources?.join(',')}${r.resourceNames ? `[${r.resourceNames}]` : ''}: ${r.verbs.join(',')}`,
-      );
-    };
-    assert.equal(rules('coderun-api', 'coderun-sandbox'), [
-      'coderun.dev/coderuns: create,get,list,watch,delete',
-    ]);
-    assert.equal(rules('coderun-controller', 'coderun-sandbox'), [
-      // create: the isolation self-test's probe run.
-      'coderun.dev/coderuns: get,list,watch,update,patch,delete,create',
-      'coderun.dev/coderuns/status: get,update,patch',
-      '/pods: create,get,list,watch,update,delete',
-      'coderun.dev/sandboxpools: get,list,watch',
-      'coderun.dev/sandboxpools/status: get,update,patch',
-      '/pods/attach: create,get',
-      '/pods/log: get',
-      '/pods/resize: patch',
-      '/pods/exec: create,get',
-      '/events: create,patch',
-    ]);
-    assert.equal(rules('coderun-controller-leader-election', 'coderun'), [
+    assert.equal(roleRules(docs, 'coderun-controller-leader-election', 'coderun'), [
       'coordination.k8s.io/leases: create',
       'coordination.k8s.io/leases[coderun-controller]: get,update',
     ]);
-    assert.equal(rules('coderun-controller-self-test', 'coderun'), [
+    assert.equal(roleRules(docs, 'coderun-controller-self-test', 'coderun'), [
       '/configmaps: create',
       '/configmaps[coderun-self-test]: get,update',
     ]);
-    // The API reads the self-test's ConfigMap only when its readiness requires a pass.
-    assert.not.ok(docs.some((d) => d.kind === 'Role' && d.metadata.name === 'coderun-api-self-test'));
+  },
+);
+
+helmTest("by default the API has no Role to read the self-test's ConfigMap", () => {
+  // The API reads the self-test's ConfigMap only when its readiness requires a pass.
+  assert.not.ok(render().some((d) => d.kind === 'Role' && d.metadata.name === 'coderun-api-self-test'));
+});
+
+helmTest(
+  "the API and the controller may read the embedded store's Service, and only while there is one",
+  () => {
     // Both read the embedded store's Service (its cluster IP, where DNS cannot resolve its name), nothing else.
-    assert.equal(rules('coderun-artifacts-endpoint', 'coderun'), ['/services[coderun-artifacts]: get']);
+    assert.equal(roleRules(render(), 'coderun-artifacts-endpoint', 'coderun'), [
+      '/services[coderun-artifacts]: get',
+    ]);
     assert.not.ok(
       render(['artifacts.store=none']).some(
         (d) => d.kind === 'Role' && d.metadata.name.endsWith('-endpoint'),
@@ -519,41 +565,47 @@ helmTest(
   },
 );
 
+helmTest('the isolation self-test runs hourly by default, and the API does not require it', () => {
+  const defaults = render();
+  const controllerEnv = envOf(container(defaults, 'coderun-controller'));
+  assert.equal(loadControllerConfig(controllerEnv).selfTest, {
+    enabled: true,
+    intervalSeconds: 3600,
+    namespace: 'coderun-sandbox',
+    configMap: { namespace: 'coderun', name: 'coderun-self-test' },
+  });
+  assert.is(loadApiConfig(envOf(container(defaults, 'coderun-api'))).requireSelfTest, null);
+});
+
+helmTest('the API requires the isolation self-test when asked, with a Role to read its ConfigMap', () => {
+  const required = render(['selfTest.requireForApiReadiness=true', 'selfTest.intervalSeconds=0']);
+  assert.equal(loadApiConfig(envOf(container(required, 'coderun-api'))).requireSelfTest, {
+    namespace: 'coderun',
+    name: 'coderun-self-test',
+  });
+  assert.is(
+    loadControllerConfig(envOf(container(required, 'coderun-controller'))).selfTest.intervalSeconds,
+    0,
+  );
+  const apiRole = find<V1Role>(required, 'Role', 'coderun-api-self-test');
+  assert.equal(apiRole.metadata?.namespace, 'coderun');
+  assert.equal(apiRole.rules, [
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: ['coderun-self-test'], verbs: ['get'] },
+  ]);
+  assert.ok(find(required, 'RoleBinding', 'coderun-api-self-test'));
+});
+
+helmTest('the isolation self-test turned off takes its rights away', () => {
+  const off = render(['selfTest.enabled=false']);
+  assert.is(loadControllerConfig(envOf(container(off, 'coderun-controller'))).selfTest.enabled, false);
+  assert.not.ok(off.some((d) => d.kind === 'Role' && d.metadata.name.endsWith('-self-test')));
+  const sandboxRole = find<V1Role>(off, 'Role', 'coderun-controller');
+  assert.not.ok(sandboxRole.rules?.[0]?.verbs.includes('create'), 'create coderuns without the self-test');
+});
+
 helmTest(
-  'the isolation self-test: on by default; required by the API only when asked; off takes its rights away',
+  'requiring a self-test that is off, or running it more often than allowed, fails helm template',
   () => {
-    const defaults = render();
-    const controllerEnv = envOf(container(defaults, 'coderun-controller'));
-    assert.equal(loadControllerConfig(controllerEnv).selfTest, {
-      enabled: true,
-      intervalSeconds: 3600,
-      namespace: 'coderun-sandbox',
-      configMap: { namespace: 'coderun', name: 'coderun-self-test' },
-    });
-    assert.is(loadApiConfig(envOf(container(defaults, 'coderun-api'))).requireSelfTest, null);
-
-    const required = render(['selfTest.requireForApiReadiness=true', 'selfTest.intervalSeconds=0']);
-    assert.equal(loadApiConfig(envOf(container(required, 'coderun-api'))).requireSelfTest, {
-      namespace: 'coderun',
-      name: 'coderun-self-test',
-    });
-    assert.is(
-      loadControllerConfig(envOf(container(required, 'coderun-controller'))).selfTest.intervalSeconds,
-      0,
-    );
-    const apiRole = find<V1Role>(required, 'Role', 'coderun-api-self-test');
-    assert.equal(apiRole.metadata?.namespace, 'coderun');
-    assert.equal(apiRole.rules, [
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['coderun-self-test'], verbs: ['get'] },
-    ]);
-    assert.ok(find(required, 'RoleBinding', 'coderun-api-self-test'));
-
-    const off = render(['selfTest.enabled=false']);
-    assert.is(loadControllerConfig(envOf(container(off, 'coderun-controller'))).selfTest.enabled, false);
-    assert.not.ok(off.some((d) => d.kind === 'Role' && d.metadata.name.endsWith('-self-test')));
-    const sandboxRole = find<V1Role>(off, 'Role', 'coderun-controller');
-    assert.not.ok(sandboxRole.rules?.[0]?.verbs.includes('create'), 'create coderuns without the self-test');
-
     const contradiction = helmRun([
       'template',
       'coderun',
@@ -571,7 +623,7 @@ helmTest(
   },
 );
 
-helmTest('operator Pods run non-root, read-only, with no capabilities; only the installer is root', () => {
+helmTest('operator Pods run non-root, read-only, with no capabilities', () => {
   const docs = render();
   for (const name of ['coderun-api', 'coderun-controller']) {
     const c = container(docs, name);
@@ -582,16 +634,22 @@ helmTest('operator Pods run non-root, read-only, with no capabilities; only the 
     assert.is(c.securityContext?.seccompProfile?.type, 'RuntimeDefault', name);
     assert.equal(c.args, [name.replace('coderun-', '')]);
   }
-  const ds = find<V1Deployment>(docs, 'DaemonSet').spec?.template.spec;
-  const installer = [...(ds?.initContainers ?? []), ...(ds?.containers ?? [])];
-  assert.is(installer.length, 2);
-  for (const c of installer) {
-    assert.equal(c.securityContext?.capabilities?.drop, ['ALL']);
-    assert.is(c.securityContext?.readOnlyRootFilesystem, true);
-    assert.is(c.securityContext?.privileged, false);
-  }
-  assert.is(ds?.automountServiceAccountToken, false);
 });
+
+helmTest(
+  'only the seccomp installer is root: read-only, unprivileged, with no capabilities and no token',
+  () => {
+    const ds = find<V1Deployment>(render(), 'DaemonSet').spec?.template.spec;
+    const installer = [...(ds?.initContainers ?? []), ...(ds?.containers ?? [])];
+    assert.is(installer.length, 2);
+    for (const c of installer) {
+      assert.equal(c.securityContext?.capabilities?.drop, ['ALL']);
+      assert.is(c.securityContext?.readOnlyRootFilesystem, true);
+      assert.is(c.securityContext?.privileged, false);
+    }
+    assert.is(ds?.automountServiceAccountToken, false);
+  },
+);
 
 helmTest('the installer writes the profile where the kubelet looks for sandbox.seccompProfile', () => {
   for (const [set, dir, file] of [
@@ -791,40 +849,50 @@ helmTest('the Service can take exactly the name RAGFlow dials by default', () =>
   assert.is(find(render([], undefined), 'Service').metadata.namespace, 'coderun');
 });
 
-helmTest(
-  'the sandbox namespace enforces the restricted Pod Security level; optional parts stay off by default',
-  () => {
-    const docs = render();
-    const ns = find(docs, 'Namespace', 'coderun-sandbox') as Manifest & {
-      metadata: { labels: Record<string, string> };
-    };
-    assert.is(ns.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
-    for (const kind of ['RuntimeClass', 'ServiceMonitor'])
-      assert.not.ok(
-        docs.some((d) => d.kind === kind),
-        kind,
-      );
-    const quota = find(docs, 'ResourceQuota') as Manifest & { spec: { hard: Record<string, string> } };
-    assert.equal(Object.keys(quota.spec.hard).sort(), [
-      'count/coderuns.coderun.dev',
-      'limits.cpu',
-      'limits.memory',
-      'pods',
-    ]);
-    assert.is(quota.spec.hard['count/coderuns.coderun.dev'], '500');
+helmTest('the sandbox namespace enforces the restricted Pod Security level', () => {
+  const ns = find(render(), 'Namespace', 'coderun-sandbox') as Manifest & {
+    metadata: { labels: Record<string, string> };
+  };
+  assert.is(ns.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+});
 
-    const on = render([
-      'runtimeClass.create=true',
-      'metrics.serviceMonitor.enabled=true',
-      'sandbox.createNamespace=false',
-    ]);
-    const rc = find(on, 'RuntimeClass') as Manifest & { handler: string };
-    assert.equal([rc.metadata.name, rc.handler], ['gvisor', 'runsc']);
-    assert.ok(on.some((d) => d.kind === 'ServiceMonitor'));
-    assert.not.ok(on.some((d) => d.kind === 'Namespace'));
-    assert.ok(on.some((d) => d.kind === 'NetworkPolicy' && d.metadata.namespace === 'coderun-sandbox'));
-  },
-);
+helmTest('the sandbox namespace has a quota on CodeRuns, Pods, CPU and memory', () => {
+  const quota = find(render(), 'ResourceQuota') as Manifest & { spec: { hard: Record<string, string> } };
+  assert.equal(Object.keys(quota.spec.hard).sort(), [
+    'count/coderuns.coderun.dev',
+    'limits.cpu',
+    'limits.memory',
+    'pods',
+  ]);
+  assert.is(quota.spec.hard['count/coderuns.coderun.dev'], '500');
+});
+
+helmTest('the RuntimeClass and the ServiceMonitor stay off by default, and render when asked', () => {
+  const docs = render();
+  for (const kind of ['RuntimeClass', 'ServiceMonitor'])
+    assert.not.ok(
+      docs.some((d) => d.kind === kind),
+      kind,
+    );
+  const on = render([
+    'runtimeClass.create=true',
+    'metrics.serviceMonitor.enabled=true',
+    'sandbox.createNamespace=false',
+  ]);
+  const rc = find(on, 'RuntimeClass') as Manifest & { handler: string };
+  assert.equal([rc.metadata.name, rc.handler], ['gvisor', 'runsc']);
+  assert.ok(on.some((d) => d.kind === 'ServiceMonitor'));
+});
+
+helmTest('an existing sandbox namespace (createNamespace=false) still gets its NetworkPolicy', () => {
+  const on = render([
+    'runtimeClass.create=true',
+    'metrics.serviceMonitor.enabled=true',
+    'sandbox.createNamespace=false',
+  ]);
+  assert.not.ok(on.some((d) => d.kind === 'Namespace'));
+  assert.ok(on.some((d) => d.kind === 'NetworkPolicy' && d.metadata.namespace === 'coderun-sandbox'));
+});
 
 helmTest(
   'the controller probes /healthz and /readyz on its named port, which its metrics Service and ServiceMonitor scrape',
@@ -1141,25 +1209,32 @@ helmTest(
   },
 );
 
+const poolsByName = (docs: Manifest[]) =>
+  Object.fromEntries(
+    docs
+      .filter((d) => d.kind === 'SandboxPool')
+      .map((d) => [d.metadata.name, (d as unknown as { spec: Record<string, unknown> }).spec]),
+  );
+
+helmTest('pools: python and nodejs by default', () => {
+  assert.equal(poolsByName(render()), {
+    python: { language: 'python', replicas: 2, maxIdleSeconds: 3600 },
+    nodejs: { language: 'nodejs', replicas: 1, maxIdleSeconds: 3600 },
+  });
+});
+
+helmTest('a pool under a name of its own serves the language it names', () => {
+  const data = poolsByName(
+    render([], {
+      pools: { 'python-data': { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] } },
+    }),
+  );
+  assert.equal(data['python-data'], { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] });
+});
+
 helmTest(
-  'pools: python and nodejs by default; a pool under a name of its own serves the language it names',
+  'a pool under a name of its own without a language, or under a name Kubernetes refuses, fails helm template',
   () => {
-    const byName = (docs: Manifest[]) =>
-      Object.fromEntries(
-        docs
-          .filter((d) => d.kind === 'SandboxPool')
-          .map((d) => [d.metadata.name, (d as unknown as { spec: Record<string, unknown> }).spec]),
-      );
-    assert.equal(byName(render()), {
-      python: { language: 'python', replicas: 2, maxIdleSeconds: 3600 },
-      nodejs: { language: 'nodejs', replicas: 1, maxIdleSeconds: 3600 },
-    });
-    const data = byName(
-      render([], {
-        pools: { 'python-data': { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] } },
-      }),
-    );
-    assert.equal(data['python-data'], { language: 'python', replicas: 2, preload: ['pandas', 'numpy'] });
     const refused = helmRun(['template', 'coderun', CHART, '--set', 'pools.python-data.replicas=1']);
     assert.is(refused.status, 1);
     assert.match(refused.stderr, /language/);

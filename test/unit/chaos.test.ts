@@ -65,12 +65,18 @@ test('an error the caller can tell from an answer is clean; a body without a sta
   assert.is(classifyAnswer(bare, EXPECTED).kind, 'wrong');
 });
 
-test('a refused or cut connection is a connection error; a body that is not JSON is wrong; silence is no answer', () => {
+test('a refused or cut connection is a connection error', () => {
   const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
   const answer = classifyAnswer({ kind: 'failed', error: refused }, EXPECTED);
   assert.equal(answer, { kind: 'connection error', detail: 'fetch failed (ECONNREFUSED)' });
+});
+
+test('a body that is not JSON is a wrong answer', () => {
   const garbled = new Error('POST /run answered 200 with a body that is not JSON: <html>');
   assert.is(classifyAnswer({ kind: 'failed', error: garbled }, EXPECTED).kind, 'wrong');
+});
+
+test('silence, or a request aborted by its timeout, is no answer', () => {
   assert.is(classifyAnswer({ kind: 'timeout' }, EXPECTED).kind, 'no answer');
   const aborted = Object.assign(new Error('The operation was aborted due to timeout'), {
     name: 'TimeoutError',

@@ -261,68 +261,85 @@ test('ordinary work runs under the guards: files in the work dir and the temp di
   );
 });
 
-test("the image's packages (NODE_PATH) load through require and import; a missing one is not found, not refused", () => {
+// Made by the first test that needs it, removed after the last test.
+let packagesBase: string | undefined;
+/**
+ * A folder like the image's /opt/coderun/node_modules (dependencies resolve through it), with a file beside
+ * it that the grant must not reach, and the environment that names it.
+ */
+function imagePackages(): { base: string; env: Record<string, string> } {
+  if (packagesBase) return { base: packagesBase, env: { NODE_PATH: join(packagesBase, 'node_modules') } };
   const base = mkdtempSync(join(OUTSIDE_BASE, 'coderun-packages-'));
-  // Like the image's /opt/coderun/node_modules: dependencies resolve through the same folder.
+  packagesBase = base;
   const packages = join(base, 'node_modules');
-  try {
-    // Shaped like axios: an exports map with import and require entries, a dependency, data read at load.
-    const fake = join(packages, 'fakeaxios');
-    mkdirSync(join(fake, 'dist'), { recursive: true });
-    mkdirSync(join(packages, 'fakedep'));
-    writeFileSync(join(base, 'unlisted.txt'), PAYLOAD);
-    writeFileSync(
-      join(fake, 'package.json'),
-      JSON.stringify({
-        name: 'fakeaxios',
-        exports: { '.': { import: './index.mjs', require: './dist/index.cjs' } },
-      }),
-    );
-    writeFileSync(join(fake, 'data.json'), JSON.stringify({ greeting: 'hi' }));
-    writeFileSync(
-      join(fake, 'index.mjs'),
-      "import { readFileSync } from 'node:fs';\nimport dep from 'fakedep';\nconst data = JSON.parse(readFileSync(new URL('./data.json', import.meta.url)));\nexport default { get: () => data.greeting + dep.suffix };\n",
-    );
-    writeFileSync(
-      join(fake, 'dist/index.cjs'),
-      "const dep = require('fakedep');\nconst data = require('../data.json');\nmodule.exports = { get: () => data.greeting + dep.suffix };\n",
-    );
-    writeFileSync(
-      join(packages, 'fakedep/package.json'),
-      JSON.stringify({ name: 'fakedep', main: 'index.js' }),
-    );
-    writeFileSync(join(packages, 'fakedep/index.js'), "module.exports = { suffix: '!' };\n");
-    const env = { NODE_PATH: packages };
+  // Shaped like axios: an exports map with import and require entries, a dependency, data read at load.
+  const fake = join(packages, 'fakeaxios');
+  mkdirSync(join(fake, 'dist'), { recursive: true });
+  mkdirSync(join(packages, 'fakedep'));
+  writeFileSync(join(base, 'unlisted.txt'), PAYLOAD);
+  writeFileSync(
+    join(fake, 'package.json'),
+    JSON.stringify({
+      name: 'fakeaxios',
+      exports: { '.': { import: './index.mjs', require: './dist/index.cjs' } },
+    }),
+  );
+  writeFileSync(join(fake, 'data.json'), JSON.stringify({ greeting: 'hi' }));
+  writeFileSync(
+    join(fake, 'index.mjs'),
+    "import { readFileSync } from 'node:fs';\nimport dep from 'fakedep';\nconst data = JSON.parse(readFileSync(new URL('./data.json', import.meta.url)));\nexport default { get: () => data.greeting + dep.suffix };\n",
+  );
+  writeFileSync(
+    join(fake, 'dist/index.cjs'),
+    "const dep = require('fakedep');\nconst data = require('../data.json');\nmodule.exports = { get: () => data.greeting + dep.suffix };\n",
+  );
+  writeFileSync(
+    join(packages, 'fakedep/package.json'),
+    JSON.stringify({ name: 'fakedep', main: 'index.js' }),
+  );
+  writeFileSync(join(packages, 'fakedep/index.js'), "module.exports = { suffix: '!' };\n");
+  return { base, env: { NODE_PATH: packages } };
+}
+test.after(() => {
+  if (packagesBase) rmSync(packagesBase, { recursive: true, force: true });
+});
 
-    const esm = reportWith(
-      GUARDED,
-      "import axios from 'fakeaxios';\nexport async function main() { return axios.get(); }\n",
-      env,
-    );
-    assert.equal(esm.result, { present: true, value: 'hi!' }, esm.stderr);
-    const cjs = reportWith(
-      GUARDED,
-      "const axios = require('fakeaxios');\nexports.main = () => axios.get();\n",
-      env,
-    );
-    assert.equal(cjs.result, { present: true, value: 'hi!' }, cjs.stderr);
-    const missing = reportWith(
-      GUARDED,
-      "exports.main = () => { try { require('nosuchpackage'); } catch (error) { return error.code; } };\n",
-      env,
-    );
-    assert.equal(missing.result, { present: true, value: 'MODULE_NOT_FOUND' });
-    // The grant is the packages folder, not its parent.
-    const beside = reportWith(
-      GUARDED,
-      `exports.main = () => require('node:fs').readFileSync(${JSON.stringify(join(base, 'unlisted.txt'))}, 'utf8');\n`,
-      env,
-    );
-    assert.is(beside.exitCode, 1);
-    assert.match(beside.stderr, 'FileSystemRead');
-  } finally {
-    rmSync(base, { recursive: true, force: true });
-  }
+test("the image's packages (NODE_PATH) load through import", () => {
+  const esm = reportWith(
+    GUARDED,
+    "import axios from 'fakeaxios';\nexport async function main() { return axios.get(); }\n",
+    imagePackages().env,
+  );
+  assert.equal(esm.result, { present: true, value: 'hi!' }, esm.stderr);
+});
+
+test("the image's packages (NODE_PATH) load through require", () => {
+  const cjs = reportWith(
+    GUARDED,
+    "const axios = require('fakeaxios');\nexports.main = () => axios.get();\n",
+    imagePackages().env,
+  );
+  assert.equal(cjs.result, { present: true, value: 'hi!' }, cjs.stderr);
+});
+
+test('a package missing from the image is not found, not refused', () => {
+  const missing = reportWith(
+    GUARDED,
+    "exports.main = () => { try { require('nosuchpackage'); } catch (error) { return error.code; } };\n",
+    imagePackages().env,
+  );
+  assert.equal(missing.result, { present: true, value: 'MODULE_NOT_FOUND' });
+});
+
+test("the guards grant reading the image's packages folder, not its parent", () => {
+  const { base, env } = imagePackages();
+  const beside = reportWith(
+    GUARDED,
+    `exports.main = () => require('node:fs').readFileSync(${JSON.stringify(join(base, 'unlisted.txt'))}, 'utf8');\n`,
+    env,
+  );
+  assert.is(beside.exitCode, 1);
+  assert.match(beside.stderr, 'FileSystemRead');
 });
 
 test.run();

@@ -22,7 +22,7 @@ test('the window slides: the oldest request leaving frees a slot', () => {
   assert.is(limiter.hit('a'), 0);
 });
 
-test('peek tells the wait without recording a hit; a refused hit is not recorded either', () => {
+test('peek tells the wait without recording a hit', () => {
   let now = 0;
   const limiter = new SlidingWindowLimiter(2, 1_000, () => now);
   assert.is(limiter.peek('a'), 0);
@@ -31,6 +31,14 @@ test('peek tells the wait without recording a hit; a refused hit is not recorded
   assert.is(limiter.hit('a'), 0);
   now = 100;
   assert.is(limiter.peek('a'), 900);
+});
+
+test('a refused hit is not recorded', () => {
+  let now = 0;
+  const limiter = new SlidingWindowLimiter(2, 1_000, () => now);
+  assert.is(limiter.hit('a'), 0);
+  assert.is(limiter.hit('a'), 0);
+  now = 100;
   assert.is(limiter.hit('a'), 900);
   now = 1_001;
   assert.is(limiter.hit('a'), 0, 'the refused hit at 100 did not extend the window');

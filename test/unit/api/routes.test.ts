@@ -294,12 +294,16 @@ test('language aliases are accepted in any case', async () => {
   );
 });
 
-test('arguments that are not an object are 422 dict_type; null means {}', async () => {
-  const service = new ScriptedRunService();
-  const { app } = await server({}, service);
+test('arguments that are not an object are 422 dict_type', async () => {
+  const { app } = await server({}, new ScriptedRunService());
   const res = await app.inject(post({ code_b64: b64('1'), arguments: [1, 2] }));
   assert.is(res.statusCode, 422);
   assert.equal([res.json().detail[0].type, res.json().detail[0].loc], ['dict_type', ['body', 'arguments']]);
+});
+
+test('arguments null mean {}', async () => {
+  const service = new ScriptedRunService();
+  const { app } = await server({}, service);
   assert.is((await app.inject(post({ code_b64: b64('1'), arguments: null }))).statusCode, 200);
   assert.equal(service.submissions.at(-1)?.arguments, {});
 });
@@ -384,7 +388,7 @@ test('POST /v1/runs at the in-flight bound answers 429 Busy with Retry-After', a
   });
 });
 
-test('POST /v1/runs returns 201 with the run at once, or 200 with the outcome under ?wait', async () => {
+test('POST /v1/runs returns 201 with the run at once', async () => {
   const { app } = await server();
   const created = await app.inject({
     method: 'POST',
@@ -396,6 +400,10 @@ test('POST /v1/runs returns 201 with the run at once, or 200 with the outcome un
   assert.match(created.json().name, /^run-[0-9a-f]{12}$/);
   assert.is(created.json().phase, 'Pending');
   assert.is(created.json().memoryUsedKb, null);
+});
+
+test('POST /v1/runs?wait=N returns 200 with the outcome when the run ends in time', async () => {
+  const { app } = await server();
   const waited = await app.inject({
     method: 'POST',
     url: '/v1/runs?wait=5',
@@ -421,9 +429,10 @@ test('POST /v1/runs refuses code the policy rejects with 422 and the findings', 
   assert.is(res.json().findings[0].line, 1);
 });
 
-test('GET and DELETE /v1/runs/{name} read and delete a run, 404 when there is none', async () => {
+/** A server holding one run created through POST /v1/runs, and its name. */
+async function serverWithRun() {
   const { app } = await server();
-  const name = (
+  const name: string = (
     await app.inject({
       method: 'POST',
       url: '/v1/runs',
@@ -431,11 +440,25 @@ test('GET and DELETE /v1/runs/{name} read and delete a run, 404 when there is no
       headers: auth,
     })
   ).json().name;
+  return { app, name };
+}
+
+test('GET /v1/runs/{name} reads a run', async () => {
+  const { app, name } = await serverWithRun();
   assert.is((await app.inject({ url: `/v1/runs/${name}`, headers: auth })).json().name, name);
+});
+
+test('DELETE /v1/runs/{name} deletes a run: 204, then GET is 404 naming it', async () => {
+  const { app, name } = await serverWithRun();
   assert.is((await app.inject({ method: 'DELETE', url: `/v1/runs/${name}`, headers: auth })).statusCode, 204);
   const missing = await app.inject({ url: `/v1/runs/${name}`, headers: auth });
   assert.is(missing.statusCode, 404);
   assert.match(missing.json().message, name);
+});
+
+test('DELETE /v1/runs/{name} of a run that is not there is 404', async () => {
+  const { app, name } = await serverWithRun();
+  assert.is((await app.inject({ method: 'DELETE', url: `/v1/runs/${name}`, headers: auth })).statusCode, 204);
   assert.is((await app.inject({ method: 'DELETE', url: `/v1/runs/${name}`, headers: auth })).statusCode, 404);
 });
 
@@ -547,18 +570,27 @@ test('POST /run returns no files for a run that failed, and leaves out a file th
   await app.close();
 });
 
-test('GET /v1/runs/{name}/artifacts/{file} serves one file as an attachment; 404 names what the run has', async () => {
+/** A server whose native API holds the run `art`, with a PNG and a CSV in the store. */
+async function artifactServer() {
   const store = new MemoryStore();
   const service = new ScriptedRunService();
   service.stored.set('art', runWithArtifacts(store));
-  const { app } = await server({}, service, true, { ok: true }, store);
+  return (await server({}, service, true, { ok: true }, store)).app;
+}
+
+test('GET /v1/runs/{name} lists each file by its download URL, not its store location', async () => {
+  const app = await artifactServer();
   const view = await app.inject({ method: 'GET', url: '/v1/runs/art', headers: auth });
   assert.equal(
     view.json().artifacts.map((a: { url: string }) => a.url),
     ['/v1/runs/art/artifacts/chart.png', '/v1/runs/art/artifacts/data.csv'],
   );
   assert.is(view.json().artifacts[0].location, undefined);
+  await app.close();
+});
 
+test('GET /v1/runs/{name}/artifacts/{file} serves one file as an attachment', async () => {
+  const app = await artifactServer();
   const res = await app.inject({ method: 'GET', url: '/v1/runs/art/artifacts/chart.png', headers: auth });
   assert.is(res.statusCode, 200);
   assert.is(res.headers['content-type'], 'image/png');
@@ -566,28 +598,44 @@ test('GET /v1/runs/{name}/artifacts/{file} serves one file as an attachment; 404
   assert.match(String(res.headers['content-disposition']), /^attachment; filename="chart.png"/);
   assert.is(res.headers['x-content-type-options'], 'nosniff');
   assert.ok(res.rawPayload.equals(PNG));
+  await app.close();
+});
 
+test('GET /v1/runs/{name}/artifacts/{file} of a file the run lacks is 404 naming the files it has', async () => {
+  const app = await artifactServer();
   const missing = await app.inject({ method: 'GET', url: '/v1/runs/art/artifacts/other.png', headers: auth });
   assert.is(missing.statusCode, 404);
   assert.match(missing.json().message, /no artifact named other\.png \(it has: chart\.png, data\.csv\)/);
+  await app.close();
+});
 
+test('GET /v1/runs/{name}/artifacts/{file} with a name no artifact can have is 422 naming the file', async () => {
+  const app = await artifactServer();
   for (const bad of ['..%2Fetc%2Fpasswd', '.hidden.png', '%0A.png']) {
     const r = await app.inject({ method: 'GET', url: `/v1/runs/art/artifacts/${bad}`, headers: auth });
     assert.is(r.statusCode, 422, bad);
     assert.match(r.json().message, /file/, bad);
   }
+  await app.close();
+});
+
+test('GET /v1/runs/{name}/artifacts/{file} without a token is 401', async () => {
+  const app = await artifactServer();
   const noToken = await app.inject({ method: 'GET', url: '/v1/runs/art/artifacts/chart.png' });
   assert.is(noToken.statusCode, 401);
   await app.close();
 });
-test('a run whose status keeps previews is answered with its whole output from the store, on /run and GET', async () => {
+
+const FULL_OUTPUT = {
+  stdout: `${'o'.repeat(300_000)}\n`,
+  stderr: 'e'.repeat(200_000),
+  result: { present: true, value: [1, 2] },
+};
+
+/** A server whose run `big` (the answer to /run too) keeps previews in its status and FULL_OUTPUT in the store. */
+async function fullOutputServer() {
   const store = new MemoryStore();
-  const full = {
-    stdout: `${'o'.repeat(300_000)}\n`,
-    stderr: 'e'.repeat(200_000),
-    result: { present: true, value: [1, 2] },
-  };
-  store.objects.set('sandbox/big/uid-big/.coderun/output.json', Buffer.from(JSON.stringify(full)));
+  store.objects.set('sandbox/big/uid-big/.coderun/output.json', Buffer.from(JSON.stringify(FULL_OUTPUT)));
   const run = makeRun(
     {},
     {
@@ -605,27 +653,38 @@ test('a run whose status keeps previews is answered with its whole output from t
   service.outcome = { kind: 'finished', run };
   service.stored.set('big', run);
   const { app } = await server({}, service, true, { ok: true }, store);
-  const res = await app.inject({
-    method: 'POST',
-    url: '/run',
-    headers: auth,
-    payload: { language: 'python', code_b64: b64('def main():\n  return 1\n') },
-  });
-  const body = res.json();
-  assert.is(body.stdout, full.stdout);
-  assert.is(body.stderr, full.stderr);
-  assert.equal(body.result, { present: true, value: [1, 2], type: 'json' });
-  const view = (await app.inject({ method: 'GET', url: '/v1/runs/big', headers: auth })).json();
-  assert.is(view.stdout.length, full.stdout.length);
-  assert.equal(view.result, { present: true, value: [1, 2] });
+  return { app, store };
+}
 
-  store.objects.clear();
-  const lost = await app.inject({
+const runPython = (app: Awaited<ReturnType<typeof fullOutputServer>>['app']) =>
+  app.inject({
     method: 'POST',
     url: '/run',
     headers: auth,
     payload: { language: 'python', code_b64: b64('def main():\n  return 1\n') },
   });
+
+test('/run answers a run whose status keeps previews with its whole output from the store', async () => {
+  const { app } = await fullOutputServer();
+  const body = (await runPython(app)).json();
+  assert.is(body.stdout, FULL_OUTPUT.stdout);
+  assert.is(body.stderr, FULL_OUTPUT.stderr);
+  assert.equal(body.result, { present: true, value: [1, 2], type: 'json' });
+  await app.close();
+});
+
+test('GET /v1/runs/{name} answers a run whose status keeps previews with its whole output from the store', async () => {
+  const { app } = await fullOutputServer();
+  const view = (await app.inject({ method: 'GET', url: '/v1/runs/big', headers: auth })).json();
+  assert.is(view.stdout.length, FULL_OUTPUT.stdout.length);
+  assert.equal(view.result, { present: true, value: [1, 2] });
+  await app.close();
+});
+
+test('/run answers program_runner_error when the whole output is missing from the store', async () => {
+  const { app, store } = await fullOutputServer();
+  store.objects.clear();
+  const lost = await runPython(app);
   assert.is(lost.json().status, 'program_runner_error', 'never a cut-off text passed off as the whole');
   assert.match(lost.json().stderr, /missing from the artifact store/);
   await app.close();

@@ -86,16 +86,22 @@ test('the policy pool settings are read and checked like every other variable', 
   assert.match(errorOf({ CODERUN_POLICY: 'lenient' }), 'CODERUN_POLICY');
 });
 
-test('the health and metrics server listens on 0.0.0.0:8081 unless told otherwise; port 0 picks a free one', () => {
+test('the health and metrics server listens on 0.0.0.0:8081, and the watch may be down 120 s, unless told otherwise', () => {
   const c = loadControllerConfig({});
   assert.equal(c.http, { host: '0.0.0.0', port: 8081 });
   assert.is(c.watchLivenessSeconds, 120);
+});
+
+test('the server address takes any host and port 0 (a free one); the watch liveness takes a duration', () => {
   const set = loadControllerConfig({
     CODERUN_CONTROLLER_HOST: '::',
     CODERUN_CONTROLLER_PORT: '0',
     CODERUN_WATCH_LIVENESS: '5m',
   });
   assert.equal([set.http, set.watchLivenessSeconds], [{ host: '::', port: 0 }, 300]);
+});
+
+test('a port out of range or a watch liveness without a unit is an error naming the variable and value', () => {
   assert.match(errorOf({ CODERUN_CONTROLLER_PORT: '70000' }), 'CODERUN_CONTROLLER_PORT="70000"');
   assert.match(errorOf({ CODERUN_WATCH_LIVENESS: '5' }), 'CODERUN_WATCH_LIVENESS="5"');
 });

@@ -133,9 +133,12 @@ test('a fetch that failed for good still finishes the run, with the files report
   assert.equal(status.skippedArtifacts, [{ name: 'chart.png', reason: 'store-error', size: 10 }]);
 });
 
-test('without a store the files are reported as not kept; a failed program has no files at all', () => {
+test('without a store the files are reported as not kept', () => {
   const none = statusOf(decide(observe(finished()), { config: testConfig() }));
   assert.equal(none.skippedArtifacts, [{ name: 'chart.png', reason: 'no-store', size: 10 }]);
+});
+
+test('a failed program has no files at all: nothing is fetched, kept or skipped', () => {
   const failed = decide(observe(finished(makeReport({ exitCode: 1, artifacts: listed('chart.png') }))), {
     config: s3,
   });

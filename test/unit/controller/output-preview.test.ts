@@ -38,19 +38,22 @@ test('output that fits stays whole in the status and nothing goes to the store',
   assert.equal(previewOutcome(outcome, 1024), { outcome, full: null });
 });
 
-test('256 KiB on both streams and a large result leave previews in the status; the whole goes to the store', () => {
-  const value = { rows: Array.from({ length: 500 }, (_, i) => i) };
-  const obs = finished({ stdout: BIG, stderr: BIG, result: { present: true, value } });
-  const first = decide(observe(obs), { config: s3 });
+const LARGE_VALUE = { rows: Array.from({ length: 500 }, (_, i) => i) };
+const large = () => finished({ stdout: BIG, stderr: BIG, result: { present: true, value: LARGE_VALUE } });
+
+test('256 KiB on both streams and a large result go to the store whole', () => {
+  const first = decide(observe(large()), { config: s3 });
   const collect = first[0];
   assert.ok(collect?.do === 'collectArtifacts', JSON.stringify(first).slice(0, 200));
   assert.is(collect.output?.stdout.length, BIG.length);
   assert.is(collect.output?.stderr.length, BIG.length);
-  assert.equal(collect.output?.result, { present: true, value });
+  assert.equal(collect.output?.result, { present: true, value: LARGE_VALUE });
+});
 
+test('256 KiB on both streams and a large result leave previews in the status, with a reference to the whole', () => {
   const ref = { location: 's3://b/k', stdoutBytes: BIG.length, stderrBytes: BIG.length, resultStored: true };
   const done = decide(
-    observe({ ...obs, artifacts: { state: 'collected', stored: [], skipped: [], output: ref } }),
+    observe({ ...large(), artifacts: { state: 'collected', stored: [], skipped: [], output: ref } }),
     { config: s3 },
   );
   const status = statusOf(done);
@@ -61,12 +64,16 @@ test('256 KiB on both streams and a large result leave previews in the status; t
   assert.ok(JSON.stringify(status).length < 8 * 1024, `${JSON.stringify(status).length} bytes of status`);
 });
 
-test('a failed program with long stderr is cut the same way; a store that failed keeps it whole', () => {
+test('a failed program with long stderr sends it to the store the same way', () => {
   const obs = finished({ exitCode: 1, stderr: BIG });
   assert.equal(
     decide(observe(obs), { config: s3 }).map((s) => s.do),
     ['collectArtifacts'],
   );
+});
+
+test('a failed program whose store write failed keeps its long stderr whole in the status', () => {
+  const obs = finished({ exitCode: 1, stderr: BIG });
   const status = statusOf(
     decide(observe({ ...obs, artifacts: { state: 'failed', error: 'down' } }), { config: s3 }),
   );

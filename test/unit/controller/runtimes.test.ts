@@ -48,9 +48,12 @@ test("a run's sandbox Pod has its runtime's image, name, program file and langua
   assert.is(pod.metadata?.labels?.[LABELS.language], 'ruby');
 });
 
-test("a run that asks for nothing gets its runtime's defaults; more than the runtime's maximum is clamped to it", () => {
+test("a run that asks for nothing gets its runtime's defaults", () => {
   const plain = buildSandboxPod(makeRun({ language: 'ruby' }), ruby, config).spec?.containers[0];
   assert.equal([plain?.resources?.limits?.cpu, plain?.resources?.limits?.memory], ['250m', '128Mi']);
+});
+
+test("a run that asks for more than the runtime's maximum is clamped to it, and to the operator's", () => {
   const big = buildSandboxPod(
     makeRun({ language: 'ruby', resources: { cpu: '3', memory: '1Gi' } }),
     ruby,

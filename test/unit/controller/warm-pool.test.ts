@@ -74,11 +74,17 @@ function poolPod(
   return pod;
 }
 
-test('a pool Pod is hardened exactly like a run Pod of the same size, and waits for its job longer', () => {
+/** A pool Pod of the default pool beside the cold Pod a run of the same size gets. */
+function poolAndColdPods() {
   const pool = makePool();
   const pod = buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, config), config), config);
   const cold = decide(observe({}), { config })[0];
   if (cold?.do !== 'createPod') throw new Error('expected a cold create');
+  return { pod, cold: cold.pod };
+}
+
+test('a pool Pod is hardened exactly like a run Pod of the same size', () => {
+  const { pod, cold } = poolAndColdPods();
   const {
     activeDeadlineSeconds: _a,
     containers: warmContainers,
@@ -88,7 +94,7 @@ test('a pool Pod is hardened exactly like a run Pod of the same size, and waits 
     activeDeadlineSeconds: _b,
     containers: coldContainers,
     ...coldSpec
-  } = cold.pod.spec ?? {
+  } = cold.spec ?? {
     containers: [],
   };
   assert.equal(warmSpec, coldSpec);
@@ -99,7 +105,15 @@ test('a pool Pod is hardened exactly like a run Pod of the same size, and waits 
   assert.equal(warmContainer.resources?.requests, { ...coldContainer.resources?.requests, cpu: '100m' });
   assert.equal({ ...warmContainer, resources: undefined }, { ...coldContainer, resources: undefined });
   assert.equal(warmEnv?.slice(0, coldEnv?.length), coldEnv);
-  assert.equal(warmEnv?.at(-1), { name: 'CODERUN_JOB_WAIT_SECONDS', value: '3660' });
+});
+
+test('a pool Pod waits for its job longer than a run Pod', () => {
+  const { pod } = poolAndColdPods();
+  assert.equal(pod.spec?.containers[0]?.env?.at(-1), { name: 'CODERUN_JOB_WAIT_SECONDS', value: '3660' });
+});
+
+test('a pool Pod starts idle, owned by its SandboxPool', () => {
+  const { pod } = poolAndColdPods();
   assert.is(pod.metadata?.labels?.[LABELS.state], 'idle');
   assert.is(pod.metadata?.ownerReferences?.[0]?.kind, 'SandboxPool');
 });
@@ -119,13 +133,12 @@ test("an idle Pod never asks the scheduler for more CPU than a run's Pod does (C
   );
 });
 
+const poolContainer = (pool: ReturnType<typeof makePool>) =>
+  buildPoolPod(pool, poolShape(pool, runtimeNamed(pool.spec.language, config), config), config).spec
+    ?.containers[0];
+
 test('a Python pool that preloads is Ready only once its runner has imported them (startup probe)', () => {
-  const pool = makePool({ preload: ['numpy', 'pandas'] });
-  const container = buildPoolPod(
-    pool,
-    poolShape(pool, runtimeNamed(pool.spec.language, config), config),
-    config,
-  ).spec?.containers[0];
+  const container = poolContainer(makePool({ preload: ['numpy', 'pandas'] }));
   assert.equal(
     container?.env?.filter((e) => e.name === 'CODERUN_PRELOAD' || e.name === 'CODERUN_READY_FILE'),
     [
@@ -135,23 +148,21 @@ test('a Python pool that preloads is Ready only once its runner has imported the
   );
   assert.equal(container?.startupProbe?.exec?.command, ['/usr/bin/test', '-e', READY_FILE]);
   assert.is(container?.startupProbe?.periodSeconds, 1);
-  // Without preload there is nothing to wait for, and no probe to pay for.
-  const plain = makePool();
-  assert.is(
-    buildPoolPod(plain, poolShape(plain, runtimeNamed(plain.spec.language, config), config), config).spec
-      ?.containers[0]?.startupProbe,
-    undefined,
-  );
-  // Only the Python runner preloads: a Node.js pool never waits for a file nobody writes.
-  const node = makePool({ language: 'nodejs', preload: ['numpy'] }, 'node');
-  const nodeContainer = buildPoolPod(
-    node,
-    poolShape(node, runtimeNamed(node.spec.language, config), config),
-    config,
-  ).spec?.containers[0];
+});
+
+test('a pool without preload has no startup probe: there is nothing to wait for', () => {
+  assert.is(poolContainer(makePool())?.startupProbe, undefined);
+});
+
+test('a Node.js pool never waits for a ready file: only the Python runner preloads', () => {
+  const nodeContainer = poolContainer(makePool({ language: 'nodejs', preload: ['numpy'] }, 'node'));
   assert.is(nodeContainer?.startupProbe, undefined);
   assert.not.ok(nodeContainer?.env?.some((e) => e.name === 'CODERUN_READY_FILE'));
+});
+
+test('a preloading Pod whose startup probe has not passed is no candidate for a run', () => {
   // Until the probe passes the kubelet reports the container not ready, and no run claims the Pod.
+  const pool = makePool({ preload: ['numpy', 'pandas'] });
   const starting = poolPod(pool, { ready: false });
   assert.equal(claimCandidates(makeRun(), [pool], [starting], config, testRuntimes(config)), []);
 });
@@ -170,22 +181,32 @@ test('pythonImports reads the top-level modules of import and from-import lines'
   assert.equal([...pythonImports(source)].sort(), ['matplotlib', 'numpy', 'os', 'pandas', 'sys'].sort());
 });
 
-test('a program that imports what a pool preloads is served from that pool, any other from a plain one', () => {
+/** The names of the candidates for a run of `source` among `pods`, of a plain pool and one preloading data libraries. */
+function preloadPick() {
   const plain = makePool({ replicas: 2 }, 'python');
   const data = makePool({ replicas: 2, preload: ['numpy', 'pandas', 'matplotlib.pyplot'] }, 'python-data');
-  const plainPod = poolPod(plain);
-  const dataPod = poolPod(data);
   const pools = [plain, data];
   const pick = (source: string, pods: V1Pod[]) =>
     claimCandidates(makeRun({ source }), pools, pods, config, testRuntimes(config)).map(
       (p) => p.metadata?.name,
     );
-  const chart = 'import matplotlib.pyplot as plt\ndef main():\n    return 1\n';
-  assert.equal(pick(chart, [plainPod, dataPod]), [dataPod.metadata?.name]);
+  return { pick, plainPod: poolPod(plain), dataPod: poolPod(data) };
+}
+const CHART = 'import matplotlib.pyplot as plt\ndef main():\n    return 1\n';
+
+test('a program that imports what a pool preloads is served from that pool, any other from a plain one', () => {
+  const { pick, plainPod, dataPod } = preloadPick();
+  assert.equal(pick(CHART, [plainPod, dataPod]), [dataPod.metadata?.name]);
   assert.equal(pick('def main():\n    return 1\n', [plainPod, dataPod]), [plainPod.metadata?.name]);
-  // Either kind serves when it is the only one left: the preference never makes a run start cold.
-  assert.equal(pick(chart, [plainPod]), [plainPod.metadata?.name]);
+});
+
+test('either kind of pool serves a program when it is the only one left: the preference never makes a run start cold', () => {
+  const { pick, plainPod, dataPod } = preloadPick();
+  assert.equal(pick(CHART, [plainPod]), [plainPod.metadata?.name]);
   assert.equal(pick('def main():\n    return 1\n', [dataPod]), [dataPod.metadata?.name]);
+});
+
+test('preloadRank puts a pool preloading what the program imports first, a plain pool next, one preloading other modules last', () => {
   assert.equal([preloadRank([], new Set()), preloadRank(['pandas'], new Set(['pandas']))], [1, 0]);
   assert.is(preloadRank(['matplotlib.pyplot'], new Set(['os'])), 2);
 });
@@ -321,28 +342,47 @@ test('an idle Pod built with another seccomp profile is no candidate: it waits f
   );
 });
 
-test('a claimed Pod is no candidate, and neither is one of a deleted pool', () => {
+test('a claimed Pod is no candidate', () => {
   const pool = makePool();
-  const pod = poolPod(pool);
-  const claimed = claimedPod(pod, makeRun({}, undefined, 'other'), config, NOW);
+  const claimed = claimedPod(poolPod(pool), makeRun({}, undefined, 'other'), config, NOW);
   assert.equal(claimCandidates(makeRun(), [pool], [claimed], config, testRuntimes(config)), []);
-  const deleting = { ...pool, metadata: { ...pool.metadata, deletionTimestamp: NOW.toISOString() } };
-  assert.equal(claimCandidates(makeRun(), [deleting], [pod], config, testRuntimes(config)), []);
 });
 
-test('the claim moves ownership to the run, labels it, and lowers the deadline to the run', () => {
+test('an idle Pod of a pool being deleted is no candidate', () => {
   const pool = makePool();
-  const pod = poolPod(pool, { ageSeconds: 100 });
+  const deleting = { ...pool, metadata: { ...pool.metadata, deletionTimestamp: NOW.toISOString() } };
+  assert.equal(claimCandidates(makeRun(), [deleting], [poolPod(pool)], config, testRuntimes(config)), []);
+});
+
+/** A 100 s old pool Pod claimed by a run with a 5 s timeout. */
+function claimOf() {
+  const pod = poolPod(makePool(), { ageSeconds: 100 });
   const run = makeRun({ timeoutSeconds: 5 });
-  const claimed = claimedPod(pod, run, config, NOW);
+  return { pod, run, claimed: claimedPod(pod, run, config, NOW) };
+}
+
+test('the claim moves ownership of the Pod to the run', () => {
+  const { run, claimed } = claimOf();
   assert.equal(
     claimed.metadata?.ownerReferences?.map((o) => [o.kind, o.uid, o.controller]),
     [['CodeRun', run.metadata.uid, true]],
   );
+});
+
+test("the claim labels the Pod claimed, with the run's uid, keeping its pool", () => {
+  const { run, claimed } = claimOf();
   assert.is(claimed.metadata?.labels?.[LABELS.state], 'claimed');
   assert.is(claimed.metadata?.labels?.[LABELS.runUid], run.metadata.uid);
   assert.is(claimed.metadata?.labels?.[LABELS.pool], 'python');
+});
+
+test("the claim lowers the Pod's deadline to the run's", () => {
+  const { claimed } = claimOf();
   assert.is(claimed.spec?.activeDeadlineSeconds, 100 + 5 + config.deadlineGraceSeconds);
+});
+
+test('the claim is written on the version of the Pod it read', () => {
+  const { pod, claimed } = claimOf();
   assert.is(claimed.metadata?.resourceVersion, pod.metadata?.resourceVersion);
 });
 
@@ -429,20 +469,26 @@ test('candidates are spread over runs, so simultaneous claims rarely collide', (
     ),
   );
   assert.ok(picked.size >= 4, `only ${picked.size} distinct picks`);
+});
+
+test('with no candidates there is none to pick', () => {
   assert.is(pickCandidate([], makeRun()), undefined);
 });
 
-test('a claim that met a conflict is written again on the newer version while that version is still idle', () => {
-  const pool = makePool();
-  const pod = poolPod(pool);
-  const run = makeRun();
-  const claim = claimedPod(pod, run, config, NOW);
-  // The kubelet wrote the Pod's status since: same Pod, newer version, still idle.
+/** A claim of an idle pool Pod, and that Pod at a newer version: the kubelet wrote its status since. */
+function conflictedClaim() {
+  const pod = poolPod(makePool());
+  const claim = claimedPod(pod, makeRun(), config, NOW);
   const fresh: V1Pod = {
     ...pod,
     metadata: { ...pod.metadata, resourceVersion: '5000' },
     status: { ...pod.status, podIP: '10.0.0.9' },
   };
+  return { claim, fresh };
+}
+
+test('a claim that met a conflict is written again on the newer version while that version is still idle', () => {
+  const { claim, fresh } = conflictedClaim();
   const again = reclaimed(fresh, claim);
   assert.ok(again);
   assert.is(again.metadata?.resourceVersion, '5000', 'written with the version it read');
@@ -451,9 +497,15 @@ test('a claim that met a conflict is written again on the newer version while th
   assert.equal(again.metadata?.annotations, claim.metadata?.annotations);
   assert.is(again.spec?.activeDeadlineSeconds, claim.spec?.activeDeadlineSeconds);
   assert.is(again.status?.podIP, '10.0.0.9');
-  // Another run won it: the newer version is claimed, not idle.
+});
+
+test('a claim that met a conflict is given up when another run claimed the newer version', () => {
+  const { claim, fresh } = conflictedClaim();
   assert.is(reclaimed(claimedPod(fresh, makeRun({}, undefined, 'other'), config, NOW), claim), undefined);
-  // It is going away, or its runner ended, or it was built from another template since.
+});
+
+test('a claim that met a conflict is given up when the Pod is going away, its runner ended or its template changed', () => {
+  const { claim, fresh } = conflictedClaim();
   assert.is(
     reclaimed({ ...fresh, metadata: { ...fresh.metadata, deletionTimestamp: NOW } }, claim),
     undefined,
@@ -467,7 +519,10 @@ test('a claim that met a conflict is written again on the newer version while th
     },
   };
   assert.is(reclaimed(rebuilt, claim), undefined);
-  // The deadline only goes down.
+});
+
+test("a claim written again keeps the newer version's deadline when that is lower: the deadline only goes down", () => {
+  const { claim, fresh } = conflictedClaim();
   const lower = reclaimed({ ...fresh, spec: { ...fresh.spec!, activeDeadlineSeconds: 5 } }, claim);
   assert.is(lower?.spec?.activeDeadlineSeconds, 5);
 });
@@ -483,20 +538,35 @@ test('a lost claim skips that version of the Pod only: a newer idle version is a
   assert.not.ok(lost.has(newer));
   const other: V1Pod = { ...pod, metadata: { ...pod.metadata, name: 'python-other' } };
   assert.not.ok(lost.has(other));
+});
+
+test('a lost claim is remembered while young and forgotten once old, each by its own age', () => {
+  const pool = makePool();
+  const pod = poolPod(pool);
+  const later = poolPod(pool);
+  const lost = new LostClaims();
+  lost.lost(pod, NOW.getTime());
+  lost.lost(later, NOW.getTime() + 3000);
   lost.prune(NOW.getTime() + 1000, 5000);
   assert.ok(lost.has(pod), 'kept while young');
   lost.prune(NOW.getTime() + 6000, 5000);
   assert.not.ok(lost.has(pod), 'forgotten once old');
-  assert.is(lost.size, 0);
+  assert.ok(lost.has(later), 'one lost later is kept until it is old itself');
+  lost.prune(NOW.getTime() + 9000, 5000);
+  assert.not.ok(lost.has(later), 'forgotten once old itself');
 });
 
-test('an empty pool is filled to its replicas, and a full one is left alone', () => {
+test('an empty pool is filled to its replicas and is not Ready', () => {
   const pool = makePool({ replicas: 3 });
   const empty = planPool(pool, [], hashOf(pool), NOW, START);
   assert.is(empty.create, 3);
   assert.equal(empty.remove, []);
   assert.is(empty.status.replicas, 0);
   assert.is(empty.status.conditions?.[0]?.status, 'False');
+});
+
+test('a full pool is left alone and is Ready, with its selector in the status', () => {
+  const pool = makePool({ replicas: 3 });
   const full = planPool(pool, [poolPod(pool), poolPod(pool), poolPod(pool)], hashOf(pool), NOW, START);
   assert.is(full.create, 0);
   assert.equal(full.remove, []);
@@ -514,7 +584,7 @@ test('claimed Pods do not count toward the pool, so each claim is refilled', () 
   assert.equal(plan.remove, []);
 });
 
-test('scaling down removes starting Pods first, then the oldest; scaling to 0 removes every idle one', () => {
+test('scaling down removes starting Pods first, then the oldest', () => {
   const pool = makePool({ replicas: 1 });
   const old = poolPod(pool, { ageSeconds: 500 });
   const young = poolPod(pool, { ageSeconds: 5 });
@@ -524,6 +594,12 @@ test('scaling down removes starting Pods first, then the oldest; scaling to 0 re
     plan.remove.map((r) => r.name),
     [starting.metadata?.name, old.metadata?.name],
   );
+});
+
+test('scaling to 0 removes every idle Pod', () => {
+  const pool = makePool({ replicas: 1 });
+  const old = poolPod(pool, { ageSeconds: 500 });
+  const young = poolPod(pool, { ageSeconds: 5 });
   const zero = planPool(
     makePool({ replicas: 0 }),
     [old, young],
@@ -545,11 +621,15 @@ test('idle Pods past maxIdleSeconds and Pods whose runner ended are replaced', (
     'its runner ended (Failed)',
   ]);
   assert.is(plan.create, 2);
+});
+
+test('the pool looks again when an idle Pod will pass maxIdleSeconds', () => {
+  const pool = makePool({ replicas: 2, maxIdleSeconds: 600 });
   const fresh = planPool(pool, [poolPod(pool, { ageSeconds: 100 })], hashOf(pool), NOW, START);
   assert.is(fresh.recheckAfterMs, 500_000);
 });
 
-test('a Pod not ready within the start timeout is replaced, and the pool looks again when a start is due', () => {
+test('a Pod not ready within the start timeout is replaced', () => {
   const pool = makePool({ replicas: 2, maxIdleSeconds: 3600 });
   // A sandbox the node could not start: still ContainerCreating long after its creation.
   const stuck = poolPod(pool, { phase: 'Pending', ageSeconds: START + 1 });
@@ -563,11 +643,24 @@ test('a Pod not ready within the start timeout is replaced, and the pool looks a
     },
   ]);
   assert.is(plan.create, 1);
+});
+
+test("the pool looks again when a starting Pod's start timeout is due", () => {
+  const pool = makePool({ replicas: 2, maxIdleSeconds: 3600 });
+  const stuck = poolPod(pool, { phase: 'Pending', ageSeconds: START + 1 });
+  const starting = poolPod(pool, { phase: 'Pending', ageSeconds: START - 30 });
+  const plan = planPool(pool, [stuck, starting], hashOf(pool), NOW, START);
   assert.is(plan.recheckAfterMs, 30_000, 'when the other one is due');
-  // Running but its runner never became ready counts the same.
+});
+
+test('a running Pod whose runner never became ready within the start timeout is replaced', () => {
+  const pool = makePool({ replicas: 2, maxIdleSeconds: 3600 });
   const unready = poolPod(pool, { ready: false, ageSeconds: START + 1 });
   assert.is(planPool(pool, [unready], hashOf(pool), NOW, START).remove.length, 1);
-  // A ready Pod of any age below maxIdleSeconds stays.
+});
+
+test('a ready Pod older than the start timeout but younger than maxIdleSeconds stays', () => {
+  const pool = makePool({ replicas: 2, maxIdleSeconds: 3600 });
   assert.equal(
     planPool(pool, [poolPod(pool, { ageSeconds: START + 1 })], hashOf(pool), NOW, START).remove,
     [],
