@@ -25,7 +25,7 @@ help: ## List the targets.
 # The install is hack/lib/node.sh's, which the image builds use too.
 $(NODE):
 	@echo "installing Node.js $(NODE_VERSION) into $(CODERUN_CACHE)"
-	@NODE_VERSION=$(NODE_VERSION) LOG_NAME=make && . hack/lib/log.sh && . hack/lib/node.sh && cached_node >/dev/null
+	@NODE_VERSION=$(NODE_VERSION) CODERUN_CACHE=$(CODERUN_CACHE) LOG_NAME=make && . hack/lib/log.sh && . hack/lib/node.sh && cached_node >/dev/null
 
 $(STAMP): package.json package-lock.json | $(NODE)
 	npm ci --no-audit --no-fund
