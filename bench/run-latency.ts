@@ -46,6 +46,11 @@ def main():
 `,
     artifacts: 1,
   },
+  // What the issue's pandas target names: a program that imports pandas, served by a pool that preloads it.
+  'python pandas import': {
+    language: 'python',
+    code: 'import pandas as pd\n\ndef main():\n    return {"pandas": pd.__version__, "rows": len(pd.DataFrame({"x": [1, 2]}))}\n',
+  },
   // The same 10 MiB written twice: once where nothing collects it, once as an artifact; the difference is
   // the transfer (sandbox → store → /run answer as base64).
   'python 10 MiB to /tmp': {
@@ -232,10 +237,16 @@ function row(label: string, samples: Sample[]): void {
   console.log(line);
 }
 
-async function sequential(name: ProgramName, n: number, waitWarm: Record<string, number> | undefined) {
+async function sequential(
+  name: ProgramName,
+  n: number,
+  waitWarm: Record<string, number> | undefined,
+  pauseMs = 0,
+) {
   const samples: Sample[] = [];
   for (let i = 0; i < n; i++) {
     if (waitWarm) await poolsReady(waitWarm);
+    if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
     samples.push(await post(name));
   }
   return samples;
@@ -306,9 +317,20 @@ function floor(): string[] {
 }
 
 // The rows this run measures, in order: all of them, or what BENCH_WARM_ONLY or BENCH_THROUGHPUT_ONLY keep.
-const SEQUENTIAL = ['python hello', 'nodejs hello', 'python pandas+matplotlib'] as const;
+const SEQUENTIAL = [
+  'python hello',
+  'nodejs hello',
+  'python pandas import',
+  'python pandas+matplotlib',
+] as const;
+const HELLO = ['python hello', 'nodejs hello'] as const;
+// An agent's steps come seconds apart (the model thinks between them): by then the previous run's refill
+// has started its sandbox and interpreter, which back-to-back runs share the 2 cores with.
+const AGENT_PAUSE_MS = 2000;
 const ROWS: {
   warm: readonly ProgramName[];
+  /** Warm again, AGENT_PAUSE_MS after the pools are full. */
+  spaced: readonly ProgramName[];
   transfers: readonly ProgramName[];
   burst: boolean;
   clients: readonly number[];
@@ -317,6 +339,7 @@ const ROWS: {
   coldSequential: readonly ProgramName[];
 } = {
   warm: THROUGHPUT_ONLY ? [] : SEQUENTIAL.filter((name) => !WARM_ONLY || name.includes('hello')),
+  spaced: THROUGHPUT_ONLY ? [] : HELLO,
   transfers: PRINT_ONLY ? [] : ['python 10 MiB to /tmp', 'python 10 MiB artifact'],
   burst: !PRINT_ONLY,
   clients: WARM_ONLY ? [] : THROUGHPUT_ONLY ? [4] : [4, 16],
@@ -348,6 +371,10 @@ try {
     const line = `${name}, warm, mean ${mean.toFixed(0)} ms: API ${api.text} (HTTP and the rest ${(mean - api.totalMs).toFixed(0)} ms); controller ${controller.text}`;
     breakdown.push(line);
     console.log(line);
+  }
+  for (const name of ROWS.spaced) {
+    const samples = await sequential(name, RUNS, warmSizes, AGENT_PAUSE_MS);
+    row(`${name}, warm, ${AGENT_PAUSE_MS / 1000} s apart`, samples);
   }
   for (const name of ROWS.transfers) {
     row(`${name}, warm (sequential)`, await sequential(name, Math.min(RUNS, 10), warmSizes));
