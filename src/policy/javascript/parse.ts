@@ -275,6 +275,7 @@ export function isReference({ parent, key }: Visit): boolean {
     case 'MemberExpression':
     case 'OptionalMemberExpression':
       return key !== 'property' || parent.computed;
+    // `{ a: b }` in a pattern binds b; in an object literal it reads b. The key is never a read.
     case 'ObjectProperty':
     case 'ObjectMethod':
     case 'ClassProperty':

@@ -12,6 +12,7 @@ import {
   forEachChild,
   isCallee,
   isMember,
+  isReference,
   nameOf,
   parseProgram,
   type Syntax,
@@ -435,7 +436,7 @@ function callsDecoder(node: t.Node, depth: number): boolean {
 
 function checkIdentifier(scan: Scan, identifier: t.Identifier, visit: Visit): void {
   const { name } = identifier;
-  if (!isReference(visit)) return;
+  if (!isRead(visit)) return;
   if (Object.hasOwn(NODE_DENIED_GLOBALS, name)) {
     const use = isCallee(visit) ? 'Call of' : 'Reference to';
     add(scan, identifier, 'denied-global', `${use} '${name}' (${NODE_DENIED_GLOBALS[name]})`);
@@ -474,31 +475,15 @@ function checkIdentifier(scan: Scan, identifier: t.Identifier, visit: Visit): vo
   if (isHandedOn(visit) && !isAliasDeclaration(visit)) scan.namesHandedOn.push({ name, at: identifier });
 }
 
-/** False where an identifier names a property, a label or a new binding rather than reading a variable. */
-function isReference({ parent, key }: Visit): boolean {
-  if (parent === undefined) return true;
-  switch (parent.type) {
-    case 'MemberExpression':
-    case 'OptionalMemberExpression':
-      return key !== 'property' || parent.computed;
-    case 'ObjectProperty':
-      // `{ a: b }` in a pattern binds b; in an object literal it reads b. The key is never a read.
-      return key !== 'key' || parent.computed;
-    case 'ObjectMethod':
-    case 'ClassProperty':
-    case 'ClassMethod':
-    case 'ClassAccessorProperty':
-      return key !== 'key' || parent.computed;
+/**
+ * The shared isReference, and besides it the bindings that are not reads: the targets of a pattern or of an
+ * assignment to a plain name, a catch parameter, a private field's key.
+ */
+function isRead(visit: Visit): boolean {
+  const { parent, key } = visit;
+  switch (parent?.type) {
     case 'ClassPrivateProperty':
       return key !== 'key';
-    case 'LabeledStatement':
-    case 'BreakStatement':
-    case 'ContinueStatement':
-    case 'MetaProperty':
-    case 'ImportSpecifier':
-    case 'ImportDefaultSpecifier':
-    case 'ImportNamespaceSpecifier':
-    case 'ExportSpecifier':
     case 'CatchClause':
       return false;
     case 'AssignmentPattern':
@@ -510,7 +495,7 @@ function isReference({ parent, key }: Visit): boolean {
     case 'ObjectPattern':
       return false;
     default:
-      return key !== 'id' && key !== 'params';
+      return isReference(visit);
   }
 }
 
