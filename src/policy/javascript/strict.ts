@@ -10,8 +10,10 @@ import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom 
 import {
   findingAt,
   forEachChild,
+  forEachProcessImport,
   isCallee,
   isMember,
+  isProcessModule,
   isReference,
   nameOf,
   parseProgram,
@@ -208,11 +210,11 @@ function visitNode(scan: Scan, visit: Visit): void {
 
 function checkImportDeclaration(scan: Scan, declaration: t.ImportDeclaration): void {
   checkModule(scan, declaration, declaration.source);
-  if (!isProcessModule(declaration.source.value)) return;
-  for (const specifier of declaration.specifiers) {
-    if (specifier.type !== 'ImportSpecifier') scan.processAliases.add(specifier.local.name);
-    else checkProcessMemberName(scan, nameOf(specifier.imported), specifier);
-  }
+  forEachProcessImport(
+    declaration,
+    (alias) => scan.processAliases.add(alias),
+    (name, at) => checkProcessMemberName(scan, name, at),
+  );
 }
 
 /** The module named by an import, export, `import()` or require-like call: a constant on the allow-list. */
@@ -237,10 +239,6 @@ function isAllowedModule(specifier: string, extraPackages: ReadonlySet<string>):
   if (packageName !== 'axios' && !extraPackages.has(packageName)) return false;
   const subpath = name.slice(packageName.length);
   return subpath === '' || (/^\/[\w./-]*$/.test(subpath) && !segments.includes('..'));
-}
-
-function isProcessModule(specifier: string): boolean {
-  return specifier === 'process' || specifier === 'node:process';
 }
 
 // ---------------------------------------------------------------------------------------------------------
