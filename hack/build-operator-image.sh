@@ -15,22 +15,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-# shellcheck source=hack/versions.env
-. "$here/versions.env"
-# shellcheck source=lib/rootfs.sh
-. "$here/lib/rootfs.sh"
-CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
+# shellcheck source=lib/image-build.sh
+. "$here/lib/image-build.sh"
 IMAGES=$CACHE/images
-ROOTFS=$CACHE/rootfs
 OUT=$IMAGES/operator.tar
-# The base tree: same suite, variant and packages (so the same cache key) as build-sandbox-images.sh.
-SUITE=bookworm
-BASE_PACKAGES=ca-certificates
-
-# shellcheck source=lib/log.sh
-. "$here/lib/log.sh"
-# shellcheck source=lib/node.sh
-. "$here/lib/node.sh"
 
 version() { jq -r .version "$repo/package.json"; }
 image_name() { echo "docker.io/coderun/operator:$(version)"; }

@@ -26,28 +26,17 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-# shellcheck source=hack/versions.env
-. "$here/versions.env"
-# shellcheck source=lib/rootfs.sh
-. "$here/lib/rootfs.sh"
-CACHE=${CODERUN_CACHE:-$HOME/.cache/coderun}
+# shellcheck source=lib/image-build.sh
+. "$here/lib/image-build.sh"
 IMAGES=${CODERUN_IMAGES_DIR:-$CACHE/images}
-ROOTFS=$CACHE/rootfs # the debootstrap base, shared by every build
 TREES=${CODERUN_IMAGES_DIR:+$CODERUN_IMAGES_DIR/rootfs}
 TREES=${TREES:-$ROOTFS} # each image's tree
 CONTEXTS=${CODERUN_SANDBOX_CONTEXTS:-$repo/sandbox_base_image}
 IMAGE_VERSION=$(jq -r .version "$repo/package.json") # the operator's version: its default sandbox images
-SUITE=bookworm
-BASE_PACKAGES=ca-certificates
 # SECCOMP_PROFILE=<file> checks another profile, e.g. while trimming the allow-list.
 SECCOMP_PROFILE=${SECCOMP_PROFILE:-$repo/seccomp/sandbox.json}
 # What the sandbox Pod adds (src/controller/sandbox-pod.ts); the check runs with the same.
 POD_ENV=(CODERUN_WORKDIR=/work HOME=/work TMPDIR=/tmp)
-
-# shellcheck source=lib/log.sh
-. "$here/lib/log.sh"
-# shellcheck source=lib/node.sh
-. "$here/lib/node.sh"
 
 context() { echo "$CONTEXTS/$1"; }
 

@@ -73,14 +73,26 @@ go_install() {
   GOBIN="$out" go install -trimpath -ldflags "$ldf" "$@" >&2
 }
 
+# go_install_cached: go_install's arguments; builds only when a binary is missing from the output dir
+# (go install names each after its package's last path element), then prints the dir.
+go_install_cached() {
+  local out=$1 ldf=$2 pkg
+  for pkg in "${@:3}"; do
+    pkg=${pkg%@*}
+    if [ ! -x "$out/${pkg##*/}" ]; then
+      go_install "$out" "$ldf" "${@:3}"
+      break
+    fi
+  done
+  echo "$out"
+}
+
 build_containerd() {
-  local out="$CACHE/containerd-$CONTAINERD_VERSION" m=github.com/containerd/containerd/v2
-  if [ -x "$out/containerd" ] && [ -x "$out/ctr" ] && [ -x "$out/containerd-shim-runc-v2" ]; then echo "$out"; return; fi
+  local m=github.com/containerd/containerd/v2
   # CGO_ENABLED=0 drops only the btrfs snapshotter (cgo-only); overlayfs is what we use.
-  go_install "$out" "-s -w -X $m/version.Version=$CONTAINERD_VERSION" \
+  go_install_cached "$CACHE/containerd-$CONTAINERD_VERSION" "-s -w -X $m/version.Version=$CONTAINERD_VERSION" \
     "$m/cmd/containerd@$CONTAINERD_VERSION" "$m/cmd/ctr@$CONTAINERD_VERSION" \
     "$m/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION"
-  echo "$out"
 }
 
 build_gvisor() {
@@ -123,26 +135,20 @@ build_helm() {
 # versitygw has no replace directives either. Its Makefile stamps the version into main.Version; the
 # build commit and time are left at their defaults, so two builds of one version are the same file.
 build_versitygw() {
-  local out="$CACHE/versitygw-$VERSITYGW_VERSION" m=github.com/versity/versitygw
-  if [ -x "$out/versitygw" ]; then echo "$out"; return; fi
-  go_install "$out" "-s -w -X main.Version=$VERSITYGW_VERSION" "$m/cmd/versitygw@$VERSITYGW_VERSION"
-  echo "$out"
+  go_install_cached "$CACHE/versitygw-$VERSITYGW_VERSION" "-s -w -X main.Version=$VERSITYGW_VERSION" \
+    "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 }
 
 build_kind() {
-  local out="$CACHE/kind-$KIND_VERSION"
-  if [ -x "$out/kind" ]; then echo "$out"; return; fi
-  go_install "$out" "-s -w" "sigs.k8s.io/kind@$KIND_VERSION"
-  echo "$out"
+  go_install_cached "$CACHE/kind-$KIND_VERSION" "-s -w" "sigs.k8s.io/kind@$KIND_VERSION"
 }
 
 # CoreDNS with its default plugin set (core/plugin/zplugin.go is generated and in the module); kubeadm
 # names the version it deploys (COREDNS_VERSION).
 build_coredns() {
-  local out="$CACHE/coredns-$COREDNS_VERSION" m=github.com/coredns/coredns
-  if [ -x "$out/coredns" ]; then echo "$out"; return; fi
-  go_install "$out" "-s -w -X $m/coremain.GitCommit=$COREDNS_VERSION" "$m@$COREDNS_VERSION"
-  echo "$out"
+  local m=github.com/coredns/coredns
+  go_install_cached "$CACHE/coredns-$COREDNS_VERSION" "-s -w -X $m/coremain.GitCommit=$COREDNS_VERSION" \
+    "$m@$COREDNS_VERSION"
 }
 
 what=${1:?usage: build-upstream.sh k8s|etcd|containerd|gvisor|helm|versitygw|kind|coredns [cmd ...]}

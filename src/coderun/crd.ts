@@ -64,10 +64,14 @@ interface CrdShape {
   spec: z.ZodType;
   /** Absent: the resource has no status (nor its subresource). */
   status?: z.ZodType;
+  /** Besides Age, which every kind shows last. */
   printerColumns: { name: string; type: string; jsonPath: string; priority?: number }[];
   /** The scale subresource (kubectl scale, HorizontalPodAutoscaler). */
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
 }
+
+// Columns of its own replace kubectl's defaults, Age among them: every kind gets Age back, last.
+const AGE_COLUMN = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
 function buildCrd(shape: CrdShape): object {
   return {
@@ -92,7 +96,7 @@ function buildCrd(shape: CrdShape): object {
           ...(shape.status
             ? { subresources: { status: {}, ...(shape.scale ? { scale: shape.scale } : {}) } }
             : {}),
-          additionalPrinterColumns: shape.printerColumns,
+          additionalPrinterColumns: [...shape.printerColumns, AGE_COLUMN],
           schema: {
             openAPIV3Schema: {
               type: 'object',
@@ -129,7 +133,6 @@ export function buildCodeRunCrd(): object {
       { name: 'Exit', type: 'integer', jsonPath: '.status.exitCode' },
       { name: 'Duration-ms', type: 'integer', jsonPath: '.status.durationMs' },
       { name: 'Sandbox', type: 'string', jsonPath: '.status.sandbox' },
-      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
   });
 }
@@ -148,7 +151,6 @@ export function buildSandboxPoolCrd(): object {
       { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas' },
       { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
       { name: 'Claimed', type: 'integer', jsonPath: '.status.claimed' },
-      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
     scale: {
       specReplicasPath: '.spec.replicas',
@@ -175,7 +177,6 @@ export function buildSandboxRuntimeCrd(): object {
       { name: 'Image', type: 'string', jsonPath: '.spec.image' },
       { name: 'Max-CPU', type: 'string', jsonPath: '.spec.resources.max.cpu', priority: 1 },
       { name: 'Max-Memory', type: 'string', jsonPath: '.spec.resources.max.memory', priority: 1 },
-      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
   });
 }

@@ -6,8 +6,10 @@ import type * as t from '@babel/types';
 import { type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
 import {
   findingAt,
+  forEachProcessImport,
   isCallee,
   isMember,
+  isProcessModule,
   isReference,
   nameOf,
   parseProgram,
@@ -128,11 +130,11 @@ function visitNode(scan: Scan, visit: Visit): void {
 
 function checkImportDeclaration(scan: Scan, declaration: t.ImportDeclaration): void {
   checkModuleSpecifier(scan, declaration, declaration.source);
-  if (!isProcessModule(declaration.source.value)) return;
-  for (const specifier of declaration.specifiers) {
-    if (specifier.type !== 'ImportSpecifier') scan.processAliases.add(specifier.local.name);
-    else checkProcessMemberName(scan, nameOf(specifier.imported), specifier);
-  }
+  forEachProcessImport(
+    declaration,
+    (alias) => scan.processAliases.add(alias),
+    (name, at) => checkProcessMemberName(scan, name, at),
+  );
 }
 
 /** The module named by an import, export, `import()` or require-like call: blocked names, and names computed at run time. */
@@ -332,10 +334,6 @@ function globalNameOf(node: t.Node): string | undefined {
 function isBlockedModule(specifier: string): boolean {
   const name = specifier.startsWith('node:') ? specifier.slice('node:'.length) : specifier;
   return Object.hasOwn(BLOCKED_NODE_MODULES, name.split('/')[0] ?? '');
-}
-
-function isProcessModule(specifier: string): boolean {
-  return specifier === 'process' || specifier === 'node:process';
 }
 
 function addFinding(scan: Scan, at: t.Node, rule: string, message: string): void {

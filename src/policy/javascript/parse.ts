@@ -275,6 +275,7 @@ export function isReference({ parent, key }: Visit): boolean {
     case 'MemberExpression':
     case 'OptionalMemberExpression':
       return key !== 'property' || parent.computed;
+    // `{ a: b }` in a pattern binds b; in an object literal it reads b. The key is never a read.
     case 'ObjectProperty':
     case 'ObjectMethod':
     case 'ClassProperty':
@@ -292,6 +293,26 @@ export function isReference({ parent, key }: Visit): boolean {
       return false;
     default:
       return key !== 'id' && key !== 'params';
+  }
+}
+
+export function isProcessModule(specifier: string): boolean {
+  return specifier === 'process' || specifier === 'node:process';
+}
+
+/**
+ * What an import of process binds, in order: default and namespace imports are process itself (`onAlias`),
+ * named ones read a member of it (`onMember`, with the member's name). Nothing for any other module.
+ */
+export function forEachProcessImport(
+  declaration: t.ImportDeclaration,
+  onAlias: (localName: string) => void,
+  onMember: (name: string | undefined, at: t.Node) => void,
+): void {
+  if (!isProcessModule(declaration.source.value)) return;
+  for (const specifier of declaration.specifiers) {
+    if (specifier.type !== 'ImportSpecifier') onAlias(specifier.local.name);
+    else onMember(nameOf(specifier.imported), specifier);
   }
 }
 

@@ -10,8 +10,11 @@ import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom 
 import {
   findingAt,
   forEachChild,
+  forEachProcessImport,
   isCallee,
   isMember,
+  isProcessModule,
+  isReference,
   nameOf,
   parseProgram,
   type Syntax,
@@ -207,11 +210,11 @@ function visitNode(scan: Scan, visit: Visit): void {
 
 function checkImportDeclaration(scan: Scan, declaration: t.ImportDeclaration): void {
   checkModule(scan, declaration, declaration.source);
-  if (!isProcessModule(declaration.source.value)) return;
-  for (const specifier of declaration.specifiers) {
-    if (specifier.type !== 'ImportSpecifier') scan.processAliases.add(specifier.local.name);
-    else checkProcessMemberName(scan, nameOf(specifier.imported), specifier);
-  }
+  forEachProcessImport(
+    declaration,
+    (alias) => scan.processAliases.add(alias),
+    (name, at) => checkProcessMemberName(scan, name, at),
+  );
 }
 
 /** The module named by an import, export, `import()` or require-like call: a constant on the allow-list. */
@@ -236,10 +239,6 @@ function isAllowedModule(specifier: string, extraPackages: ReadonlySet<string>):
   if (packageName !== 'axios' && !extraPackages.has(packageName)) return false;
   const subpath = name.slice(packageName.length);
   return subpath === '' || (/^\/[\w./-]*$/.test(subpath) && !segments.includes('..'));
-}
-
-function isProcessModule(specifier: string): boolean {
-  return specifier === 'process' || specifier === 'node:process';
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -435,7 +434,7 @@ function callsDecoder(node: t.Node, depth: number): boolean {
 
 function checkIdentifier(scan: Scan, identifier: t.Identifier, visit: Visit): void {
   const { name } = identifier;
-  if (!isReference(visit)) return;
+  if (!isRead(visit)) return;
   if (Object.hasOwn(NODE_DENIED_GLOBALS, name)) {
     const use = isCallee(visit) ? 'Call of' : 'Reference to';
     add(scan, identifier, 'denied-global', `${use} '${name}' (${NODE_DENIED_GLOBALS[name]})`);
@@ -474,31 +473,15 @@ function checkIdentifier(scan: Scan, identifier: t.Identifier, visit: Visit): vo
   if (isHandedOn(visit) && !isAliasDeclaration(visit)) scan.namesHandedOn.push({ name, at: identifier });
 }
 
-/** False where an identifier names a property, a label or a new binding rather than reading a variable. */
-function isReference({ parent, key }: Visit): boolean {
-  if (parent === undefined) return true;
-  switch (parent.type) {
-    case 'MemberExpression':
-    case 'OptionalMemberExpression':
-      return key !== 'property' || parent.computed;
-    case 'ObjectProperty':
-      // `{ a: b }` in a pattern binds b; in an object literal it reads b. The key is never a read.
-      return key !== 'key' || parent.computed;
-    case 'ObjectMethod':
-    case 'ClassProperty':
-    case 'ClassMethod':
-    case 'ClassAccessorProperty':
-      return key !== 'key' || parent.computed;
+/**
+ * The shared isReference, and besides it the bindings that are not reads: the targets of a pattern or of an
+ * assignment to a plain name, a catch parameter, a private field's key.
+ */
+function isRead(visit: Visit): boolean {
+  const { parent, key } = visit;
+  switch (parent?.type) {
     case 'ClassPrivateProperty':
       return key !== 'key';
-    case 'LabeledStatement':
-    case 'BreakStatement':
-    case 'ContinueStatement':
-    case 'MetaProperty':
-    case 'ImportSpecifier':
-    case 'ImportDefaultSpecifier':
-    case 'ImportNamespaceSpecifier':
-    case 'ExportSpecifier':
     case 'CatchClause':
       return false;
     case 'AssignmentPattern':
@@ -510,7 +493,7 @@ function isReference({ parent, key }: Visit): boolean {
     case 'ObjectPattern':
       return false;
     default:
-      return key !== 'id' && key !== 'params';
+      return isReference(visit);
   }
 }
 

@@ -5,7 +5,14 @@
 // and the syntax error itself is left to the interpreter to report.
 import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
 import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
-import { childrenOf, findingAt, identifier, type PythonSource, readPython } from './source.ts';
+import {
+  childrenOf,
+  findingAt,
+  identifier,
+  type PythonSource,
+  readPython,
+  walkWithinDepth,
+} from './source.ts';
 
 /**
  * Modules whose import is rejected, matched on the first dotted segment, with the reason for each.
@@ -155,10 +162,6 @@ export const BLOCKED_PYTHON_MODULE_MEMBERS: Readonly<Record<string, readonly str
   codecs: ['open'],
 };
 
-// Deeper than this, lezer's error recovery may cut the tree and drop code from it (right-nested conditionals
-// are cut at depth ~700), so such a program is refused rather than half-checked. Honest programs stay far below.
-const MAX_CHECKED_DEPTH = 500;
-
 /** `object.attribute` where `object` is a plain name; judged after the walk, once every import is known. */
 interface MemberAccess {
   object: string;
@@ -173,9 +176,6 @@ interface Scan {
   /** Local name → the dotted module path it was imported as (`np` → `numpy`, `path` → `os.path`). */
   moduleBindings: Map<string, string>;
   memberAccesses: MemberAccess[];
-  depth: number;
-  /** Offset of the first node nested deeper than MAX_CHECKED_DEPTH, if any. */
-  tooDeepAt: number | undefined;
 }
 
 /** Checks one Python program against the compat profile. */
@@ -189,23 +189,13 @@ export function checkPythonCompat(program: string, options: CheckOptions = {}): 
     findings: [],
     moduleBindings: new Map(),
     memberAccesses: [],
-    depth: 0,
-    tooDeepAt: undefined,
   };
-  tree.iterate({ enter: (node) => enter(scan, node), leave: () => void scan.depth-- });
+  const tooDeepAt = walkWithinDepth(tree, (node) => visit(scan, node));
   judgeMemberAccesses(scan);
-  if (scan.tooDeepAt !== undefined) {
-    addFinding(scan, scan.tooDeepAt, 'too-deep', 'Program nested too deeply to check');
+  if (tooDeepAt !== undefined) {
+    addFinding(scan, tooDeepAt, 'too-deep', 'Program nested too deeply to check');
   }
   return verdictFrom(scan.findings);
-}
-
-/** Tracks nesting depth around `visit`; lezer calls `leave` only for nodes whose `enter` did not return false. */
-function enter(scan: Scan, node: SyntaxNodeRef): boolean {
-  if (!visit(scan, node)) return false;
-  scan.depth++;
-  if (scan.depth > MAX_CHECKED_DEPTH) scan.tooDeepAt ??= node.from;
-  return true;
 }
 
 /** Returns false to skip the children of nodes that are fully handled here. */

@@ -1,7 +1,7 @@
 // The text CPython will run, parsed the way CPython reads it. Both Python profiles judge this, never the raw
 // request: a coding cookie, a byte-order mark or an f-string lezer reads differently would otherwise let the
 // policy judge one program while the interpreter runs another.
-import type { SyntaxNode, Tree } from '@lezer/common';
+import type { SyntaxNode, SyntaxNodeRef, Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { type PolicyFinding, type PolicyVerdict, tooComplexVerdict, verdictFrom } from '../types.ts';
 
@@ -107,6 +107,30 @@ export function readPython(
   const tree = parsePython(source.text, budgetMs);
   if (!tree) return { verdict: tooComplexVerdict(`parsing took longer than ${budgetMs} ms`) };
   return { source, tree };
+}
+
+// Deeper than this, lezer's error recovery may cut the tree and drop code from it (right-nested conditionals
+// are cut at depth ~700), so such a program is refused rather than half-checked. Honest programs stay far below.
+const MAX_CHECKED_DEPTH = 500;
+
+/**
+ * Walks the tree depth first, calling `visit` on each node (false skips its children). Returns the offset of the
+ * first node nested deeper than MAX_CHECKED_DEPTH, if any: a program the caller must refuse.
+ */
+export function walkWithinDepth(tree: Tree, visit: (node: SyntaxNodeRef) => boolean): number | undefined {
+  let depth = 0;
+  let tooDeepAt: number | undefined;
+  // Lezer calls `leave` only for nodes whose `enter` did not return false.
+  tree.iterate({
+    enter: (node) => {
+      if (!visit(node)) return false;
+      depth++;
+      if (depth > MAX_CHECKED_DEPTH) tooDeepAt ??= node.from;
+      return true;
+    },
+    leave: () => void depth--,
+  });
+  return tooDeepAt;
 }
 
 /**

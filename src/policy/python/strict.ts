@@ -16,6 +16,7 @@ import {
   parseImport,
   readPython,
   stringValue,
+  walkWithinDepth,
 } from './source.ts';
 import {
   PYTHON_ALLOWED_MODULES,
@@ -34,9 +35,6 @@ import {
   PYTHON_PUBLIC_UNDERSCORE_ATTRIBUTES,
 } from './strict-rules.ts';
 
-// Deeper than this, lezer's error recovery may cut the tree and drop code from it, so such a program is
-// refused rather than half-checked. Honest programs stay far below.
-const MAX_CHECKED_DEPTH = 500;
 // Longest dotted chain followed back to its root name, and the most nodes one constant fold may visit.
 const MAX_CHAIN = 32;
 
@@ -76,8 +74,6 @@ interface Scan {
   imports: Map<number, ParsedImport>;
   /** Top-level modules the operator allows besides PYTHON_ALLOWED_MODULES (packages added to the image). */
   extraModules: ReadonlySet<string>;
-  depth: number;
-  tooDeepAt: number | undefined;
 }
 
 /** Checks one Python program against the strict profile. */
@@ -98,15 +94,13 @@ export function checkPythonStrict(program: string, options: CheckOptions = {}): 
     folded: new Map(),
     imports: new Map(),
     extraModules: options.extraModules ?? new Set(),
-    depth: 0,
-    tooDeepAt: undefined,
   };
   // First what the program defines (imports, aliases, its classes and their private names), then the uses,
   // each judged as it is met.
   tree.iterate({ enter: (node) => collect(scan, node) });
-  tree.iterate({ enter: (node) => enter(scan, node), leave: () => void scan.depth-- });
-  if (scan.tooDeepAt !== undefined) {
-    add(scan, scan.tooDeepAt, 'too-deep', 'Program nested too deeply to check');
+  const tooDeepAt = walkWithinDepth(tree, (node) => visit(scan, node));
+  if (tooDeepAt !== undefined) {
+    add(scan, tooDeepAt, 'too-deep', 'Program nested too deeply to check');
   }
   return verdictFrom(scan.findings);
 }
@@ -153,13 +147,6 @@ const UNDERSCORE = 0x5f;
 // Offsets stay below 2^20 (programs are at most 256 KiB): the key of a span is exact.
 function spanKey(ref: { from: number; to: number }): number {
   return ref.from * 1_048_576 + ref.to;
-}
-
-function enter(scan: Scan, ref: SyntaxNodeRef): boolean {
-  if (!visit(scan, ref)) return false;
-  scan.depth++;
-  if (scan.depth > MAX_CHECKED_DEPTH) scan.tooDeepAt ??= ref.from;
-  return true;
 }
 
 /** The second pass; returns false to skip the children of nodes handled here in full. */
