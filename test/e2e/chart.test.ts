@@ -695,7 +695,9 @@ test('helm upgrade mid-run: the in-flight /run is answered by the API Pod being 
   const recorded = await finishedRuns(300_000);
   assert.ok(recorded.size > 0, 'the earlier tests left finished CodeRuns to check');
   const oldControllers = await podNames('controller');
-  const seconds = 30;
+  // Long enough that the rollout reaches the serving Pod first (its SIGTERM came at 31.6 s in one run),
+  // short enough to end within shutdownGraceSeconds (30) of a SIGTERM that comes 13 s in or later.
+  const seconds = 40;
   const submitted = Date.now();
   const answer = background(
     postRun({ code: SLEEPER, arguments: { seconds } }).then((reply) => ({ reply, at: Date.now() })),
