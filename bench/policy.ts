@@ -133,4 +133,14 @@ for (const [name, language, source] of worst) {
   const verdict = v.allowed ? 'allowed' : (v.findings[0]?.message ?? '').slice(0, 40);
   console.log(`${name.padEnd(34)}  ${ms(took)}   ${verdict.padEnd(40)}  ${ms(beside)}`);
 }
+
+// Both workers held at once by costly checks: the 1 KiB check beside them is served by the pool's spare.
+const held = ['a:'.repeat(1024), `[${'[],'.repeat(87_000)}]`];
+const heldAt = performance.now();
+const costlyPair = Promise.all(held.map((source) => pool.check('nodejs', source)));
+const besideHeld = await time(() => pool.check('python', program(1024, 'python')));
+await costlyPair;
+console.log(
+  `${'both workers held (rows 2 and 5)'.padEnd(34)}  ${ms(performance.now() - heldAt)}   ${''.padEnd(40)}  ${ms(besideHeld)}`,
+);
 await pool.close();

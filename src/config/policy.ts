@@ -5,7 +5,7 @@ import { ConfigError, integer, list, oneOf, type parseEnv, text } from './env.ts
 
 export interface PolicyConfig {
   profile: PolicyProfile;
-  /** Worker threads that run checks off the event loop. */
+  /** Worker threads that run checks off the event loop (the pool starts one more as its spare). */
   workers: number;
   /** A check that runs longer is stopped and its program refused as too complex to check. */
   budgetMs: number;

@@ -1,5 +1,8 @@
 // The static policy off the event loop: a bounded pool of worker threads, each with a heap limit, and a time
 // budget per check. A program too costly to check is refused, never allowed, and never stalls the caller.
+// Nor does it hold up other programs' checks: the pool keeps one warm spare worker beyond its own, which takes
+// the place of a worker replaced after a refused check (so no check waits for a fresh worker to start), and
+// which answers waiting checks while every worker is held by a check that has run longer than SLOW_CHECK_MS.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import {
@@ -31,6 +34,12 @@ export interface PolicyPoolOptions {
   log: Logger;
 }
 
+/**
+ * A check that has run this long holds its worker past what any ordinary program of 16 KiB takes (see
+ * docs/performance.md): checks waiting behind it go to the spare worker meanwhile.
+ */
+export const SLOW_CHECK_MS = 100;
+
 interface Job {
   request: CheckRequest;
   resolve: (verdict: PolicyVerdict) => void;
@@ -43,7 +52,21 @@ interface Slot {
   /** Set once the worker has run its warm-up checks: from then on its checks run at full speed. */
   warm: boolean;
   job: Job | undefined;
+  /** When the worker started its job (performance.now()). */
+  startedAt: number | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Fires once the job has run SLOW_CHECK_MS, to lend the spare to checks waiting behind it. */
+  slowTimer: NodeJS.Timeout | undefined;
+}
+
+/** What the pool's workers are doing (a gauge for metrics, and what tests look at). */
+export interface PoolWorkers {
+  /** Workers that take checks: the pool's own, plus the spare while it is lent. */
+  serving: number;
+  /** Of those, the ones that have finished their warm-up. */
+  warm: number;
+  /** The spare: absent while lent or not yet replaced; starting until it has warmed up. */
+  spare: 'warm' | 'starting' | 'none';
 }
 
 // Same file name as this module's sibling, .ts when run from source and .js when compiled.
@@ -52,6 +75,8 @@ const WORKER_URL = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : 
 export class PolicyPool {
   private readonly opts: PolicyPoolOptions;
   private readonly slots: Slot[] = [];
+  /** A worker beyond the pool's own that takes no checks until it takes a replaced worker's place or is lent. */
+  private spare: Slot | undefined;
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
@@ -60,6 +85,7 @@ export class PolicyPool {
   constructor(opts: PolicyPoolOptions) {
     this.opts = opts;
     for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn());
+    this.spare = this.spawn();
   }
 
   /** The pool as a policy function. */
@@ -71,11 +97,11 @@ export class PolicyPool {
     });
 
   /**
-   * Resolves once every worker has run its warm-up checks (or the pool is closed). Checks are taken before, as
-   * soon as a worker has loaded its parsers; this is for whoever wants to time warm checks only.
+   * Resolves once every worker, the spare too, has run its warm-up checks (or the pool is closed). Checks are
+   * taken before, as soon as a worker has loaded its parsers; this is for whoever wants to time warm checks only.
    */
   warmedUp(): Promise<void> {
-    if (this.closed || this.slots.every((slot) => slot.warm)) return Promise.resolve();
+    if (this.closed || this.allWarm()) return Promise.resolve();
     const warm = new Promise<void>((resolve) => this.warmWaiters.push(resolve));
     this.keepAliveWhileStarting();
     return warm;
@@ -86,12 +112,27 @@ export class PolicyPool {
     return this.queue.length;
   }
 
+  get workers(): PoolWorkers {
+    const spare = this.spare;
+    return {
+      serving: this.slots.length,
+      warm: this.slots.filter((slot) => slot.warm).length,
+      spare: spare === undefined ? 'none' : spare.warm ? 'warm' : 'starting',
+    };
+  }
+
+  private allWarm(): boolean {
+    return this.slots.every((slot) => slot.warm) && (this.spare?.warm ?? true);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const resolve of this.warmWaiters.splice(0)) resolve();
     for (const job of this.queue.splice(0))
       job.resolve(tooComplexVerdict('the policy checker is shutting down'));
-    await Promise.all(this.slots.map((slot) => this.retire(slot)));
+    const spare = this.spare;
+    this.spare = undefined;
+    await Promise.all([...this.slots, ...(spare ? [spare] : [])].map((slot) => this.retire(slot)));
   }
 
   private spawn(): Slot {
@@ -103,7 +144,15 @@ export class PolicyPool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, ready: false, warm: false, job: undefined, timer: undefined };
+    const slot: Slot = {
+      worker,
+      ready: false,
+      warm: false,
+      job: undefined,
+      startedAt: undefined,
+      timer: undefined,
+      slowTimer: undefined,
+    };
     worker.on('message', (reply: CheckReply | CheckStarted | typeof READY | typeof WARM) => {
       if (reply === READY) {
         slot.ready = true;
@@ -113,8 +162,7 @@ export class PolicyPool {
       if (reply === WARM) {
         slot.warm = true;
         if (slot.job && !slot.timer) this.startBudget(slot);
-        if (this.slots.every((other) => other.warm))
-          for (const resolve of this.warmWaiters.splice(0)) resolve();
+        if (this.allWarm()) for (const resolve of this.warmWaiters.splice(0)) resolve();
         this.keepAliveWhileStarting();
         return;
       }
@@ -137,7 +185,8 @@ export class PolicyPool {
       ),
     );
     worker.on('exit', (code) => {
-      if (!this.closed && this.slots.includes(slot)) this.replace(slot, `worker exited with code ${code}`);
+      if (!this.closed && (this.slots.includes(slot) || this.spare === slot))
+        this.replace(slot, `worker exited with code ${code}`);
     });
     // After the listeners: adding a 'message' listener refs the worker's port again, and an idle pool must
     // not keep its process alive.
@@ -152,20 +201,63 @@ export class PolicyPool {
     for (const slot of [...free.filter((s) => s.warm), ...free.filter((s) => !s.warm)]) {
       const job = this.queue.shift();
       if (!job) break;
-      slot.job = job;
-      // A warm worker starts the check at once; one still warming up says when it does (CheckStarted).
-      if (slot.warm) this.startBudget(slot);
-      slot.worker.postMessage(job.request);
+      this.assign(slot, job);
     }
+    if (this.queue.length > 0) this.lendSpare();
+    else this.takeBackSpare();
     this.keepAliveWhileStarting();
+  }
+
+  private assign(slot: Slot, job: Job): void {
+    slot.job = job;
+    // A warm worker starts the check at once; one still warming up says when it does (CheckStarted).
+    if (slot.warm) this.startBudget(slot);
+    slot.worker.postMessage(job.request);
+  }
+
+  /**
+   * Checks are waiting and no worker is free: if a worker's check has run SLOW_CHECK_MS, the spare serves beside
+   * it until the wait is over. One spare at most: a second slow check is waited for, as without a spare.
+   */
+  private lendSpare(): void {
+    const spare = this.spare;
+    if (!spare?.ready) return;
+    const now = performance.now();
+    const held = this.slots.some(
+      (slot) => slot.startedAt !== undefined && now - slot.startedAt >= SLOW_CHECK_MS,
+    );
+    if (!held) return;
+    this.spare = undefined;
+    this.slots.push(spare);
+    const job = this.queue.shift();
+    if (job) this.assign(spare, job);
+  }
+
+  /** Nothing waits: a worker beyond the pool's own goes back to being the spare (or stops, if there is one). */
+  private takeBackSpare(): void {
+    while (this.slots.length > this.opts.workers) {
+      const idle = this.slots.findLast((slot) => !slot.job);
+      if (!idle) return;
+      this.slots.splice(this.slots.indexOf(idle), 1);
+      const spare = this.spare;
+      if (spare === undefined || (!spare.warm && idle.warm)) {
+        this.spare = idle;
+        if (spare) void this.retire(spare);
+      } else {
+        void this.retire(idle);
+      }
+    }
   }
 
   /** The check's budget, from when its worker starts it. */
   private startBudget(slot: Slot): void {
+    slot.startedAt = performance.now();
     slot.timer = setTimeout(
       () => this.replace(slot, `the check took longer than ${this.opts.budgetMs} ms`),
       this.opts.budgetMs,
     );
+    // Unref'd: the budget timer keeps the process alive while the check runs.
+    slot.slowTimer = setTimeout(() => this.dispatch(), SLOW_CHECK_MS).unref();
     this.keepAliveWhileStarting();
   }
 
@@ -174,7 +266,7 @@ export class PolicyPool {
    * before it starts a check keeps the process alive; a check's budget timer does from then on.
    */
   private keepAliveWhileStarting(): void {
-    for (const slot of this.slots) {
+    for (const slot of this.spare ? [...this.slots, this.spare] : this.slots) {
       const awaited =
         (!slot.ready && this.queue.length > 0) ||
         (!slot.warm && this.warmWaiters.length > 0) ||
@@ -186,20 +278,35 @@ export class PolicyPool {
 
   private finish(slot: Slot, verdict: PolicyVerdict): void {
     const job = slot.job;
-    clearTimeout(slot.timer);
-    slot.job = undefined;
-    slot.timer = undefined;
+    this.clearJob(slot);
     job?.resolve(verdict);
     this.dispatch();
   }
 
-  /** Refuses the slot's program, if any, and puts a fresh worker in its place. */
+  private clearJob(slot: Slot): void {
+    clearTimeout(slot.timer);
+    clearTimeout(slot.slowTimer);
+    slot.job = undefined;
+    slot.startedAt = undefined;
+    slot.timer = undefined;
+    slot.slowTimer = undefined;
+  }
+
+  /**
+   * Refuses the slot's program, if any, and puts the spare in its place (a worker beyond the pool's own is not
+   * replaced); a fresh worker becomes the spare.
+   */
   private replace(slot: Slot, why: string): void {
+    if (slot === this.spare) {
+      this.opts.log.warn({ why }, 'policy spare worker replaced');
+      void this.retire(slot);
+      this.spare = this.closed ? undefined : this.spawn();
+      return;
+    }
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     const job = slot.job;
-    clearTimeout(slot.timer);
-    slot.job = undefined;
+    this.clearJob(slot);
     if (job) {
       this.opts.log.warn(
         { language: job.request.language, bytes: job.request.source.length, why },
@@ -216,7 +323,15 @@ export class PolicyPool {
       this.slots.splice(index, 1);
       return;
     }
-    this.slots[index] = this.spawn();
+    if (this.slots.length > this.opts.workers) {
+      this.slots.splice(index, 1);
+    } else if (this.spare) {
+      this.slots[index] = this.spare;
+      this.spare = undefined;
+    } else {
+      this.slots[index] = this.spawn();
+    }
+    this.spare ??= this.spawn();
     this.dispatch();
   }
 

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLogger } from '../../../src/log.ts';
 import { createPolicy } from '../../../src/policy/index.ts';
-import { PolicyPool } from '../../../src/policy/pool.ts';
+import { PolicyPool, SLOW_CHECK_MS } from '../../../src/policy/pool.ts';
 import { TOO_COMPLEX_RULE } from '../../../src/policy/types.ts';
 
 const log = createLogger('silent', 'test');
@@ -123,6 +123,43 @@ test('ordinary checks queued behind a costly one are answered in order', async (
     );
     for (const verdict of quick) assert.is(verdict.findings[0]?.rule, 'import-not-allowed');
     assert.is((await costly).findings[0]?.rule, TOO_COMPLEX_RULE);
+  } finally {
+    await p.close();
+  }
+});
+
+test('a check waiting behind one that has held the only worker for SLOW_CHECK_MS is answered by the spare, before it', async () => {
+  const p = pool({ workers: 1 });
+  try {
+    await p.warmedUp();
+    let costlyAnswered = false;
+    const costly = p.check('nodejs', 'a:'.repeat(2048)).finally(() => {
+      costlyAnswered = true;
+    });
+    // Sent once the costly check has started, as a request arriving a moment later would be.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const quick = await p.check('python', 'import subprocess\n');
+    assert.is(quick.findings[0]?.rule, 'import-not-allowed');
+    assert.is(costlyAnswered, false, `the quick check waited for the costly one (> ${SLOW_CHECK_MS} ms)`);
+    // Nothing waits any more: the lent worker is the spare again, and the pool serves with its own one.
+    assert.equal(p.workers, { serving: 1, warm: 1, spare: 'warm' });
+    assert.is((await costly).findings[0]?.rule, TOO_COMPLEX_RULE);
+  } finally {
+    await p.close();
+  }
+});
+
+test("a replaced worker's place is taken by the warm spare, so the next check waits for no worker to start", async () => {
+  const p = pool({ workers: 1, budgetMs: 500 });
+  try {
+    await p.warmedUp();
+    assert.equal(p.workers, { serving: 1, warm: 1, spare: 'warm' });
+    assert.is((await p.check('nodejs', 'a:'.repeat(2048))).findings[0]?.rule, TOO_COMPLEX_RULE);
+    // The worker that ran out of budget is gone; the spare serves, and a fresh spare starts behind it.
+    assert.equal(p.workers, { serving: 1, warm: 1, spare: 'starting' });
+    assert.is((await p.check('python', 'x = 1\n')).allowed, true);
+    await p.warmedUp();
+    assert.equal(p.workers, { serving: 1, warm: 1, spare: 'warm' });
   } finally {
     await p.close();
   }
