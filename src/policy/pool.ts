@@ -40,6 +40,12 @@ export interface PolicyPoolOptions {
  */
 export const SLOW_CHECK_MS = 100;
 
+/**
+ * A new spare starts this long after the last one took a replaced worker's place: its start and warm-up (0.3-1 s
+ * of CPU) would otherwise share the cores with the checks that follow at once.
+ */
+export const SPARE_START_DELAY_MS = 1000;
+
 interface Job {
   request: CheckRequest;
   resolve: (verdict: PolicyVerdict) => void;
@@ -65,7 +71,7 @@ export interface PoolWorkers {
   serving: number;
   /** Of those, the ones that have finished their warm-up. */
   warm: number;
-  /** The spare: absent while lent or not yet replaced; starting until it has warmed up. */
+  /** The spare: none while lent or until a new one starts; starting until it has warmed up. */
   spare: 'warm' | 'starting' | 'none';
 }
 
@@ -77,6 +83,8 @@ export class PolicyPool {
   private readonly slots: Slot[] = [];
   /** A worker beyond the pool's own that takes no checks until it takes a replaced worker's place or is lent. */
   private spare: Slot | undefined;
+  /** Starts a new spare (SPARE_START_DELAY_MS after the last one was taken). */
+  private spareTimer: NodeJS.Timeout | undefined;
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
@@ -122,7 +130,7 @@ export class PolicyPool {
   }
 
   private allWarm(): boolean {
-    return this.slots.every((slot) => slot.warm) && (this.spare?.warm ?? true);
+    return this.slots.every((slot) => slot.warm) && (this.spare?.warm ?? this.spareTimer === undefined);
   }
 
   async close(): Promise<void> {
@@ -130,6 +138,7 @@ export class PolicyPool {
     for (const resolve of this.warmWaiters.splice(0)) resolve();
     for (const job of this.queue.splice(0))
       job.resolve(tooComplexVerdict('the policy checker is shutting down'));
+    clearTimeout(this.spareTimer);
     const spare = this.spare;
     this.spare = undefined;
     await Promise.all([...this.slots, ...(spare ? [spare] : [])].map((slot) => this.retire(slot)));
@@ -249,6 +258,16 @@ export class PolicyPool {
     }
   }
 
+  private startSpareSoon(): void {
+    if (this.spare || this.spareTimer || this.closed) return;
+    this.spareTimer = setTimeout(() => {
+      this.spareTimer = undefined;
+      if (!this.spare && !this.closed) this.spare = this.spawn();
+      this.keepAliveWhileStarting();
+    }, SPARE_START_DELAY_MS);
+    this.keepAliveWhileStarting();
+  }
+
   /** The check's budget, from when its worker starts it. */
   private startBudget(slot: Slot): void {
     slot.startedAt = performance.now();
@@ -266,6 +285,8 @@ export class PolicyPool {
    * before it starts a check keeps the process alive; a check's budget timer does from then on.
    */
   private keepAliveWhileStarting(): void {
+    if (this.warmWaiters.length > 0) this.spareTimer?.ref();
+    else this.spareTimer?.unref();
     for (const slot of this.spare ? [...this.slots, this.spare] : this.slots) {
       const awaited =
         (!slot.ready && this.queue.length > 0) ||
@@ -294,13 +315,14 @@ export class PolicyPool {
 
   /**
    * Refuses the slot's program, if any, and puts the spare in its place (a worker beyond the pool's own is not
-   * replaced); a fresh worker becomes the spare.
+   * replaced); a fresh worker becomes the spare SPARE_START_DELAY_MS later.
    */
   private replace(slot: Slot, why: string): void {
     if (slot === this.spare) {
       this.opts.log.warn({ why }, 'policy spare worker replaced');
       void this.retire(slot);
-      this.spare = this.closed ? undefined : this.spawn();
+      this.spare = undefined;
+      this.startSpareSoon();
       return;
     }
     const index = this.slots.indexOf(slot);
@@ -331,7 +353,7 @@ export class PolicyPool {
     } else {
       this.slots[index] = this.spawn();
     }
-    this.spare ??= this.spawn();
+    this.startSpareSoon();
     this.dispatch();
   }
 
