@@ -47,7 +47,14 @@ async function runApiCommand(): Promise<void> {
   const log = createLogger(config.logLevel, 'coderun-api');
   const kube = makeClients(loadKubeConfig());
   const policy = startPolicy(config.policy, log);
-  const api = await startApi({ config, kube, policy: policy.check, policyWarmedUp: policy.warmedUp(), log });
+  const api = await startApi({
+    config,
+    kube,
+    policy: policy.check,
+    policyWarmedUp: policy.warmedUp(),
+    policyState: policy.state,
+    log,
+  });
   log.info(
     {
       port: config.port,

@@ -6,6 +6,7 @@ import { GROUP, PLURAL, VERSION } from '../coderun/schema.ts';
 import type { ApiConfig } from '../config/api.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { serviceLookup } from '../kube/services.ts';
+import type { PolicyState } from '../policy/index.ts';
 import type { AsyncCodePolicy } from '../policy/types.ts';
 import { RuntimeCache } from '../runtimes/cache.ts';
 import { builtinRuntimes } from '../runtimes/catalog.ts';
@@ -27,6 +28,8 @@ export async function startApi(opts: {
    * first checks cost several times a warm one's (docs/performance.md, "The static policy's cost").
    */
   policyWarmedUp?: Promise<void>;
+  /** The policy's workers, for /metrics. */
+  policyState?: () => PolicyState;
   log: Logger;
 }) {
   const { config, kube, log } = opts;
@@ -39,7 +42,7 @@ export async function startApi(opts: {
     log,
   });
   const runtimes = new RuntimeCache({ kube, builtins: builtinRuntimes(), log });
-  const metrics = createMetrics(() => service.inFlight);
+  const metrics = createMetrics(() => service.inFlight, opts.policyState);
   const service = new RunService({
     config,
     runs,

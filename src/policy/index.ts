@@ -1,7 +1,7 @@
 // The static code policy: a profile picks the checks; each language has its own parser and rules.
 import type { Logger } from 'pino';
 import type { PolicyConfig } from '../config/policy.ts';
-import { PolicyPool } from './pool.ts';
+import { PolicyPool, type PoolWorkers } from './pool.ts';
 import { type AsyncCodePolicy, allowEverything } from './types.ts';
 
 export { checkJavaScript, checkTypeScript } from './javascript/index.ts';
@@ -9,10 +9,17 @@ export { createPolicy } from './profiles.ts';
 export { checkPython } from './python/index.ts';
 export * from './types.ts';
 
+/** What the checker's workers are doing, for metrics. */
+export interface PolicyState extends PoolWorkers {
+  /** Checks waiting for a worker. */
+  waiting: number;
+}
+
 export interface PolicyChecker {
   check: AsyncCodePolicy;
   /** Resolves once every worker has warmed up (at once when the policy is off). */
   warmedUp(): Promise<void>;
+  state(): PolicyState;
   close(): Promise<void>;
 }
 
@@ -22,9 +29,15 @@ export function startPolicy(config: PolicyConfig, log: Logger): PolicyChecker {
     return {
       check: async (language, source) => allowEverything(language, source),
       warmedUp: async () => {},
+      state: () => ({ waiting: 0, serving: 0, warm: 0, spare: 'none' }),
       close: async () => {},
     };
   }
   const pool = new PolicyPool({ ...config, log });
-  return { check: pool.check, warmedUp: () => pool.warmedUp(), close: () => pool.close() };
+  return {
+    check: pool.check,
+    warmedUp: () => pool.warmedUp(),
+    state: () => ({ waiting: pool.waiting, ...pool.workers }),
+    close: () => pool.close(),
+  };
 }

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLogger } from '../../../src/log.ts';
-import { createPolicy } from '../../../src/policy/index.ts';
+import { createPolicy, startPolicy } from '../../../src/policy/index.ts';
 import { PolicyPool, SLOW_CHECK_MS } from '../../../src/policy/pool.ts';
 import { TOO_COMPLEX_RULE } from '../../../src/policy/types.ts';
 
@@ -164,6 +164,18 @@ test("a replaced worker's place is taken by the warm spare, so the next check wa
   } finally {
     await p.close();
   }
+});
+
+test("the checker's state, as /metrics reads it, counts the pool's workers and its spare", async () => {
+  const checker = startPolicy({ profile: 'strict', workers: 2, budgetMs: 2000, heapMb: 128 }, log);
+  try {
+    await checker.warmedUp();
+    assert.equal(checker.state(), { waiting: 0, serving: 2, warm: 2, spare: 'warm' });
+  } finally {
+    await checker.close();
+  }
+  const off = startPolicy({ profile: 'off', workers: 2, budgetMs: 2000, heapMb: 128 }, log);
+  assert.equal(off.state(), { waiting: 0, serving: 0, warm: 0, spare: 'none' });
 });
 
 test.run();
