@@ -43,7 +43,8 @@ const PRE_STOP_SECONDS = 5;
 const INSTANCE = `app.kubernetes.io/instance=${RELEASE}`;
 // The release's Deployments: the API, the controller and the embedded artifacts store.
 const OPERATOR_PODS = `${INSTANCE},app.kubernetes.io/component in (api,controller,artifacts)`;
-const SMALL = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+// The limit leaves room for the policy's two workers and its spare (50-75 MiB each, warm).
+const SMALL = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '512Mi' } };
 const SLEEPER = 'import time\n\ndef main(seconds):\n    time.sleep(seconds)\n    return {"slept": seconds}\n';
 
 type Values = { [key: string]: unknown };
@@ -305,6 +306,13 @@ test(`the chart's Service ${SERVICE} answers /healthz and / on its ClusterIP:${P
     assert.is(reply.status, 200, path);
     assert.equal(reply.body, { status: 'ok' });
   }
+});
+
+test("/metrics of the ready API replica: the chart's two policy workers and their spare are warm, no check waits", async () => {
+  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+  assert.match(metrics, 'coderun_api_policy_workers{role="serving",state="warm"} 2');
+  assert.match(metrics, 'coderun_api_policy_workers{role="spare",state="warm"} 1');
+  assert.match(metrics, 'coderun_api_policy_checks_waiting 0');
 });
 
 test('POST /run runs Python in a gVisor sandbox: success with the structured result and the stdout', async () => {
