@@ -27,6 +27,7 @@ async function runControllerCommand(): Promise<void> {
     log,
     onLostLeadership: () => process.exit(1),
   });
+  running.metrics.observe({ policy: policy.state });
   // Probes and scrapes stay answered while the controller drains, so the server closes last.
   const server = await startControllerServer({
     ...config.http,

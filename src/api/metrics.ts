@@ -1,6 +1,7 @@
 // Prometheus metrics of the API (GET /metrics), in a registry of its own per server.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PolicyState } from '../policy/index.ts';
+import { registerPolicyGauges } from '../policy/metrics.ts';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -47,31 +48,6 @@ export function createMetrics(inflight: () => number, policyState?: () => Policy
       this.set(inflight());
     },
   });
-  if (policyState) policyGauges(registry, policyState);
+  if (policyState) registerPolicyGauges(registry, 'coderun_api_', policyState);
   return { registry, runs, latency, rejections, stages };
-}
-
-/** The static policy's worker pool: whether checks wait, and whether its workers (and its spare) are warm. */
-function policyGauges(registry: Registry, state: () => PolicyState): void {
-  new Gauge({
-    name: 'coderun_api_policy_checks_waiting',
-    help: 'Policy checks waiting for a worker right now.',
-    registers: [registry],
-    collect() {
-      this.set(state().waiting);
-    },
-  });
-  new Gauge({
-    name: 'coderun_api_policy_workers',
-    help: "The policy's worker threads by role (serving: taking checks; spare: kept for a replaced or held worker) and state (warm, or starting).",
-    labelNames: ['role', 'state'] as const,
-    registers: [registry],
-    collect() {
-      const { serving, warm, spare } = state();
-      this.set({ role: 'serving', state: 'warm' }, warm);
-      this.set({ role: 'serving', state: 'starting' }, serving - warm);
-      this.set({ role: 'spare', state: 'warm' }, spare === 'warm' ? 1 : 0);
-      this.set({ role: 'spare', state: 'starting' }, spare === 'starting' ? 1 : 0);
-    },
-  });
 }

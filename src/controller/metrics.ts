@@ -3,6 +3,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SandboxPool } from '../coderun/sandbox-pool.ts';
 import type { CodeRunStatus } from '../coderun/schema.ts';
+import type { PolicyState } from '../policy/index.ts';
+import { registerPolicyGauges } from '../policy/metrics.ts';
 import { type Sandbox, STAGES, type Stage } from './run-timeline.ts';
 
 export type ReconcileKind = 'run' | 'pool';
@@ -12,13 +14,20 @@ export interface MetricSources {
   queueDepth: () => number;
   pools: () => readonly SandboxPool[];
   isLeader: () => boolean;
+  /** The static policy's worker pool. */
+  policy: () => PolicyState;
 }
 
 const START_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120];
 
 export class ControllerMetrics {
   readonly registry = new Registry();
-  private sources: MetricSources = { queueDepth: () => 0, pools: () => [], isLeader: () => false };
+  private sources: MetricSources = {
+    queueDepth: () => 0,
+    pools: () => [],
+    isLeader: () => false,
+    policy: () => ({ waiting: 0, serving: 0, warm: 0, spare: 'none' }),
+  };
   private readonly reconcileSeconds: Histogram<'kind'>;
   private readonly reconcileErrors: Counter<'kind'>;
   private readonly podStartSeconds: Histogram;
@@ -91,6 +100,7 @@ export class ControllerMetrics {
         this.set(sources().isLeader() ? 1 : 0);
       },
     });
+    registerPolicyGauges(this.registry, 'coderun_controller_', () => sources().policy());
     const poolGauge = (name: string, help: string, value: (pool: SandboxPool) => number | undefined) =>
       new Gauge({
         name,

@@ -199,4 +199,14 @@ test('the exposition names every controller metric, in a registry of its own', a
   assert.is(await value(other, 'coderun_controller_attach_failures_total'), 0);
 });
 
+test("the policy pool's gauges read the pool given to observe(), and report an idle pool before", async () => {
+  const metrics = new ControllerMetrics();
+  assert.is(await value(metrics, 'coderun_controller_policy_checks_waiting'), 0);
+  assert.is(await value(metrics, 'coderun_controller_policy_workers', { role: 'serving', state: 'warm' }), 0);
+  metrics.observe({ policy: () => ({ waiting: 2, serving: 3, warm: 3, spare: 'none' }) });
+  assert.is(await value(metrics, 'coderun_controller_policy_checks_waiting'), 2);
+  assert.is(await value(metrics, 'coderun_controller_policy_workers', { role: 'serving', state: 'warm' }), 3);
+  assert.is(await value(metrics, 'coderun_controller_policy_workers', { role: 'spare', state: 'warm' }), 0);
+});
+
 test.run();
