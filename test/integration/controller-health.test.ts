@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { CodeRun } from '../../src/coderun/schema.ts';
 import { type RunningController, startController } from '../../src/controller/leader.ts';
-import { type ControllerServer, startControllerServer } from '../../src/controller/server.ts';
+import { type ControllerServer, serveController } from '../../src/controller/server.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ParsedReport } from '../../src/runtimes/protocol.ts';
@@ -60,13 +60,7 @@ async function startReplica(name: string): Promise<Replica> {
     log,
     onLostLeadership: () => log.warn({ name }, 'test controller lost leadership'),
   });
-  const server = await startControllerServer({
-    ...config.http,
-    state: running.state,
-    metrics: running.metrics,
-    watchLivenessSeconds: config.watchLivenessSeconds,
-    log,
-  });
+  const server = await serveController(config, running, log);
   return { running, server, url: `http://127.0.0.1:${server.port}` };
 }
 
