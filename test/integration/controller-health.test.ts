@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { CodeRun } from '../../src/coderun/schema.ts';
 import { type RunningController, startController } from '../../src/controller/leader.ts';
+import type { DeliverArguments } from '../../src/controller/sandbox-channel.ts';
 import { type ControllerServer, serveController } from '../../src/controller/server.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
@@ -17,11 +18,7 @@ const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
 /** The scripted runner, reporting the attach as open the moment the job arrives (the real channel does). */
 class AttachingRunner extends ScriptedRunner {
   override deliver(
-    namespace: string,
-    podName: string,
-    jobLine: string,
-    signal: AbortSignal,
-    onAttached?: () => void,
+    ...[namespace, podName, jobLine, signal, onAttached]: DeliverArguments
   ): Promise<ParsedReport | null> {
     onAttached?.();
     return super.deliver(namespace, podName, jobLine, signal);
