@@ -4,9 +4,9 @@
 // because Node will report the SyntaxError itself without running any of it.
 import type * as t from '@babel/types';
 import { type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
+import { dispatchNode, type NodeRules } from './dispatch.ts';
 import {
   findingAt,
-  forEachProcessImport,
   isCallee,
   isMember,
   isProcessModule,
@@ -92,50 +92,21 @@ export function checkJavaScriptCompat(source: string, syntax: Syntax = 'javascri
   if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
   if (program === undefined) return verdictFrom(unparsableFindings(syntax));
   const scan: Scan = { findings: [], processAliases: new Set(['process']), processMemberAccesses: [] };
-  walk(program, (visit) => visitNode(scan, visit));
+  walk(program, (visit) => dispatchNode(scan, visit, RULES));
   judgeProcessMemberAccesses(scan);
   return verdictFrom(scan.findings);
 }
 
-function visitNode(scan: Scan, visit: Visit): void {
-  const { node } = visit;
-  switch (node.type) {
-    case 'ImportDeclaration':
-      checkImportDeclaration(scan, node);
-      break;
-    case 'ExportAllDeclaration':
-    case 'ExportNamedDeclaration':
-      if (node.source) checkModuleSpecifier(scan, node, node.source);
-      break;
-    case 'ImportExpression':
-      checkModuleSpecifier(scan, node, node.source);
-      break;
-    case 'CallExpression':
-    case 'OptionalCallExpression':
-    case 'NewExpression':
-      checkCall(scan, node);
-      break;
-    case 'MemberExpression':
-    case 'OptionalMemberExpression':
-      checkMember(scan, node, visit);
-      break;
-    case 'Identifier':
-      checkIdentifier(scan, node, visit);
-      break;
-    case 'VariableDeclarator':
-      checkProcessDestructuring(scan, node);
-      break;
-  }
-}
-
-function checkImportDeclaration(scan: Scan, declaration: t.ImportDeclaration): void {
-  checkModuleSpecifier(scan, declaration, declaration.source);
-  forEachProcessImport(
-    declaration,
-    (alias) => scan.processAliases.add(alias),
-    (name, at) => checkProcessMemberName(scan, name, at),
-  );
-}
+const RULES: NodeRules<Scan, Visit> = {
+  module: checkModuleSpecifier,
+  processMember: checkProcessMemberName,
+  call: checkCall,
+  member: checkMember,
+  identifier: checkIdentifier,
+  otherKinds: (scan, { node }) => {
+    if (node.type === 'VariableDeclarator') checkProcessDestructuring(scan, node);
+  },
+};
 
 /** The module named by an import, export, `import()` or require-like call: blocked names, and names computed at run time. */
 function checkModuleSpecifier(scan: Scan, user: t.Node, specifier: t.Node | undefined): void {

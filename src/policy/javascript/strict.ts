@@ -7,10 +7,10 @@
 // module, so the rules hold for both readings. Tables in ./strict-rules.ts.
 import type * as t from '@babel/types';
 import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
+import { dispatchNode, type NodeRules } from './dispatch.ts';
 import {
   findingAt,
   forEachChild,
-  forEachProcessImport,
   isCallee,
   isMember,
   isProcessModule,
@@ -19,6 +19,7 @@ import {
   parseProgram,
   type Syntax,
   TOO_DEEP,
+  type Visit as TreeVisit,
   unparsableFindings,
 } from './parse.ts';
 import {
@@ -36,10 +37,7 @@ import {
 /** Where `this` and `arguments` point: module level, a sloppy function or object method, or a class body. */
 type Scope = 'top' | 'plain' | 'class';
 
-interface Visit {
-  node: t.Node;
-  parent: t.Node | undefined;
-  key: string;
+interface Visit extends TreeVisit {
   scope: Scope;
   /** Inside a function (arrow functions included) rather than at module level. */
   inFunction: boolean;
@@ -84,7 +82,7 @@ export function checkJavaScriptStrict(
     folded: new WeakMap(),
     extraModules: options.extraModules ?? new Set(),
   };
-  walk(program, (visit) => visitNode(scan, visit));
+  walk(program, (visit) => dispatchNode(scan, visit, RULES));
   for (const { object, member, at } of scan.memberReads) {
     if (!scan.processAliases.has(object)) continue;
     if (member === '') add(scan, at, 'computed-global-member', `Property of '${object}' named at run time`);
@@ -136,31 +134,19 @@ function walk(root: t.Node, onNode: (visit: Visit) => void): void {
   }
 }
 
-function visitNode(scan: Scan, visit: Visit): void {
+const RULES: NodeRules<Scan, Visit> = {
+  module: checkModule,
+  processMember: checkProcessMemberName,
+  call: checkCall,
+  member: checkMember,
+  identifier: checkIdentifier,
+  otherKinds: checkOwnKinds,
+};
+
+/** The kinds only the strict profile judges. */
+function checkOwnKinds(scan: Scan, visit: Visit): void {
   const { node } = visit;
   switch (node.type) {
-    case 'ImportDeclaration':
-      checkImportDeclaration(scan, node);
-      break;
-    case 'ExportAllDeclaration':
-    case 'ExportNamedDeclaration':
-      if (node.source) checkModule(scan, node, node.source);
-      break;
-    case 'ImportExpression':
-      checkModule(scan, node, node.source);
-      break;
-    case 'CallExpression':
-    case 'OptionalCallExpression':
-    case 'NewExpression':
-      checkCall(scan, node);
-      break;
-    case 'MemberExpression':
-    case 'OptionalMemberExpression':
-      checkMember(scan, node, visit);
-      break;
-    case 'Identifier':
-      checkIdentifier(scan, node, visit);
-      break;
     case 'ThisExpression':
       // `var self = this` is an old idiom; what is read from the alias is judged by the property rules.
       if (visit.scope === 'plain' && isHandedOn(visit) && visit.parent?.type !== 'VariableDeclarator') {
@@ -207,15 +193,6 @@ function visitNode(scan: Scan, visit: Visit): void {
 
 // ---------------------------------------------------------------------------------------------------------
 // Modules
-
-function checkImportDeclaration(scan: Scan, declaration: t.ImportDeclaration): void {
-  checkModule(scan, declaration, declaration.source);
-  forEachProcessImport(
-    declaration,
-    (alias) => scan.processAliases.add(alias),
-    (name, at) => checkProcessMemberName(scan, name, at),
-  );
-}
 
 /** The module named by an import, export, `import()` or require-like call: a constant on the allow-list. */
 function checkModule(scan: Scan, user: t.Node, specifier: t.Node | undefined): void {
