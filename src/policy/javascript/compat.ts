@@ -3,7 +3,7 @@
 // Babel recovers from most syntax errors; a program it cannot parse at all is allowed through,
 // because Node will report the SyntaxError itself without running any of it.
 import type * as t from '@babel/types';
-import { type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
+import type { PolicyFinding, PolicyVerdict } from '../types.ts';
 import { dispatchNode, type NodeRules } from './dispatch.ts';
 import {
   findingAt,
@@ -11,13 +11,11 @@ import {
   isMember,
   isProcessModule,
   isReference,
+  judgeProgram,
   nameOf,
-  parseProgram,
   propertyNameOf,
   type Syntax,
   staticStringOf,
-  TOO_DEEP,
-  unparsableFindings,
   type Visit,
   walk,
 } from './parse.ts';
@@ -88,13 +86,14 @@ interface Scan {
 
 /** Checks one JavaScript (or TypeScript, its types stripped) program against the compat profile. */
 export function checkJavaScriptCompat(source: string, syntax: Syntax = 'javascript'): PolicyVerdict {
-  const program = parseProgram(source, syntax);
-  if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
-  if (program === undefined) return verdictFrom(unparsableFindings(syntax));
+  return judgeProgram(source, syntax, findingsOf);
+}
+
+function findingsOf(program: t.Program): PolicyFinding[] {
   const scan: Scan = { findings: [], processAliases: new Set(['process']), processMemberAccesses: [] };
   walk(program, (visit) => dispatchNode(scan, visit, RULES));
   judgeProcessMemberAccesses(scan);
-  return verdictFrom(scan.findings);
+  return scan.findings;
 }
 
 const RULES: NodeRules<Scan, Visit> = {

@@ -6,7 +6,7 @@
 // Node runs a program as CommonJS (sloppy, `this` = module.exports, `arguments` = the wrapper's) or as an ES
 // module, so the rules hold for both readings. Tables in ./strict-rules.ts.
 import type * as t from '@babel/types';
-import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
+import type { CheckOptions, PolicyFinding, PolicyVerdict } from '../types.ts';
 import { dispatchNode, type NodeRules } from './dispatch.ts';
 import {
   findingAt,
@@ -15,12 +15,10 @@ import {
   isMember,
   isProcessModule,
   isReference,
+  judgeProgram,
   nameOf,
-  parseProgram,
   type Syntax,
-  TOO_DEEP,
   type Visit as TreeVisit,
-  unparsableFindings,
 } from './parse.ts';
 import {
   NODE_ALLOWED_MODULES,
@@ -71,9 +69,10 @@ export function checkJavaScriptStrict(
   options: CheckOptions = {},
   syntax: Syntax = 'javascript',
 ): PolicyVerdict {
-  const program = parseProgram(source, syntax);
-  if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
-  if (program === undefined) return verdictFrom(unparsableFindings(syntax));
+  return judgeProgram(source, syntax, (program) => findingsOf(program, options));
+}
+
+function findingsOf(program: t.Program, options: CheckOptions): PolicyFinding[] {
   const scan: Scan = {
     findings: [],
     processAliases: new Set(['process']),
@@ -92,7 +91,7 @@ export function checkJavaScriptStrict(
     if (scan.processAliases.has(name))
       add(scan, at, 'process-as-value', `'${name}' (process) handed on as a value`);
   }
-  return verdictFrom(scan.findings);
+  return scan.findings;
 }
 
 /** Depth first with an explicit stack, carrying where `this` and `arguments` point. */
