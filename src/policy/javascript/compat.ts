@@ -5,11 +5,11 @@
 import type * as t from '@babel/types';
 import type { PolicyFinding, PolicyVerdict } from '../types.ts';
 import { dispatchNode, type NodeRules } from './dispatch.ts';
+import { isRequireLike, loadsProcess } from './loader.ts';
 import {
   findingAt,
   isCallee,
   isMember,
-  isProcessModule,
   isReference,
   judgeProgram,
   nameOf,
@@ -121,7 +121,7 @@ function checkModuleSpecifier(scan: Scan, user: t.Node, specifier: t.Node | unde
 function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression | t.NewExpression): void {
   const { callee } = call;
   const [firstArgument] = call.arguments;
-  if (isRequireLike(callee)) {
+  if (isRequireLike(callee, propertyNameOf)) {
     checkModuleSpecifier(scan, call, firstArgument);
     return;
   }
@@ -139,14 +139,6 @@ function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression
     // Class constructors throw without `new`, so a plain call of `.constructor` is Function-like.
     addFinding(scan, callee, 'function-constructor', FUNCTION_CONSTRUCTOR_USE);
   }
-}
-
-/** `require(x)`, `module.require(x)`, `require.main.require(x)`, `process.getBuiltinModule(x)`. */
-function isRequireLike(callee: t.Node): boolean {
-  if (callee.type === 'Identifier') return callee.name === 'require';
-  if (!isMember(callee)) return false;
-  const property = propertyNameOf(callee);
-  return property === 'require' || property === 'getBuiltinModule';
 }
 
 function checkMember(
@@ -286,11 +278,7 @@ function checkProcessMemberName(scan: Scan, name: string | undefined, at: t.Node
 }
 
 function isProcessObject(node: t.Node): boolean {
-  if (globalNameOf(node) === 'process') return true;
-  if (node.type !== 'CallExpression' || !isRequireLike(node.callee)) return false;
-  const [argument] = node.arguments;
-  const name = argument && staticStringOf(argument);
-  return name !== undefined && isProcessModule(name);
+  return globalNameOf(node) === 'process' || loadsProcess(node, propertyNameOf, staticStringOf);
 }
 
 /** The global a callee or object names: `eval` for `eval` and for `globalThis.eval`. */

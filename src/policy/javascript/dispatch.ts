@@ -2,10 +2,8 @@
 // `from` or `import()` names, what an import of process binds, calls, property reads and names. Each profile
 // brings its own rules for them, and for the kinds only it judges.
 import type * as t from '@babel/types';
-import { forEachProcessImport, type Visit } from './parse.ts';
-
-export type Call = t.CallExpression | t.OptionalCallExpression | t.NewExpression;
-export type Member = t.MemberExpression | t.OptionalMemberExpression;
+import { forEachProcessImport } from './loader.ts';
+import type { Call, Member, Visit } from './parse.ts';
 
 /** What every profile's scan keeps: the local names bound to process. */
 export interface ProcessAliases {

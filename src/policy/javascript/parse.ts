@@ -311,32 +311,15 @@ export function isReference({ parent, key }: Visit): boolean {
   }
 }
 
-export function isProcessModule(specifier: string): boolean {
-  return specifier === 'process' || specifier === 'node:process';
-}
-
-/**
- * What an import of process binds, in order: default and namespace imports are process itself (`onAlias`),
- * named ones read a member of it (`onMember`, with the member's name). Nothing for any other module.
- */
-export function forEachProcessImport(
-  declaration: t.ImportDeclaration,
-  onAlias: (localName: string) => void,
-  onMember: (name: string | undefined, at: t.Node) => void,
-): void {
-  if (!isProcessModule(declaration.source.value)) return;
-  for (const specifier of declaration.specifiers) {
-    if (specifier.type !== 'ImportSpecifier') onAlias(specifier.local.name);
-    else onMember(nameOf(specifier.imported), specifier);
-  }
-}
-
 export function isCallee({ parent, key }: Visit): boolean {
   const call = parent?.type === 'CallExpression' || parent?.type === 'OptionalCallExpression';
   return call && key === 'callee';
 }
 
-export function isMember(node: t.Node): node is t.MemberExpression | t.OptionalMemberExpression {
+export type Call = t.CallExpression | t.OptionalCallExpression | t.NewExpression;
+export type Member = t.MemberExpression | t.OptionalMemberExpression;
+
+export function isMember(node: t.Node): node is Member {
   return node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression';
 }
 

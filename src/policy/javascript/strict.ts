@@ -8,12 +8,12 @@
 import type * as t from '@babel/types';
 import type { CheckOptions, PolicyFinding, PolicyVerdict } from '../types.ts';
 import { dispatchNode, type NodeRules } from './dispatch.ts';
+import { isRequireLike, loadsProcess, REQUIRE_LIKE } from './loader.ts';
 import {
   findingAt,
   forEachChild,
   isCallee,
   isMember,
-  isProcessModule,
   isReference,
   judgeProgram,
   nameOf,
@@ -60,7 +60,6 @@ type Folded = string | number | Folded[] | undefined;
 // Timers that browsers (not Node) evaluate when given a string instead of a function.
 const TIMERS = new Set(['setTimeout', 'setInterval']);
 const COMPARISONS = new Set(['===', '!==', '==', '!=', 'instanceof', 'in']);
-const REQUIRE_LIKE = new Set(['require', 'getBuiltinModule']);
 const MAX_FOLD_DEPTH = 32;
 
 /** Checks one JavaScript (or TypeScript, its types stripped) program against the strict profile. */
@@ -223,7 +222,7 @@ function isAllowedModule(specifier: string, extraPackages: ReadonlySet<string>):
 function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression | t.NewExpression): void {
   const { callee } = call;
   const [first] = call.arguments;
-  if (isRequireLike(scan, callee)) {
+  if (isRequireLike(callee, (member) => memberName(scan, member))) {
     checkModule(scan, call, first);
     return;
   }
@@ -235,14 +234,6 @@ function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression
   ) {
     add(scan, first, 'string-timer', `Code string passed to '${callee.name}'`);
   }
-}
-
-/** `require(x)`, `module.require(x)`, `require.main.require(x)`, `process.getBuiltinModule(x)`. */
-function isRequireLike(scan: Scan, callee: t.Node): boolean {
-  if (callee.type === 'Identifier') return callee.name === 'require';
-  if (!isMember(callee)) return false;
-  const property = memberName(scan, callee);
-  return property !== undefined && REQUIRE_LIKE.has(property);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -536,12 +527,11 @@ function checkPattern(scan: Scan, pattern: t.ObjectPattern): void {
 function isProcessLike(scan: Scan, node: t.Node): boolean {
   if (node.type === 'Identifier') return node.name === 'process' || scan.processAliases.has(node.name);
   if (isMember(node)) return memberName(scan, node) === 'process';
-  if (node.type === 'CallExpression' && isRequireLike(scan, node.callee)) {
-    const [argument] = node.arguments;
-    const name = argument && foldString(scan, argument);
-    return name !== undefined && isProcessModule(name);
-  }
-  return false;
+  return loadsProcess(
+    node,
+    (member) => memberName(scan, member),
+    (argument) => foldString(scan, argument),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
