@@ -1,30 +1,14 @@
 // Benchmark (not a test): what one run costs the Kubernetes API server, warm and cold. Reads the API
 // server's own request counters before and after N runs over `make up`'s endpoint and prints the writes
 // (and watch events' worth of objects) per run, by resource and verb. Run: node bench/api-writes.ts
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { LOCAL_CLUSTER } from '../hack/local-cluster.ts';
+import { localApiToken, localKubectl } from './local-cluster.ts';
 
-const REPO = join(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const NS = process.env.BENCH_SANDBOX_NAMESPACE ?? 'coderun-sandbox';
-const KUBECONFIG = process.env.KUBECONFIG ?? LOCAL_CLUSTER.kubeconfig;
-const KUBECTL = join(
-  execFileSync(join(REPO, 'hack', 'build-upstream.sh'), ['k8s', 'kubectl'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .at(-1) as string,
-  'kubectl',
-);
-const TOKEN = execFileSync(join(REPO, 'hack', 'deploy.sh'), ['token'], { encoding: 'utf8' }).trim();
+const kubectl = localKubectl();
+const TOKEN = localApiToken();
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
 const RESOURCES = new Set(['coderuns', 'pods', 'events', 'sandboxpools', 'leases']);
-
-const kubectl = (...args: string[]) =>
-  execFileSync(KUBECTL, ['--kubeconfig', KUBECONFIG, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 2 ** 20,
-  });
 
 /** apiserver_request_total summed by resource/subresource and verb, write verbs only. */
 function writes(): Map<string, number> {

@@ -7,12 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { localApiToken } from './local-cluster.ts';
 import { stats } from './programs.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const BURST = Number(process.env.BENCH_BURST ?? 500);
 const URL_RUN = `http://127.0.0.1:${process.env.CODERUN_API_PORT ?? 9385}/run`;
-const TOKEN = execFileSync(join(REPO, 'hack', 'deploy.sh'), ['token'], { encoding: 'utf8' }).trim();
+const TOKEN = localApiToken();
 // Bounded in time: a request still unanswered after this counts as lost.
 const REQUEST_TIMEOUT_MS = 120_000;
 

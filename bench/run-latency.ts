@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_CLUSTER } from '../hack/local-cluster.ts';
 import { STAGES } from '../src/controller/run-timeline.ts';
+import { localApiToken, localKubectl } from './local-cluster.ts';
 import { stats } from './programs.ts';
 
 const REPO = join(import.meta.dirname, '..');
@@ -19,16 +19,8 @@ const PRINT_ONLY = WARM_ONLY || THROUGHPUT_ONLY;
 const URL_RUN = `http://127.0.0.1:${process.env.CODERUN_API_PORT ?? 9385}/run`;
 const SANDBOX_NS = process.env.BENCH_SANDBOX_NAMESPACE ?? 'coderun-sandbox';
 const OPERATOR_NS = process.env.BENCH_OPERATOR_NAMESPACE ?? 'coderun';
-// build-upstream.sh prints the directory the tool is cached in.
-const KUBECTL = join(
-  execFileSync(join(REPO, 'hack', 'build-upstream.sh'), ['k8s', 'kubectl'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .at(-1) as string,
-  'kubectl',
-);
-const KUBECONFIG = process.env.KUBECONFIG ?? LOCAL_CLUSTER.kubeconfig;
-const TOKEN = execFileSync(join(REPO, 'hack', 'deploy.sh'), ['token'], { encoding: 'utf8' }).trim();
+const kubectl = localKubectl();
+const TOKEN = localApiToken();
 
 const PROGRAMS = {
   'python hello': { language: 'python', code: 'def main():\n    return {"hello": "world"}\n' },
@@ -97,10 +89,6 @@ async function post(name: ProgramName): Promise<Sample> {
         answer.artifacts?.length === ('artifacts' in program ? program.artifacts : 0),
     };
   }
-}
-
-function kubectl(...args: string[]): string {
-  return execFileSync(KUBECTL, ['--kubeconfig', KUBECONFIG, ...args], { encoding: 'utf8' });
 }
 
 type StageTotals = Map<string, { sum: number; count: number }>;
@@ -173,14 +161,15 @@ function stageMeans(before: StageTotals, after: StageTotals): { text: string; to
   return { text: parts.join(', '), totalMs };
 }
 
-function poolReplicas(): Record<string, number> {
+/** Each SandboxPool's `field` (a jsonpath below the pool, e.g. `.spec.replicas`), by pool name; 0 where unset. */
+function poolNumbers(field: string): Record<string, number> {
   const out = kubectl(
     '-n',
     SANDBOX_NS,
     'get',
     'sandboxpools',
     '-o',
-    'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas}{"\\n"}{end}',
+    `jsonpath={range .items[*]}{.metadata.name}={${field}}{"\\n"}{end}`,
   );
   return Object.fromEntries(
     out
@@ -202,21 +191,8 @@ function scale(replicas: Record<string, number>): void {
 
 async function poolsReady(replicas: Record<string, number>): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    const out = kubectl(
-      '-n',
-      SANDBOX_NS,
-      'get',
-      'sandboxpools',
-      '-o',
-      'jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}{"\\n"}{end}',
-    );
-    const ready = Object.fromEntries(
-      out
-        .trim()
-        .split('\n')
-        .map((l) => l.split('=')),
-    );
-    if (Object.entries(replicas).every(([name, n]) => Number(ready[name] ?? 0) >= n)) return;
+    const ready = poolNumbers('.status.readyReplicas');
+    if (Object.entries(replicas).every(([name, n]) => (ready[name] ?? 0) >= n)) return;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error('pools did not become ready');
@@ -347,7 +323,7 @@ const ROWS: {
   coldSequential: PRINT_ONLY ? [] : SEQUENTIAL,
 };
 
-const original = poolReplicas();
+const original = poolNumbers('.spec.replicas');
 const header = '| what | runs | p50 ms | p90 ms | p99 ms | program p50 ms | failed |';
 console.log(`POST /run on ${URL_RUN}; pools ${JSON.stringify(original)}`);
 console.log(header);

@@ -6,7 +6,7 @@ import { loadControllerConfig } from './config/controller.ts';
 import { ConfigError } from './config/env.ts';
 import { startController } from './controller/leader.ts';
 import { KubeSandboxChannel } from './controller/sandbox-channel.ts';
-import { startControllerServer } from './controller/server.ts';
+import { serveController } from './controller/server.ts';
 import { loadKubeConfig, makeClients } from './kube/client.ts';
 import { createLogger } from './log.ts';
 import { startPolicy } from './policy/index.ts';
@@ -29,13 +29,7 @@ async function runControllerCommand(): Promise<void> {
   });
   running.metrics.observe({ policy: policy.state });
   // Probes and scrapes stay answered while the controller drains, so the server closes last.
-  const server = await startControllerServer({
-    ...config.http,
-    state: running.state,
-    metrics: running.metrics,
-    watchLivenessSeconds: config.watchLivenessSeconds,
-    log,
-  });
+  const server = await serveController(config, running, log);
   onTermination(log, async () => {
     await running.stop();
     await policy.close();

@@ -20,83 +20,60 @@ export const boolean = (fallback: boolean) =>
       return z.NEVER;
     });
 
+/**
+ * An optional variable read by `read`, given the value, or undefined when it is unset or blank. A null from `read`
+ * is refused with `expected`, which names the accepted form.
+ */
+function variable<T>(expected: string, read: (value: string | undefined) => T | null) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const value = read(v === undefined || v.trim() === '' ? undefined : v);
+      if (value === null) {
+        ctx.addIssue({ code: 'custom', message: expected });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600 };
+
 /** Seconds as a bare number ("30") or with a unit ("30s", "2m", "1h"), as RAGFlow's SANDBOX_TIMEOUT allows. */
 export const seconds = (fallback: number, min = 0, max = 86_400) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const m = /^([0-9]+(?:\.[0-9]+)?)\s*(s|m|h)?$/i.exec(v.trim());
-      const value = m
-        ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h']
-        : NaN;
-      if (!Number.isFinite(value) || value < min || value > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected seconds between ${min} and ${max}, e.g. 30 or 30s or 2m`,
-        });
-        return z.NEVER;
-      }
-      return Math.ceil(value);
-    });
+  variable(`expected seconds between ${min} and ${max}, e.g. 30 or 30s or 2m`, (v) => {
+    if (v === undefined) return fallback;
+    const m = /^([0-9]+(?:\.[0-9]+)?)\s*(s|m|h)?$/i.exec(v.trim());
+    const value = m ? Number(m[1]) * SECONDS_PER_UNIT[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'] : NaN;
+    return Number.isFinite(value) && value >= min && value <= max ? Math.ceil(value) : null;
+  });
 
 export const integer = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v.trim());
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a whole number between ${min} and ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+  variable(`expected a whole number between ${min} and ${max}`, (v) => {
+    if (v === undefined) return fallback;
+    const n = Number(v.trim());
+    return Number.isInteger(n) && n >= min && n <= max ? n : null;
+  });
 
 /** Memory in bytes: a Kubernetes quantity (256Mi) or Docker style (256m). */
 export const memory = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const bytes = parseMemory(v === undefined || v.trim() === '' ? fallback : v);
-      if (bytes === null || bytes <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'expected a memory size such as 256Mi, 1Gi or 512m' });
-        return z.NEVER;
-      }
-      return bytes;
-    });
+  variable('expected a memory size such as 256Mi, 1Gi or 512m', (v) => positive(parseMemory(v ?? fallback)));
 
 /** CPU in millicores: 500m, 1, 1.5. */
 export const cpu = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const mc = millicores(v === undefined || v.trim() === '' ? fallback : v);
-      if (mc === null || mc <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'expected a CPU quantity such as 500m, 1 or 1.5' });
-        return z.NEVER;
-      }
-      return mc;
-    });
+  variable('expected a CPU quantity such as 500m, 1 or 1.5', (v) => positive(millicores(v ?? fallback)));
 
 /** A CPU quantity, or nothing when unset or empty. */
 export const optionalCpu = () =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      const mc = millicores(v);
-      if (mc === null || mc <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'expected a CPU quantity such as 200m, 1 or 1.5, or empty' });
-        return z.NEVER;
-      }
-      return mc;
-    });
+  variable('expected a CPU quantity such as 200m, 1 or 1.5, or empty', (v) =>
+    v === undefined ? undefined : positive(millicores(v)),
+  );
+
+/** A quantity only when it is above zero: a zero or negative size is refused like a malformed one. */
+function positive(quantity: number | null): number | null {
+  return quantity !== null && quantity > 0 ? quantity : null;
+}
 
 export const text = (fallback: string) =>
   z

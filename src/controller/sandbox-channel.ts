@@ -29,6 +29,9 @@ export interface SandboxChannel extends SandboxFiles {
   open?(namespace: string, podName: string): OpenSession;
 }
 
+/** What `SandboxChannel.deliver` takes, for implementations that take it as declared there. */
+export type DeliverArguments = Parameters<SandboxChannel['deliver']>;
+
 /** An attach opened before there is a job; `deliver` sends one job line through it, once. */
 export interface OpenSession {
   /** False once the stream has ended (the Pod went away, the API server restarted, ...). */
@@ -201,11 +204,7 @@ export class KubeSandboxChannel implements SandboxChannel {
 
   /** A one-off delivery is an attach opened for this job alone. */
   deliver(
-    namespace: string,
-    podName: string,
-    jobLine: string,
-    signal: AbortSignal,
-    onAttached?: () => void,
+    ...[namespace, podName, jobLine, signal, onAttached]: DeliverArguments
   ): Promise<ParsedReport | null> {
     const session = this.open(namespace, podName);
     if (onAttached)

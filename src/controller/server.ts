@@ -3,7 +3,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { ControllerConfig } from '../config/controller.ts';
 import { type ControllerState, type HealthVerdict, liveness, readiness } from './health.ts';
+import type { RunningController } from './leader.ts';
 import type { ControllerMetrics } from './metrics.ts';
 
 export interface ControllerServer {
@@ -32,6 +34,21 @@ function sendJson(res: ServerResponse, code: number, body: unknown): void {
 
 function sendVerdict(res: ServerResponse, v: HealthVerdict): void {
   sendJson(res, v.ok ? 200 : 503, v.body);
+}
+
+/** The server a controller process runs: on its configured address, answering for `running`. */
+export function serveController(
+  config: Pick<ControllerConfig, 'http' | 'watchLivenessSeconds'>,
+  running: Pick<RunningController, 'state' | 'metrics'>,
+  log: Logger,
+): Promise<ControllerServer> {
+  return startControllerServer({
+    ...config.http,
+    state: running.state,
+    metrics: running.metrics,
+    watchLivenessSeconds: config.watchLivenessSeconds,
+    log,
+  });
 }
 
 export async function startControllerServer(opts: ControllerServerOptions): Promise<ControllerServer> {

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { CodeRunClient } from '../../src/coderun/client.ts';
 import type { CodeRun } from '../../src/coderun/schema.ts';
 import { type RunningController, startController } from '../../src/controller/leader.ts';
-import { type ControllerServer, startControllerServer } from '../../src/controller/server.ts';
+import type { DeliverArguments } from '../../src/controller/sandbox-channel.ts';
+import { type ControllerServer, serveController } from '../../src/controller/server.ts';
 import { type KubeClients, makeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ParsedReport } from '../../src/runtimes/protocol.ts';
@@ -17,11 +18,7 @@ const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
 /** The scripted runner, reporting the attach as open the moment the job arrives (the real channel does). */
 class AttachingRunner extends ScriptedRunner {
   override deliver(
-    namespace: string,
-    podName: string,
-    jobLine: string,
-    signal: AbortSignal,
-    onAttached?: () => void,
+    ...[namespace, podName, jobLine, signal, onAttached]: DeliverArguments
   ): Promise<ParsedReport | null> {
     onAttached?.();
     return super.deliver(namespace, podName, jobLine, signal);
@@ -60,13 +57,7 @@ async function startReplica(name: string): Promise<Replica> {
     log,
     onLostLeadership: () => log.warn({ name }, 'test controller lost leadership'),
   });
-  const server = await startControllerServer({
-    ...config.http,
-    state: running.state,
-    metrics: running.metrics,
-    watchLivenessSeconds: config.watchLivenessSeconds,
-    log,
-  });
+  const server = await serveController(config, running, log);
   return { running, server, url: `http://127.0.0.1:${server.port}` };
 }
 

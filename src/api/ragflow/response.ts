@@ -132,6 +132,12 @@ export function executionTimeout(
   });
 }
 
+// RAGFlow tells permission problems apart by the interpreter's own words, looked for in this order.
+const UNAUTHORIZED_ACCESS = [
+  ['Permission denied', 'file_access'],
+  ['Operation not permitted', 'disallowed_syscall'],
+] as const;
+
 /** Maps a finished CodeRun to what a RAGFlow client expects. */
 export function ragflowResultFromRun(run: CodeRun): RagflowResult {
   const s = run.status ?? {};
@@ -151,22 +157,13 @@ export function ragflowResultFromRun(run: CodeRun): RagflowResult {
         result: s.result?.present ? { present: true, value: s.result.value ?? null, type: 'json' } : null,
       });
     case 'NonZeroExit': {
-      // RAGFlow tells permission problems apart by the interpreter's own words.
-      if (stderr.includes('Permission denied')) {
+      const access = UNAUTHORIZED_ACCESS.find(([words]) => stderr.includes(words));
+      if (access) {
         return base({
           status: 'unauthorized_access',
           exit_code: exitCode,
           stderr,
-          unauthorized_access_type: 'file_access',
-          ...used,
-        });
-      }
-      if (stderr.includes('Operation not permitted')) {
-        return base({
-          status: 'unauthorized_access',
-          exit_code: exitCode,
-          stderr,
-          unauthorized_access_type: 'disallowed_syscall',
+          unauthorized_access_type: access[1],
           ...used,
         });
       }

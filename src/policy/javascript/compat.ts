@@ -3,21 +3,19 @@
 // Babel recovers from most syntax errors; a program it cannot parse at all is allowed through,
 // because Node will report the SyntaxError itself without running any of it.
 import type * as t from '@babel/types';
-import { type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
+import type { PolicyFinding, PolicyVerdict } from '../types.ts';
+import { dispatchNode, type NodeRules } from './dispatch.ts';
+import { isRequireLike, loadsProcess } from './loader.ts';
 import {
   findingAt,
-  forEachProcessImport,
   isCallee,
   isMember,
-  isProcessModule,
   isReference,
+  judgeProgram,
   nameOf,
-  parseProgram,
   propertyNameOf,
   type Syntax,
   staticStringOf,
-  TOO_DEEP,
-  unparsableFindings,
   type Visit,
   walk,
 } from './parse.ts';
@@ -88,54 +86,26 @@ interface Scan {
 
 /** Checks one JavaScript (or TypeScript, its types stripped) program against the compat profile. */
 export function checkJavaScriptCompat(source: string, syntax: Syntax = 'javascript'): PolicyVerdict {
-  const program = parseProgram(source, syntax);
-  if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
-  if (program === undefined) return verdictFrom(unparsableFindings(syntax));
+  return judgeProgram(source, syntax, findingsOf);
+}
+
+function findingsOf(program: t.Program): PolicyFinding[] {
   const scan: Scan = { findings: [], processAliases: new Set(['process']), processMemberAccesses: [] };
-  walk(program, (visit) => visitNode(scan, visit));
+  walk(program, (visit) => dispatchNode(scan, visit, RULES));
   judgeProcessMemberAccesses(scan);
-  return verdictFrom(scan.findings);
+  return scan.findings;
 }
 
-function visitNode(scan: Scan, visit: Visit): void {
-  const { node } = visit;
-  switch (node.type) {
-    case 'ImportDeclaration':
-      checkImportDeclaration(scan, node);
-      break;
-    case 'ExportAllDeclaration':
-    case 'ExportNamedDeclaration':
-      if (node.source) checkModuleSpecifier(scan, node, node.source);
-      break;
-    case 'ImportExpression':
-      checkModuleSpecifier(scan, node, node.source);
-      break;
-    case 'CallExpression':
-    case 'OptionalCallExpression':
-    case 'NewExpression':
-      checkCall(scan, node);
-      break;
-    case 'MemberExpression':
-    case 'OptionalMemberExpression':
-      checkMember(scan, node, visit);
-      break;
-    case 'Identifier':
-      checkIdentifier(scan, node, visit);
-      break;
-    case 'VariableDeclarator':
-      checkProcessDestructuring(scan, node);
-      break;
-  }
-}
-
-function checkImportDeclaration(scan: Scan, declaration: t.ImportDeclaration): void {
-  checkModuleSpecifier(scan, declaration, declaration.source);
-  forEachProcessImport(
-    declaration,
-    (alias) => scan.processAliases.add(alias),
-    (name, at) => checkProcessMemberName(scan, name, at),
-  );
-}
+const RULES: NodeRules<Scan, Visit> = {
+  module: checkModuleSpecifier,
+  processMember: checkProcessMemberName,
+  call: checkCall,
+  member: checkMember,
+  identifier: checkIdentifier,
+  otherKinds: (scan, { node }) => {
+    if (node.type === 'VariableDeclarator') checkProcessDestructuring(scan, node);
+  },
+};
 
 /** The module named by an import, export, `import()` or require-like call: blocked names, and names computed at run time. */
 function checkModuleSpecifier(scan: Scan, user: t.Node, specifier: t.Node | undefined): void {
@@ -151,7 +121,7 @@ function checkModuleSpecifier(scan: Scan, user: t.Node, specifier: t.Node | unde
 function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression | t.NewExpression): void {
   const { callee } = call;
   const [firstArgument] = call.arguments;
-  if (isRequireLike(callee)) {
+  if (isRequireLike(callee, propertyNameOf)) {
     checkModuleSpecifier(scan, call, firstArgument);
     return;
   }
@@ -169,14 +139,6 @@ function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression
     // Class constructors throw without `new`, so a plain call of `.constructor` is Function-like.
     addFinding(scan, callee, 'function-constructor', FUNCTION_CONSTRUCTOR_USE);
   }
-}
-
-/** `require(x)`, `module.require(x)`, `require.main.require(x)`, `process.getBuiltinModule(x)`. */
-function isRequireLike(callee: t.Node): boolean {
-  if (callee.type === 'Identifier') return callee.name === 'require';
-  if (!isMember(callee)) return false;
-  const property = propertyNameOf(callee);
-  return property === 'require' || property === 'getBuiltinModule';
 }
 
 function checkMember(
@@ -316,11 +278,7 @@ function checkProcessMemberName(scan: Scan, name: string | undefined, at: t.Node
 }
 
 function isProcessObject(node: t.Node): boolean {
-  if (globalNameOf(node) === 'process') return true;
-  if (node.type !== 'CallExpression' || !isRequireLike(node.callee)) return false;
-  const [argument] = node.arguments;
-  const name = argument && staticStringOf(argument);
-  return name !== undefined && isProcessModule(name);
+  return globalNameOf(node) === 'process' || loadsProcess(node, propertyNameOf, staticStringOf);
 }
 
 /** The global a callee or object names: `eval` for `eval` and for `globalThis.eval`. */

@@ -1,7 +1,7 @@
 // Parsing JavaScript the way Node will run it, and walking Babel's tree. Shared by both profiles.
 import { type ParserPlugin, parse } from '@babel/parser';
 import type * as t from '@babel/types';
-import type { PolicyFinding } from '../types.ts';
+import { type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
 
 // Every syntax Node 24 runs is on by default in Babel 8; these add the stage-3 forms that can still name a module
 // (`import source x from 'fs'`, `import defer * as x from 'fs'`). Flow stays off: Node does not run it.
@@ -31,7 +31,7 @@ const NON_CHILD_KEYS = new Set([
 
 // Babel's recursive descent exhausts the stack near 300 levels of nesting, while V8 runs programs nested
 // several times deeper; such a program is refused rather than let through unchecked.
-export const TOO_DEEP: PolicyFinding = {
+const TOO_DEEP: PolicyFinding = {
   line: 1,
   column: 1,
   rule: 'too-deep',
@@ -42,7 +42,7 @@ export const TOO_DEEP: PolicyFinding = {
  * A TypeScript program Babel cannot parse is refused, not allowed through as JavaScript's is: Node strips
  * types with another parser (SWC), which may read it, so "Node will refuse it too" does not hold.
  */
-export const UNPARSABLE_TYPESCRIPT: PolicyFinding = {
+const UNPARSABLE_TYPESCRIPT: PolicyFinding = {
   line: 1,
   column: 1,
   rule: 'unparsable',
@@ -50,8 +50,23 @@ export const UNPARSABLE_TYPESCRIPT: PolicyFinding = {
 };
 
 /** What a program that does not parse at all gets: nothing for JavaScript (Node refuses it), a refusal for TypeScript. */
-export function unparsableFindings(syntax: Syntax): PolicyFinding[] {
+function unparsableFindings(syntax: Syntax): PolicyFinding[] {
   return syntax === 'typescript' ? [UNPARSABLE_TYPESCRIPT] : [];
+}
+
+/**
+ * A profile's verdict on a program: `judge`'s findings on the parsed tree. A program too deep to parse, or that
+ * does not parse at all, gets its verdict here, without `judge`.
+ */
+export function judgeProgram(
+  source: string,
+  syntax: Syntax,
+  judge: (program: t.Program) => readonly PolicyFinding[],
+): PolicyVerdict {
+  const program = parseProgram(source, syntax);
+  if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
+  if (program === undefined) return verdictFrom(unparsableFindings(syntax));
+  return verdictFrom(judge(program));
 }
 
 /** A node together with where it hangs: `parent[key]` is (or contains) `node`. */
@@ -296,32 +311,15 @@ export function isReference({ parent, key }: Visit): boolean {
   }
 }
 
-export function isProcessModule(specifier: string): boolean {
-  return specifier === 'process' || specifier === 'node:process';
-}
-
-/**
- * What an import of process binds, in order: default and namespace imports are process itself (`onAlias`),
- * named ones read a member of it (`onMember`, with the member's name). Nothing for any other module.
- */
-export function forEachProcessImport(
-  declaration: t.ImportDeclaration,
-  onAlias: (localName: string) => void,
-  onMember: (name: string | undefined, at: t.Node) => void,
-): void {
-  if (!isProcessModule(declaration.source.value)) return;
-  for (const specifier of declaration.specifiers) {
-    if (specifier.type !== 'ImportSpecifier') onAlias(specifier.local.name);
-    else onMember(nameOf(specifier.imported), specifier);
-  }
-}
-
 export function isCallee({ parent, key }: Visit): boolean {
   const call = parent?.type === 'CallExpression' || parent?.type === 'OptionalCallExpression';
   return call && key === 'callee';
 }
 
-export function isMember(node: t.Node): node is t.MemberExpression | t.OptionalMemberExpression {
+export type Call = t.CallExpression | t.OptionalCallExpression | t.NewExpression;
+export type Member = t.MemberExpression | t.OptionalMemberExpression;
+
+export function isMember(node: t.Node): node is Member {
   return node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression';
 }
 

@@ -6,20 +6,19 @@
 // Node runs a program as CommonJS (sloppy, `this` = module.exports, `arguments` = the wrapper's) or as an ES
 // module, so the rules hold for both readings. Tables in ./strict-rules.ts.
 import type * as t from '@babel/types';
-import { type CheckOptions, type PolicyFinding, type PolicyVerdict, verdictFrom } from '../types.ts';
+import type { CheckOptions, PolicyFinding, PolicyVerdict } from '../types.ts';
+import { dispatchNode, type NodeRules } from './dispatch.ts';
+import { isRequireLike, loadsProcess, REQUIRE_LIKE } from './loader.ts';
 import {
   findingAt,
   forEachChild,
-  forEachProcessImport,
   isCallee,
   isMember,
-  isProcessModule,
   isReference,
+  judgeProgram,
   nameOf,
-  parseProgram,
   type Syntax,
-  TOO_DEEP,
-  unparsableFindings,
+  type Visit as TreeVisit,
 } from './parse.ts';
 import {
   NODE_ALLOWED_MODULES,
@@ -36,10 +35,7 @@ import {
 /** Where `this` and `arguments` point: module level, a sloppy function or object method, or a class body. */
 type Scope = 'top' | 'plain' | 'class';
 
-interface Visit {
-  node: t.Node;
-  parent: t.Node | undefined;
-  key: string;
+interface Visit extends TreeVisit {
   scope: Scope;
   /** Inside a function (arrow functions included) rather than at module level. */
   inFunction: boolean;
@@ -64,7 +60,6 @@ type Folded = string | number | Folded[] | undefined;
 // Timers that browsers (not Node) evaluate when given a string instead of a function.
 const TIMERS = new Set(['setTimeout', 'setInterval']);
 const COMPARISONS = new Set(['===', '!==', '==', '!=', 'instanceof', 'in']);
-const REQUIRE_LIKE = new Set(['require', 'getBuiltinModule']);
 const MAX_FOLD_DEPTH = 32;
 
 /** Checks one JavaScript (or TypeScript, its types stripped) program against the strict profile. */
@@ -73,9 +68,10 @@ export function checkJavaScriptStrict(
   options: CheckOptions = {},
   syntax: Syntax = 'javascript',
 ): PolicyVerdict {
-  const program = parseProgram(source, syntax);
-  if (program === 'too-deep') return verdictFrom([TOO_DEEP]);
-  if (program === undefined) return verdictFrom(unparsableFindings(syntax));
+  return judgeProgram(source, syntax, (program) => findingsOf(program, options));
+}
+
+function findingsOf(program: t.Program, options: CheckOptions): PolicyFinding[] {
   const scan: Scan = {
     findings: [],
     processAliases: new Set(['process']),
@@ -84,7 +80,7 @@ export function checkJavaScriptStrict(
     folded: new WeakMap(),
     extraModules: options.extraModules ?? new Set(),
   };
-  walk(program, (visit) => visitNode(scan, visit));
+  walk(program, (visit) => dispatchNode(scan, visit, RULES));
   for (const { object, member, at } of scan.memberReads) {
     if (!scan.processAliases.has(object)) continue;
     if (member === '') add(scan, at, 'computed-global-member', `Property of '${object}' named at run time`);
@@ -94,7 +90,7 @@ export function checkJavaScriptStrict(
     if (scan.processAliases.has(name))
       add(scan, at, 'process-as-value', `'${name}' (process) handed on as a value`);
   }
-  return verdictFrom(scan.findings);
+  return scan.findings;
 }
 
 /** Depth first with an explicit stack, carrying where `this` and `arguments` point. */
@@ -136,31 +132,19 @@ function walk(root: t.Node, onNode: (visit: Visit) => void): void {
   }
 }
 
-function visitNode(scan: Scan, visit: Visit): void {
+const RULES: NodeRules<Scan, Visit> = {
+  module: checkModule,
+  processMember: checkProcessMemberName,
+  call: checkCall,
+  member: checkMember,
+  identifier: checkIdentifier,
+  otherKinds: checkOwnKinds,
+};
+
+/** The kinds only the strict profile judges. */
+function checkOwnKinds(scan: Scan, visit: Visit): void {
   const { node } = visit;
   switch (node.type) {
-    case 'ImportDeclaration':
-      checkImportDeclaration(scan, node);
-      break;
-    case 'ExportAllDeclaration':
-    case 'ExportNamedDeclaration':
-      if (node.source) checkModule(scan, node, node.source);
-      break;
-    case 'ImportExpression':
-      checkModule(scan, node, node.source);
-      break;
-    case 'CallExpression':
-    case 'OptionalCallExpression':
-    case 'NewExpression':
-      checkCall(scan, node);
-      break;
-    case 'MemberExpression':
-    case 'OptionalMemberExpression':
-      checkMember(scan, node, visit);
-      break;
-    case 'Identifier':
-      checkIdentifier(scan, node, visit);
-      break;
     case 'ThisExpression':
       // `var self = this` is an old idiom; what is read from the alias is judged by the property rules.
       if (visit.scope === 'plain' && isHandedOn(visit) && visit.parent?.type !== 'VariableDeclarator') {
@@ -208,15 +192,6 @@ function visitNode(scan: Scan, visit: Visit): void {
 // ---------------------------------------------------------------------------------------------------------
 // Modules
 
-function checkImportDeclaration(scan: Scan, declaration: t.ImportDeclaration): void {
-  checkModule(scan, declaration, declaration.source);
-  forEachProcessImport(
-    declaration,
-    (alias) => scan.processAliases.add(alias),
-    (name, at) => checkProcessMemberName(scan, name, at),
-  );
-}
-
 /** The module named by an import, export, `import()` or require-like call: a constant on the allow-list. */
 function checkModule(scan: Scan, user: t.Node, specifier: t.Node | undefined): void {
   if (specifier === undefined) return;
@@ -247,7 +222,7 @@ function isAllowedModule(specifier: string, extraPackages: ReadonlySet<string>):
 function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression | t.NewExpression): void {
   const { callee } = call;
   const [first] = call.arguments;
-  if (isRequireLike(scan, callee)) {
+  if (isRequireLike(callee, (member) => memberName(scan, member))) {
     checkModule(scan, call, first);
     return;
   }
@@ -259,14 +234,6 @@ function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression
   ) {
     add(scan, first, 'string-timer', `Code string passed to '${callee.name}'`);
   }
-}
-
-/** `require(x)`, `module.require(x)`, `require.main.require(x)`, `process.getBuiltinModule(x)`. */
-function isRequireLike(scan: Scan, callee: t.Node): boolean {
-  if (callee.type === 'Identifier') return callee.name === 'require';
-  if (!isMember(callee)) return false;
-  const property = memberName(scan, callee);
-  return property !== undefined && REQUIRE_LIKE.has(property);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -560,12 +527,11 @@ function checkPattern(scan: Scan, pattern: t.ObjectPattern): void {
 function isProcessLike(scan: Scan, node: t.Node): boolean {
   if (node.type === 'Identifier') return node.name === 'process' || scan.processAliases.has(node.name);
   if (isMember(node)) return memberName(scan, node) === 'process';
-  if (node.type === 'CallExpression' && isRequireLike(scan, node.callee)) {
-    const [argument] = node.arguments;
-    const name = argument && foldString(scan, argument);
-    return name !== undefined && isProcessModule(name);
-  }
-  return false;
+  return loadsProcess(
+    node,
+    (member) => memberName(scan, member),
+    (argument) => foldString(scan, argument),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
