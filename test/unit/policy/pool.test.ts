@@ -115,8 +115,11 @@ test('a check that needs more memory than the heap limit is refused, and the nex
 });
 
 test('ordinary checks queued behind a costly one are answered in order', async () => {
-  const p = pool({ workers: 2, budgetMs: 500 });
+  // A budget the costly check always outruns, and that quick checks never reach, even while the replaced
+  // worker's successor starts beside them on a loaded machine.
+  const p = pool({ workers: 2, budgetMs: 1000 });
   try {
+    await p.warmedUp();
     const costly = p.check('nodejs', 'a:'.repeat(2048));
     const quick = await Promise.all(
       Array.from({ length: 20 }, (_, i) => p.check('python', `x = ${i}\nimport subprocess\n`)),
