@@ -31,6 +31,8 @@ export interface PolicyPoolOptions {
   heapMb: number;
   /** Modules the strict profile allows besides its own lists. */
   extraModules?: ExtraModules;
+  /** SPARE_START_DELAY_MS unless given (tests). */
+  spareStartDelayMs?: number;
   log: Logger;
 }
 
@@ -42,9 +44,10 @@ export const SLOW_CHECK_MS = 100;
 
 /**
  * A new spare starts this long after the last one took a replaced worker's place: its start and warm-up (0.3-1 s
- * of CPU) would otherwise share the cores with the checks that follow at once.
+ * of CPU) would otherwise share the cores with the checks that follow at once. Not longer: the next refused
+ * program should find the new spare started (docs/performance.md, "Session 9").
  */
-export const SPARE_START_DELAY_MS = 1000;
+export const SPARE_START_DELAY_MS = 300;
 
 interface Job {
   request: CheckRequest;
@@ -264,7 +267,7 @@ export class PolicyPool {
       this.spareTimer = undefined;
       if (!this.spare && !this.closed) this.spare = this.spawn();
       this.keepAliveWhileStarting();
-    }, SPARE_START_DELAY_MS);
+    }, this.opts.spareStartDelayMs ?? SPARE_START_DELAY_MS);
     this.keepAliveWhileStarting();
   }
 
@@ -315,7 +318,7 @@ export class PolicyPool {
 
   /**
    * Refuses the slot's program, if any, and puts the spare in its place (a worker beyond the pool's own is not
-   * replaced); a fresh worker becomes the spare SPARE_START_DELAY_MS later.
+   * replaced); a fresh worker becomes the spare SPARE_START_DELAY_MS later, or at once in a burst.
    */
   private replace(slot: Slot, why: string): void {
     if (slot === this.spare) {
@@ -347,18 +350,27 @@ export class PolicyPool {
     }
     if (this.slots.length > this.opts.workers) {
       this.slots.splice(index, 1);
+      this.startSpareSoon();
     } else if (this.spare) {
       this.slots[index] = this.spare;
       this.spare = undefined;
+      this.startSpareSoon();
     } else {
       this.slots[index] = this.spawn();
+      // No spare: the last one took a place less than SPARE_START_DELAY_MS ago. Refused programs are coming
+      // in a burst, so the next spare starts now rather than after the delay.
+      clearTimeout(this.spareTimer);
+      this.spareTimer = undefined;
+      this.spare = this.spawn();
     }
-    this.startSpareSoon();
     this.dispatch();
   }
 
   private async retire(slot: Slot): Promise<void> {
     slot.worker.removeAllListeners('exit');
+    // Ref'd until it has stopped: an unref'd worker's terminate() keeps nothing alive, and a caller awaiting
+    // close() with nothing else to wait for would see its process end mid-await.
+    slot.worker.ref();
     await slot.worker.terminate().catch(() => undefined);
   }
 }

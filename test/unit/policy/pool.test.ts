@@ -9,7 +9,9 @@ import { TOO_COMPLEX_RULE } from '../../../src/policy/types.ts';
 const log = createLogger('silent', 'test');
 const inThread = createPolicy('strict');
 
-function pool(opts: { workers?: number; budgetMs?: number; heapMb?: number } = {}): PolicyPool {
+function pool(
+  opts: { workers?: number; budgetMs?: number; heapMb?: number; spareStartDelayMs?: number } = {},
+): PolicyPool {
   return new PolicyPool({ profile: 'strict', workers: 1, budgetMs: 2000, heapMb: 128, log, ...opts });
 }
 
@@ -164,6 +166,22 @@ test("a replaced worker's place is taken by the warm spare, so the next check wa
     assert.is((await p.check('python', 'x = 1\n')).allowed, true);
     await p.warmedUp();
     assert.equal(p.workers, { serving: 1, warm: 1, spare: 'warm' });
+  } finally {
+    await p.close();
+  }
+});
+
+test('a second refused program within the spare delay starts the next spare at once: refusals come in a burst', async () => {
+  // A delay the test never reaches, so the second refusal certainly comes within it.
+  const p = pool({ workers: 1, budgetMs: 200, spareStartDelayMs: 60_000 });
+  try {
+    await p.warmedUp();
+    assert.is((await p.check('nodejs', 'a:'.repeat(2048))).findings[0]?.rule, TOO_COMPLEX_RULE);
+    assert.equal(p.workers, { serving: 1, warm: 1, spare: 'none' });
+    assert.is((await p.check('nodejs', 'a:'.repeat(2048))).findings[0]?.rule, TOO_COMPLEX_RULE);
+    // No spare was left for the second: a fresh worker takes its place, and the next spare starts with it.
+    assert.equal(p.workers, { serving: 1, warm: 0, spare: 'starting' });
+    assert.is((await p.check('python', 'x = 1\n')).allowed, true);
   } finally {
     await p.close();
   }
