@@ -61,8 +61,11 @@ interface Slot {
   /** Set once the worker has run its warm-up checks: from then on its checks run at full speed. */
   warm: boolean;
   job: Job | undefined;
-  /** When the worker started its job (performance.now()). */
-  startedAt: number | undefined;
+  /**
+   * Set by slowTimer: the job has run SLOW_CHECK_MS. (Not a timestamp compared with the clock: a timer may fire
+   * a little before its delay has passed by performance.now(), as libuv counts from its cached loop time.)
+   */
+  held: boolean;
   timer: NodeJS.Timeout | undefined;
   /** Fires once the job has run SLOW_CHECK_MS, to lend the spare to checks waiting behind it. */
   slowTimer: NodeJS.Timeout | undefined;
@@ -161,7 +164,7 @@ export class PolicyPool {
       ready: false,
       warm: false,
       job: undefined,
-      startedAt: undefined,
+      held: false,
       timer: undefined,
       slowTimer: undefined,
     };
@@ -233,12 +236,7 @@ export class PolicyPool {
    */
   private lendSpare(): void {
     const spare = this.spare;
-    if (!spare?.ready) return;
-    const now = performance.now();
-    const held = this.slots.some(
-      (slot) => slot.startedAt !== undefined && now - slot.startedAt >= SLOW_CHECK_MS,
-    );
-    if (!held) return;
+    if (!spare?.ready || !this.slots.some((slot) => slot.held)) return;
     this.spare = undefined;
     this.slots.push(spare);
     const job = this.queue.shift();
@@ -273,13 +271,15 @@ export class PolicyPool {
 
   /** The check's budget, from when its worker starts it. */
   private startBudget(slot: Slot): void {
-    slot.startedAt = performance.now();
     slot.timer = setTimeout(
       () => this.replace(slot, `the check took longer than ${this.opts.budgetMs} ms`),
       this.opts.budgetMs,
     );
     // Unref'd: the budget timer keeps the process alive while the check runs.
-    slot.slowTimer = setTimeout(() => this.dispatch(), SLOW_CHECK_MS).unref();
+    slot.slowTimer = setTimeout(() => {
+      slot.held = true;
+      this.dispatch();
+    }, SLOW_CHECK_MS).unref();
     this.keepAliveWhileStarting();
   }
 
@@ -311,7 +311,7 @@ export class PolicyPool {
     clearTimeout(slot.timer);
     clearTimeout(slot.slowTimer);
     slot.job = undefined;
-    slot.startedAt = undefined;
+    slot.held = false;
     slot.timer = undefined;
     slot.slowTimer = undefined;
   }

@@ -138,7 +138,10 @@ test('a check waiting behind one that has held the only worker for SLOW_CHECK_MS
   try {
     await p.warmedUp();
     let costlyAnswered = false;
-    const costly = p.check('nodejs', 'a:'.repeat(2048)).finally(() => {
+    // 256 KiB of junk: its parse runs to the budget (2 s) on any machine, where Babel's "a:" inputs can run out
+    // of heap within SLOW_CHECK_MS on a fast one.
+    const junk = Array.from({ length: 262_144 }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
+    const costly = p.check('python', junk).finally(() => {
       costlyAnswered = true;
     });
     // Sent once the costly check has started, as a request arriving a moment later would be.
