@@ -308,11 +308,18 @@ test('each ServiceAccount may do its job and nothing more', () => {
 });
 
 test('the API and the controller, as their ServiceAccounts with the chart environment, serve a /run', async () => {
-  // Quota admission refuses Pods until the quota controller has counted the namespace once.
-  await waitFor('the ResourceQuota to be counted', async () => {
-    const quotas = await admin.core.listNamespacedResourceQuota({ namespace: SANDBOX_NS });
-    return quotas.items.every((q: V1ResourceQuota) => q.status?.hard);
-  });
+  // Quota admission refuses what a ResourceQuota limits until the quota controller has counted it (the CodeRun
+  // count too: until then the API waits, and past the run's budget answers 429 without a CodeRun).
+  await waitFor(
+    'the ResourceQuota to count everything it limits',
+    async () => {
+      const quotas = await admin.core.listNamespacedResourceQuota({ namespace: SANDBOX_NS });
+      const counted = (q: V1ResourceQuota) =>
+        Object.keys(q.spec?.hard ?? {}).every((key) => q.status?.used?.[key] !== undefined);
+      return quotas.items.length > 0 && quotas.items.every(counted);
+    },
+    90_000,
+  );
   const quiet = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
 
   const controllerEnv = {
@@ -359,17 +366,32 @@ test('the API and the controller, as their ServiceAccounts with the chart enviro
       arguments: { a: 1 },
     }),
   });
+  // An answer before the run has a Pod means the API refused it or failed: the timeout below says which.
+  let answered: string | undefined;
+  response.then(
+    async (r) => {
+      answered = `${r.status} ${await r.clone().text()}`;
+    },
+    (err) => {
+      answered = String(err);
+    },
+  );
   const runs = new CodeRunClient(admin);
   const run = await waitFor('a CodeRun with its sandbox Pod', async () => {
     // The controller's own isolation probe runs beside it (the next test answers it).
-    const found = (await runs.list(SANDBOX_NS)).items.find(
+    const all = (await runs.list(SANDBOX_NS)).items;
+    const found = all.find(
       (r) => r.status?.podName && r.metadata.labels?.[SELF_TEST_LABEL] !== SELF_TEST_LABEL_VALUE,
     );
-    if (!found) {
-      const failed = (await runs.list(SANDBOX_NS)).items.find((r) => r.status?.phase === 'Failed');
-      if (failed) throw new Error(`the run failed: ${failed.status?.reason}: ${failed.status?.message}`);
-    }
-    return found;
+    if (found) return found;
+    const failed = all.find((r) => r.status?.phase === 'Failed');
+    if (failed) throw new Error(`the run failed: ${failed.status?.reason}: ${failed.status?.message}`);
+    const seen = all.map(
+      (r) => `${r.metadata.name} ${r.status?.phase ?? 'no status'} ${r.status?.reason ?? ''}`,
+    );
+    throw new Error(
+      `CodeRuns: [${seen.join('; ')}]; /run ${answered ? `answered ${answered}` : 'has not answered'}`,
+    );
   });
   const podName = run.status?.podName as string;
   const pod = await admin.core.readNamespacedPod({ namespace: SANDBOX_NS, name: podName });
