@@ -3,7 +3,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SandboxPool } from '../coderun/sandbox-pool.ts';
 import type { CodeRunStatus } from '../coderun/schema.ts';
-import type { PolicyState } from '../policy/index.ts';
+import { NO_POLICY_WORKERS, type PolicyState } from '../policy/index.ts';
 import { registerPolicyGauges } from '../policy/metrics.ts';
 import { type Sandbox, STAGES, type Stage } from './run-timeline.ts';
 
@@ -26,7 +26,7 @@ export class ControllerMetrics {
     queueDepth: () => 0,
     pools: () => [],
     isLeader: () => false,
-    policy: () => ({ waiting: 0, serving: 0, warm: 0, spare: 'none' }),
+    policy: () => NO_POLICY_WORKERS,
   };
   private readonly reconcileSeconds: Histogram<'kind'>;
   private readonly reconcileErrors: Counter<'kind'>;

@@ -15,6 +15,14 @@ export interface PolicyState extends PoolWorkers {
   waiting: number;
 }
 
+/** A pool with no workers: the policy off, or nothing started yet. */
+export const NO_POLICY_WORKERS: PolicyState = Object.freeze({
+  waiting: 0,
+  serving: 0,
+  warm: 0,
+  spare: 'none',
+});
+
 export interface PolicyChecker {
   check: AsyncCodePolicy;
   /** Resolves once every worker has warmed up (at once when the policy is off). */
@@ -29,7 +37,7 @@ export function startPolicy(config: PolicyConfig, log: Logger): PolicyChecker {
     return {
       check: async (language, source) => allowEverything(language, source),
       warmedUp: async () => {},
-      state: () => ({ waiting: 0, serving: 0, warm: 0, spare: 'none' }),
+      state: () => NO_POLICY_WORKERS,
       close: async () => {},
     };
   }
