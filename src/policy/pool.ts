@@ -261,11 +261,18 @@ export class PolicyPool {
 
   private startSpareSoon(): void {
     if (this.spare || this.spareTimer || this.closed) return;
-    this.spareTimer = setTimeout(() => {
-      this.spareTimer = undefined;
-      if (!this.spare && !this.closed) this.spare = this.spawn();
-      this.keepAliveWhileStarting();
-    }, this.opts.spareStartDelayMs ?? SPARE_START_DELAY_MS);
+    this.spareTimer = setTimeout(
+      () => this.startSpare(),
+      this.opts.spareStartDelayMs ?? SPARE_START_DELAY_MS,
+    );
+    this.keepAliveWhileStarting();
+  }
+
+  /** Starts a new spare now, in place of one due later. */
+  private startSpare(): void {
+    clearTimeout(this.spareTimer);
+    this.spareTimer = undefined;
+    if (!this.spare && !this.closed) this.spare = this.spawn();
     this.keepAliveWhileStarting();
   }
 
@@ -359,9 +366,7 @@ export class PolicyPool {
       this.slots[index] = this.spawn();
       // No spare: the last one took a place less than SPARE_START_DELAY_MS ago. Refused programs are coming
       // in a burst, so the next spare starts now rather than after the delay.
-      clearTimeout(this.spareTimer);
-      this.spareTimer = undefined;
-      this.spare = this.spawn();
+      this.startSpare();
     }
     this.dispatch();
   }
