@@ -8,7 +8,7 @@ import { createLogger } from '../src/log.ts';
 import { createPolicy } from '../src/policy/index.ts';
 import { PolicyPool } from '../src/policy/pool.ts';
 import { warmUpChecks } from '../src/policy/warm-up.ts';
-import { loadCorpus } from '../test/corpus-programs.ts';
+import { junk, loadCorpus } from '../test/corpus-programs.ts';
 import { program, stats } from './programs.ts';
 
 const RUNS = Number(process.env.BENCH_POLICY_RUNS ?? 30);
@@ -108,7 +108,6 @@ for (const [name, times] of [
   console.log(`${name.padEnd(34)}  ${ms(s.p50)} ${ms(s.p95)} ${ms(s.max)}`);
 }
 
-const junk = (n: number) => Array.from({ length: n }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
 const worst: [string, Language, string][] = [
   ['js  "a:" x 512 (1 KiB)', 'nodejs', 'a:'.repeat(512)],
   ['js  "a:" x 1024 (2 KiB)', 'nodejs', 'a:'.repeat(1024)],

@@ -70,11 +70,13 @@ export function loadPathological(): PathologicalInput[] {
   ).inputs;
 }
 
+/** `bytes` characters of unbalanced brackets and punctuation: each parser's error recovery works through all of it. */
+export const junk = (bytes: number): string =>
+  Array.from({ length: bytes }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
+
 /** The program an input describes: a unit repeated between a prefix and a suffix, or junk punctuation. */
 export function buildPathological(input: PathologicalInput): string {
-  if (input.junk !== undefined) {
-    return Array.from({ length: input.junk }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
-  }
+  if (input.junk !== undefined) return junk(input.junk);
   return `${input.prefix ?? ''}${(input.repeat ?? '').repeat(input.times ?? 0)}${input.suffix ?? ''}`;
 }
 

@@ -5,6 +5,7 @@ import { createLogger } from '../../../src/log.ts';
 import { createPolicy, startPolicy } from '../../../src/policy/index.ts';
 import { PolicyPool, SLOW_CHECK_MS } from '../../../src/policy/pool.ts';
 import { TOO_COMPLEX_RULE } from '../../../src/policy/types.ts';
+import { junk } from '../../corpus-programs.ts';
 
 const log = createLogger('silent', 'test');
 const inThread = createPolicy('strict');
@@ -92,10 +93,9 @@ test("babel's quadratic error recovery is refused as too complex within the budg
 });
 
 test('a Python program whose parse outruns the budget is refused, and the worker stays usable', async () => {
-  const junk = Array.from({ length: 65_536 }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
   const p = pool({ budgetMs: 400 });
   try {
-    const verdict = await p.check('python', junk);
+    const verdict = await p.check('python', junk(65_536));
     assert.is(verdict.findings[0]?.rule, TOO_COMPLEX_RULE);
     assert.is((await p.check('python', 'import subprocess\n')).findings[0]?.rule, 'import-not-allowed');
   } finally {
@@ -140,8 +140,7 @@ test('a check waiting behind one that has held the only worker for SLOW_CHECK_MS
     let costlyAnswered = false;
     // 256 KiB of junk: its parse runs to the budget (2 s) on any machine, where Babel's "a:" inputs can run out
     // of heap within SLOW_CHECK_MS on a fast one.
-    const junk = Array.from({ length: 262_144 }, (_, i) => '([{:;,)]}'[(i * 7) % 9]).join('');
-    const costly = p.check('python', junk).finally(() => {
+    const costly = p.check('python', junk(262_144)).finally(() => {
       costlyAnswered = true;
     });
     // Sent once the costly check has started, as a request arriving a moment later would be.
