@@ -7,11 +7,13 @@ import type { PolicyFinding, PolicyVerdict } from '../types.ts';
 import { dispatchNode, type NodeRules } from './dispatch.ts';
 import { isRequireLike, loadsProcess } from './loader.ts';
 import {
+  type Call,
   findingAt,
   isCallee,
   isMember,
   isReference,
   judgeProgram,
+  type Member,
   nameOf,
   propertyNameOf,
   type Syntax,
@@ -118,7 +120,7 @@ function checkModuleSpecifier(scan: Scan, user: t.Node, specifier: t.Node | unde
   }
 }
 
-function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression | t.NewExpression): void {
+function checkCall(scan: Scan, call: Call): void {
   const { callee } = call;
   const [firstArgument] = call.arguments;
   if (isRequireLike(callee, propertyNameOf)) {
@@ -141,11 +143,7 @@ function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression
   }
 }
 
-function checkMember(
-  scan: Scan,
-  member: t.MemberExpression | t.OptionalMemberExpression,
-  visit: Visit,
-): void {
+function checkMember(scan: Scan, member: Member, visit: Visit): void {
   const property = propertyNameOf(member);
   if (property === undefined) {
     checkComputedMember(scan, member);
@@ -165,14 +163,14 @@ function checkMember(
 }
 
 /** `globalThis[name]` and `process[name]` reach eval, Function and the bindings under any name. */
-function checkComputedMember(scan: Scan, member: t.MemberExpression | t.OptionalMemberExpression): void {
+function checkComputedMember(scan: Scan, member: Member): void {
   const { object } = member;
   if (member.computed && object.type === 'Identifier' && COMPUTED_ACCESS_GUARDED.has(object.name)) {
     addFinding(scan, member, 'computed-global-member', `Computed property of '${object.name}'`);
   }
 }
 
-function checkConstructorRead(scan: Scan, member: t.MemberExpression | t.OptionalMemberExpression): void {
+function checkConstructorRead(scan: Scan, member: Member): void {
   const { object } = member;
   if (object.type === 'Identifier' && object.name === 'module') {
     addFinding(scan, member, 'module-constructor', "Access to 'module.constructor'");
@@ -200,11 +198,7 @@ function isGuardedGlobal(name: string): boolean {
   return name === 'Function' || name === 'require';
 }
 
-function checkProcessMember(
-  scan: Scan,
-  member: t.MemberExpression | t.OptionalMemberExpression,
-  property: string,
-): void {
+function checkProcessMember(scan: Scan, member: Member, property: string): void {
   const { object } = member;
   if (DISTINCTIVE_PROCESS_MEMBERS.has(property) || globalNameOf(object) === 'process') {
     addFinding(scan, member, 'process-member', `Access to 'process.${property}'`);

@@ -324,7 +324,7 @@ export function isMember(node: t.Node): node is Member {
 }
 
 /** `a.b` and `a['b']` both name `b`; a computed property only when it is a constant string. */
-export function propertyNameOf(member: t.MemberExpression | t.OptionalMemberExpression): string | undefined {
+export function propertyNameOf(member: Member): string | undefined {
   if (member.computed) return staticStringOf(member.property);
   return member.property.type === 'Identifier' ? member.property.name : undefined;
 }

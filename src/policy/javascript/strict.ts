@@ -10,12 +10,14 @@ import type { CheckOptions, PolicyFinding, PolicyVerdict } from '../types.ts';
 import { dispatchNode, type NodeRules } from './dispatch.ts';
 import { isRequireLike, loadsProcess, REQUIRE_LIKE } from './loader.ts';
 import {
+  type Call,
   findingAt,
   forEachChild,
   isCallee,
   isMember,
   isReference,
   judgeProgram,
+  type Member,
   nameOf,
   type Syntax,
   type Visit as TreeVisit,
@@ -219,7 +221,7 @@ function isAllowedModule(specifier: string, extraPackages: ReadonlySet<string>):
 // ---------------------------------------------------------------------------------------------------------
 // Calls
 
-function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression | t.NewExpression): void {
+function checkCall(scan: Scan, call: Call): void {
   const { callee } = call;
   const [first] = call.arguments;
   if (isRequireLike(callee, (member) => memberName(scan, member))) {
@@ -239,11 +241,7 @@ function checkCall(scan: Scan, call: t.CallExpression | t.OptionalCallExpression
 // ---------------------------------------------------------------------------------------------------------
 // Property reads
 
-function checkMember(
-  scan: Scan,
-  member: t.MemberExpression | t.OptionalMemberExpression,
-  visit: Visit,
-): void {
+function checkMember(scan: Scan, member: Member, visit: Visit): void {
   const name = memberName(scan, member);
   const { object } = member;
   if (name === undefined) {
@@ -333,11 +331,7 @@ function checkConstructorRead(scan: Scan, member: t.Node, visit: Visit): void {
 }
 
 /** `obj[key]` with a key computed at run time: refused on the global object, process, module and require. */
-function checkComputedMember(
-  scan: Scan,
-  member: t.MemberExpression | t.OptionalMemberExpression,
-  visit: Visit,
-): void {
+function checkComputedMember(scan: Scan, member: Member, visit: Visit): void {
   const { object, property } = member;
   if (!member.computed) return;
   const target = object.type === 'Identifier' ? object.name : undefined;
@@ -555,10 +549,7 @@ function checkString(scan: Scan, value: string, visit: Visit, at: t.Node = visit
 }
 
 /** The name a member reads: `a.b`, or `a[k]` where k folds to a constant. */
-function memberName(
-  scan: Scan | undefined,
-  member: t.MemberExpression | t.OptionalMemberExpression,
-): string | undefined {
+function memberName(scan: Scan | undefined, member: Member): string | undefined {
   if (!member.computed) return member.property.type === 'Identifier' ? member.property.name : undefined;
   if (member.property.type === 'StringLiteral') return member.property.value;
   return scan === undefined ? undefined : foldString(scan, member.property);
