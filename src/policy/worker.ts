@@ -34,6 +34,11 @@ export interface CheckStarted {
   started: number;
 }
 
+type MinorGc = (options: { type: 'minor'; execution: 'sync' }) => void;
+
+/** Tries to get gc() this many times: the pool's workers start together (see youngCollector). */
+const GC_ATTEMPTS = 20;
+
 if (parentPort) {
   const port = parentPort;
   const { profile, budgetMs, extraModules } = workerData as WorkerData;
@@ -41,9 +46,9 @@ if (parentPort) {
   // The first checks of each language load and compile its parser and rules; run them before taking programs.
   const warmUp = warmUpChecks();
   for (const check of warmUp.cold) policy(...check);
+  const collectYoung = youngCollector();
   port.postMessage(READY);
   let warm = false;
-  const collectYoung = youngCollector();
   let idleCollection: NodeJS.Immediate | undefined;
   port.on('message', (request: CheckRequest) => {
     clearImmediate(idleCollection);
@@ -73,14 +78,20 @@ if (parentPort) {
 
 /**
  * A minor (young-generation) collection, run between checks. V8 gives a script gc() only under --expose-gc, and
- * that flag cannot be passed to a worker: it is set for one new context here, and unset again.
+ * that flag cannot be passed to a worker: it is set for one new context here, and unset again. The flag is the
+ * process's, and the other workers set and unset it as they start too: one may unset it between this worker's
+ * set and its new context, which then has no gc (it happened to 3 of 45 workers started nine at a time). So it is
+ * tried again; should every try lose, V8 collects the checks' garbage on its own, as it does without this.
  */
 function youngCollector(): () => void {
-  setFlagsFromString('--expose-gc');
-  try {
-    const gc = runInNewContext('gc') as (options: { type: 'minor'; execution: 'sync' }) => void;
-    return () => gc({ type: 'minor', execution: 'sync' });
-  } finally {
-    setFlagsFromString('--no-expose-gc');
+  for (let attempt = 0; attempt < GC_ATTEMPTS; attempt++) {
+    setFlagsFromString('--expose-gc');
+    try {
+      const gc = runInNewContext('typeof gc === "function" ? gc : undefined') as MinorGc | undefined;
+      if (gc) return () => gc({ type: 'minor', execution: 'sync' });
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
   }
+  return () => {};
 }
