@@ -1,20 +1,17 @@
 // The policy pool: checks run in worker threads, so no program can stall or crash the caller.
-
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLogger } from '../../../src/log.ts';
 import { createPolicy, startPolicy } from '../../../src/policy/index.ts';
-import { PolicyPool, SLOW_CHECK_MS } from '../../../src/policy/pool.ts';
+import { PolicyPool, type PolicyPoolOptions, SLOW_CHECK_MS } from '../../../src/policy/pool.ts';
 import { TOO_COMPLEX_RULE } from '../../../src/policy/types.ts';
 import { junk } from '../../corpus-programs.ts';
 
 const log = createLogger('silent', 'test');
 const inThread = createPolicy('strict');
 
-function pool(
-  opts: { workers?: number; budgetMs?: number; heapMb?: number; spareStartDelayMs?: number } = {},
-): PolicyPool {
+function pool(opts: Partial<PolicyPoolOptions> = {}): PolicyPool {
   return new PolicyPool({ profile: 'strict', workers: 1, budgetMs: 2000, heapMb: 128, log, ...opts });
 }
 
@@ -57,10 +54,7 @@ test('workers started together all start: none is replaced, and each pool answer
   const warnings: string[] = [];
   const watched = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
   for (let round = 0; round < 3; round++) {
-    const pools = Array.from(
-      { length: 3 },
-      () => new PolicyPool({ profile: 'strict', workers: 2, budgetMs: 2000, heapMb: 128, log: watched }),
-    );
+    const pools = Array.from({ length: 3 }, () => pool({ workers: 2, log: watched }));
     try {
       const verdicts = await Promise.all(pools.map((p) => p.check('python', 'def main(a):\n    return a\n')));
       assert.equal(
